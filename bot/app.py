@@ -1,0 +1,225 @@
+"""Composition root: builds the Bot, the Dispatcher, the scheduler and the services.
+
+Nothing here is module-level state: `build_app` returns an `App`, and `run_polling` drives it
+until SIGINT/SIGTERM, then drains in-flight handlers, stops the scheduler and closes the database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
+from aiogram.exceptions import TelegramUnauthorizedError
+from aiogram.types import BotCommand, BotCommandScopeDefault, ErrorEvent, Message
+from aiogram.utils.token import TokenValidationError
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from bot.config import ConfigError, Settings
+from bot.content.store import ContentStore
+from bot.i18n import LANGUAGES, Tr, Translator
+from bot.logs import fields
+from bot.services.drafts import DraftStorage
+from bot.services.inflight import InFlight
+from bot.services.preferences import LanguagePreferences
+from bot.storage import migrations
+from bot.storage.db import Database
+from handlers import get_routers
+from handlers.middlewares import InFlightMiddleware, LanguageMiddleware
+
+log = logging.getLogger("helpline.app")
+
+# Commands shown in Telegram's menu, per language: (command, catalogue key of its description).
+PUBLIC_COMMANDS = (
+    ("start", "cmd-start"),
+    ("sos", "cmd-sos"),
+    ("help", "cmd-help"),
+    ("privacy", "cmd-privacy"),
+    ("language", "cmd-language"),
+    ("cancel", "cmd-cancel"),
+)
+
+
+@dataclass
+class App:
+    settings: Settings
+    bot: Bot
+    dispatcher: Dispatcher
+    db: Database
+    scheduler: AsyncIOScheduler
+    translator: Translator
+    content: ContentStore
+    drafts: DraftStorage
+    inflight: InFlight = field(default_factory=InFlight)
+
+
+def build_bot(settings: Settings) -> Bot:
+    if settings.bot_token is None:
+        raise ConfigError("BOT_TOKEN is not set: get a token from @BotFather and set BOT_TOKEN")
+    session = AiohttpSession(api=TelegramAPIServer.from_base(settings.bot_api_url))
+    try:
+        return Bot(
+            token=settings.bot_token.get_secret_value(),
+            session=session,
+            default=DefaultBotProperties(parse_mode=ParseMode.HTML, link_preview_is_disabled=True),
+        )
+    except TokenValidationError:
+        raise ConfigError(
+            "BOT_TOKEN is not a valid bot token (it looks like 123456:ABC...; ask @BotFather)"
+        ) from None
+
+
+async def open_database(settings: Settings) -> Database:
+    """Open the database and bring its schema up to date (start-up runs `migrate` itself)."""
+    db = await Database.open(settings.database_path)
+    try:
+        applied = await migrations.apply(db)
+    except Exception:
+        await db.close()
+        raise
+    if applied:
+        log.info("schema migrated", extra=fields(version=applied[-1].version, applied=len(applied)))
+    return db
+
+
+async def build_app(settings: Settings) -> App:
+    translator = Translator.load(settings.content_dir / "locales")
+    content = ContentStore(settings.content_dir, lambda lang: Tr(translator, lang))
+    bot = build_bot(settings)
+    db = await open_database(settings)
+    scheduler = AsyncIOScheduler(
+        timezone="UTC", job_defaults={"coalesce": True, "max_instances": 1}
+    )
+    inflight = InFlight()
+    drafts = DraftStorage()
+    dispatcher = Dispatcher(
+        storage=drafts,  # drafts and questionnaire answers live in memory only
+        settings=settings,
+        db=db,
+        translator=translator,
+        content=content,
+        language_preferences=LanguagePreferences(),
+        scheduler=scheduler,
+    )
+    dispatcher.update.outer_middleware(InFlightMiddleware(inflight))
+    dispatcher.update.outer_middleware(
+        LanguageMiddleware(
+            translator, dispatcher["language_preferences"], settings.default_language
+        )
+    )
+    dispatcher.include_routers(*get_routers(settings))
+    app = App(settings, bot, dispatcher, db, scheduler, translator, content, drafts, inflight)
+    dispatcher.startup.register(_on_startup(app))
+    dispatcher.shutdown.register(_on_shutdown(app))
+    dispatcher.errors.register(_on_error(app))
+    return app
+
+
+def _on_startup(app: App) -> Any:
+    async def on_startup(bot: Bot) -> None:
+        try:
+            me = await bot.get_me()
+        except TelegramUnauthorizedError:
+            raise ConfigError(
+                "BOT_TOKEN was rejected by the Bot API (revoked or mistyped)"
+            ) from None
+        # Polling and a webhook exclude each other; a stale webhook would make polling fail.
+        await bot.delete_webhook(drop_pending_updates=False)
+        await set_commands(bot, app.translator, app.settings.default_language)
+        _schedule_jobs(app)
+        app.scheduler.start()
+        log.info("bot started", extra=fields(bot_username=me.username, api=_api_kind(app.settings)))
+
+    return on_startup
+
+
+def _on_shutdown(app: App) -> Any:
+    async def on_shutdown() -> None:
+        try:
+            async with asyncio.timeout(app.settings.shutdown_grace_seconds):
+                await app.inflight.wait_idle()
+        except TimeoutError:
+            log.warning(
+                "shutdown with handlers still running", extra=fields(left=app.inflight.count)
+            )
+        if app.scheduler.running:
+            app.scheduler.shutdown(wait=False)
+        await app.db.close()
+        log.info("bot stopped")
+
+    return on_shutdown
+
+
+def _on_error(app: App) -> Any:
+    async def on_error(event: ErrorEvent, tr: Tr | None = None) -> bool:
+        # One line with the error class: exception texts may carry user input, tracebacks too.
+        log.error("handler failed", extra=fields(error=type(event.exception).__name__))
+        update = event.update
+        message: Message | None = update.message or (
+            update.callback_query.message
+            if update.callback_query and isinstance(update.callback_query.message, Message)
+            else None
+        )
+        if message is not None and message.chat.type == "private":
+            text = (
+                tr("error-generic")
+                if tr
+                else app.translator(app.settings.default_language, "error-generic")
+            )
+            try:
+                await message.answer(text)
+            except Exception as exc:
+                log.warning(
+                    "could not tell the user about an error", extra=fields(error=type(exc).__name__)
+                )
+        return True
+
+    return on_error
+
+
+async def set_commands(bot: Bot, translator: Translator, default_language: str) -> None:
+    """Register the command menu per language, and for clients in any other language."""
+    for lang in (*LANGUAGES, None):
+        texts = Tr(translator, lang or default_language)
+        commands = [BotCommand(command=c, description=texts(key)) for c, key in PUBLIC_COMMANDS]
+        await bot.set_my_commands(commands, scope=BotCommandScopeDefault(), language_code=lang)
+
+
+def _schedule_jobs(app: App) -> None:
+    # Periodic jobs compute "what is due now" from the database, so a missed run heals itself.
+    app.scheduler.add_job(
+        app.db.checkpoint,
+        "interval",
+        hours=1,
+        id="wal-checkpoint",
+        replace_existing=True,
+        misfire_grace_time=None,
+    )
+    app.scheduler.add_job(
+        app.drafts.sweep,
+        "interval",
+        minutes=1,
+        args=[app.settings.draft_idle_minutes * 60],
+        id="forget-idle-drafts",
+        replace_existing=True,
+    )
+
+
+def _api_kind(settings: Settings) -> str:
+    return "official" if settings.uses_official_api else "custom"
+
+
+async def run_polling(app: App, *, handle_signals: bool = True) -> None:
+    await app.dispatcher.start_polling(
+        app.bot,
+        handle_signals=handle_signals,
+        close_bot_session=True,
+        tasks_concurrency_limit=app.settings.max_concurrent_updates,
+        allowed_updates=app.dispatcher.resolve_used_update_types(),
+    )

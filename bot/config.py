@@ -1,0 +1,108 @@
+"""Settings for one Helpline instance, read from the environment or a `.env` file.
+
+Every setting of every feature lives in this one object; the README's configuration table lists
+them. Secrets are `SecretStr` so that they never end up in a repr or a log line.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+OFFICIAL_API_URL = "https://api.telegram.org"
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """Configuration of a Helpline instance."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+    )
+
+    bot_token: SecretStr | None = None
+    bot_api_url: str = OFFICIAL_API_URL
+    data_dir: Path = Path("./data")
+    keys_dir: Path | None = None
+    content_dir: Path = REPO_ROOT / "content"
+    admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
+    moderator_chat_id: int | None = None
+    default_language: Literal["ru", "en"] = "ru"
+    log_level: str = "INFO"
+    key_passphrase: SecretStr | None = None
+    key_passphrase_file: Path | None = None
+    content_review_days: int = Field(default=180, ge=1)
+    reports_per_hour: int = Field(default=5, ge=1)
+    report_retention_days: int = Field(default=14, ge=1)
+    alert_approvals: int = Field(default=2, ge=1)
+    alert_ttl_hours: int = Field(default=6, ge=1)
+    alert_retention_days: int = Field(default=30, ge=1)
+    broadcast_rate: float = Field(default=25.0, gt=0, le=30)
+    # A form or questionnaire left untouched this long is forgotten.
+    draft_idle_minutes: int = Field(default=30, ge=1)
+    # How many updates are handled at once; beyond that polling waits (back-pressure).
+    max_concurrent_updates: int = Field(default=64, ge=1)
+    # How long shutdown waits for handlers that are still running.
+    shutdown_grace_seconds: float = Field(default=10.0, ge=0)
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _parse_ids(cls, value: object) -> object:
+        """Accept `1,2,3` (the README's form) as well as a JSON list."""
+        if isinstance(value, str):
+            parts = [p.strip() for p in value.replace(";", ",").split(",") if p.strip()]
+            try:
+                return frozenset(int(p) for p in parts)
+            except ValueError:
+                raise ValueError("must be comma-separated numeric Telegram user ids") from None
+        if isinstance(value, int):
+            return frozenset({value})
+        return value
+
+    @field_validator("bot_api_url")
+    @classmethod
+    def _strip_slash(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/")
+
+    @field_validator("log_level")
+    @classmethod
+    def _level(cls, value: str) -> str:
+        level = value.upper()
+        if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+            raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
+        return level
+
+    @property
+    def database_path(self) -> Path:
+        return self.data_dir / "helpline.sqlite3"
+
+    @property
+    def keyring_dir(self) -> Path:
+        return self.keys_dir if self.keys_dir is not None else self.data_dir / "keys"
+
+    @property
+    def uses_official_api(self) -> bool:
+        return self.bot_api_url == OFFICIAL_API_URL
+
+
+class ConfigError(Exception):
+    """A configuration mistake an operator must fix: shown as one line, exit code 2."""
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings, turning pydantic's multi-line report into one line per problem."""
+    from pydantic import ValidationError
+
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            name = ".".join(str(p) for p in err["loc"]).upper() or "settings"
+            problems.append(f"{name}: {err['msg']}")
+        raise ConfigError("; ".join(problems)) from None

@@ -1,0 +1,241 @@
+"""Text normalisation shared by region matching and FAQ search.
+
+People type on phones, in a hurry, sometimes with the wrong keyboard layout or in Latin
+transliteration. Everything that compares user text with content goes through these helpers
+so that "Ёбург", "ебург", "Jebur" and "Tyumen'" land on the same keys.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from types import MappingProxyType
+from typing import Final
+
+__all__ = (
+    "edit_distance",
+    "is_latin",
+    "layout_swap",
+    "normalize",
+    "tokens",
+    "translit_to_cyrillic",
+    "variants",
+)
+
+# Variation selectors and the combining enclosing keycap: parts of emoji, not of words.
+_EMOJI_MARKS: Final = frozenset(
+    [chr(c) for c in range(0xFE00, 0xFE10)] + [chr(c) for c in range(0xE0100, 0xE01F0)]
+)
+
+# Physical keys of the US QWERTY layout -> the Russian ЙЦУКЕН letter on the same key.
+_LAYOUT_PAIRS: Final = (
+    ("qwertyuiop[]asdfghjkl;'zxcvbnm,.`", "йцукенгшщзхъфывапролджэячсмитьбюё"),
+    ('QWERTYUIOP{}ASDFGHJKL:"ZXCVBNM<>~', "ЙЦУКЕНГШЩЗХЪФЫВАПРОЛДЖЭЯЧСМИТЬБЮЁ"),
+)
+_LAYOUT: Final = MappingProxyType(
+    {ord(lat): cyr for lats, cyrs in _LAYOUT_PAIRS for lat, cyr in zip(lats, cyrs, strict=True)}
+)
+
+# Latin -> Cyrillic, longest sequences first; "ts" and "y" are handled in code (they depend
+# on their neighbours). Covers the usual schemes: BGN/PCGN, passport (ICAO), informal "j" forms.
+_TRANSLIT_MULTI: Final = (
+    ("shch", "щ"),
+    ("sch", "щ"),
+    ("zh", "ж"),
+    ("kh", "х"),
+    ("ch", "ч"),
+    ("sh", "ш"),
+    ("yu", "ю"),
+    ("ju", "ю"),
+    ("ya", "я"),
+    ("ja", "я"),
+    ("yo", "е"),
+    ("jo", "е"),
+    ("ye", "е"),
+    ("je", "е"),
+    ("ph", "ф"),
+)
+_TRANSLIT_SINGLE: Final = MappingProxyType(
+    {
+        "a": "а", "b": "б", "c": "ц", "d": "д", "e": "е", "f": "ф", "g": "г", "h": "х",
+        "i": "и", "j": "й", "k": "к", "l": "л", "m": "м", "n": "н", "o": "о", "p": "п",
+        "q": "к", "r": "р", "s": "с", "t": "т", "u": "у", "v": "в", "w": "в", "x": "кс",
+        "z": "з", "'": "ь", "’": "ь", "ʹ": "ь",
+    }
+)  # fmt: skip
+_LATIN_VOWELS: Final = frozenset("aeiouy")
+_ASCII_LETTERS: Final = frozenset("abcdefghijklmnopqrstuvwxyz")
+
+
+def _fold(text: str) -> str:
+    """NFKC + casefold, repeated once more: casefold can yield text that NFKC changes again."""
+    return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).casefold())
+
+
+def normalize(text: str) -> str:
+    """Canonical form for comparing user text with content keys.
+
+    NFKC and casefold make look-alike spellings equal, "ё" becomes "е" (most people never type
+    it), and everything that is not a letter or digit of any script (punctuation, emoji,
+    symbols) becomes a separator. Combining marks are kept only inside words.
+    """
+    folded = _fold(text).replace("ё", "е")
+    out: list[str] = []
+    prev_word = False
+    for ch in folded:
+        cat = unicodedata.category(ch)
+        if cat[0] in "LN":
+            out.append(ch)
+            prev_word = True
+        elif cat[0] == "M" and prev_word and ch not in _EMOJI_MARKS and cat != "Me":
+            out.append(ch)
+        else:
+            out.append(" ")
+            prev_word = False
+    return " ".join("".join(out).split())
+
+
+def tokens(text: str) -> list[str]:
+    """Words of the normalised text: the unit of keyword and region matching."""
+    return normalize(text).split()
+
+
+def layout_swap(text: str) -> str:
+    """Undo typing Russian with the English layout switched on: "gjdtcnrf" -> "повестка".
+
+    Works on the raw text (not normalised) because punctuation keys carry letters
+    (",", ".", ";", "'", "[", "]", "`" are "б", "ю", "ж", "э", "х", "ъ", "ё").
+    """
+    return text.translate(_LAYOUT)
+
+
+def translit_to_cyrillic(text: str) -> str:
+    """Read Latin transliteration back as Russian: "povestka" -> "повестка".
+
+    Tolerant rather than exact: several schemes map to one spelling and "ё" comes out as "е",
+    so the result is meant for matching after normalize(), not for display. "ts" is "ц" except
+    before a consonant ("otsrochka" -> "отсрочка", "bratsk" -> "братск"); "y" is "й" after a
+    vowel and "ы" elsewhere.
+    """
+    src = _fold(text)
+    out: list[str] = []
+    i = 0
+    n = len(src)
+    while i < n:
+        for seq, cyr in _TRANSLIT_MULTI:
+            if src.startswith(seq, i):
+                out.append(cyr)
+                i += len(seq)
+                break
+        else:
+            ch = src[i]
+            nxt = src[i + 1] if i + 1 < n else ""
+            prev = src[i - 1] if i > 0 else ""
+            if ch == "t" and nxt == "s":
+                after = src[i + 2] if i + 2 < n else ""
+                if after in _ASCII_LETTERS and after not in _LATIN_VOWELS:
+                    out.append("тс")
+                else:
+                    out.append("ц")
+                i += 2
+                continue
+            if ch == "y":
+                out.append("й" if prev in _LATIN_VOWELS else "ы")
+            else:
+                out.append(_TRANSLIT_SINGLE.get(ch, ch))
+            i += 1
+    return "".join(out)
+
+
+def is_latin(text: str) -> bool:
+    """True when the text has letters and all of them are Latin (then it may be a mistyping)."""
+    letters = [ch for ch in unicodedata.normalize("NFKC", text) if ch.isalpha()]
+    return bool(letters) and all(_is_latin_letter(ch) for ch in letters)
+
+
+def _is_latin_letter(ch: str) -> bool:
+    """ASCII letters plus accented Latin ones ("é", "ß"): still typed on a Latin keyboard."""
+    return ch.lower() in _ASCII_LETTERS or unicodedata.name(ch, "").startswith("LATIN")
+
+
+def variants(text: str) -> list[str]:
+    """Every reading of the text worth looking up: as typed, wrong layout, transliterated.
+
+    The typed form comes first so that callers can prefer it; empty and duplicate forms are
+    dropped. The wrong-layout reading is also tried without trailing sentence punctuation,
+    because a final "." or "," would otherwise turn into "ю" or "б".
+    """
+    forms = [normalize(text)]
+    if is_latin(text):
+        folded = _fold(text)
+        forms.append(normalize(layout_swap(folded)))
+        trimmed = folded.rstrip(" \t\n.,!?")
+        if trimmed != folded:
+            forms.append(normalize(layout_swap(trimmed)))
+        forms.append(normalize(translit_to_cyrillic(folded)))
+    result: list[str] = []
+    for form in forms:
+        if form and form not in result:
+            result.append(form)
+    return result
+
+
+def edit_distance(a: str, b: str, limit: int) -> int:
+    """Damerau-Levenshtein distance (optimal string alignment), capped at limit + 1.
+
+    Fuzzy matching only cares whether two strings are within a small distance, so the
+    computation stops as soon as every cell of a row exceeds the limit.
+    """
+    if limit < 0:
+        limit = 0
+    if a == b:
+        return 0
+    # A common prefix or suffix never changes the distance: a transposition needs two
+    # positions that differ, so it cannot straddle the trimmed part.
+    start = 0
+    end_a, end_b = len(a), len(b)
+    while start < end_a and start < end_b and a[start] == b[start]:
+        start += 1
+    while end_a > start and end_b > start and a[end_a - 1] == b[end_b - 1]:
+        end_a -= 1
+        end_b -= 1
+    s, t = a[start:end_a], b[start:end_b]
+    ls, lt = len(s), len(t)
+    if abs(ls - lt) > limit:
+        return limit + 1
+    if ls == 0 or lt == 0:
+        dist = max(ls, lt)
+        return dist if dist <= limit else limit + 1
+    big = limit + 1
+    # Only cells within `limit` of the diagonal can stay within the limit (Ukkonen's band);
+    # everything outside it is treated as "too far".
+    prev2: list[int] = []
+    prev = [j if j <= limit else big for j in range(lt + 1)]
+    for i in range(1, ls + 1):
+        cur = [big] * (lt + 1)
+        if i <= limit:
+            cur[0] = i
+        si = s[i - 1]
+        row_min = cur[0]
+        lo = max(1, i - limit)
+        hi = min(lt, i + limit)
+        for j in range(lo, hi + 1):
+            tj = t[j - 1]
+            val = prev[j - 1] + (si != tj)
+            if prev[j] + 1 < val:
+                val = prev[j] + 1
+            if cur[j - 1] + 1 < val:
+                val = cur[j - 1] + 1
+            if i > 1 and j > 1 and si != tj and si == t[j - 2] and s[i - 2] == tj:
+                trans = prev2[j - 2] + 1
+                if trans < val:
+                    val = trans
+            if val > big:
+                val = big
+            cur[j] = val
+            if val < row_min:
+                row_min = val
+        if row_min > limit:
+            return big
+        prev2, prev = prev, cur
+    dist = prev[lt]
+    return dist if dist <= limit else big

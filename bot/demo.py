@@ -1,0 +1,181 @@
+"""`helpline-bot demo`: chat with the real bot in a terminal, against the local Bot API stand-in.
+
+The bot runs exactly as in production (same app, same handlers, same database code) but talks to
+`bot.devserver` on 127.0.0.1 instead of Telegram, with a throwaway data directory. No token and no
+network are needed. Buttons are pressed by typing their number.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import re
+import sys
+import tempfile
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TextIO
+
+from pydantic import SecretStr
+
+from bot.app import build_app, run_polling
+from bot.config import Settings
+from bot.devserver.server import ChatMessage, FakeBotAPI
+
+DEMO_USER_ID = 700_000_001
+
+_TAG = re.compile(
+    r"<(/?)(b|strong|i|em|u|ins|s|strike|del|code|pre|blockquote|tg-spoiler|span)"
+    r"(?:\s[^>]*)?>"
+)
+_LINK = re.compile(r'<a\s+href="([^"]*)"\s*>(.*?)</a>', re.S)
+
+
+def render_html(text: str, *, color: bool) -> str:
+    """Telegram HTML as readable terminal text (bold as ANSI bold on a terminal)."""
+    text = _LINK.sub(lambda m: f"{m.group(2)} ({m.group(1)})", text)
+
+    def tag(match: re.Match[str]) -> str:
+        closing, name = match.group(1), match.group(2)
+        if name in ("b", "strong"):
+            return ("\x1b[0m" if closing else "\x1b[1m") if color else ""
+        if name in ("i", "em"):
+            return ("\x1b[0m" if closing else "\x1b[3m") if color else ""
+        return ""
+
+    return html.unescape(_TAG.sub(tag, text))
+
+
+@dataclass
+class _Seen:
+    text: str
+    markup: object
+
+
+class TerminalChat:
+    """Shows what changed in the chat after each thing the person typed."""
+
+    def __init__(self, server: FakeBotAPI, user_id: int, out: TextIO, color: bool) -> None:
+        self.server = server
+        self.user_id = user_id
+        self.out = out
+        self.color = color
+        self.seen: dict[int, _Seen] = {}
+        self.calls_seen = 0
+        self.buttons: list[tuple[int, int, str]] = []  # (message_id, index, label)
+
+    def show_changes(self) -> None:
+        for call in self.server.calls[self.calls_seen :]:
+            if call.method == "answerCallbackQuery" and call.params.get("text"):
+                self._print(f"  ⟨{call.params['text']}⟩")
+        self.calls_seen = len(self.server.calls)
+        current = {m.message_id: m for m in self.server.messages(self.user_id)}
+        for message_id in [mid for mid in self.seen if mid not in current]:
+            del self.seen[message_id]
+        for message in current.values():
+            before = self.seen.get(message.message_id)
+            if before is not None and (before.text, before.markup) == (
+                message.text,
+                message.reply_markup,
+            ):
+                continue
+            label = "bot (edited)" if before is not None else "bot"
+            self.seen[message.message_id] = _Seen(message.text or "", message.reply_markup)
+            body = (
+                render_html(message.source_text or "", color=self.color)
+                if message.parse_mode == "HTML"
+                else (message.text or "")
+            )
+            self._print(f"\n── {label} ──\n{body}")
+        self._refresh_buttons(list(current.values()))
+
+    def _refresh_buttons(self, messages: list[ChatMessage]) -> None:
+        self.buttons = []
+        with_buttons = [m for m in messages if m.buttons]
+        if not with_buttons:
+            return
+        last = with_buttons[-1]
+        index = 0
+        for row in last.buttons:
+            for button in row:
+                self.buttons.append((last.message_id, index, button.text))
+                index += 1
+        for number, (_, _, label) in enumerate(self.buttons, start=1):
+            self._print(f"  [{number}] {label}")
+
+    def _print(self, text: str) -> None:
+        print(text, file=self.out, flush=True)
+
+
+async def _lines(stream: TextIO, interactive: bool) -> AsyncIterator[str]:
+    while True:
+        if interactive:
+            try:
+                line = await asyncio.to_thread(input, "you> ")
+            except EOFError:
+                return
+        else:
+            line = await asyncio.to_thread(stream.readline)
+            if not line:
+                return
+        yield line.rstrip("\n")
+
+
+async def run_demo(
+    *, user_language: str = "ru", stdin: TextIO | None = None, out: TextIO | None = None
+) -> int:
+    stdin = stdin or sys.stdin
+    out = out or sys.stdout
+    interactive = stdin.isatty() and out.isatty()
+    server = FakeBotAPI()
+    await server.start()
+    with tempfile.TemporaryDirectory(prefix="helpline-demo-") as tmp:
+        settings = Settings(
+            bot_token=SecretStr(server.token),
+            bot_api_url=server.base_url,
+            data_dir=Path(tmp) / "data",
+            log_level="WARNING",
+        )
+        app = await build_app(settings)
+        polling = asyncio.create_task(run_polling(app, handle_signals=False))
+        server.add_user(DEMO_USER_ID, first_name="Demo", language_code=user_language)
+        chat = TerminalChat(server, DEMO_USER_ID, out, color=interactive)
+        print(
+            "Helpline demo: the real bot, a local stand-in for Telegram, nothing leaves this "
+            "machine.\nType a message, a command (/start, /help), or a button's number. "
+            "Ctrl-D or /quit ends.",
+            file=out,
+        )
+        try:
+            await _say(server, chat, "/start")
+            async for line in _lines(stdin, interactive):
+                text = line.strip()
+                if text in ("/quit", "/exit"):
+                    break
+                if not text:
+                    continue
+                if not interactive:
+                    print(f"\nyou> {text}", file=out)
+                if text.isdigit() and chat.buttons:
+                    number = int(text)
+                    if not 1 <= number <= len(chat.buttons):
+                        print(f"  (no button {number}; there are {len(chat.buttons)})", file=out)
+                        continue
+                    message_id, index, _ = chat.buttons[number - 1]
+                    server.press_button(DEMO_USER_ID, message_id, index)
+                    await server.wait_idle()
+                    chat.show_changes()
+                else:
+                    await _say(server, chat, text)
+        finally:
+            await app.dispatcher.stop_polling()
+            await polling
+            await server.stop()
+    return 0
+
+
+async def _say(server: FakeBotAPI, chat: TerminalChat, text: str) -> None:
+    server.push_message(DEMO_USER_ID, text)
+    await server.wait_idle()
+    chat.show_changes()

@@ -1,0 +1,26 @@
+"""A local stand-in for the Telegram Bot API, for e2e tests, the terminal demo and benchmarks.
+
+`FakeBotAPI` serves the Bot API on 127.0.0.1 and simulates users; `DevServerClient` drives one
+running in another process (`python -m bot.devserver`).
+"""
+
+from .client import ControlError, DevServerClient
+from .htmlcheck import EntityParseError, ParsedText, parse_html, parse_text, utf16_len
+from .server import DEFAULT_TOKEN, ApiError, BotMessage, Button, Call, ChatMessage, FakeBotAPI
+
+__all__ = [
+    "DEFAULT_TOKEN",
+    "ApiError",
+    "BotMessage",
+    "Button",
+    "Call",
+    "ChatMessage",
+    "ControlError",
+    "DevServerClient",
+    "EntityParseError",
+    "FakeBotAPI",
+    "ParsedText",
+    "parse_html",
+    "parse_text",
+    "utf16_len",
+]

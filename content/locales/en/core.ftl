@@ -1,0 +1,39 @@
+## Common messages. Markup is Telegram HTML (<b>, <i>, <a href>).
+
+start-welcome =
+    <b>Hello.</b> This is an anonymous helpline for people affected by the draft in Russia.
+
+    Here you can learn your rights, report a raid and get warnings about raids in your region.
+    The bot does not keep who you are: you can read everything without telling it anything about yourself.
+
+    Choose a section below or just type your question.
+help-text =
+    <b>What this bot does</b>
+
+    /start — main menu
+    /help — this help
+    /language — change language (Русский / English)
+
+    The bot answers in private chats only. It never forwards your messages and does not record who you are.
+    If you are being detained right now: stay calm and do not sign anything you have not read.
+language-choose = Choose a language:
+language-switched = Done: the bot now speaks English.
+language-name-ru = Русский
+language-name-en = English
+not-understood = I did not understand that. Press /start for the menu or /help for help.
+unsupported-message = This kind of message is not needed here — nothing was saved. Please write text or press /start.
+error-generic = Something went wrong on our side. Nothing you entered is lost — please try again in a minute.
+button-home = 🏠 Home
+button-back = ← Back
+button-expired = This button has expired. Open the menu again: /start
+
+cmd-start = Main menu
+cmd-help = What this bot does
+cmd-language = Change language
+menu-help = ❓ How to use this bot
+menu-language = 🌐 Language / Язык
+
+## FAQ
+faq-footer =
+    <i>Sources: { $sources }
+    Reviewed: { $reviewed }. This is general information as of the review date, not legal advice for your case. Laws and practice change — in a difficult situation, talk to a lawyer.</i>

@@ -1,0 +1,28 @@
+"""Telegram glue: one router per feature, built fresh by `get_routers()`."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.enums import ChatType
+
+from bot.config import Settings
+from handlers import admin, fallback, faq, inline, language, search, situation, sos, start
+
+
+def get_routers(settings: Settings) -> list[Router]:
+    """Every router, in the order they are tried. The fallback router must stay last."""
+    private = Router(name="private")
+    # The bot talks in private chats only; elsewhere it stays silent.
+    private.message.filter(F.chat.type == ChatType.PRIVATE)
+    private.callback_query.filter(F.message.chat.type == ChatType.PRIVATE)
+    private.include_routers(
+        start.build_router(),
+        admin.build_router(settings),
+        language.build_router(),
+        faq.build_router(),
+        sos.build_router(),
+        situation.build_router(),
+        search.build_router(),
+        fallback.build_router(),
+    )
+    return [private, inline.build_router()]

@@ -1,0 +1,26 @@
+"""What is left after every feature router: a short hint, never silence in a private chat."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.types import CallbackQuery, Message
+
+from bot.i18n import Tr
+
+
+def build_router() -> Router:
+    router = Router(name="fallback")
+
+    @router.message(F.text)
+    async def unknown_text(message: Message, tr: Tr) -> None:
+        await message.answer(tr("not-understood"))
+
+    @router.message()
+    async def unsupported(message: Message, tr: Tr) -> None:
+        await message.answer(tr("unsupported-message"))
+
+    @router.callback_query()
+    async def stale_button(query: CallbackQuery, tr: Tr) -> None:
+        await query.answer(tr("button-expired"), show_alert=False)
+
+    return router

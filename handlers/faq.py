@@ -1,0 +1,167 @@
+"""Questions & rights: topics → entries → related entries, edited in place, paged."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from aiogram import F, Router
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.content.faq import Entry, render_entry
+from bot.content.store import ContentStore
+from bot.i18n import Tr
+from handlers.menu import Nav, home_row
+from handlers.screens import show
+
+LIST_PAGE_SIZE = 12
+
+
+class TopicCb(CallbackData, prefix="t"):
+    topic: str
+    page: int = 0
+
+
+class TopicsCb(CallbackData, prefix="ts"):
+    page: int = 0
+
+
+class EntryCb(CallbackData, prefix="e"):
+    """An entry and the page of it to show; the id is at most 32 ASCII bytes."""
+
+    id: str
+    page: int = 0
+
+
+def build_router() -> Router:
+    router = Router(name="faq")
+
+    @router.callback_query(Nav.filter(F.to == "topics"))
+    async def topics_from_menu(query: CallbackQuery, tr: Tr, content: ContentStore) -> None:
+        await show(query, tr("faq-topics-title"), topics_keyboard(tr, content, 0))
+
+    @router.callback_query(TopicsCb.filter())
+    async def topics_page(
+        query: CallbackQuery, callback_data: TopicsCb, tr: Tr, content: ContentStore
+    ) -> None:
+        await show(query, tr("faq-topics-title"), topics_keyboard(tr, content, callback_data.page))
+
+    @router.callback_query(TopicCb.filter())
+    async def topic(
+        query: CallbackQuery, callback_data: TopicCb, tr: Tr, content: ContentStore
+    ) -> None:
+        found = content.current.faq.topic(callback_data.topic)
+        if found is None:
+            await show(query, tr("faq-not-found"), topics_keyboard(tr, content, 0))
+            return
+        entries = content.current.faq.in_topic(tr.lang, found.id)
+        buttons = [
+            InlineKeyboardButton(text=e.title, callback_data=EntryCb(id=e.id).pack())
+            for e in entries
+        ]
+        rows = _paged(
+            buttons,
+            callback_data.page,
+            lambda page: TopicCb(topic=found.id, page=page).pack(),
+            tr,
+        )
+        rows.append(
+            [InlineKeyboardButton(text=tr("faq-back-topics"), callback_data=TopicsCb().pack())]
+        )
+        rows.append(home_row(tr))
+        await show(
+            query,
+            tr("faq-topic-title", topic=found.title(tr.lang)),
+            InlineKeyboardMarkup(inline_keyboard=rows),
+        )
+
+    @router.callback_query(EntryCb.filter())
+    async def entry(
+        query: CallbackQuery, callback_data: EntryCb, tr: Tr, content: ContentStore
+    ) -> None:
+        found = content.current.faq.entry(tr.lang, callback_data.id)
+        if found is None:
+            await show(query, tr("faq-not-found"), topics_keyboard(tr, content, 0))
+            return
+        text, markup = entry_screen(found, callback_data.page, tr, content)
+        await show(query, text, markup)
+
+    return router
+
+
+def topics_keyboard(tr: Tr, content: ContentStore, page: int) -> InlineKeyboardMarkup:
+    buttons = [
+        InlineKeyboardButton(text=t.title(tr.lang), callback_data=TopicCb(topic=t.id).pack())
+        for t in content.current.faq.topics
+    ]
+    rows = _paged(buttons, page, lambda p: TopicsCb(page=p).pack(), tr)
+    rows.append(home_row(tr))
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def entry_screen(
+    entry: Entry, page: int, tr: Tr, content: ContentStore
+) -> tuple[str, InlineKeyboardMarkup]:
+    """One page of an entry, with paging, related entries, Back (to its topic) and Home."""
+    pages = render_entry(entry, tr)
+    page = min(max(page, 0), len(pages) - 1)
+    text = pages[page]
+    rows: list[list[InlineKeyboardButton]] = []
+    if len(pages) > 1:
+        text += "\n\n" + tr("faq-page", page=page + 1, pages=len(pages))
+        nav = []
+        if page > 0:
+            nav.append(
+                InlineKeyboardButton(
+                    text=tr("faq-prev"), callback_data=EntryCb(id=entry.id, page=page - 1).pack()
+                )
+            )
+        if page < len(pages) - 1:
+            nav.append(
+                InlineKeyboardButton(
+                    text=tr("faq-next"), callback_data=EntryCb(id=entry.id, page=page + 1).pack()
+                )
+            )
+        rows.append(nav)
+    faq = content.current.faq
+    for related_id in entry.related:
+        related = faq.entry(tr.lang, related_id)
+        if related is not None:
+            rows.append(
+                [
+                    InlineKeyboardButton(
+                        text=related.title, callback_data=EntryCb(id=related.id).pack()
+                    )
+                ]
+            )
+    rows.append(
+        [
+            InlineKeyboardButton(
+                text=tr("faq-back-topic"), callback_data=TopicCb(topic=entry.topic).pack()
+            ),
+            *home_row(tr),
+        ]
+    )
+    return text, InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def _paged(
+    buttons: list[InlineKeyboardButton], page: int, page_data: Callable[[int], str], tr: Tr
+) -> list[list[InlineKeyboardButton]]:
+    """One button per row, LIST_PAGE_SIZE at a time, with ◀ ▶ when the list is longer."""
+    pages = max(1, -(-len(buttons) // LIST_PAGE_SIZE))
+    page = min(max(page, 0), pages - 1)
+    chunk = buttons[page * LIST_PAGE_SIZE : (page + 1) * LIST_PAGE_SIZE]
+    rows = [[button] for button in chunk]
+    if pages > 1:
+        nav = []
+        if page > 0:
+            nav.append(
+                InlineKeyboardButton(text=tr("faq-list-prev"), callback_data=page_data(page - 1))
+            )
+        if page < pages - 1:
+            nav.append(
+                InlineKeyboardButton(text=tr("faq-list-next"), callback_data=page_data(page + 1))
+            )
+        rows.append(nav)
+    return rows

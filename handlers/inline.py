@@ -1,0 +1,68 @@
+"""Inline mode: `@bot query` in any chat offers matching answers to share.
+
+A shared result shows "via @bot" to everyone in that chat; the results carry a button that
+explains this before anyone shares.
+"""
+
+from __future__ import annotations
+
+from aiogram import Bot, Router
+from aiogram.types import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InlineQuery,
+    InlineQueryResultArticle,
+    InlineQueryResultsButton,
+    InputTextMessageContent,
+)
+from aiogram.types.inline_query_result_union import InlineQueryResultUnion
+
+from bot.content.faq import Entry, render_summary
+from bot.content.store import ContentStore
+from bot.i18n import Tr
+
+RESULTS = 8
+# Shown for an empty query: what someone in trouble most likely needs.
+DEFAULT_ENTRIES = ("detained", "police-stops", "raids", "summons-electronic", "student-deferral")
+INLINE_HELP_PAYLOAD = "inline_help"
+
+
+def build_router() -> Router:
+    router = Router(name="inline")
+
+    @router.inline_query()
+    async def offer(query: InlineQuery, bot: Bot, tr: Tr, content: ContentStore) -> None:
+        faq = content.current.faq
+        if query.query.strip():
+            ids = [hit.entry_id for hit in content.current.search.search(query.query, RESULTS)]
+        else:
+            ids = list(DEFAULT_ENTRIES)
+        me = await bot.me()
+        entries = [e for e in (faq.entry(tr.lang, i) for i in ids) if e is not None]
+        results: list[InlineQueryResultUnion] = [
+            _article(entry, tr, me.username or "") for entry in entries
+        ]
+        await query.answer(
+            results,
+            cache_time=60,
+            is_personal=True,  # results depend on the user's language
+            button=InlineQueryResultsButton(
+                text=tr("inline-button"), start_parameter=INLINE_HELP_PAYLOAD
+            ),
+        )
+
+    return router
+
+
+def _article(entry: Entry, tr: Tr, username: str) -> InlineQueryResultArticle:
+    link = f"https://t.me/{username}?start={entry.id}"
+    text = render_summary(entry, tr) + "\n\n" + tr("inline-read-more", link=link)
+    return InlineQueryResultArticle(
+        id=f"{entry.lang}-{entry.id}",
+        title=entry.title,
+        description=", ".join(entry.sources)[:100],
+        input_message_content=InputTextMessageContent(message_text=text),
+        reply_markup=InlineKeyboardMarkup(
+            inline_keyboard=[[InlineKeyboardButton(text=tr("inline-open"), url=link)]]
+        ),
+    )

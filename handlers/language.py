@@ -1,0 +1,54 @@
+"""/language: switch between Russian and English (remembered in memory only)."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.filters import Command
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+
+from bot.i18n import LANGUAGES, Tr, Translator
+from bot.services.preferences import LanguagePreferences
+from handlers.menu import Nav, home_row
+from handlers.screens import show
+
+
+class SetLanguage(CallbackData, prefix="lang"):
+    code: str
+
+
+def build_router() -> Router:
+    router = Router(name="language")
+
+    @router.message(Command("language"))
+    async def choose(message: Message, tr: Tr) -> None:
+        await message.answer(tr("language-choose"), reply_markup=_keyboard(tr))
+
+    @router.callback_query(Nav.filter(F.to == "language"))
+    async def choose_from_menu(query: CallbackQuery, tr: Tr) -> None:
+        await show(query, tr("language-choose"), _keyboard(tr))
+
+    @router.callback_query(SetLanguage.filter(F.code.in_(LANGUAGES)))
+    async def switch(
+        query: CallbackQuery,
+        callback_data: SetLanguage,
+        translator: Translator,
+        language_preferences: LanguagePreferences,
+    ) -> None:
+        language_preferences.set(query.from_user.id, callback_data.code)
+        tr = Tr(translator, callback_data.code)
+        await show(
+            query, tr("language-switched"), InlineKeyboardMarkup(inline_keyboard=[home_row(tr)])
+        )
+
+    return router
+
+
+def _keyboard(tr: Tr) -> InlineKeyboardMarkup:
+    row = [
+        InlineKeyboardButton(
+            text=tr(f"language-name-{code}"), callback_data=SetLanguage(code=code).pack()
+        )
+        for code in LANGUAGES
+    ]
+    return InlineKeyboardMarkup(inline_keyboard=[row, home_row(tr)])

@@ -1,0 +1,55 @@
+"""Free text outside a form is a question: answer with the best matching entries."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.filters import StateFilter
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Message
+
+from bot.content.store import ContentStore
+from bot.i18n import Tr
+from handlers.faq import EntryCb, TopicsCb
+from handlers.menu import home_row
+
+RESULTS = 5
+ORGANISATIONS_ENTRY = "organisations"
+
+
+def build_router() -> Router:
+    router = Router(name="search")
+
+    # Commands are not questions; unknown ones fall through to the fallback router.
+    @router.message(StateFilter(None), F.text, ~F.text.startswith("/"))
+    async def question(message: Message, tr: Tr, content: ContentStore) -> None:
+        # The query is used here and dropped: never stored, never logged.
+        hits = content.current.search.search(message.text or "", limit=RESULTS)
+        faq = content.current.faq
+        rows = []
+        for hit in hits:
+            entry = faq.entry(tr.lang, hit.entry_id)
+            if entry is not None:
+                rows.append(
+                    [
+                        InlineKeyboardButton(
+                            text=entry.title, callback_data=EntryCb(id=entry.id).pack()
+                        )
+                    ]
+                )
+        topics = InlineKeyboardButton(text=tr("search-topics"), callback_data=TopicsCb().pack())
+        if rows:
+            rows.append([topics, *home_row(tr)])
+            await message.answer(
+                tr("search-results"), reply_markup=InlineKeyboardMarkup(inline_keyboard=rows)
+            )
+            return
+        help_button = InlineKeyboardButton(
+            text=tr("search-organisations"), callback_data=EntryCb(id=ORGANISATIONS_ENTRY).pack()
+        )
+        await message.answer(
+            tr("search-nothing"),
+            reply_markup=InlineKeyboardMarkup(
+                inline_keyboard=[[topics], [help_button], home_row(tr)]
+            ),
+        )
+
+    return router

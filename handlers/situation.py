@@ -1,0 +1,198 @@
+""" "Check my situation": one question at a time; answers live only in the memory-only FSM."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.filters.callback_data import CallbackData
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.content.markup import paginate, render_blocks
+from bot.content.questionnaire import Outcome
+from bot.content.store import ContentStore
+from bot.i18n import Tr
+from handlers.faq import EntryCb
+from handlers.menu import Nav, home_row
+from handlers.screens import show
+
+MAX_ENTRY_BUTTONS = 8
+
+
+class Situation(StatesGroup):
+    answering = State()
+    done = State()
+
+
+class AnswerCb(CallbackData, prefix="q"):
+    question: str
+    option: str
+
+
+class ResultPageCb(CallbackData, prefix="qr"):
+    page: int
+
+
+def build_router() -> Router:
+    router = Router(name="situation")
+
+    @router.callback_query(Nav.filter(F.to == "check"))
+    async def intro(query: CallbackQuery, tr: Tr, state: FSMContext) -> None:
+        await state.clear()
+        markup = InlineKeyboardMarkup(
+            inline_keyboard=[
+                [
+                    InlineKeyboardButton(
+                        text=tr("check-start"), callback_data=Nav(to="check-go").pack()
+                    )
+                ],
+                home_row(tr),
+            ]
+        )
+        await show(query, tr("check-intro"), markup)
+
+    @router.callback_query(Nav.filter(F.to == "check-go"))
+    async def begin(query: CallbackQuery, tr: Tr, state: FSMContext, content: ContentStore) -> None:
+        await state.set_state(Situation.answering)
+        await state.set_data({"answers": []})
+        await _next(query, tr, state, content)
+
+    @router.callback_query(Situation.answering, AnswerCb.filter())
+    async def answer(
+        query: CallbackQuery,
+        callback_data: AnswerCb,
+        tr: Tr,
+        state: FSMContext,
+        content: ContentStore,
+    ) -> None:
+        questionnaire = content.current.questionnaire
+        answers = [tuple(a) for a in (await state.get_data()).get("answers", [])]
+        step = questionnaire.advance(answers)
+        # Only an answer to the question on screen counts: a stale or forged button does nothing.
+        question = step.question
+        if (
+            question is not None
+            and question.id == callback_data.question
+            and question.option(callback_data.option) is not None
+        ):
+            answers.append((callback_data.question, callback_data.option))
+            await state.update_data(answers=answers)
+        await _next(query, tr, state, content)
+
+    @router.callback_query(AnswerCb.filter())
+    async def stale_answer(query: CallbackQuery, tr: Tr) -> None:
+        await query.answer(tr("check-stale"))
+
+    @router.callback_query(Situation.done, ResultPageCb.filter())
+    async def result_page(
+        query: CallbackQuery,
+        callback_data: ResultPageCb,
+        tr: Tr,
+        state: FSMContext,
+        content: ContentStore,
+    ) -> None:
+        questionnaire = content.current.questionnaire
+        answers = [tuple(a) for a in (await state.get_data()).get("answers", [])]
+        step = questionnaire.advance(answers)
+        await _results(query, tr, content, step.flags, callback_data.page)
+
+    @router.callback_query(ResultPageCb.filter())
+    async def stale_results(query: CallbackQuery, tr: Tr) -> None:
+        await query.answer(tr("check-stale"))
+
+    return router
+
+
+async def _next(query: CallbackQuery, tr: Tr, state: FSMContext, content: ContentStore) -> None:
+    questionnaire = content.current.questionnaire
+    answers = [tuple(a) for a in (await state.get_data()).get("answers", [])]
+    step = questionnaire.advance(answers)
+    if step.question is None:
+        await state.set_state(Situation.done)
+        await _results(query, tr, content, step.flags, 0)
+        return
+    question = step.question
+    rows = [
+        [
+            InlineKeyboardButton(
+                text=option.text[tr.lang],
+                callback_data=AnswerCb(question=question.id, option=option.id).pack(),
+            )
+        ]
+        for option in question.options
+    ]
+    rows.append(home_row(tr))
+    text = f"{tr('check-progress', number=step.number)}\n\n<b>{_escape(question.text[tr.lang])}</b>"
+    await show(query, text, InlineKeyboardMarkup(inline_keyboard=rows))
+
+
+async def _results(
+    query: CallbackQuery, tr: Tr, content: ContentStore, flags: frozenset[str], page: int
+) -> None:
+    questionnaire = content.current.questionnaire
+    faq = content.current.faq
+    outcomes = questionnaire.results(flags)
+    blocks = [_outcome_block(o, tr) for o in outcomes]
+    footer = tr("check-footer", reviewed=questionnaire.reviewed.strftime("%d.%m.%Y"))
+    pages = paginate(tr("check-results-title"), blocks, footer)
+    page = min(max(page, 0), len(pages) - 1)
+    text = pages[page]
+    rows: list[list[InlineKeyboardButton]] = []
+    if len(pages) > 1:
+        text += "\n\n" + tr("faq-page", page=page + 1, pages=len(pages))
+        nav = []
+        if page > 0:
+            nav.append(
+                InlineKeyboardButton(
+                    text=tr("faq-prev"), callback_data=ResultPageCb(page=page - 1).pack()
+                )
+            )
+        if page < len(pages) - 1:
+            nav.append(
+                InlineKeyboardButton(
+                    text=tr("faq-next"), callback_data=ResultPageCb(page=page + 1).pack()
+                )
+            )
+        rows.append(nav)
+    seen: list[str] = []
+    for outcome in outcomes:
+        for entry_id in outcome.entries:
+            if entry_id not in seen:
+                seen.append(entry_id)
+    for entry_id in seen[:MAX_ENTRY_BUTTONS]:
+        entry = faq.entry(tr.lang, entry_id)
+        if entry is not None:
+            rows.append(
+                [InlineKeyboardButton(text=entry.title, callback_data=EntryCb(id=entry_id).pack())]
+            )
+    rows.append(
+        [
+            InlineKeyboardButton(text=tr("check-restart"), callback_data=Nav(to="check-go").pack()),
+            *home_row(tr),
+        ]
+    )
+    await show(query, text, InlineKeyboardMarkup(inline_keyboard=rows))
+
+
+def _outcome_block(outcome: Outcome, tr: Tr) -> str:
+    lang = tr.lang
+    parts = [f"<b>{_escape(outcome.title[lang])}</b>", *render_blocks(outcome.text[lang])]
+    if outcome.documents[lang]:
+        parts.append(
+            tr("check-documents")
+            + "\n"
+            + "\n".join(f"• {_escape(d)}" for d in outcome.documents[lang])
+        )
+    if outcome.steps[lang]:
+        parts.append(
+            tr("check-steps")
+            + "\n"
+            + "\n".join(f"{n}. {_escape(s)}" for n, s in enumerate(outcome.steps[lang], 1))
+        )
+    return "\n".join(parts)
+
+
+def _escape(text: str) -> str:
+    import html
+
+    return html.escape(text, quote=False)

@@ -1,0 +1,54 @@
+"""/sos — the emergency card for someone stopped right now — and /privacy."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.filters import Command
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+
+from bot.content.emergency import render_card
+from bot.content.store import ContentStore
+from bot.i18n import Tr
+from handlers.faq import EntryCb
+from handlers.menu import Nav, home_row
+from handlers.screens import show
+
+
+def build_router() -> Router:
+    router = Router(name="sos")
+
+    @router.message(Command("sos"))
+    async def sos(message: Message, tr: Tr, content: ContentStore) -> None:
+        text, markup = sos_screen(tr, content)
+        await message.answer(text, reply_markup=markup)
+
+    @router.callback_query(Nav.filter(F.to == "sos"))
+    async def sos_from_menu(query: CallbackQuery, tr: Tr, content: ContentStore) -> None:
+        text, markup = sos_screen(tr, content)
+        await show(query, text, markup)
+
+    @router.message(Command("privacy"))
+    async def privacy(message: Message, tr: Tr) -> None:
+        await message.answer(
+            tr("privacy-text"), reply_markup=InlineKeyboardMarkup(inline_keyboard=[home_row(tr)])
+        )
+
+    @router.callback_query(Nav.filter(F.to == "privacy"))
+    async def privacy_from_menu(query: CallbackQuery, tr: Tr) -> None:
+        await show(query, tr("privacy-text"), InlineKeyboardMarkup(inline_keyboard=[home_row(tr)]))
+
+    return router
+
+
+def sos_screen(tr: Tr, content: ContentStore) -> tuple[str, InlineKeyboardMarkup]:
+    current = content.current
+    text = render_card(current.emergency, current.contacts, tr, tr.lang)
+    rows = []
+    for entry_id in current.emergency.entries:
+        entry = current.faq.entry(tr.lang, entry_id)
+        if entry is not None:
+            rows.append(
+                [InlineKeyboardButton(text=entry.title, callback_data=EntryCb(id=entry.id).pack())]
+            )
+    rows.append(home_row(tr))
+    return text, InlineKeyboardMarkup(inline_keyboard=rows)

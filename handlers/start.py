@@ -1,0 +1,73 @@
+"""/start (with deep links), /help, /cancel and the Home screen."""
+
+from __future__ import annotations
+
+from aiogram import Bot, F, Router
+from aiogram.filters import Command, CommandObject, CommandStart
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+
+from bot.content.faq import ENTRY_ID
+from bot.content.store import ContentStore
+from bot.i18n import Tr
+from handlers.faq import entry_screen
+from handlers.inline import INLINE_HELP_PAYLOAD
+from handlers.menu import Nav, home_row, main_menu
+from handlers.screens import show
+
+
+def build_router() -> Router:
+    router = Router(name="start")
+
+    @router.message(CommandStart())
+    async def start(
+        message: Message,
+        command: CommandObject,
+        tr: Tr,
+        state: FSMContext,
+        content: ContentStore,
+        bot: Bot,
+    ) -> None:
+        # A deep-link payload is never stored or logged: a unique link could tag whoever clicks.
+        await state.clear()
+        payload = (command.args or "").strip()
+        if payload == INLINE_HELP_PAYLOAD:
+            me = await bot.me()
+            await message.answer(
+                tr("inline-help", bot=me.username or ""), reply_markup=_home_only(tr)
+            )
+            return
+        if ENTRY_ID.match(payload):
+            entry = content.current.faq.entry(tr.lang, payload)
+            if entry is not None:
+                text, markup = entry_screen(entry, 0, tr, content)
+                await message.answer(text, reply_markup=markup)
+                return
+        await message.answer(tr("start-welcome"), reply_markup=main_menu(tr))
+
+    @router.message(Command("help"))
+    async def help_command(message: Message, tr: Tr) -> None:
+        await message.answer(tr("help-text"), reply_markup=_home_only(tr))
+
+    @router.message(Command("cancel"))
+    async def cancel(message: Message, tr: Tr, state: FSMContext) -> None:
+        had_state = await state.get_state() is not None
+        await state.clear()
+        await message.answer(
+            tr("cancelled" if had_state else "nothing-to-cancel"), reply_markup=main_menu(tr)
+        )
+
+    @router.callback_query(Nav.filter(F.to == "home"))
+    async def home(query: CallbackQuery, tr: Tr, state: FSMContext) -> None:
+        await state.clear()  # leaving a questionnaire forgets its answers
+        await show(query, tr("start-welcome"), main_menu(tr))
+
+    @router.callback_query(Nav.filter(F.to == "help"))
+    async def help_screen(query: CallbackQuery, tr: Tr) -> None:
+        await show(query, tr("help-text"), _home_only(tr))
+
+    return router
+
+
+def _home_only(tr: Tr) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(inline_keyboard=[home_row(tr)])

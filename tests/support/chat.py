@@ -1,0 +1,45 @@
+"""Driving a simulated user through the stand-in the way a person taps through the bot."""
+
+from __future__ import annotations
+
+from bot.devserver.server import ChatMessage, FakeBotAPI
+
+
+class User:
+    def __init__(
+        self, api: FakeBotAPI, user_id: int, language_code: str = "ru", **names: str
+    ) -> None:
+        self.api = api
+        self.id = user_id
+        api.add_user(user_id, language_code=language_code, **names)
+
+    async def say(self, text: str | None = None, **kwargs: object) -> ChatMessage:
+        """Send a message and return the bot's latest message after it settled."""
+        self.api.push_message(self.id, text, **kwargs)  # type: ignore[arg-type]
+        await self.api.wait_idle()
+        return self.last()
+
+    def last(self) -> ChatMessage:
+        message = self.api.last_message(self.id)
+        assert message is not None, "the bot sent nothing"
+        return message
+
+    def labels(self, message: ChatMessage | None = None) -> list[str]:
+        message = message or self.last_with_buttons()
+        return [b.text for row in message.buttons for b in row]
+
+    def last_with_buttons(self) -> ChatMessage:
+        for message in reversed(self.api.messages(self.id)):
+            if message.buttons:
+                return message
+        raise AssertionError("no message with buttons")
+
+    async def press(self, label: str, *, exact: bool = False) -> ChatMessage:
+        """Press the first button whose text is (or contains) `label` on the latest keyboard."""
+        message = self.last_with_buttons()
+        labels = self.labels(message)
+        matches = [i for i, t in enumerate(labels) if (t == label if exact else label in t)]
+        assert matches, f"no button {label!r} among {labels}"
+        self.api.press_button(self.id, message.message_id, matches[0])
+        await self.api.wait_idle()
+        return self.last()

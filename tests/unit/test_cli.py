@@ -1,0 +1,85 @@
+"""The command line as an operator uses it: exit codes, one-line errors, --help everywhere."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.config import REPO_ROOT
+
+
+def run_cli(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    keep = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "TMPDIR")}
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        cwd=cwd,
+        env={**keep, "PYTHONPATH": str(REPO_ROOT), **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_run_without_token_exits_2_with_one_line(tmp_path: Path) -> None:
+    result = run_cli("run", cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip().count("\n") == 0
+    assert "BOT_TOKEN" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_bad_setting_exits_2_naming_it(tmp_path: Path) -> None:
+    result = run_cli("check", cwd=tmp_path, ADMIN_IDS="me")
+    assert result.returncode == 2
+    assert "ADMIN_IDS" in result.stderr and result.stderr.strip().count("\n") == 0
+
+
+@pytest.mark.parametrize("command", [[], ["run"], ["migrate"], ["check"], ["demo"]])
+def test_help_everywhere(tmp_path: Path, command: list[str]) -> None:
+    result = run_cli(*command, "--help", cwd=tmp_path)
+    assert result.returncode == 0 and "usage: helpline-bot" in result.stdout
+
+
+def test_migrate_twice_and_permissions(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    first = run_cli("migrate", cwd=tmp_path, DATA_DIR=str(data))
+    second = run_cli("migrate", cwd=tmp_path, DATA_DIR=str(data))
+    assert first.returncode == second.returncode == 0, first.stderr + second.stderr
+    assert "applied" in first.stdout and "up to date" in second.stdout
+    assert stat.S_IMODE(data.stat().st_mode) == 0o700
+    db = data / "helpline.sqlite3"
+    assert stat.S_IMODE(db.stat().st_mode) == 0o600
+
+
+def test_check_passes_on_shipped_content(tmp_path: Path) -> None:
+    result = run_cli("check", cwd=tmp_path, DATA_DIR=str(tmp_path / "data"))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "problem:" not in result.stdout
+
+
+def test_check_names_a_broken_catalogue(tmp_path: Path) -> None:
+    content = tmp_path / "content"
+    shutil.copytree(REPO_ROOT / "content", content)
+    en = content / "locales" / "en" / "core.ftl"
+    en.write_text(en.read_text().replace("cmd-help =", "cmd-halp ="))
+    result = run_cli("check", cwd=tmp_path, CONTENT_DIR=str(content))
+    assert result.returncode == 1
+    assert "'cmd-help' missing" in result.stdout and "locales/en" in result.stdout
+
+
+def test_newer_database_is_refused_in_one_line(tmp_path: Path) -> None:
+    import sqlite3
+
+    data = tmp_path / "data"
+    assert run_cli("migrate", cwd=tmp_path, DATA_DIR=str(data)).returncode == 0
+    with sqlite3.connect(data / "helpline.sqlite3") as raw:
+        raw.execute("PRAGMA user_version = 42")
+    result = run_cli("migrate", cwd=tmp_path, DATA_DIR=str(data))
+    assert result.returncode == 2
+    assert "newer than this program" in result.stderr and "Traceback" not in result.stderr

@@ -1,0 +1,69 @@
+"""Search quality on the real content, asserted over the query set in tests/data."""
+
+from __future__ import annotations
+
+import tomllib
+
+import pytest
+
+from bot.config import REPO_ROOT
+from bot.content.faq import FaqCatalog
+from bot.content.search import SearchIndex
+
+DATA = REPO_ROOT / "tests" / "data"
+
+
+def load_queries() -> list[dict[str, object]]:
+    queries: list[dict[str, object]] = []
+    for path in sorted(DATA.glob("search_queries*.toml")):
+        queries.extend(tomllib.loads(path.read_text(encoding="utf-8"))["query"])
+    return queries
+
+
+QUERIES = load_queries()
+
+
+@pytest.fixture(scope="module")
+def index() -> SearchIndex:
+    return SearchIndex.build(
+        FaqCatalog.load(REPO_ROOT / "content"), REPO_ROOT / "content" / "faq" / "synonyms.toml"
+    )
+
+
+def test_query_set_is_big_and_bilingual() -> None:
+    assert len(QUERIES) >= 60
+    assert {q["lang"] for q in QUERIES} == {"ru", "en"}
+
+
+def test_top3_hit_rate(index: SearchIndex) -> None:
+    misses = []
+    for query in QUERIES:
+        ids = [hit.entry_id for hit in index.search(str(query["q"]))][:3]
+        if not set(ids) & set(query["expect"]):  # type: ignore[arg-type]
+            misses.append(f"{query['q']!r}: expected {query['expect']}, got {ids}")
+    rate = 1 - len(misses) / len(QUERIES)
+    assert rate >= 0.9, "\n".join(misses)
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("отсрочку студенту", "student-deferral"),
+        ("повестку прислали в госуслуги", "summons-electronic"),
+        ("отсрчка для студентв", "student-deferral"),  # typos
+        ("otsrochka student", "student-deferral"),  # transliteration
+        ("gjdtcnrf", "summons-paper"),  # «повестка» on the English layout
+        ("jnchjxrf", "student-deferral"),  # «отсрочка» on the English layout
+        ("what if I am detained", "detained"),
+    ],
+)
+def test_known_hard_queries(index: SearchIndex, query: str, expected: str) -> None:
+    ids = [hit.entry_id for hit in index.search(query)]
+    assert expected in ids[:3] or (
+        expected == "summons-paper" and any("summons" in i for i in ids[:3])
+    )
+
+
+@pytest.mark.parametrize("query", ["", "   ", "😀😀", "asdkjhqwe", "1234567", "<script>"])
+def test_nonsense_finds_nothing(index: SearchIndex, query: str) -> None:
+    assert index.search(query) == []
