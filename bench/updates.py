@@ -40,6 +40,8 @@ class Result:
     p99: float
     peak_rss_mb: float
     lost: int
+    bot_cpu_ms: float  # CPU time of the bot process per update (load phase)
+    server_cpu_ms: float  # CPU time of the stand-in per update (load phase)
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -63,6 +65,15 @@ def bot_command(kind: str) -> list[str]:
     if kind == "helpline":
         return [sys.executable, "-m", "bot", "run"]
     return [sys.executable, str(REPO / "bench" / "echo_bot.py")]
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def peak_rss_mb(pid: int) -> float:
@@ -106,7 +117,7 @@ async def collect_replies(
     return replies, since
 
 
-async def run_one(kind: str, url: str, token: str, n: int, text: str) -> Result:
+async def run_one(kind: str, url: str, token: str, n: int, text: str, server_pid: int) -> Result:
     async with DevServerClient(url) as client:
         await client.reset()
         users = [FIRST_USER + i for i in range(n + 50)]
@@ -131,8 +142,10 @@ async def run_one(kind: str, url: str, token: str, n: int, text: str) -> Result:
                 since = len(await client.calls())
                 await push_all(client, warm, text)
                 _, since = await collect_replies(client, set(warm), since, 60)
+                cpu_before = cpu_seconds(process.pid), cpu_seconds(server_pid)
                 pushed = await push_all(client, load, text)
                 replies, _ = await collect_replies(client, set(load), since, 120)
+                cpu_after = cpu_seconds(process.pid), cpu_seconds(server_pid)
                 rss = peak_rss_mb(process.pid)
             finally:
                 process.terminate()
@@ -146,6 +159,8 @@ async def run_one(kind: str, url: str, token: str, n: int, text: str) -> Result:
         p99=percentile(latencies, 0.99),
         peak_rss_mb=rss,
         lost=n - len(replies),
+        bot_cpu_ms=(cpu_after[0] - cpu_before[0]) * 1000 / n,
+        server_cpu_ms=(cpu_after[1] - cpu_before[1]) * 1000 / n,
     )
 
 
@@ -162,11 +177,13 @@ async def main() -> None:
         for round_number in range(args.rounds):
             order = ["helpline", "echo"] if round_number % 2 == 0 else ["echo", "helpline"]
             for kind in order:
-                result = await run_one(kind, url, token, args.updates, args.text)
+                result = await run_one(kind, url, token, args.updates, args.text, devserver.pid)
                 results[kind].append(result)
                 print(
                     f"round {round_number + 1} {kind:8s} {result.throughput:7.1f} upd/s  "
-                    f"p50 {result.p50:7.1f} ms  p99 {result.p99:7.1f} ms  lost {result.lost}",
+                    f"p50 {result.p50:7.1f} ms  p99 {result.p99:7.1f} ms  lost {result.lost}  "
+                    f"cpu/update: bot {result.bot_cpu_ms:.2f} ms, "
+                    f"stand-in {result.server_cpu_ms:.2f} ms",
                     flush=True,
                 )
     finally:
@@ -177,13 +194,14 @@ async def main() -> None:
         return statistics.median(getattr(r, name) for r in results[kind])
 
     print(f"\n{args.updates} updates x {args.rounds} rounds, text {args.text!r}; medians:")
-    header = ("bot", "upd/s", "p50 ms", "p95 ms", "p99 ms", "peak RSS MB", "lost")
-    print("{:10s} {:>8s} {:>8s} {:>8s} {:>8s} {:>12s} {:>5s}".format(*header))
+    header = ("bot", "upd/s", "p50 ms", "p95 ms", "p99 ms", "RSS MB", "lost", "cpu ms", "srv ms")
+    print("{:10s} {:>8s} {:>8s} {:>8s} {:>8s} {:>7s} {:>5s} {:>7s} {:>7s}".format(*header))
     for kind in ("helpline", "echo"):
         print(
             f"{kind:10s} {med(kind, 'throughput'):8.1f} {med(kind, 'p50'):8.1f} "
-            f"{med(kind, 'p95'):8.1f} {med(kind, 'p99'):8.1f} {med(kind, 'peak_rss_mb'):12.1f} "
-            f"{sum(r.lost for r in results[kind]):5d}"
+            f"{med(kind, 'p95'):8.1f} {med(kind, 'p99'):8.1f} {med(kind, 'peak_rss_mb'):7.1f} "
+            f"{sum(r.lost for r in results[kind]):5d} {med(kind, 'bot_cpu_ms'):7.2f} "
+            f"{med(kind, 'server_cpu_ms'):7.2f}"
         )
     ratio = med("helpline", "throughput") / med("echo", "throughput")
     p99 = med("helpline", "p99") / med("echo", "p99")

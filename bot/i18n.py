@@ -164,5 +164,9 @@ class Tr:
         self._translator = translator
         self.lang = lang
 
+    @property
+    def translator(self) -> Translator:
+        return self._translator
+
     def __call__(self, key: str, /, **args: object) -> str:
         return self._translator(self.lang, key, **args)

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-from aiogram import F, Router
-from aiogram.enums import ChatType
+from aiogram import Router
 
 from bot.config import Settings
 from handlers import admin, fallback, faq, inline, language, search, situation, sos, start
+from handlers.filters import from_private_chat, in_private_chat
 
 
 def get_routers(settings: Settings) -> list[Router]:
     """Every router, in the order they are tried. The fallback router must stay last."""
     private = Router(name="private")
     # The bot talks in private chats only; elsewhere it stays silent.
-    private.message.filter(F.chat.type == ChatType.PRIVATE)
-    private.callback_query.filter(F.message.chat.type == ChatType.PRIVATE)
+    private.message.filter(in_private_chat)
+    private.callback_query.filter(from_private_chat)
     private.include_routers(
         start.build_router(),
         admin.build_router(settings),

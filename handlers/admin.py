@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.filters import Command
 from aiogram.types import Message
 
 from bot.config import Settings
 from bot.content.store import ContentStore
 from bot.i18n import Tr
+from handlers.filters import FromUser
 
 
 def build_router(settings: Settings) -> Router:
     router = Router(name="admin")
     # Checked on the server for every message: the command menu only hides, it does not protect.
-    router.message.filter(F.from_user.id.in_(settings.admin_ids))
+    router.message.filter(FromUser(settings.admin_ids))
 
     @router.message(Command("reload"))
     async def reload(message: Message, tr: Tr, content: ContentStore) -> None:

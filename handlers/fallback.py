@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.types import CallbackQuery, Message
 
 from bot.i18n import Tr
+from handlers.filters import has_text
 
 
 def build_router() -> Router:
     router = Router(name="fallback")
 
-    @router.message(F.text)
+    @router.message(has_text)
     async def unknown_text(message: Message, tr: Tr) -> None:
         await message.answer(tr("not-understood"))
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import functools
+
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.i18n import Tr
+from bot.i18n import Tr, Translator
 
 
 class Nav(CallbackData, prefix="nav"):
@@ -27,13 +28,39 @@ MENU_ITEMS: tuple[tuple[str, str], ...] = (
 
 
 def main_menu(tr: Tr) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    for screen, key in MENU_ITEMS:
-        builder.button(text=tr(key), callback_data=Nav(to=screen))
-    builder.adjust(1)
-    return builder.as_markup()
+    """The same for everyone in a language, so built once per language and reused."""
+    return _main_menu(tr.translator, tr.lang)
+
+
+@functools.cache
+def _main_menu(translator: Translator, lang: str) -> InlineKeyboardMarkup:
+    # Built directly: aiogram's keyboard builder deep-copies every button on export, which
+    # made the menu the most expensive part of handling /start.
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [InlineKeyboardButton(text=translator(lang, key), callback_data=Nav(to=screen).pack())]
+            for screen, key in MENU_ITEMS
+        ]
+    )
 
 
 def home_row(tr: Tr) -> list[InlineKeyboardButton]:
     """The Home button every screen ends with."""
-    return [InlineKeyboardButton(text=tr("button-home"), callback_data=Nav(to="home").pack())]
+    return [_home_button(tr.translator, tr.lang)]
+
+
+def home_only(tr: Tr) -> InlineKeyboardMarkup:
+    """A keyboard with just the Home button (static screens: help, privacy, ...)."""
+    return _home_only(tr.translator, tr.lang)
+
+
+@functools.cache
+def _home_button(translator: Translator, lang: str) -> InlineKeyboardButton:
+    return InlineKeyboardButton(
+        text=translator(lang, "button-home"), callback_data=Nav(to="home").pack()
+    )
+
+
+@functools.cache
+def _home_only(translator: Translator, lang: str) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(inline_keyboard=[[_home_button(translator, lang)]])

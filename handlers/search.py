@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.filters import StateFilter
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Message
 
 from bot.content.store import ContentStore
 from bot.i18n import Tr
 from handlers.faq import EntryCb, TopicsCb
+from handlers.filters import is_question
 from handlers.menu import home_row
 
 RESULTS = 5
@@ -19,7 +20,7 @@ def build_router() -> Router:
     router = Router(name="search")
 
     # Commands are not questions; unknown ones fall through to the fallback router.
-    @router.message(StateFilter(None), F.text, ~F.text.startswith("/"))
+    @router.message(StateFilter(None), is_question)
     async def question(message: Message, tr: Tr, content: ContentStore) -> None:
         # The query is used here and dropped: never stored, never logged.
         hits = content.current.search.search(message.text or "", limit=RESULTS)

@@ -10,7 +10,7 @@ from bot.content.emergency import render_card
 from bot.content.store import ContentStore
 from bot.i18n import Tr
 from handlers.faq import EntryCb
-from handlers.menu import Nav, home_row
+from handlers.menu import Nav, home_only, home_row
 from handlers.screens import show
 
 
@@ -29,13 +29,11 @@ def build_router() -> Router:
 
     @router.message(Command("privacy"))
     async def privacy(message: Message, tr: Tr) -> None:
-        await message.answer(
-            tr("privacy-text"), reply_markup=InlineKeyboardMarkup(inline_keyboard=[home_row(tr)])
-        )
+        await message.answer(tr("privacy-text"), reply_markup=home_only(tr))
 
     @router.callback_query(Nav.filter(F.to == "privacy"))
     async def privacy_from_menu(query: CallbackQuery, tr: Tr) -> None:
-        await show(query, tr("privacy-text"), InlineKeyboardMarkup(inline_keyboard=[home_row(tr)]))
+        await show(query, tr("privacy-text"), home_only(tr))
 
     return router
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, Message
 
 from bot.content.faq import ENTRY_ID
 from bot.content.store import ContentStore
 from bot.i18n import Tr
 from handlers.faq import entry_screen
 from handlers.inline import INLINE_HELP_PAYLOAD
-from handlers.menu import Nav, home_row, main_menu
+from handlers.menu import Nav, home_only, main_menu
 from handlers.screens import show
 
 
@@ -34,7 +34,7 @@ def build_router() -> Router:
         if payload == INLINE_HELP_PAYLOAD:
             me = await bot.me()
             await message.answer(
-                tr("inline-help", bot=me.username or ""), reply_markup=_home_only(tr)
+                tr("inline-help", bot=me.username or ""), reply_markup=home_only(tr)
             )
             return
         if ENTRY_ID.match(payload):
@@ -47,7 +47,7 @@ def build_router() -> Router:
 
     @router.message(Command("help"))
     async def help_command(message: Message, tr: Tr) -> None:
-        await message.answer(tr("help-text"), reply_markup=_home_only(tr))
+        await message.answer(tr("help-text"), reply_markup=home_only(tr))
 
     @router.message(Command("cancel"))
     async def cancel(message: Message, tr: Tr, state: FSMContext) -> None:
@@ -64,10 +64,6 @@ def build_router() -> Router:
 
     @router.callback_query(Nav.filter(F.to == "help"))
     async def help_screen(query: CallbackQuery, tr: Tr) -> None:
-        await show(query, tr("help-text"), _home_only(tr))
+        await show(query, tr("help-text"), home_only(tr))
 
     return router
-
-
-def _home_only(tr: Tr) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(inline_keyboard=[home_row(tr)])

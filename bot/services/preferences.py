@@ -23,6 +23,8 @@ class LanguagePreferences:
         return hmac.new(self._key, str(user_id).encode(), hashlib.sha256).digest()[:16]
 
     def get(self, user_id: int) -> str | None:
+        if not self._choices:
+            return None  # nobody chose: skip the hash on every update
         tag = self._tag(user_id)
         lang = self._choices.get(tag)
         if lang is not None:

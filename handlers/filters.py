@@ -1,0 +1,39 @@
+"""Small async filters used on every update.
+
+aiogram runs a plain `F...` magic filter through `asyncio.to_thread` (a sync callable), which
+costs a thread hop per check on every update; these coroutine filters run inline instead.
+"""
+
+from __future__ import annotations
+
+from aiogram.enums import ChatType
+from aiogram.filters import Filter
+from aiogram.types import CallbackQuery, Message
+
+
+async def in_private_chat(message: Message) -> bool:
+    return message.chat.type == ChatType.PRIVATE
+
+
+async def from_private_chat(query: CallbackQuery) -> bool:
+    """Buttons on messages in a private chat (inline-mode messages have no chat: refused)."""
+    return query.message is not None and query.message.chat.type == ChatType.PRIVATE
+
+
+async def has_text(message: Message) -> bool:
+    return bool(message.text)
+
+
+async def is_question(message: Message) -> bool:
+    """Free text that is not a command."""
+    return bool(message.text) and not message.text.startswith("/")  # type: ignore[union-attr]
+
+
+class FromUser(Filter):
+    """The sender is one of `user_ids` (checked on the server for every update)."""
+
+    def __init__(self, user_ids: frozenset[int]) -> None:
+        self._user_ids = user_ids
+
+    async def __call__(self, event: Message | CallbackQuery) -> bool:
+        return event.from_user is not None and event.from_user.id in self._user_ids
