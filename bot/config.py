@@ -44,7 +44,7 @@ class Settings(BaseSettings):
     # A form or questionnaire left untouched this long is forgotten.
     draft_idle_minutes: int = Field(default=30, ge=1)
     # How many updates are handled at once; beyond that polling waits (back-pressure).
-    max_concurrent_updates: int = Field(default=64, ge=1)
+    max_concurrent_updates: int = Field(default=256, ge=1)
     # How long shutdown waits for handlers that are still running.
     shutdown_grace_seconds: float = Field(default=10.0, ge=0)
 

@@ -174,7 +174,9 @@ class Call:
         return self.response.get("description")
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        # Shallow on purpose: the control API serialises it at once, and a deep copy of every
+        # recorded request and response made polling the call log cost more than the Bot API.
+        return {name: getattr(self, name) for name in self.__dataclass_fields__}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Call:

@@ -1,0 +1,642 @@
+"""The operator's keyring: one passphrase-wrapped file that holds every long-term secret.
+
+Our own Argon2id + ChaCha20-Poly1305 envelope, because `BestAvailableEncryption` gives PBKDF2 at
+2048 iterations, far too cheap against offline guessing of a seized file. The whole header and
+public part are the AEAD's associated data, so a file with a lowered cost, a swapped salt or a
+planted public key does not unlock. Public keys stay readable without the passphrase: locked mode
+seals reports to them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+import re
+import stat
+import tempfile
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, replace
+from datetime import date
+from pathlib import Path
+from typing import Any, Final, NoReturn, TypeVar
+
+from cryptography.exceptions import InvalidSignature, InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
+from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
+from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+KEYRING_FILE: Final = "keyring.json"
+FORMAT_VERSION: Final = 1
+KDF_ALG: Final = "argon2id"
+AEAD_ALG: Final = "chacha20poly1305"
+MIN_PASSPHRASE_BYTES: Final = 12
+# RFC 9106's second recommended option; a file asking for less is treated as a downgrade attack.
+MIN_T: Final = 3
+MIN_P: Final = 4
+MIN_M: Final = 64 * 1024
+# Upper bounds so that a planted file cannot make unlocking eat all memory or hang.
+MAX_T: Final = 64
+MAX_P: Final = 64
+MAX_M: Final = 4 * 1024 * 1024
+SALT_BYTES: Final = 16
+NONCE_BYTES: Final = 12
+SECRET_BYTES: Final = 32
+SUBKEY_PREFIX: Final = b"helpline/v1/"
+# Documentation of the labels features use; any label of this shape is accepted.
+KNOWN_SUBKEY_LABELS: Final = frozenset(
+    {"subscriber-index", "subscriber-id", "moderator-index", "moderator-id", "audit", "feedback"}
+)
+_MAX_FILE_BYTES: Final = 1 << 20
+_KEY_ID = re.compile(r"r[1-9][0-9]{0,8}")
+_LABEL = re.compile(r"[a-z][a-z0-9-]{0,63}")
+_HEX = re.compile(r"(?:[0-9a-f]{2})+")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_K = TypeVar("_K")
+
+
+class KeyringError(Exception):
+    """A keyring problem, told in one line that an operator can act on; never holds a secret."""
+
+
+class WrongPassphrase(KeyringError):
+    """The passphrase does not open the keyring (or the file was edited: the two look the same)."""
+
+
+class KeyringExists(KeyringError):
+    """`init` never overwrites: losing the old keyring would make every stored report unreadable."""
+
+
+class KeyringMissing(KeyringError):
+    """No keyring in the keys directory yet: run `helpline-bot keys init`."""
+
+
+@dataclass(frozen=True)
+class ReviewPublicKey:
+    """A review key as anyone may see it; `destroyed` means its private half was shredded."""
+
+    key_id: str
+    public: X25519PublicKey
+    created: date
+    retired: date | None
+    destroyed: bool = False
+
+
+def canonical_json(value: object) -> bytes:
+    """One byte string per value (sorted keys, no spaces), so it can be authenticated."""
+    return json.dumps(
+        value, sort_keys=True, separators=(",", ":"), ensure_ascii=True, allow_nan=False
+    ).encode("ascii")
+
+
+def _key_number(key_id: str) -> int:
+    return int(key_id[1:])
+
+
+class PublicKeyring:
+    """What is readable without the passphrase: enough to seal reports and verify alerts."""
+
+    def __init__(
+        self,
+        *,
+        review_keys: Mapping[str, ReviewPublicKey],
+        signing_public: Ed25519PublicKey,
+        created: date,
+    ) -> None:
+        if not any(k.retired is None for k in review_keys.values()):
+            raise KeyringError("keyring has no current (non-retired) review key")
+        self._review_keys = dict(review_keys)
+        self._signing_public = signing_public
+        self._created = created
+
+    @classmethod
+    def load(cls, keys_dir: Path) -> PublicKeyring:
+        """Read the public part; refuses loose permissions and downgraded cost parameters."""
+        return _read_envelope(Path(keys_dir)).public
+
+    @property
+    def review_keys(self) -> dict[str, ReviewPublicKey]:
+        return dict(self._review_keys)
+
+    @property
+    def current_review_key(self) -> ReviewPublicKey:
+        """The newest non-retired key: the one new reports are sealed to."""
+        current = [k for k in self._review_keys.values() if k.retired is None]
+        return max(current, key=lambda k: _key_number(k.key_id))
+
+    @property
+    def signing_public(self) -> Ed25519PublicKey:
+        return self._signing_public
+
+    @property
+    def created(self) -> date:
+        return self._created
+
+    def fingerprint(self) -> str:
+        """Short form of the signing key to publish, so readers can check `/verify` answers."""
+        digest = hashlib.sha256(self._signing_public.public_bytes_raw()).hexdigest()[:32]
+        return " ".join(digest[i : i + 4] for i in range(0, 32, 4))
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(review_keys={sorted(self._review_keys)!r})"
+
+
+class UnlockedKeyring(PublicKeyring):
+    """The keyring with its secrets in memory; exists only while the bot runs unlocked."""
+
+    def __init__(
+        self,
+        *,
+        public: PublicKeyring,
+        master_secret: bytes,
+        review_private: Mapping[str, X25519PrivateKey],
+        signing_private: Ed25519PrivateKey,
+    ) -> None:
+        super().__init__(
+            review_keys=public.review_keys,
+            signing_public=public.signing_public,
+            created=public.created,
+        )
+        self._master_secret = master_secret
+        self._review_private = dict(review_private)
+        self._signing_private = signing_private
+
+    @classmethod
+    def unlock(cls, keys_dir: Path, passphrase: bytes) -> UnlockedKeyring:
+        """Derive the KEK with Argon2id and open the secret part (about 0.15 s)."""
+        return _open(Path(keys_dir), passphrase)[1]
+
+    def review_private(self, key_id: str) -> X25519PrivateKey | None:
+        """The private review key, or None once it was destroyed; KeyError if never existed."""
+        if key_id not in self._review_keys:
+            raise KeyError(key_id)
+        return self._review_private.get(key_id)
+
+    def subkey(self, label: str) -> bytes:
+        """A 32-byte key for one purpose, so a leak of one never exposes another."""
+        if not isinstance(label, str) or not _LABEL.fullmatch(label):
+            raise ValueError("subkey label must match [a-z][a-z0-9-]{0,63}")
+        return HKDF(
+            algorithm=hashes.SHA256(),
+            length=32,
+            salt=None,
+            info=SUBKEY_PREFIX + label.encode("ascii"),
+        ).derive(self._master_secret)
+
+    def sign(self, data: bytes) -> bytes:
+        """Ed25519 signature over `data` (alerts), checkable by anyone with the fingerprint."""
+        return self._signing_private.sign(data)
+
+    def __reduce__(self) -> NoReturn:
+        raise TypeError("an unlocked keyring must not be pickled or copied to disk")
+
+
+def verify_signature(public: Ed25519PublicKey, data: bytes, signature: bytes) -> bool:
+    """True only for a valid Ed25519 signature; never raises on garbage input."""
+    try:
+        public.verify(signature, data)
+    except (InvalidSignature, ValueError, TypeError):
+        return False
+    return True
+
+
+# --- file format ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Cost:
+    t: int
+    p: int
+    m: int
+
+
+_DEFAULT_COST: Final = _Cost(t=MIN_T, p=MIN_P, m=MIN_M)
+
+
+@dataclass(frozen=True)
+class _Envelope:
+    cost: _Cost
+    salt: bytes
+    nonce: bytes
+    public: PublicKeyring
+    aad: bytes
+    ciphertext: bytes
+
+
+def _malformed(what: str) -> NoReturn:
+    raise KeyringError(f"keyring file is malformed: {what}")
+
+
+def _fields(value: object, names: set[str], what: str) -> dict[str, Any]:
+    if not isinstance(value, dict) or set(value) != names:
+        _malformed(f"{what} must be an object with fields {', '.join(sorted(names))}")
+    return value
+
+
+def _int(value: object, what: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        _malformed(f"{what} must be an integer")
+    return value
+
+
+def _unhex(value: object, what: str, length: int | None = None) -> bytes:
+    if not isinstance(value, str) or not _HEX.fullmatch(value):
+        _malformed(f"{what} must be lowercase hex")
+    raw = bytes.fromhex(value)
+    if length is not None and len(raw) != length:
+        _malformed(f"{what} must be {length} bytes")
+    return raw
+
+
+def _key(factory: Callable[[bytes], _K], raw: bytes, what: str) -> _K:
+    try:
+        return factory(raw)
+    except ValueError:
+        _malformed(f"{what} is not a valid key")
+
+
+def _date(value: object, what: str) -> date:
+    if isinstance(value, str) and _DATE.fullmatch(value):
+        with contextlib.suppress(ValueError):
+            return date.fromisoformat(value)
+    _malformed(f"{what} must be a YYYY-MM-DD date")
+
+
+def _parse_cost(kdf: dict[str, Any]) -> _Cost:
+    cost = _Cost(t=_int(kdf["t"], "kdf.t"), p=_int(kdf["p"], "kdf.p"), m=_int(kdf["m"], "kdf.m"))
+    if cost.t < MIN_T or cost.p < MIN_P or cost.m < MIN_M:
+        raise KeyringError(
+            f"keyring key-derivation cost is below the minimum (t={MIN_T}, p={MIN_P}, m={MIN_M}); "
+            "refusing a possibly downgraded file"
+        )
+    if cost.t > MAX_T or cost.p > MAX_P or cost.m > MAX_M:
+        raise KeyringError(
+            f"keyring key-derivation cost is above the supported maximum "
+            f"(t={MAX_T}, p={MAX_P}, m={MAX_M})"
+        )
+    return cost
+
+
+def _parse_public(value: object) -> PublicKeyring:
+    public = _fields(value, {"review_keys", "signing_public", "created"}, "public")
+    entries = public["review_keys"]
+    if not isinstance(entries, list) or not entries:
+        _malformed("public.review_keys must be a non-empty list")
+    keys: dict[str, ReviewPublicKey] = {}
+    for entry in entries:
+        e = _fields(entry, {"key_id", "public", "created", "retired", "destroyed"}, "review key")
+        key_id = e["key_id"]
+        if not isinstance(key_id, str) or not _KEY_ID.fullmatch(key_id) or key_id in keys:
+            _malformed("review key ids must be unique and look like r1, r2, ...")
+        retired = None if e["retired"] is None else _date(e["retired"], "retired")
+        if not isinstance(e["destroyed"], bool) or (e["destroyed"] and retired is None):
+            _malformed("destroyed must be true or false, and only a retired key can be destroyed")
+        keys[key_id] = ReviewPublicKey(
+            key_id=key_id,
+            public=_key(
+                X25519PublicKey.from_public_bytes, _unhex(e["public"], "public", 32), "public"
+            ),
+            created=_date(e["created"], "created"),
+            retired=retired,
+            destroyed=e["destroyed"],
+        )
+    signing = _key(
+        Ed25519PublicKey.from_public_bytes,
+        _unhex(public["signing_public"], "signing_public", 32),
+        "signing_public",
+    )
+    return PublicKeyring(
+        review_keys=keys, signing_public=signing, created=_date(public["created"], "created")
+    )
+
+
+def _parse_envelope(raw: bytes) -> _Envelope:
+    """Strict parse of the whole file; anything unexpected is a KeyringError, nothing else."""
+    try:
+        doc = json.loads(raw)
+    except (ValueError, RecursionError):
+        _malformed("not JSON")
+    if not isinstance(doc, dict) or doc.get("v") != FORMAT_VERSION:
+        raise KeyringError(f"unsupported keyring format (expected v={FORMAT_VERSION})")
+    _fields(doc, {"v", "kdf", "aead", "nonce", "public", "ciphertext"}, "keyring")
+    kdf = _fields(doc["kdf"], {"alg", "salt", "t", "p", "m"}, "kdf")
+    if kdf["alg"] != KDF_ALG or doc["aead"] != AEAD_ALG:
+        raise KeyringError(f"unsupported keyring algorithms (expected {KDF_ALG}, {AEAD_ALG})")
+    cost = _parse_cost(kdf)
+    ciphertext = _unhex(doc["ciphertext"], "ciphertext")
+    if len(ciphertext) < 16 + 2:
+        _malformed("ciphertext is too short")
+    return _Envelope(
+        cost=cost,
+        salt=_unhex(kdf["salt"], "kdf.salt", SALT_BYTES),
+        nonce=_unhex(doc["nonce"], "nonce", NONCE_BYTES),
+        public=_parse_public(doc["public"]),
+        aad=canonical_json({k: v for k, v in doc.items() if k != "ciphertext"}),
+        ciphertext=ciphertext,
+    )
+
+
+def _check_dir(keys_dir: Path) -> None:
+    try:
+        st = keys_dir.stat()
+    except FileNotFoundError:
+        raise KeyringMissing(f"no keyring in {keys_dir}: run `helpline-bot keys init`") from None
+    if not stat.S_ISDIR(st.st_mode):
+        raise KeyringError(f"keys directory {keys_dir} is not a directory")
+    if st.st_mode & 0o077:
+        raise KeyringError(
+            f"keys directory {keys_dir} is open to group or others "
+            f"(mode {stat.S_IMODE(st.st_mode):o}); run chmod 700 on it"
+        )
+
+
+def _read_envelope(keys_dir: Path) -> _Envelope:
+    _check_dir(keys_dir)
+    path = keys_dir / KEYRING_FILE
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+    except FileNotFoundError:
+        raise KeyringMissing(f"no keyring in {keys_dir}: run `helpline-bot keys init`") from None
+    except OSError as exc:
+        raise KeyringError(
+            f"cannot open {path} ({exc.strerror}); it must be a regular file"
+        ) from None
+    with os.fdopen(fd, "rb") as file:
+        st = os.fstat(file.fileno())
+        if not stat.S_ISREG(st.st_mode):
+            raise KeyringError(f"{path} is not a regular file")
+        if st.st_mode & 0o077:
+            raise KeyringError(
+                f"{path} is readable by group or others (mode {stat.S_IMODE(st.st_mode):o}); "
+                "run chmod 600 on it"
+            )
+        raw = file.read(_MAX_FILE_BYTES + 1)
+    if len(raw) > _MAX_FILE_BYTES:
+        _malformed("file is too large")
+    return _parse_envelope(raw)
+
+
+# --- wrapping ------------------------------------------------------------------------------
+
+
+def _check_passphrase_type(passphrase: bytes) -> None:
+    if not isinstance(passphrase, bytes):
+        raise TypeError("passphrase must be bytes")
+
+
+def _check_new_passphrase(passphrase: bytes) -> None:
+    _check_passphrase_type(passphrase)
+    if len(passphrase) < MIN_PASSPHRASE_BYTES:
+        raise KeyringError(f"passphrase is too short (at least {MIN_PASSPHRASE_BYTES} bytes)")
+
+
+def _kek(passphrase: bytes, salt: bytes, cost: _Cost) -> bytes:
+    return Argon2id(
+        salt=salt, length=32, iterations=cost.t, lanes=cost.p, memory_cost=cost.m
+    ).derive(passphrase)
+
+
+def _secret_part(parts: bytes, public: PublicKeyring) -> UnlockedKeyring:
+    """Parse the decrypted part and check it matches the public part key for key."""
+    try:
+        doc = json.loads(parts)
+    except (ValueError, RecursionError):
+        _malformed("secret part is not JSON")
+    doc = _fields(doc, {"master_secret", "review_private", "signing_private"}, "secret part")
+    private = doc["review_private"]
+    if not isinstance(private, dict):
+        _malformed("secret part review_private must be an object")
+    alive = {k.key_id: k for k in public.review_keys.values() if not k.destroyed}
+    if set(private) != set(alive):
+        _malformed("secret part does not hold exactly the non-destroyed review keys")
+    review = {
+        kid: _key(X25519PrivateKey.from_private_bytes, _unhex(hx, "private key", 32), "private")
+        for kid, hx in private.items()
+    }
+    signing = _key(
+        Ed25519PrivateKey.from_private_bytes,
+        _unhex(doc["signing_private"], "signing private key", 32),
+        "signing private key",
+    )
+    if any(review[kid].public_key() != alive[kid].public for kid in review) or (
+        signing.public_key() != public.signing_public
+    ):
+        _malformed("secret part does not match its public keys")
+    return UnlockedKeyring(
+        public=public,
+        master_secret=_unhex(doc["master_secret"], "master secret", SECRET_BYTES),
+        review_private=review,
+        signing_private=signing,
+    )
+
+
+def _open(keys_dir: Path, passphrase: bytes) -> tuple[_Envelope, UnlockedKeyring]:
+    _check_passphrase_type(passphrase)
+    envelope = _read_envelope(keys_dir)
+    kek = _kek(passphrase, envelope.salt, envelope.cost)
+    try:
+        parts = ChaCha20Poly1305(kek).decrypt(envelope.nonce, envelope.ciphertext, envelope.aad)
+    except InvalidTag:
+        raise WrongPassphrase(
+            "wrong passphrase, or the keyring file was modified (header, public keys or ciphertext)"
+        ) from None
+    return envelope, _secret_part(parts, envelope.public)
+
+
+def _public_doc(ring: PublicKeyring) -> dict[str, Any]:
+    keys = sorted(ring.review_keys.values(), key=lambda k: _key_number(k.key_id))
+    return {
+        "review_keys": [
+            {
+                "key_id": k.key_id,
+                "public": k.public.public_bytes_raw().hex(),
+                "created": k.created.isoformat(),
+                "retired": None if k.retired is None else k.retired.isoformat(),
+                "destroyed": k.destroyed,
+            }
+            for k in keys
+        ],
+        "signing_public": ring.signing_public.public_bytes_raw().hex(),
+        "created": ring.created.isoformat(),
+    }
+
+
+def _wrap(ring: UnlockedKeyring, passphrase: bytes, cost: _Cost) -> dict[str, Any]:
+    """A fresh salt and nonce on every write: no two files share a KEK or a nonce."""
+    salt, nonce = os.urandom(SALT_BYTES), os.urandom(NONCE_BYTES)
+    doc: dict[str, Any] = {
+        "v": FORMAT_VERSION,
+        "kdf": {"alg": KDF_ALG, "salt": salt.hex(), "t": cost.t, "p": cost.p, "m": cost.m},
+        "aead": AEAD_ALG,
+        "nonce": nonce.hex(),
+        "public": _public_doc(ring),
+    }
+    secret = {
+        "master_secret": ring._master_secret.hex(),
+        "review_private": {
+            kid: key.private_bytes_raw().hex() for kid, key in ring._review_private.items()
+        },
+        "signing_private": ring._signing_private.private_bytes_raw().hex(),
+    }
+    kek = _kek(passphrase, salt, cost)
+    sealed = ChaCha20Poly1305(kek).encrypt(nonce, canonical_json(secret), canonical_json(doc))
+    doc["ciphertext"] = sealed.hex()
+    return doc
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _write(keys_dir: Path, doc: dict[str, Any]) -> None:
+    """Atomic replace; mkstemp creates the temp file 0600, so it is never readable by others."""
+    data = json.dumps(doc, indent=2).encode("ascii") + b"\n"
+    fd, tmp = tempfile.mkstemp(prefix=".keyring-", suffix=".tmp", dir=keys_dir)
+    try:
+        with os.fdopen(fd, "wb") as file:
+            os.fchmod(file.fileno(), 0o600)
+            file.write(data)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(tmp, keys_dir / KEYRING_FILE)
+        _fsync_dir(keys_dir)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+
+
+@contextlib.contextmanager
+def _locked(keys_dir: Path) -> Iterator[None]:
+    """Serialise writers (rotate, destroy, init) so that none loses another's key."""
+    try:
+        fd = os.open(keys_dir, os.O_RDONLY | os.O_DIRECTORY)
+    except FileNotFoundError:
+        raise KeyringMissing(f"no keyring in {keys_dir}: run `helpline-bot keys init`") from None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+def _private_dir(keys_dir: Path) -> None:
+    """Create the keys directory (and missing parents) 0700, or tighten it as storage does."""
+    missing = [p for p in (keys_dir, *keys_dir.parents) if not p.exists()]
+    for path in reversed(missing):
+        path.mkdir(mode=0o700, exist_ok=True)
+    if not keys_dir.is_dir():
+        raise KeyringError(f"keys directory {keys_dir} is not a directory")
+    if stat.S_IMODE(keys_dir.stat().st_mode) != 0o700:
+        keys_dir.chmod(0o700)
+
+
+# --- operations ----------------------------------------------------------------------------
+
+
+def init_keyring(keys_dir: Path, passphrase: bytes, today: date) -> PublicKeyring:
+    """Create a keyring with review key r1, a signing key and a master secret; never overwrites."""
+    keys_dir = Path(keys_dir)
+    _check_new_passphrase(passphrase)
+    if os.path.lexists(keys_dir / KEYRING_FILE):
+        raise KeyringExists(f"a keyring already exists in {keys_dir}; refusing to overwrite it")
+    _private_dir(keys_dir)
+    with _locked(keys_dir):
+        if os.path.lexists(keys_dir / KEYRING_FILE):
+            raise KeyringExists(f"a keyring already exists in {keys_dir}; refusing to overwrite it")
+        review, signing = X25519PrivateKey.generate(), Ed25519PrivateKey.generate()
+        public = PublicKeyring(
+            review_keys={"r1": ReviewPublicKey("r1", review.public_key(), today, None)},
+            signing_public=signing.public_key(),
+            created=today,
+        )
+        ring = UnlockedKeyring(
+            public=public,
+            master_secret=os.urandom(SECRET_BYTES),
+            review_private={"r1": review},
+            signing_private=signing,
+        )
+        _write(keys_dir, _wrap(ring, passphrase, _DEFAULT_COST))
+    return PublicKeyring.load(keys_dir)
+
+
+def _rewrap(
+    keys_dir: Path,
+    passphrase: bytes,
+    cost: _Cost,
+    ring: UnlockedKeyring,
+    review_keys: Mapping[str, ReviewPublicKey],
+    review_private: Mapping[str, X25519PrivateKey],
+) -> None:
+    public = PublicKeyring(
+        review_keys=review_keys, signing_public=ring.signing_public, created=ring.created
+    )
+    updated = UnlockedKeyring(
+        public=public,
+        master_secret=ring._master_secret,
+        review_private=review_private,
+        signing_private=ring._signing_private,
+    )
+    _write(keys_dir, _wrap(updated, passphrase, cost))
+
+
+def rotate_review_key(keys_dir: Path, passphrase: bytes, today: date) -> ReviewPublicKey:
+    """Add a new current review key and retire the old one (kept until destroy_retired_keys)."""
+    keys_dir = Path(keys_dir)
+    with _locked(keys_dir):
+        envelope, ring = _open(keys_dir, passphrase)
+        keys = {
+            kid: replace(k, retired=today) if k.retired is None else k
+            for kid, k in ring.review_keys.items()
+        }
+        new_id = f"r{max(_key_number(kid) for kid in keys) + 1}"
+        new_private = X25519PrivateKey.generate()
+        new = ReviewPublicKey(new_id, new_private.public_key(), today, None)
+        keys[new_id] = new
+        private = {**ring._review_private, new_id: new_private}
+        _rewrap(keys_dir, passphrase, envelope.cost, ring, keys, private)
+    return new
+
+
+def destroy_retired_keys(keys_dir: Path, passphrase: bytes, keep: set[str]) -> list[str]:
+    """Crypto-shred retired private keys not in `keep`; reports sealed to them become unreadable.
+
+    `keep` holds the key ids still protecting reports within retention. The public entries stay,
+    marked destroyed, so an old row reports "expired" rather than "unknown key".
+    """
+    keys_dir = Path(keys_dir)
+    with _locked(keys_dir):
+        envelope, ring = _open(keys_dir, passphrase)
+        doomed = sorted(
+            (
+                k.key_id
+                for k in ring.review_keys.values()
+                if k.retired is not None and not k.destroyed and k.key_id not in keep
+            ),
+            key=_key_number,
+        )
+        if doomed:
+            keys = {
+                kid: replace(k, destroyed=True) if kid in doomed else k
+                for kid, k in ring.review_keys.items()
+            }
+            private = {k: v for k, v in ring._review_private.items() if k not in doomed}
+            _rewrap(keys_dir, passphrase, envelope.cost, ring, keys, private)
+    return doomed
+
+
+def change_passphrase(keys_dir: Path, old: bytes, new: bytes) -> None:
+    """Re-wrap the same secrets under a new passphrase (fresh salt and nonce)."""
+    keys_dir = Path(keys_dir)
+    _check_new_passphrase(new)
+    with _locked(keys_dir):
+        envelope, ring = _open(keys_dir, old)
+        _rewrap(keys_dir, new, envelope.cost, ring, ring.review_keys, ring._review_private)
