@@ -18,7 +18,13 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.exceptions import TelegramUnauthorizedError
-from aiogram.types import BotCommand, BotCommandScopeDefault, ErrorEvent, Message
+from aiogram.types import (
+    BotCommand,
+    BotCommandScopeChat,
+    BotCommandScopeDefault,
+    ErrorEvent,
+    Message,
+)
 from aiogram.utils.token import TokenValidationError
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
@@ -45,6 +51,7 @@ PUBLIC_COMMANDS = (
     ("language", "cmd-language"),
     ("cancel", "cmd-cancel"),
 )
+ADMIN_COMMANDS = (("reload", "cmd-reload"),)
 
 
 @dataclass
@@ -132,7 +139,9 @@ def _on_startup(app: App) -> Any:
             ) from None
         # Polling and a webhook exclude each other; a stale webhook would make polling fail.
         await bot.delete_webhook(drop_pending_updates=False)
-        await set_commands(bot, app.translator, app.settings.default_language)
+        await set_commands(
+            bot, app.translator, app.settings.default_language, app.settings.admin_ids
+        )
         _schedule_jobs(app)
         app.scheduler.start()
         # Everything built so far (content, search index, aiogram's models) lives as long as the
@@ -189,12 +198,25 @@ def _on_error(app: App) -> Any:
     return on_error
 
 
-async def set_commands(bot: Bot, translator: Translator, default_language: str) -> None:
-    """Register the command menu per language, and for clients in any other language."""
+async def set_commands(
+    bot: Bot, translator: Translator, default_language: str, admin_ids: frozenset[int] = frozenset()
+) -> None:
+    """Register the command menu per language, and for clients in any other language.
+
+    Admins get their own menu (scoped to their private chat) with the admin commands added;
+    everyone else never sees those commands. The server still checks the role on every use.
+    """
     for lang in (*LANGUAGES, None):
         texts = Tr(translator, lang or default_language)
-        commands = [BotCommand(command=c, description=texts(key)) for c, key in PUBLIC_COMMANDS]
-        await bot.set_my_commands(commands, scope=BotCommandScopeDefault(), language_code=lang)
+        public = [BotCommand(command=c, description=texts(key)) for c, key in PUBLIC_COMMANDS]
+        await bot.set_my_commands(public, scope=BotCommandScopeDefault(), language_code=lang)
+        admin = public + [
+            BotCommand(command=c, description=texts(key)) for c, key in ADMIN_COMMANDS
+        ]
+        for admin_id in sorted(admin_ids):
+            await bot.set_my_commands(
+                admin, scope=BotCommandScopeChat(chat_id=admin_id), language_code=lang
+            )
 
 
 def _schedule_jobs(app: App) -> None:

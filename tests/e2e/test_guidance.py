@@ -157,3 +157,14 @@ async def test_admin_reload(api: FakeBotAPI, start_bot: StartBot, tmp_path: Path
     reply = await admin.say("/reload")
     assert "NOT reloaded" in reply.text and "exemptions.md" in reply.text
     assert (await admin.say("/start exemptions")).text.startswith("Updated:")  # old content kept
+
+
+async def test_admin_menu_is_scoped_to_admins(api: FakeBotAPI, start_bot: StartBot) -> None:
+    admin = USER_IDS[0]
+    await start_bot(ADMIN_IDS=str(admin))
+    public = {c["command"] for c in api.commands(language_code="en")}
+    admin_menu = {
+        c["command"] for c in api.commands({"type": "chat", "chat_id": admin}, language_code="en")
+    }
+    assert "reload" not in public
+    assert "reload" in admin_menu and public <= admin_menu

@@ -83,3 +83,37 @@ def test_newer_database_is_refused_in_one_line(tmp_path: Path) -> None:
     result = run_cli("migrate", cwd=tmp_path, DATA_DIR=str(data))
     assert result.returncode == 2
     assert "newer than this program" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("path", "old", "new", "expected"),
+    [
+        ("faq/en/travel-ban.md", "sources = ", "sourcez = ", "missing field 'sources'"),
+        (
+            "faq/ru/travel-ban.md",
+            "related = [",
+            'related = ["nowhere", ',
+            "'nowhere' does not exist",
+        ),
+    ],
+)
+def test_check_names_a_broken_faq_entry(
+    tmp_path: Path, path: str, old: str, new: str, expected: str
+) -> None:
+    content = tmp_path / "content"
+    shutil.copytree(REPO_ROOT / "content", content)
+    target = content / path
+    target.write_text(target.read_text(encoding="utf-8").replace(old, new, 1), encoding="utf-8")
+    result = run_cli("check", cwd=tmp_path, CONTENT_DIR=str(content))
+    assert result.returncode == 1
+    assert any(path in line and expected in line for line in result.stdout.splitlines())
+    started = run_cli("run", cwd=tmp_path, CONTENT_DIR=str(content), BOT_TOKEN="1:" + "a" * 35)
+    assert started.returncode == 2 and path in started.stderr  # refuses to start on it
+
+
+def test_check_without_english_twin(tmp_path: Path) -> None:
+    content = tmp_path / "content"
+    shutil.copytree(REPO_ROOT / "content", content)
+    (content / "faq" / "en" / "raids.md").unlink()
+    result = run_cli("check", cwd=tmp_path, CONTENT_DIR=str(content))
+    assert result.returncode == 1 and "ru/raids.md: no en twin" in result.stdout

@@ -6,6 +6,7 @@ menu-sos = 🆘 I've been stopped / detained
 menu-privacy = 🔒 What the bot stores
 cmd-sos = Emergency card: you have been stopped
 cmd-privacy = What the bot stores and what Telegram sees
+cmd-reload = Reload content from disk (admin)
 cmd-cancel = Leave a questionnaire or form
 
 faq-topics-title = <b>Questions & rights</b>
