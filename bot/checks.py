@@ -30,7 +30,47 @@ async def run_checks(settings: Settings) -> CheckReport:
         report.notes.append("message catalogues: ru and en have the same keys")
         _check_content(settings, report)
     await _check_database(settings, report)
+    _check_keyring(settings, report)
     return report
+
+
+def _check_keyring(settings: Settings, report: CheckReport) -> None:
+    """Keys are needed by reports and alerts; say which unlock mode this instance runs in."""
+    from bot.crypto.keyring import KeyringError, KeyringMissing, PublicKeyring, UnlockedKeyring
+    from bot.crypto.passphrase import PassphraseUnavailable, configured_passphrase
+
+    keys_dir = settings.keyring_dir
+    try:
+        ring = PublicKeyring.load(keys_dir)
+    except KeyringMissing:
+        report.warnings.append(
+            f"no keyring in {keys_dir}: run `helpline-bot keys init` before reports are enabled"
+        )
+        return
+    except KeyringError as exc:
+        report.problems.append(f"keyring {keys_dir}: {exc}")
+        return
+    try:
+        passphrase = configured_passphrase(settings.key_passphrase, settings.key_passphrase_file)
+    except PassphraseUnavailable as exc:
+        report.problems.append(str(exc))
+        return
+    if passphrase is None:
+        report.notes.append(
+            f"keyring {keys_dir}: hardened mode (no passphrase configured): `run` asks for it "
+            "on a terminal and starts locked without one"
+        )
+        return
+    try:
+        UnlockedKeyring.unlock(keys_dir, passphrase)
+    except KeyringError as exc:
+        report.problems.append(f"keyring {keys_dir}: {exc}")
+        return
+    report.notes.append(
+        f"keyring {keys_dir}: unattended mode, unlocks with the configured passphrase; "
+        f"current review key {ring.current_review_key.key_id}; "
+        f"signing key fingerprint {ring.fingerprint()}"
+    )
 
 
 def _check_content(settings: Settings, report: CheckReport) -> None:

@@ -11,6 +11,8 @@ from collections.abc import Callable, Sequence
 from bot import __version__
 from bot.config import ConfigError, Settings, load_settings
 from bot.content.faq import ContentError
+from bot.crypto.keyring import KeyringError
+from bot.crypto.passphrase import PassphraseUnavailable
 from bot.logs import setup_logging
 from bot.storage.db import StorageError
 
@@ -55,6 +57,35 @@ def _parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("--lang", choices=("ru", "en"), default="ru", help="your Telegram language")
     demo.set_defaults(handler=_cmd_demo)
+
+    keys = commands.add_parser(
+        "keys",
+        help="create or rotate the instance keyring",
+        description="Manage the keyring in KEYS_DIR (default DATA_DIR/keys). The passphrase is "
+        "read from KEY_PASSPHRASE or KEY_PASSPHRASE_FILE when set, otherwise asked on the "
+        "terminal without echo.",
+    )
+    keys_commands = keys.add_subparsers(dest="keys_command", metavar="KEYS_COMMAND", required=True)
+    keys_init = keys_commands.add_parser(
+        "init",
+        help="create the keyring (refuses to overwrite one)",
+        description="Create the review key pair, the master secret and the alert signing key, "
+        "wrapped with Argon2id under the passphrase (at least 12 characters).",
+    )
+    keys_init.set_defaults(handler=_cmd_keys_init)
+    keys_rotate = keys_commands.add_parser(
+        "rotate",
+        help="add a new review key pair; old reports stay readable",
+        description="Add a new review key pair for new reports; the previous one is retired "
+        "but kept for reading the reports it protects.",
+    )
+    keys_rotate.set_defaults(handler=_cmd_keys_rotate)
+    keys_status = keys_commands.add_parser(
+        "status",
+        help="show the public part of the keyring (no passphrase needed)",
+        description="Show key ids, dates and the alert signing key fingerprint.",
+    )
+    keys_status.set_defaults(handler=_cmd_keys_status)
     return parser
 
 
@@ -68,6 +99,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_CONFIG
     except StorageError as exc:
         print(f"helpline-bot: database error: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    except (KeyringError, PassphraseUnavailable) as exc:
+        print(f"helpline-bot: keyring error: {exc}", file=sys.stderr)
         return EXIT_CONFIG
     except ContentError as exc:
         for problem in exc.problems:
@@ -151,6 +185,58 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     logging.getLogger().handlers.clear()
     setup_logging("WARNING")
     return asyncio.run(run_demo(user_language=args.lang))
+
+
+def _cmd_keys_init(args: argparse.Namespace) -> int:
+    import datetime as dt
+
+    from bot.crypto.keyring import KeyringExists, KeyringMissing, PublicKeyring, init_keyring
+    from bot.crypto.passphrase import obtain_passphrase
+
+    settings = _settings()
+    try:
+        PublicKeyring.load(settings.keyring_dir)
+    except KeyringMissing:
+        pass
+    else:
+        raise KeyringExists(
+            f"a keyring already exists in {settings.keyring_dir}; not overwriting it"
+        )
+    passphrase = obtain_passphrase(
+        settings.key_passphrase, settings.key_passphrase_file, confirm=True
+    )
+    ring = init_keyring(settings.keyring_dir, passphrase, dt.date.today())
+    print(f"keyring created in {settings.keyring_dir}")
+    print(f"review key: {ring.current_review_key.key_id}")
+    print(f"alert signing key fingerprint: {ring.fingerprint()}")
+    print("Keep the passphrase safe: without it nobody, including you, can read the reports.")
+    return EXIT_OK
+
+
+def _cmd_keys_rotate(args: argparse.Namespace) -> int:
+    import datetime as dt
+
+    from bot.crypto.keyring import rotate_review_key
+    from bot.crypto.passphrase import obtain_passphrase
+
+    settings = _settings()
+    passphrase = obtain_passphrase(settings.key_passphrase, settings.key_passphrase_file)
+    key = rotate_review_key(settings.keyring_dir, passphrase, dt.date.today())
+    print(f"new review key {key.key_id}; earlier keys are retired and still read old reports")
+    return EXIT_OK
+
+
+def _cmd_keys_status(args: argparse.Namespace) -> int:
+    from bot.crypto.keyring import PublicKeyring
+
+    settings = _settings()
+    ring = PublicKeyring.load(settings.keyring_dir)
+    print(f"keyring: {settings.keyring_dir} (created {ring.created.isoformat()})")
+    for key in ring.review_keys.values():
+        state = "destroyed" if key.destroyed else ("retired" if key.retired else "current")
+        print(f"review key {key.key_id}: {state}, created {key.created.isoformat()}")
+    print(f"alert signing key fingerprint: {ring.fingerprint()}")
+    return EXIT_OK
 
 
 if __name__ == "__main__":

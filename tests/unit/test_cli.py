@@ -40,7 +40,10 @@ def test_bad_setting_exits_2_naming_it(tmp_path: Path) -> None:
     assert "ADMIN_IDS" in result.stderr and result.stderr.strip().count("\n") == 0
 
 
-@pytest.mark.parametrize("command", [[], ["run"], ["migrate"], ["check"], ["demo"]])
+@pytest.mark.parametrize(
+    "command",
+    [[], ["run"], ["migrate"], ["check"], ["demo"], ["keys"], ["keys", "init"], ["keys", "rotate"]],
+)
 def test_help_everywhere(tmp_path: Path, command: list[str]) -> None:
     result = run_cli(*command, "--help", cwd=tmp_path)
     assert result.returncode == 0 and "usage: helpline-bot" in result.stdout
@@ -117,3 +120,44 @@ def test_check_without_english_twin(tmp_path: Path) -> None:
     (content / "faq" / "en" / "raids.md").unlink()
     result = run_cli("check", cwd=tmp_path, CONTENT_DIR=str(content))
     assert result.returncode == 1 and "ru/raids.md: no en twin" in result.stdout
+
+
+def test_keys_init_rotate_status_and_check(tmp_path: Path) -> None:
+    env = {"DATA_DIR": str(tmp_path / "data"), "KEY_PASSPHRASE": "correct horse battery staple"}
+    created = run_cli("keys", "init", cwd=tmp_path, **env)
+    assert created.returncode == 0, created.stderr
+    assert "fingerprint" in created.stdout
+    keyring = tmp_path / "data" / "keys" / "keyring.json"
+    assert stat.S_IMODE(keyring.stat().st_mode) == 0o600
+    assert stat.S_IMODE(keyring.parent.stat().st_mode) == 0o700
+    assert b"correct horse" not in keyring.read_bytes()
+
+    again = run_cli("keys", "init", cwd=tmp_path, **env)
+    assert again.returncode == 2 and "not overwriting" in again.stderr
+    assert again.stderr.strip().count("\n") == 0
+
+    wrong = run_cli(
+        "keys", "rotate", cwd=tmp_path, **{**env, "KEY_PASSPHRASE": "not the passphrase"}
+    )
+    assert wrong.returncode == 2 and "wrong passphrase" in wrong.stderr
+    assert "Traceback" not in wrong.stderr
+
+    passfile = tmp_path / "passphrase"
+    passfile.write_text("correct horse battery staple\n")
+    rotated = run_cli(
+        "keys", "rotate", cwd=tmp_path, DATA_DIR=env["DATA_DIR"], KEY_PASSPHRASE_FILE=str(passfile)
+    )
+    assert rotated.returncode == 0 and "r2" in rotated.stdout
+    status = run_cli("keys", "status", cwd=tmp_path, DATA_DIR=env["DATA_DIR"])
+    assert "review key r1: retired" in status.stdout and "review key r2: current" in status.stdout
+
+    checked = run_cli("check", cwd=tmp_path, **env)
+    assert checked.returncode == 0 and "unattended mode" in checked.stdout
+    hardened = run_cli("check", cwd=tmp_path, DATA_DIR=env["DATA_DIR"])
+    assert "hardened mode" in hardened.stdout
+
+
+def test_keys_without_passphrase_or_terminal(tmp_path: Path) -> None:
+    result = run_cli("keys", "init", cwd=tmp_path, DATA_DIR=str(tmp_path / "data"))
+    assert result.returncode == 2 and "KEY_PASSPHRASE" in result.stderr
+    assert not (tmp_path / "data" / "keys" / "keyring.json").exists()
