@@ -7,9 +7,11 @@ until SIGINT/SIGTERM, then drains in-flight handlers, stops the scheduler and cl
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import gc
 import logging
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from aiogram import Bot, Dispatcher
@@ -29,12 +31,16 @@ from aiogram.utils.token import TokenValidationError
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.config import ConfigError, Settings
+from bot.content.faq import ContentError
+from bot.content.regions import RegionCatalog, RegionError
 from bot.content.store import ContentStore
+from bot.crypto.keyring import KeyringMissing, PublicKeyring
 from bot.i18n import LANGUAGES, Tr, Translator
 from bot.logs import fields
 from bot.services.drafts import DraftStorage
 from bot.services.inflight import InFlight
 from bot.services.preferences import LanguagePreferences
+from bot.services.reports import ReportService
 from bot.storage import migrations
 from bot.storage.db import Database
 from handlers import get_routers
@@ -48,6 +54,7 @@ PUBLIC_COMMANDS = (
     ("sos", "cmd-sos"),
     ("help", "cmd-help"),
     ("privacy", "cmd-privacy"),
+    ("report", "cmd-report"),
     ("language", "cmd-language"),
     ("cancel", "cmd-cancel"),
 )
@@ -64,7 +71,24 @@ class App:
     translator: Translator
     content: ContentStore
     drafts: DraftStorage
+    reports: ReportService
     inflight: InFlight = field(default_factory=InFlight)
+
+
+def load_regions(path: Path) -> RegionCatalog:
+    try:
+        return RegionCatalog.load(path)
+    except RegionError as exc:
+        raise ContentError([str(exc)]) from None
+
+
+def load_public_keyring(settings: Settings) -> PublicKeyring | None:
+    """The keyring's public part (no passphrase needed): without one, reports stay off."""
+    try:
+        return PublicKeyring.load(settings.keyring_dir)
+    except KeyringMissing:
+        log.warning("no keyring: raid reports are off until `helpline-bot keys init`")
+        return None
 
 
 def build_bot(settings: Settings) -> Bot:
@@ -99,8 +123,11 @@ async def open_database(settings: Settings) -> Database:
 async def build_app(settings: Settings) -> App:
     translator = Translator.load(settings.content_dir / "locales")
     content = ContentStore(settings.content_dir, lambda lang: Tr(translator, lang))
+    regions = load_regions(settings.content_dir / "regions.toml")
+    keyring = load_public_keyring(settings)
     bot = build_bot(settings)
     db = await open_database(settings)
+    report_service = ReportService(db, keyring, settings.reports_per_hour)
     scheduler = AsyncIOScheduler(
         timezone="UTC", job_defaults={"coalesce": True, "max_instances": 1}
     )
@@ -112,6 +139,8 @@ async def build_app(settings: Settings) -> App:
         db=db,
         translator=translator,
         content=content,
+        regions=regions,
+        report_service=report_service,
         language_preferences=LanguagePreferences(),
         scheduler=scheduler,
     )
@@ -122,7 +151,18 @@ async def build_app(settings: Settings) -> App:
         )
     )
     dispatcher.include_routers(*get_routers(settings))
-    app = App(settings, bot, dispatcher, db, scheduler, translator, content, drafts, inflight)
+    app = App(
+        settings,
+        bot,
+        dispatcher,
+        db,
+        scheduler,
+        translator,
+        content,
+        drafts,
+        report_service,
+        inflight,
+    )
     dispatcher.startup.register(_on_startup(app))
     dispatcher.shutdown.register(_on_shutdown(app))
     dispatcher.errors.register(_on_error(app))
@@ -228,6 +268,16 @@ def _schedule_jobs(app: App) -> None:
         id="wal-checkpoint",
         replace_existing=True,
         misfire_grace_time=None,
+    )
+    app.scheduler.add_job(
+        app.reports.purge,
+        "interval",
+        hours=1,
+        args=[app.settings.report_retention_days],
+        id="report-retention",
+        replace_existing=True,
+        misfire_grace_time=None,
+        next_run_time=dt.datetime.now(dt.UTC),  # also right after a start
     )
     app.scheduler.add_job(
         app.drafts.sweep,

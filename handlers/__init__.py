@@ -5,7 +5,18 @@ from __future__ import annotations
 from aiogram import Router
 
 from bot.config import Settings
-from handlers import admin, fallback, faq, inline, language, search, situation, sos, start
+from handlers import (
+    admin,
+    fallback,
+    faq,
+    inline,
+    language,
+    report,
+    search,
+    situation,
+    sos,
+    start,
+)
 from handlers.filters import from_private_chat, in_private_chat
 
 
@@ -18,6 +29,7 @@ def get_routers(settings: Settings) -> list[Router]:
     private.include_routers(
         start.build_router(),
         admin.build_router(settings),
+        report.build_router(),
         language.build_router(),
         faq.build_router(),
         sos.build_router(),

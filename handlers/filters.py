@@ -24,6 +24,14 @@ async def has_text(message: Message) -> bool:
     return bool(message.text)
 
 
+async def has_photo(message: Message) -> bool:
+    return bool(message.photo)
+
+
+async def has_location(message: Message) -> bool:
+    return message.location is not None
+
+
 async def is_question(message: Message) -> bool:
     """Free text that is not a command."""
     return bool(message.text) and not message.text.startswith("/")  # type: ignore[union-attr]

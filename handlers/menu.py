@@ -20,6 +20,7 @@ class Nav(CallbackData, prefix="nav"):
 MENU_ITEMS: tuple[tuple[str, str], ...] = (
     ("topics", "menu-faq"),
     ("check", "menu-check"),
+    ("report", "menu-report"),
     ("sos", "menu-sos"),
     ("privacy", "menu-privacy"),
     ("help", "menu-help"),
@@ -27,19 +28,23 @@ MENU_ITEMS: tuple[tuple[str, str], ...] = (
 )
 
 
-def main_menu(tr: Tr) -> InlineKeyboardMarkup:
-    """The same for everyone in a language, so built once per language and reused."""
-    return _main_menu(tr.translator, tr.lang)
+def main_menu(tr: Tr, *, reports: bool = False) -> InlineKeyboardMarkup:
+    """The same for everyone in a language, so built once per language and reused.
+
+    "Report a raid" is shown only when the instance can accept reports (it has a keyring).
+    """
+    return _main_menu(tr.translator, tr.lang, reports)
 
 
 @functools.cache
-def _main_menu(translator: Translator, lang: str) -> InlineKeyboardMarkup:
+def _main_menu(translator: Translator, lang: str, reports: bool) -> InlineKeyboardMarkup:
     # Built directly: aiogram's keyboard builder deep-copies every button on export, which
     # made the menu the most expensive part of handling /start.
     return InlineKeyboardMarkup(
         inline_keyboard=[
             [InlineKeyboardButton(text=translator(lang, key), callback_data=Nav(to=screen).pack())]
             for screen, key in MENU_ITEMS
+            if reports or screen != "report"
         ]
     )
 

@@ -10,9 +10,11 @@ from aiogram.types import CallbackQuery, Message
 from bot.content.faq import ENTRY_ID
 from bot.content.store import ContentStore
 from bot.i18n import Tr
+from bot.services.reports import ReportService
 from handlers.faq import entry_screen
 from handlers.inline import INLINE_HELP_PAYLOAD
 from handlers.menu import Nav, home_only, main_menu
+from handlers.report import CLEANUP_KEY, delete_form_messages
 from handlers.screens import show
 
 
@@ -27,6 +29,7 @@ def build_router() -> Router:
         state: FSMContext,
         content: ContentStore,
         bot: Bot,
+        report_service: ReportService,
     ) -> None:
         # A deep-link payload is never stored or logged: a unique link could tag whoever clicks.
         await state.clear()
@@ -43,24 +46,35 @@ def build_router() -> Router:
                 text, markup = entry_screen(entry, 0, tr, content)
                 await message.answer(text, reply_markup=markup)
                 return
-        await message.answer(tr("start-welcome"), reply_markup=main_menu(tr))
+        menu = main_menu(tr, reports=report_service.enabled)
+        await message.answer(tr("start-welcome"), reply_markup=menu)
 
     @router.message(Command("help"))
     async def help_command(message: Message, tr: Tr) -> None:
         await message.answer(tr("help-text"), reply_markup=home_only(tr))
 
     @router.message(Command("cancel"))
-    async def cancel(message: Message, tr: Tr, state: FSMContext) -> None:
+    async def cancel(
+        message: Message, tr: Tr, state: FSMContext, bot: Bot, report_service: ReportService
+    ) -> None:
         had_state = await state.get_state() is not None
+        data = await state.get_data()
         await state.clear()
+        if had_state:
+            # A cancelled form leaves nothing behind in the chat (its messages and this /cancel).
+            data.setdefault(CLEANUP_KEY, []).append(message.message_id)
+            await delete_form_messages(bot, message.chat.id, data)
         await message.answer(
-            tr("cancelled" if had_state else "nothing-to-cancel"), reply_markup=main_menu(tr)
+            tr("cancelled" if had_state else "nothing-to-cancel"),
+            reply_markup=main_menu(tr, reports=report_service.enabled),
         )
 
     @router.callback_query(Nav.filter(F.to == "home"))
-    async def home(query: CallbackQuery, tr: Tr, state: FSMContext) -> None:
+    async def home(
+        query: CallbackQuery, tr: Tr, state: FSMContext, report_service: ReportService
+    ) -> None:
         await state.clear()  # leaving a questionnaire forgets its answers
-        await show(query, tr("start-welcome"), main_menu(tr))
+        await show(query, tr("start-welcome"), main_menu(tr, reports=report_service.enabled))
 
     @router.callback_query(Nav.filter(F.to == "help"))
     async def help_screen(query: CallbackQuery, tr: Tr) -> None:

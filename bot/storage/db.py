@@ -137,12 +137,11 @@ class Transaction:
         self._conn = conn
 
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
-        """Run one statement; returns the last row id (useful after an INSERT)."""
+        """Run one statement; returns how many rows it changed."""
         cursor = await self._conn.execute(sql, params)
-        rowid = cursor.lastrowid or 0
         count = cursor.rowcount
         await cursor.close()
-        return rowid if rowid else count
+        return count
 
     async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         await self._conn.executemany(sql, rows)

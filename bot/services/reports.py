@@ -1,0 +1,198 @@
+"""Raid reports: rate-limited per reporter without identities, sealed, stored, and expired.
+
+Nothing here knows who reported: the rate limit and the queue's "independent reporters" count
+use a keyed hash of the user id under an in-memory key replaced every day (EpochTagger), and the
+report itself is sealed to the review public key before it reaches the database.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import time
+import uuid
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.crypto.keyring import PublicKeyring
+from bot.crypto.sealing import EpochTagger, seal
+from bot.storage.db import Database
+from bot.storage.reports import ReportRepository, StoredReport
+
+PLACE_TYPES = (
+    "metro",
+    "street",
+    "hostel",
+    "club",
+    "workplace",
+    "university",
+    "hospital",
+    "commissariat",
+    "other",
+)
+TIME_BUCKETS = ("now", "hour", "today", "earlier")
+TEXT_LIMIT = 1000
+REPORT_PURPOSE = "report"
+REPORT_SCHEMA = 1
+DAY_SECONDS = 24 * 3600
+
+
+@dataclass
+class ReportDraft:
+    """What a reporter has entered so far; lives only in the memory-only FSM."""
+
+    region: str | None = None
+    place_type: str | None = None
+    time_bucket: str | None = None
+    text: str | None = None
+    photo_file_id: str | None = None
+    location: tuple[float, float] | None = None
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> ReportDraft:
+        location = data.get("location")
+        return cls(
+            region=data.get("region"),
+            place_type=data.get("place_type"),
+            time_bucket=data.get("time_bucket"),
+            text=data.get("text"),
+            photo_file_id=data.get("photo_file_id"),
+            location=(float(location[0]), float(location[1])) if location else None,
+        )
+
+    def is_complete(self) -> bool:
+        return bool(
+            self.region
+            and self.place_type in PLACE_TYPES
+            and self.time_bucket in TIME_BUCKETS
+            and self.text
+        )
+
+
+def clean_text(text: str) -> str:
+    """Normalise a report text: no control characters, trimmed, at most TEXT_LIMIT characters.
+
+    Callers check the limit first and tell the reporter; this only guarantees what is sealed.
+    """
+    kept = "".join(ch for ch in text if ch in "\n\t" or (ch.isprintable() and ch != "\x00"))
+    return kept.strip()[:TEXT_LIMIT]
+
+
+@dataclass
+class RateLimiter:
+    """At most `per_hour` reports per tag in any sliding hour; memory only, bounded."""
+
+    per_hour: int
+    clock: Callable[[], float] = time.time
+    max_tags: int = 100_000
+    _hits: dict[bytes, deque[float]] = field(default_factory=dict)
+
+    def wait_seconds(self, tag: bytes) -> int:
+        """0 when a report may be sent now, else how long until one may."""
+        now = self.clock()
+        hits = self._hits.get(tag)
+        if not hits:
+            return 0
+        while hits and hits[0] <= now - 3600:
+            hits.popleft()
+        if len(hits) < self.per_hour:
+            return 0
+        return max(1, math.ceil(hits[0] + 3600 - now))
+
+    def record(self, tag: bytes) -> None:
+        if len(self._hits) >= self.max_tags:
+            self._forget_idle()
+        self._hits.setdefault(tag, deque()).append(self.clock())
+
+    def _forget_idle(self) -> None:
+        cutoff = self.clock() - 3600
+        for tag in [t for t, hits in self._hits.items() if not hits or hits[-1] <= cutoff]:
+            del self._hits[tag]
+
+
+@dataclass(frozen=True)
+class Submitted:
+    report_id: str
+
+
+@dataclass(frozen=True)
+class RateLimited:
+    wait_minutes: int
+
+
+class ReportsUnavailable(Exception):
+    """This instance has no keyring yet, so reports cannot be sealed."""
+
+
+class ReportService:
+    def __init__(
+        self,
+        db: Database,
+        keyring: PublicKeyring | None,
+        per_hour: int,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._db = db
+        self._repo = ReportRepository(db)
+        self._keyring = keyring
+        self._clock = clock
+        # One key per day: tags link a person's reports within the day, never across days.
+        self._tagger = EpochTagger(DAY_SECONDS, clock)
+        self._limiter = RateLimiter(per_hour, clock)
+
+    @property
+    def enabled(self) -> bool:
+        return self._keyring is not None
+
+    def wait_minutes(self, user_id: int) -> int:
+        """Minutes until this person may report again (0: now)."""
+        seconds = self._limiter.wait_seconds(self._tagger.tag(user_id))
+        return -(-seconds // 60)
+
+    async def submit(self, draft: ReportDraft, user_id: int) -> Submitted | RateLimited:
+        if self._keyring is None:
+            raise ReportsUnavailable("no keyring: run `helpline-bot keys init`")
+        if not draft.is_complete():
+            raise ValueError("incomplete report draft")
+        tag = self._tagger.tag(user_id)
+        seconds = self._limiter.wait_seconds(tag)
+        if seconds:
+            return RateLimited(wait_minutes=-(-seconds // 60))
+        now = dt.datetime.fromtimestamp(self._clock(), dt.UTC)
+        report_id = str(uuid.uuid4())
+        key = self._keyring.current_review_key
+        payload = {
+            "text": clean_text(draft.text or ""),
+            "photo_file_id": draft.photo_file_id,
+            "location": list(draft.location) if draft.location else None,
+            "reported_at": now.strftime("%Y-%m-%dT%H:%MZ"),
+        }
+        sealed = seal(
+            key, payload, purpose=REPORT_PURPOSE, record_id=report_id, schema=REPORT_SCHEMA
+        )
+        await self._repo.add(
+            StoredReport(
+                id=report_id,
+                created_hour=now.strftime("%Y-%m-%dT%H"),
+                region=str(draft.region),
+                place_type=str(draft.place_type),
+                time_bucket=str(draft.time_bucket),
+                state="new",
+                key_id=key.key_id,
+                reporter_tag=tag,
+                sealed=sealed,
+            )
+        )
+        self._limiter.record(tag)
+        return Submitted(report_id)
+
+    async def purge(self, retention_days: int) -> int:
+        """Delete reports past retention and checkpoint, so their pages leave the WAL too."""
+        cutoff = dt.datetime.fromtimestamp(self._clock(), dt.UTC) - dt.timedelta(
+            days=retention_days
+        )
+        deleted = await self._repo.delete_older_than(cutoff.strftime("%Y-%m-%dT%H"))
+        await self._db.checkpoint()
+        return deleted

@@ -1,0 +1,492 @@
+"""/report: the anonymous raid-report form.
+
+Steps: region → place → when → what happened → photo (optional) → location (optional) → review
+(Send, Edit a step, Cancel). The draft lives only in the memory-only FSM. Every wrong input gets
+an explanation and keeps the draft. After sending or cancelling, the bot deletes the form's
+messages (the user's and its own) and leaves one neutral message, so a phone seized at a
+checkpoint does not show what was reported.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiogram import Bot, F, Router
+from aiogram.exceptions import TelegramAPIError
+from aiogram.filters import Command, Filter
+from aiogram.filters.callback_data import CallbackData
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+
+from bot.content.regions import RegionCatalog
+from bot.i18n import Tr
+from bot.services.reports import (
+    PLACE_TYPES,
+    TEXT_LIMIT,
+    TIME_BUCKETS,
+    RateLimited,
+    ReportDraft,
+    ReportService,
+    clean_text,
+)
+from handlers.filters import has_location, has_photo, has_text
+from handlers.menu import Nav
+from handlers.screens import show
+
+REGION_PAGE = 16
+CLEANUP_KEY = "cleanup"
+
+
+class ReportForm(StatesGroup):
+    region = State()
+    place = State()
+    when = State()
+    text = State()
+    photo = State()
+    location = State()
+    review = State()
+
+
+class RegionCb(CallbackData, prefix="rr"):
+    code: str
+
+
+class RegionPageCb(CallbackData, prefix="rp"):
+    page: int
+
+
+class ChoiceCb(CallbackData, prefix="rc"):
+    """A place type or a time bucket; `field` says which."""
+
+    field: str
+    value: str
+
+
+class ReportAct(CallbackData, prefix="ra"):
+    action: str
+
+
+# Step order; the optional steps count as done once answered or skipped.
+STEPS = ("region", "place_type", "time_bucket", "text", "photo_done", "location_done")
+STATE_OF = {
+    "region": ReportForm.region,
+    "place_type": ReportForm.place,
+    "time_bucket": ReportForm.when,
+    "text": ReportForm.text,
+    "photo_done": ReportForm.photo,
+    "location_done": ReportForm.location,
+}
+EDITABLE = {
+    "region": ("region",),
+    "place": ("place_type",),
+    "when": ("time_bucket",),
+    "text": ("text",),
+    "photo": ("photo_done", "photo_file_id"),
+    "location": ("location_done", "location"),
+}
+
+
+def build_router() -> Router:
+    router = Router(name="report")
+
+    @router.message(Command("report"))
+    async def start_command(
+        message: Message, tr: Tr, state: FSMContext, report_service: ReportService
+    ) -> None:
+        await _begin(message, None, tr, state, report_service)
+
+    @router.callback_query(Nav.filter(F.to == "report"))
+    async def start_button(
+        query: CallbackQuery, tr: Tr, state: FSMContext, report_service: ReportService
+    ) -> None:
+        await _begin(None, query, tr, state, report_service)
+
+    # --- region ------------------------------------------------------------------------------
+    @router.message(ReportForm.region, has_text)
+    async def region_text(
+        message: Message, tr: Tr, state: FSMContext, regions: RegionCatalog
+    ) -> None:
+        await _track(state, message.message_id)
+        found = regions.resolve(message.text or "")
+        if found is not None:
+            await state.update_data(region=found.code)
+            await _next_step(message, None, tr, state, regions)
+            return
+        candidates = regions.match(message.text or "", limit=5)
+        rows = [
+            [
+                InlineKeyboardButton(
+                    text=m.region.name(tr.lang), callback_data=RegionCb(code=m.region.code).pack()
+                )
+            ]
+            for m in candidates
+        ]
+        key = "report-region-choose" if rows else "report-region-unknown"
+        rows.append([_button(tr("report-region-list"), RegionPageCb(page=0))])
+        rows.append([_button(tr("report-cancel"), ReportAct(action="cancel"))])
+        await _prompt(message, None, state, tr(key), InlineKeyboardMarkup(inline_keyboard=rows))
+
+    @router.message(ReportForm.region)
+    async def region_not_text(message: Message, tr: Tr, state: FSMContext) -> None:
+        await _track(state, message.message_id)
+        await _prompt(message, None, state, tr("report-region-text-only"), _region_help(tr))
+
+    @router.callback_query(ReportForm.region, RegionPageCb.filter())
+    async def region_page(
+        query: CallbackQuery, callback_data: RegionPageCb, tr: Tr, regions: RegionCatalog
+    ) -> None:
+        await show(query, tr("report-region-pick"), _region_list(tr, regions, callback_data.page))
+
+    @router.callback_query(ReportForm.region, RegionCb.filter())
+    async def region_pick(
+        query: CallbackQuery,
+        callback_data: RegionCb,
+        tr: Tr,
+        state: FSMContext,
+        regions: RegionCatalog,
+    ) -> None:
+        if regions.get(callback_data.code) is None:
+            await query.answer(tr("report-stale"))
+            return
+        await state.update_data(region=callback_data.code)
+        await _next_step(None, query, tr, state, regions)
+
+    # --- place and time: buttons only ---------------------------------------------------------
+    @router.callback_query(ReportForm.place, ChoiceCb.filter(F.field == "place"))
+    async def place(
+        query: CallbackQuery,
+        callback_data: ChoiceCb,
+        tr: Tr,
+        state: FSMContext,
+        regions: RegionCatalog,
+    ) -> None:
+        if callback_data.value in PLACE_TYPES:
+            await state.update_data(place_type=callback_data.value)
+        await _next_step(None, query, tr, state, regions)
+
+    @router.callback_query(ReportForm.when, ChoiceCb.filter(F.field == "when"))
+    async def when(
+        query: CallbackQuery,
+        callback_data: ChoiceCb,
+        tr: Tr,
+        state: FSMContext,
+        regions: RegionCatalog,
+    ) -> None:
+        if callback_data.value in TIME_BUCKETS:
+            await state.update_data(time_bucket=callback_data.value)
+        await _next_step(None, query, tr, state, regions)
+
+    @router.message(ReportForm.place)
+    @router.message(ReportForm.when)
+    async def choice_typed(
+        message: Message, tr: Tr, state: FSMContext, regions: RegionCatalog
+    ) -> None:
+        # A typed answer where buttons are expected: ask again with the buttons.
+        await _track(state, message.message_id)
+        await _next_step(message, None, tr, state, regions)
+
+    # --- text -----------------------------------------------------------------------------------
+    @router.message(ReportForm.text, has_text)
+    async def text(message: Message, tr: Tr, state: FSMContext, regions: RegionCatalog) -> None:
+        await _track(state, message.message_id)
+        body = clean_text(message.text or "")
+        length = len((message.text or "").strip())
+        if length > TEXT_LIMIT:
+            await _prompt(
+                message, None, state,
+                tr("report-text-too-long", length=length, limit=TEXT_LIMIT), _cancel_only(tr),
+            )  # fmt: skip
+            return
+        if not body:
+            await _prompt(message, None, state, tr("report-text-only"), _cancel_only(tr))
+            return
+        await state.update_data(text=body)
+        await _next_step(message, None, tr, state, regions)
+
+    @router.message(ReportForm.text)
+    async def text_not_text(message: Message, tr: Tr, state: FSMContext) -> None:
+        await _track(state, message.message_id)
+        await _prompt(message, None, state, tr("report-text-only"), _cancel_only(tr))
+
+    # --- photo ----------------------------------------------------------------------------------
+    @router.message(ReportForm.photo, has_photo)
+    async def photo(message: Message, tr: Tr, state: FSMContext, regions: RegionCatalog) -> None:
+        await _track(state, message.message_id)
+        largest = (message.photo or [])[-1]
+        await state.update_data(photo_file_id=largest.file_id, photo_done=True)
+        await _next_step(message, None, tr, state, regions)
+
+    @router.message(ReportForm.photo)
+    async def photo_wrong(message: Message, tr: Tr, state: FSMContext) -> None:
+        await _track(state, message.message_id)
+        document = message.document
+        as_file = document is not None and (document.mime_type or "").startswith("image/")
+        key = "report-photo-as-file" if as_file else "report-photo-only"
+        await _prompt(message, None, state, tr(key), _skip_cancel(tr))
+
+    # --- location -------------------------------------------------------------------------------
+    @router.message(ReportForm.location, has_location)
+    async def location(message: Message, tr: Tr, state: FSMContext, regions: RegionCatalog) -> None:
+        await _track(state, message.message_id)
+        point = message.location
+        if point is None or point.live_period:
+            await _prompt(message, None, state, tr("report-location-live"), _skip_cancel(tr))
+            return
+        await state.update_data(location=[point.latitude, point.longitude], location_done=True)
+        await _next_step(message, None, tr, state, regions)
+
+    @router.message(ReportForm.location)
+    async def location_wrong(message: Message, tr: Tr, state: FSMContext) -> None:
+        await _track(state, message.message_id)
+        await _prompt(message, None, state, tr("report-location-only"), _skip_cancel(tr))
+
+    # --- buttons: skip, edit, send, cancel ------------------------------------------------------
+    @router.callback_query(ReportForm.photo, ReportAct.filter(F.action == "skip"))
+    async def skip_photo(
+        query: CallbackQuery, tr: Tr, state: FSMContext, regions: RegionCatalog
+    ) -> None:
+        await state.update_data(photo_done=True, photo_file_id=None)
+        await _next_step(None, query, tr, state, regions)
+
+    @router.callback_query(ReportForm.location, ReportAct.filter(F.action == "skip"))
+    async def skip_location(
+        query: CallbackQuery, tr: Tr, state: FSMContext, regions: RegionCatalog
+    ) -> None:
+        await state.update_data(location_done=True, location=None)
+        await _next_step(None, query, tr, state, regions)
+
+    @router.callback_query(ReportForm.review, ReportAct.filter(F.action.startswith("edit-")))
+    async def edit(
+        query: CallbackQuery,
+        callback_data: ReportAct,
+        tr: Tr,
+        state: FSMContext,
+        regions: RegionCatalog,
+    ) -> None:
+        fields = EDITABLE.get(callback_data.action.removeprefix("edit-"))
+        if fields:
+            await state.update_data(**dict.fromkeys(fields))
+        await _next_step(None, query, tr, state, regions)
+
+    @router.callback_query(ReportForm.review, ReportAct.filter(F.action == "send"))
+    async def send(
+        query: CallbackQuery,
+        tr: Tr,
+        state: FSMContext,
+        bot: Bot,
+        report_service: ReportService,
+    ) -> None:
+        draft = ReportDraft.from_data(await state.get_data())
+        result = await report_service.submit(draft, query.from_user.id)
+        if isinstance(result, RateLimited):
+            await query.answer(
+                tr("report-rate-limited", minutes=result.wait_minutes), show_alert=True
+            )
+            return
+        await _finish(query, tr, state, bot, "report-sent")
+
+    @router.callback_query(StateInForm(), ReportAct.filter(F.action == "cancel"))
+    async def cancel(query: CallbackQuery, tr: Tr, state: FSMContext, bot: Bot) -> None:
+        await _finish(query, tr, state, bot, "report-cancelled")
+
+    @router.callback_query(ReportAct.filter())
+    @router.callback_query(RegionCb.filter())
+    @router.callback_query(RegionPageCb.filter())
+    @router.callback_query(ChoiceCb.filter())
+    async def stale(query: CallbackQuery, tr: Tr) -> None:
+        await query.answer(tr("report-stale"))
+
+    return router
+
+
+class StateInForm(Filter):
+    """Matches while any step of the report form is active."""
+
+    async def __call__(self, event: Any, raw_state: str | None = None) -> bool:
+        return raw_state is not None and raw_state.startswith(ReportForm.__name__ + ":")
+
+
+async def _begin(
+    message: Message | None,
+    query: CallbackQuery | None,
+    tr: Tr,
+    state: FSMContext,
+    report_service: ReportService,
+) -> None:
+    if not report_service.enabled:
+        text = tr("report-unavailable")
+        if query is not None:
+            await query.answer(text, show_alert=True)
+        elif message is not None:
+            await message.answer(text)
+        return
+    await state.clear()
+    await state.set_state(ReportForm.region)
+    await state.set_data({CLEANUP_KEY: [message.message_id] if message else []})
+    await _prompt(message, query, state, tr("report-intro"), _region_help(tr))
+
+
+async def _next_step(
+    message: Message | None,
+    query: CallbackQuery | None,
+    tr: Tr,
+    state: FSMContext,
+    regions: RegionCatalog,
+) -> None:
+    """Show the first unanswered step, or the review screen when all are answered."""
+    data = await state.get_data()
+    missing = next((step for step in STEPS if not data.get(step)), None)
+    if missing is None:
+        await state.set_state(ReportForm.review)
+        await _prompt(message, query, state, _review_text(data, tr, regions), _review_keyboard(tr))
+        return
+    await state.set_state(STATE_OF[missing])
+    if missing == "region":
+        await _prompt(message, query, state, tr("report-intro"), _region_help(tr))
+    elif missing == "place_type":
+        await _prompt(message, query, state, tr("report-place"), _choices(tr, "place", PLACE_TYPES))
+    elif missing == "time_bucket":
+        await _prompt(message, query, state, tr("report-when"), _choices(tr, "when", TIME_BUCKETS))
+    elif missing == "text":
+        await _prompt(message, query, state, tr("report-text", limit=TEXT_LIMIT), _cancel_only(tr))
+    elif missing == "photo_done":
+        await _prompt(message, query, state, tr("report-photo"), _skip_cancel(tr))
+    else:
+        await _prompt(message, query, state, tr("report-location"), _skip_cancel(tr))
+
+
+async def _prompt(
+    message: Message | None,
+    query: CallbackQuery | None,
+    state: FSMContext,
+    text: str,
+    markup: InlineKeyboardMarkup,
+) -> None:
+    """Edit the screen a button was pressed on, or send a new prompt after a typed answer."""
+    if query is not None:
+        await show(query, text, markup)
+        if isinstance(query.message, Message):
+            await _track(state, query.message.message_id)
+        return
+    if message is not None:
+        sent = await message.answer(text, reply_markup=markup)
+        await _track(state, sent.message_id)
+
+
+async def _track(state: FSMContext, message_id: int) -> None:
+    """Remember a message of the form, to delete it when the form ends."""
+    data = await state.get_data()
+    ids = list(data.get(CLEANUP_KEY, []))
+    if message_id not in ids:
+        ids.append(message_id)
+        await state.update_data({CLEANUP_KEY: ids})
+
+
+async def delete_form_messages(bot: Bot, chat_id: int, data: dict[str, Any]) -> None:
+    """Delete what the form left in the private chat (possible within 48 hours)."""
+    ids = sorted(set(data.get(CLEANUP_KEY, [])))
+    for start in range(0, len(ids), 100):
+        try:
+            await bot.delete_messages(chat_id, ids[start : start + 100])
+        except TelegramAPIError:
+            # Too old or already gone: nothing more can be done from here.
+            continue
+
+
+async def _finish(query: CallbackQuery, tr: Tr, state: FSMContext, bot: Bot, key: str) -> None:
+    data = await state.get_data()
+    await state.clear()
+    await query.answer()
+    if isinstance(query.message, Message):
+        data.setdefault(CLEANUP_KEY, []).append(query.message.message_id)
+        await delete_form_messages(bot, query.message.chat.id, data)
+        await bot.send_message(query.message.chat.id, tr(key))
+
+
+def _review_text(data: dict[str, Any], tr: Tr, regions: RegionCatalog) -> str:
+    region = regions.get(str(data.get("region")))
+    lines = [
+        tr("report-review-title"),
+        "",
+        tr("report-review-region", value=region.name(tr.lang) if region else "?"),
+        tr("report-review-place", value=tr(f"place-{data.get('place_type')}")),
+        tr("report-review-when", value=tr(f"when-{data.get('time_bucket')}")),
+        tr("report-review-text", value=str(data.get("text", ""))),
+        tr(
+            "report-review-photo",
+            value=tr("report-yes" if data.get("photo_file_id") else "report-no"),
+        ),
+        tr(
+            "report-review-location",
+            value=tr("report-yes" if data.get("location") else "report-no"),
+        ),
+    ]
+    return "\n".join(lines)
+
+
+def _button(text: str, data: CallbackData) -> InlineKeyboardButton:
+    return InlineKeyboardButton(text=text, callback_data=data.pack())
+
+
+def _cancel_only(tr: Tr) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[[_button(tr("report-cancel"), ReportAct(action="cancel"))]]
+    )
+
+
+def _skip_cancel(tr: Tr) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [_button(tr("report-skip"), ReportAct(action="skip"))],
+            [_button(tr("report-cancel"), ReportAct(action="cancel"))],
+        ]
+    )
+
+
+def _region_help(tr: Tr) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [_button(tr("report-region-list"), RegionPageCb(page=0))],
+            [_button(tr("report-cancel"), ReportAct(action="cancel"))],
+        ]
+    )
+
+
+def _choices(tr: Tr, field: str, values: tuple[str, ...]) -> InlineKeyboardMarkup:
+    prefix = "place" if field == "place" else "when"
+    buttons = [_button(tr(f"{prefix}-{v}"), ChoiceCb(field=field, value=v)) for v in values]
+    rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+    rows.append([_button(tr("report-cancel"), ReportAct(action="cancel"))])
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def _region_list(tr: Tr, regions: RegionCatalog, page: int) -> InlineKeyboardMarkup:
+    ordered = regions.sorted(tr.lang)
+    pages = -(-len(ordered) // REGION_PAGE)
+    page = min(max(page, 0), pages - 1)
+    chunk = ordered[page * REGION_PAGE : (page + 1) * REGION_PAGE]
+    buttons = [_button(r.name(tr.lang), RegionCb(code=r.code)) for r in chunk]
+    rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+    nav = []
+    if page > 0:
+        nav.append(_button(tr("report-region-prev"), RegionPageCb(page=page - 1)))
+    nav.append(_button(f"{page + 1}/{pages}", RegionPageCb(page=page)))
+    if page < pages - 1:
+        nav.append(_button(tr("report-region-next"), RegionPageCb(page=page + 1)))
+    rows.append(nav)
+    rows.append([_button(tr("report-cancel"), ReportAct(action="cancel"))])
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def _review_keyboard(tr: Tr) -> InlineKeyboardMarkup:
+    edits = ("region", "place", "when", "text", "photo", "location")
+    edit_buttons = [_button(tr(f"report-edit-{e}"), ReportAct(action=f"edit-{e}")) for e in edits]
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [_button(tr("report-send"), ReportAct(action="send"))],
+            edit_buttons[0:3],
+            edit_buttons[3:6],
+            [_button(tr("report-cancel"), ReportAct(action="cancel"))],
+        ]
+    )

@@ -1,0 +1,138 @@
+"""The report service on a real SQLite file with real keys: sealing, rate limit, retention."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot.crypto.keyring import PublicKeyring, UnlockedKeyring, init_keyring
+from bot.crypto.sealing import SealError, open_sealed
+from bot.services.reports import (
+    TEXT_LIMIT,
+    RateLimited,
+    RateLimiter,
+    ReportDraft,
+    ReportService,
+    Submitted,
+    clean_text,
+)
+from bot.storage import migrations
+from bot.storage.db import Database
+from bot.storage.reports import ReportRepository
+
+PASSPHRASE = b"correct horse battery staple"
+USER = 5_123_456_789
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC).timestamp()
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture(scope="module")
+def keys(tmp_path_factory: pytest.TempPathFactory) -> tuple[PublicKeyring, UnlockedKeyring]:
+    directory = tmp_path_factory.mktemp("keys") / "keys"
+    public = init_keyring(directory, PASSPHRASE, dt.date(2026, 11, 25))
+    return public, UnlockedKeyring.unlock(directory, PASSPHRASE)
+
+
+def draft(text: str = "two vans at exit 3") -> ReportDraft:
+    return ReportDraft("moscow", "metro", "now", text, "AgAC-photo-id", (55.75, 37.61))
+
+
+@pytest.fixture
+async def db(tmp_path: Path):  # type: ignore[no-untyped-def]
+    database = await Database.open(tmp_path / "data" / "helpline.sqlite3")
+    await migrations.apply(database)
+    yield database
+    await database.close()
+
+
+async def test_submit_seals_everything_but_the_queue_columns(db: Database, keys) -> None:  # type: ignore[no-untyped-def]
+    public, unlocked = keys
+    service = ReportService(db, public, per_hour=5, clock=Clock())
+    result = await service.submit(draft("маркер-текста"), USER)
+    assert isinstance(result, Submitted)
+    [row] = await ReportRepository(db).all()
+    assert (row.region, row.place_type, row.time_bucket, row.created_hour) == (
+        "moscow", "metro", "now", "2026-11-25T12",
+    )  # fmt: skip
+    assert "маркер".encode() not in row.sealed
+    opened = open_sealed(
+        unlocked, row.sealed, key_id=row.key_id, purpose="report", record_id=row.id
+    )
+    assert opened["text"] == "маркер-текста" and opened["location"] == [55.75, 37.61]
+
+
+async def test_tampering_with_the_row_fails_loudly(db: Database, keys) -> None:  # type: ignore[no-untyped-def]
+    public, unlocked = keys
+    await ReportService(db, public, per_hour=5, clock=Clock()).submit(draft(), USER)
+    [row] = await ReportRepository(db).all()
+    flipped = bytearray(row.sealed)
+    flipped[40] ^= 1
+    with pytest.raises(SealError):
+        open_sealed(unlocked, bytes(flipped), key_id=row.key_id, purpose="report", record_id=row.id)
+    with pytest.raises(SealError):  # moved to another row id
+        open_sealed(unlocked, row.sealed, key_id=row.key_id, purpose="report", record_id="other")
+    with pytest.raises(SealError):  # relabelled as something else
+        open_sealed(unlocked, row.sealed, key_id=row.key_id, purpose="alert", record_id=row.id)
+
+
+async def test_rate_limit_per_person_per_hour(db: Database, keys) -> None:  # type: ignore[no-untyped-def]
+    clock = Clock()
+    service = ReportService(db, keys[0], per_hour=2, clock=clock)
+    assert isinstance(await service.submit(draft(), USER), Submitted)
+    clock.now += 600
+    assert isinstance(await service.submit(draft(), USER), Submitted)
+    limited = await service.submit(draft(), USER)
+    assert isinstance(limited, RateLimited) and limited.wait_minutes == 50
+    assert isinstance(await service.submit(draft(), USER + 1), Submitted)  # someone else
+    clock.now += 3000 + 1
+    assert isinstance(await service.submit(draft(), USER), Submitted)
+
+
+async def test_retention_deletes_and_leaves_no_trace(db: Database, keys) -> None:  # type: ignore[no-untyped-def]
+    clock = Clock()
+    service = ReportService(db, keys[0], per_hour=100, clock=clock)
+    await service.submit(draft(), USER)
+    [old] = await ReportRepository(db).all()
+    clock.now += 10 * 86400
+    await service.submit(draft(), USER)
+    clock.now += 5 * 86400  # the first is 15 days old, the second 5
+    assert await service.purge(retention_days=14) == 1
+    remaining = await ReportRepository(db).all()
+    assert [r.id for r in remaining] != [old.id] and len(remaining) == 1
+    wal = db.path.with_name(db.path.name + "-wal")
+    assert not wal.exists() or wal.stat().st_size == 0
+    for path in db.path.parent.iterdir():
+        assert old.sealed[:64] not in path.read_bytes(), path.name
+
+
+def test_rate_limiter_memory_is_bounded() -> None:
+    clock = Clock()
+    limiter = RateLimiter(per_hour=1, clock=clock, max_tags=10)
+    for i in range(10):
+        limiter.record(bytes([i]))
+    clock.now += 3601
+    limiter.record(b"new")
+    assert len(limiter._hits) == 1
+
+
+@given(st.text(max_size=3000))
+def test_clean_text_is_bounded_printable_and_stable(text: str) -> None:
+    cleaned = clean_text(text)
+    assert len(cleaned) <= TEXT_LIMIT
+    assert all(ch in "\n\t" or ch.isprintable() for ch in cleaned)
+    assert clean_text(cleaned) == cleaned
+
+
+def test_incomplete_draft_is_refused(keys) -> None:  # type: ignore[no-untyped-def]
+    assert not ReportDraft(region="moscow").is_complete()
+    assert draft().is_complete()
