@@ -34,7 +34,7 @@ from bot.config import ConfigError, Settings
 from bot.content.faq import ContentError
 from bot.content.regions import RegionCatalog, RegionError
 from bot.content.store import ContentStore
-from bot.crypto.keyring import KeyringMissing, PublicKeyring
+from bot.crypto.keyring import KeyringMissing, PublicKeyring, UnlockedKeyring
 from bot.i18n import LANGUAGES, Tr, Translator
 from bot.logs import fields
 from bot.services.drafts import DraftStorage
@@ -120,7 +120,8 @@ async def open_database(settings: Settings) -> Database:
     return db
 
 
-async def build_app(settings: Settings) -> App:
+async def build_app(settings: Settings, *, unlocked: UnlockedKeyring | None = None) -> App:
+    """Everything the bot needs; `unlocked` is the keyring when it was unlocked at start."""
     translator = Translator.load(settings.content_dir / "locales")
     content = ContentStore(settings.content_dir, lambda lang: Tr(translator, lang))
     regions = load_regions(settings.content_dir / "regions.toml")
@@ -141,6 +142,7 @@ async def build_app(settings: Settings) -> App:
         content=content,
         regions=regions,
         report_service=report_service,
+        keyring_unlocked=unlocked,  # None: locked (intake works; reading reports waits)
         language_preferences=LanguagePreferences(),
         scheduler=scheduler,
     )
@@ -189,7 +191,14 @@ def _on_startup(app: App) -> Any:
         # per-update allocations trigger do not rescan it every time.
         gc.collect()
         gc.freeze()
-        log.info("bot started", extra=fields(bot_username=me.username, api=_api_kind(app.settings)))
+        log.info(
+            "bot started",
+            extra=fields(
+                bot_username=me.username,
+                api=_api_kind(app.settings),
+                keyring=_keyring_state(app),
+            ),
+        )
 
     return on_startup
 
@@ -287,6 +296,12 @@ def _schedule_jobs(app: App) -> None:
         id="forget-idle-drafts",
         replace_existing=True,
     )
+
+
+def _keyring_state(app: App) -> str:
+    if not app.reports.enabled:
+        return "none"
+    return "unlocked" if app.dispatcher.get("keyring_unlocked") else "locked"
 
 
 def _api_kind(settings: Settings) -> str:

@@ -11,10 +11,11 @@ from collections.abc import Callable, Sequence
 from bot import __version__
 from bot.config import ConfigError, Settings, load_settings
 from bot.content.faq import ContentError
-from bot.crypto.keyring import KeyringError
+from bot.crypto.keyring import KeyringError, UnlockedKeyring
 from bot.crypto.passphrase import PassphraseUnavailable
 from bot.logs import setup_logging
 from bot.storage.db import StorageError
+from bot.storage.reports import StoredReport
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_CONFIG = 0, 1, 2
 
@@ -86,6 +87,24 @@ def _parser() -> argparse.ArgumentParser:
         description="Show key ids, dates and the alert signing key fingerprint.",
     )
     keys_status.set_defaults(handler=_cmd_keys_status)
+
+    reports = commands.add_parser(
+        "reports",
+        help="work with stored raid reports (needs the passphrase)",
+        description="Commands for the organisation's own analysis, on a trusted machine.",
+    )
+    reports_commands = reports.add_subparsers(
+        dest="reports_command", metavar="REPORTS_COMMAND", required=True
+    )
+    export = reports_commands.add_parser(
+        "export",
+        help="decrypt reports to JSON lines on standard output",
+        description="Decrypt every stored report and print one JSON object per line: id, hour, "
+        "region, place, time bucket, state, text, location, photo file id. Reports whose key "
+        'was destroyed are listed with "expired": true. Never run this on the bot\'s server '
+        "unless you trust it: the output is the plaintext.",
+    )
+    export.set_defaults(handler=_cmd_reports_export)
     return parser
 
 
@@ -125,14 +144,36 @@ def _cmd_run(args: argparse.Namespace) -> int:
     settings = _settings()
     if settings.bot_token is None:
         raise ConfigError("BOT_TOKEN is not set: get a token from @BotFather and set BOT_TOKEN")
-    asyncio.run(_run(settings))
+    unlocked = _unlock_at_start(settings)
+    asyncio.run(_run(settings, unlocked))
     return EXIT_OK
 
 
-async def _run(settings: Settings) -> None:
+def _unlock_at_start(settings: Settings) -> UnlockedKeyring | None:
+    """Unattended: the configured passphrase. Hardened: ask on the terminal. Else: locked."""
+    from bot.crypto.keyring import KeyringMissing, PublicKeyring, UnlockedKeyring
+    from bot.crypto.passphrase import configured_passphrase, obtain_passphrase
+
+    try:
+        PublicKeyring.load(settings.keyring_dir)
+    except KeyringMissing:
+        return None
+    passphrase = configured_passphrase(settings.key_passphrase, settings.key_passphrase_file)
+    if passphrase is None:
+        if not sys.stdin.isatty():
+            logging.getLogger("helpline.keys").warning(
+                "keyring locked: no passphrase configured and no terminal; reports are accepted, "
+                "reading them waits for a start with the passphrase"
+            )
+            return None
+        passphrase = obtain_passphrase(None, None, prompt="Keyring passphrase (hardened mode): ")
+    return UnlockedKeyring.unlock(settings.keyring_dir, passphrase)
+
+
+async def _run(settings: Settings, unlocked: UnlockedKeyring | None) -> None:
     from bot.app import build_app, run_polling
 
-    app = await build_app(settings)
+    app = await build_app(settings, unlocked=unlocked)
     try:
         await run_polling(app)
     finally:
@@ -216,14 +257,84 @@ def _cmd_keys_init(args: argparse.Namespace) -> int:
 def _cmd_keys_rotate(args: argparse.Namespace) -> int:
     import datetime as dt
 
-    from bot.crypto.keyring import rotate_review_key
+    from bot.crypto.keyring import destroy_retired_keys, rotate_review_key
     from bot.crypto.passphrase import obtain_passphrase
 
     settings = _settings()
     passphrase = obtain_passphrase(settings.key_passphrase, settings.key_passphrase_file)
     key = rotate_review_key(settings.keyring_dir, passphrase, dt.date.today())
     print(f"new review key {key.key_id}; earlier keys are retired and still read old reports")
+    in_use = asyncio.run(_key_ids_in_use(settings)) if settings.database_path.exists() else set()
+    destroyed = destroy_retired_keys(settings.keyring_dir, passphrase, keep=in_use | {key.key_id})
+    if destroyed:
+        print(
+            f"destroyed retired key(s) {', '.join(destroyed)}: no stored report used them "
+            "(crypto-shredding: copies of old reports anywhere are now unreadable)"
+        )
     return EXIT_OK
+
+
+async def _key_ids_in_use(settings: Settings) -> set[str]:
+    from bot.storage import migrations
+    from bot.storage.db import Database
+    from bot.storage.reports import ReportRepository
+
+    db = await Database.open(settings.database_path)
+    try:
+        await migrations.apply(db)
+        return await ReportRepository(db).key_ids_in_use()
+    finally:
+        await db.close()
+
+
+def _cmd_reports_export(args: argparse.Namespace) -> int:
+    import json
+
+    from bot.crypto.keyring import UnlockedKeyring
+    from bot.crypto.passphrase import obtain_passphrase
+    from bot.crypto.sealing import KeyDestroyed, open_sealed
+    from bot.services.reports import REPORT_PURPOSE, REPORT_SCHEMA
+
+    settings = _settings()
+    passphrase = obtain_passphrase(settings.key_passphrase, settings.key_passphrase_file)
+    ring = UnlockedKeyring.unlock(settings.keyring_dir, passphrase)
+    rows = asyncio.run(_all_reports(settings))
+    for row in rows:
+        record: dict[str, object] = {
+            "id": row.id,
+            "hour": row.created_hour,
+            "region": row.region,
+            "place": row.place_type,
+            "when": row.time_bucket,
+            "state": row.state,
+        }
+        try:
+            record |= open_sealed(
+                ring,
+                row.sealed,
+                key_id=row.key_id,
+                purpose=REPORT_PURPOSE,
+                record_id=row.id,
+                schema=REPORT_SCHEMA,
+            )
+        except KeyDestroyed:
+            record["expired"] = True
+        print(json.dumps(record, ensure_ascii=False))
+    print(f"exported {len(rows)} report(s)", file=sys.stderr)
+    return EXIT_OK
+
+
+async def _all_reports(settings: Settings) -> list[StoredReport]:
+    from bot.storage import migrations
+    from bot.storage.db import Database
+    from bot.storage.reports import ReportRepository
+
+    db = await Database.open(settings.database_path)
+    try:
+        await migrations.apply(db)
+        return await ReportRepository(db).all()
+    finally:
+        await db.close()
 
 
 def _cmd_keys_status(args: argparse.Namespace) -> int:

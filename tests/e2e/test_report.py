@@ -84,6 +84,7 @@ async def test_full_report_is_sealed_and_the_chat_cleaned(
     assert MARKER in str(report["text"])
     assert report["location"] == [LAT, LON] and report["photo_file_id"]
 
+    assert "keyring=locked" in bot.logs()  # hardened mode without a terminal: intake still works
     assert await bot.stop() == 0
     found = scan_dir(
         bot.data_dir,
@@ -152,7 +153,8 @@ async def test_rate_limit_keeps_the_draft(
     api: FakeBotAPI, start_bot: StartBot, keyring_dir: Path
 ) -> None:
     user = User(api, USER_IDS[0], "ru")
-    bot = await start_bot(REPORTS_PER_HOUR="1")
+    bot = await start_bot(REPORTS_PER_HOUR="1", KEY_PASSPHRASE=PASSPHRASE.decode())
+    assert "keyring=unlocked" in bot.logs()
     await fill_form(user, "first")
     await user.press("Отправить")
     await fill_form(user, "second")

@@ -148,8 +148,9 @@ def test_keys_init_rotate_status_and_check(tmp_path: Path) -> None:
         "keys", "rotate", cwd=tmp_path, DATA_DIR=env["DATA_DIR"], KEY_PASSPHRASE_FILE=str(passfile)
     )
     assert rotated.returncode == 0 and "r2" in rotated.stdout
+    assert "destroyed retired key(s) r1" in rotated.stdout  # no stored report needed it
     status = run_cli("keys", "status", cwd=tmp_path, DATA_DIR=env["DATA_DIR"])
-    assert "review key r1: retired" in status.stdout and "review key r2: current" in status.stdout
+    assert "review key r1: destroyed" in status.stdout and "review key r2: current" in status.stdout
 
     checked = run_cli("check", cwd=tmp_path, **env)
     assert checked.returncode == 0 and "unattended mode" in checked.stdout
@@ -161,3 +162,43 @@ def test_keys_without_passphrase_or_terminal(tmp_path: Path) -> None:
     result = run_cli("keys", "init", cwd=tmp_path, DATA_DIR=str(tmp_path / "data"))
     assert result.returncode == 2 and "KEY_PASSPHRASE" in result.stderr
     assert not (tmp_path / "data" / "keys" / "keyring.json").exists()
+
+
+def test_reports_export_and_rotation_shreds_unused_keys(tmp_path: Path) -> None:
+    import asyncio
+    import json
+
+    from bot.crypto.keyring import PublicKeyring
+    from bot.services.reports import ReportDraft, ReportService
+    from bot.storage import migrations
+    from bot.storage.db import Database
+
+    data = tmp_path / "data"
+    env = {"DATA_DIR": str(data), "KEY_PASSPHRASE": "correct horse battery staple"}
+    assert run_cli("keys", "init", cwd=tmp_path, **env).returncode == 0
+
+    async def store_one() -> None:
+        db = await Database.open(data / "helpline.sqlite3")
+        await migrations.apply(db)
+        service = ReportService(db, PublicKeyring.load(data / "keys"), per_hour=5)
+        draft = ReportDraft("spb", "metro", "now", "проверка у выхода 2", None, (59.9, 30.3))
+        await service.submit(draft, 5_123_456_789)
+        await db.close()
+
+    asyncio.run(store_one())
+    exported = run_cli("reports", "export", cwd=tmp_path, **env)
+    assert exported.returncode == 0, exported.stderr
+    [line] = exported.stdout.splitlines()
+    record = json.loads(line)
+    assert record["text"] == "проверка у выхода 2" and record["region"] == "spb"
+    assert record["location"] == [59.9, 30.3]
+
+    rotated = run_cli("keys", "rotate", cwd=tmp_path, **env)
+    assert rotated.returncode == 0 and "destroyed" not in rotated.stdout  # r1 still protects one
+    again = run_cli("reports", "export", cwd=tmp_path, **env)
+    assert json.loads(again.stdout.splitlines()[0])["text"] == "проверка у выхода 2"
+
+    wrong = run_cli(
+        "reports", "export", cwd=tmp_path, DATA_DIR=str(data), KEY_PASSPHRASE="nope-nope-nope"
+    )
+    assert wrong.returncode == 2 and "wrong passphrase" in wrong.stderr and not wrong.stdout
