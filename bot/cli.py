@@ -6,7 +6,8 @@ import argparse
 import asyncio
 import logging
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TypeVar
 
 from bot import __version__
 from bot.config import ConfigError, Settings, load_settings
@@ -15,9 +16,10 @@ from bot.crypto.keyring import KeyringError, UnlockedKeyring
 from bot.crypto.passphrase import PassphraseUnavailable
 from bot.logs import setup_logging
 from bot.storage.db import StorageError
-from bot.storage.reports import StoredReport
+from bot.storage.reports import ReportRepository, StoredReport
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_CONFIG = 0, 1, 2
+T = TypeVar("T")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -275,16 +277,7 @@ def _cmd_keys_rotate(args: argparse.Namespace) -> int:
 
 
 async def _key_ids_in_use(settings: Settings) -> set[str]:
-    from bot.storage import migrations
-    from bot.storage.db import Database
-    from bot.storage.reports import ReportRepository
-
-    db = await Database.open(settings.database_path)
-    try:
-        await migrations.apply(db)
-        return await ReportRepository(db).key_ids_in_use()
-    finally:
-        await db.close()
+    return await _with_reports(settings, lambda repo: repo.key_ids_in_use())
 
 
 def _cmd_reports_export(args: argparse.Namespace) -> int:
@@ -325,14 +318,18 @@ def _cmd_reports_export(args: argparse.Namespace) -> int:
 
 
 async def _all_reports(settings: Settings) -> list[StoredReport]:
+    return await _with_reports(settings, lambda repo: repo.all())
+
+
+async def _with_reports(settings: Settings, use: Callable[[ReportRepository], Awaitable[T]]) -> T:
+    """Open the database (migrated), run `use` on the reports repository, close it."""
     from bot.storage import migrations
     from bot.storage.db import Database
-    from bot.storage.reports import ReportRepository
 
     db = await Database.open(settings.database_path)
     try:
         await migrations.apply(db)
-        return await ReportRepository(db).all()
+        return await use(ReportRepository(db))
     finally:
         await db.close()
 

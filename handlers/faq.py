@@ -12,7 +12,7 @@ from bot.content.faq import Entry, render_entry
 from bot.content.store import ContentStore
 from bot.i18n import Tr
 from handlers.menu import Nav, home_row
-from handlers.screens import show
+from handlers.screens import page_of, show
 
 LIST_PAGE_SIZE = 12
 
@@ -103,26 +103,9 @@ def entry_screen(
     entry: Entry, page: int, tr: Tr, content: ContentStore
 ) -> tuple[str, InlineKeyboardMarkup]:
     """One page of an entry, with paging, related entries, Back (to its topic) and Home."""
-    pages = render_entry(entry, tr)
-    page = min(max(page, 0), len(pages) - 1)
-    text = pages[page]
-    rows: list[list[InlineKeyboardButton]] = []
-    if len(pages) > 1:
-        text += "\n\n" + tr("faq-page", page=page + 1, pages=len(pages))
-        nav = []
-        if page > 0:
-            nav.append(
-                InlineKeyboardButton(
-                    text=tr("faq-prev"), callback_data=EntryCb(id=entry.id, page=page - 1).pack()
-                )
-            )
-        if page < len(pages) - 1:
-            nav.append(
-                InlineKeyboardButton(
-                    text=tr("faq-next"), callback_data=EntryCb(id=entry.id, page=page + 1).pack()
-                )
-            )
-        rows.append(nav)
+    text, rows = page_of(
+        render_entry(entry, tr), page, tr, lambda p: EntryCb(id=entry.id, page=p).pack()
+    )
     faq = content.current.faq
     for related_id in entry.related:
         related = faq.entry(tr.lang, related_id)

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from aiogram.exceptions import TelegramBadRequest
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+
+from bot.i18n import Tr
 
 
 async def show(query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None) -> None:
@@ -18,3 +22,20 @@ async def show(query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | N
     elif query.bot is not None:
         await query.bot.send_message(query.from_user.id, text, reply_markup=markup)
     await query.answer()
+
+
+def page_of(
+    pages: list[str], page: int, tr: Tr, page_data: Callable[[int], str]
+) -> tuple[str, list[list[InlineKeyboardButton]]]:
+    """One page of a long text with a "page i of n" line and Previous/Next buttons."""
+    page = min(max(page, 0), len(pages) - 1)
+    text = pages[page]
+    if len(pages) == 1:
+        return text, []
+    text += "\n\n" + tr("faq-page", page=page + 1, pages=len(pages))
+    nav = []
+    if page > 0:
+        nav.append(InlineKeyboardButton(text=tr("faq-prev"), callback_data=page_data(page - 1)))
+    if page < len(pages) - 1:
+        nav.append(InlineKeyboardButton(text=tr("faq-next"), callback_data=page_data(page + 1)))
+    return text, [nav]

@@ -14,7 +14,7 @@ from bot.content.store import ContentStore
 from bot.i18n import Tr
 from handlers.faq import EntryCb
 from handlers.menu import Nav, home_row
-from handlers.screens import show
+from handlers.screens import page_of, show
 
 MAX_ENTRY_BUTTONS = 8
 
@@ -135,25 +135,7 @@ async def _results(
     blocks = [_outcome_block(o, tr) for o in outcomes]
     footer = tr("check-footer", reviewed=questionnaire.reviewed.strftime("%d.%m.%Y"))
     pages = paginate(tr("check-results-title"), blocks, footer)
-    page = min(max(page, 0), len(pages) - 1)
-    text = pages[page]
-    rows: list[list[InlineKeyboardButton]] = []
-    if len(pages) > 1:
-        text += "\n\n" + tr("faq-page", page=page + 1, pages=len(pages))
-        nav = []
-        if page > 0:
-            nav.append(
-                InlineKeyboardButton(
-                    text=tr("faq-prev"), callback_data=ResultPageCb(page=page - 1).pack()
-                )
-            )
-        if page < len(pages) - 1:
-            nav.append(
-                InlineKeyboardButton(
-                    text=tr("faq-next"), callback_data=ResultPageCb(page=page + 1).pack()
-                )
-            )
-        rows.append(nav)
+    text, rows = page_of(pages, page, tr, lambda p: ResultPageCb(page=p).pack())
     seen: list[str] = []
     for outcome in outcomes:
         for entry_id in outcome.entries:
