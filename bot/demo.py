@@ -10,10 +10,12 @@ from __future__ import annotations
 import asyncio
 import html
 import re
+import secrets
 import sys
 import tempfile
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import TextIO
 
@@ -21,6 +23,7 @@ from pydantic import SecretStr
 
 from bot.app import build_app, run_polling
 from bot.config import Settings
+from bot.crypto.keyring import init_keyring
 from bot.devserver.server import ChatMessage, FakeBotAPI
 
 DEMO_USER_ID = 700_000_001
@@ -64,12 +67,20 @@ class TerminalChat:
         self.seen: dict[int, _Seen] = {}
         self.calls_seen = 0
         self.buttons: list[tuple[int, int, str]] = []  # (message_id, index, label)
+        self.deleted_seen = 0
 
     def show_changes(self) -> None:
         for call in self.server.calls[self.calls_seen :]:
             if call.method == "answerCallbackQuery" and call.params.get("text"):
                 self._print(f"  ⟨{call.params['text']}⟩")
         self.calls_seen = len(self.server.calls)
+        deleted = {m.message_id for m in self.server.chat_log(self.user_id) if m.deleted}
+        if len(deleted) > self.deleted_seen:
+            self._print(
+                f"  (the bot deleted {len(deleted) - self.deleted_seen} message(s) from this "
+                "chat, yours included)"
+            )
+            self.deleted_seen = len(deleted)
         current = {m.message_id: m for m in self.server.messages(self.user_id)}
         for message_id in [mid for mid in self.seen if mid not in current]:
             del self.seen[message_id]
@@ -131,6 +142,10 @@ async def run_demo(
     server = FakeBotAPI()
     await server.start()
     with tempfile.TemporaryDirectory(prefix="helpline-demo-") as tmp:
+        # A throwaway keyring, so that the report form works too; it is deleted with the rest.
+        init_keyring(
+            Path(tmp) / "data" / "keys", secrets.token_bytes(24).hex().encode(), date.today()
+        )
         settings = Settings(
             bot_token=SecretStr(server.token),
             bot_api_url=server.base_url,
