@@ -11,8 +11,14 @@ help-text =
     <b>What this bot does</b>
 
     /start — main menu
-    /help — this help
+    /sos — if you have been stopped or detained
+    /report — report a raid anonymously
+    /privacy — what the bot stores and what Telegram sees
+    /cancel — leave a questionnaire or form
     /language — change language (Русский / English)
+    /help — this help
+
+    You can also just type a question in your own words — for example "student deferral" or "summons on Gosuslugi".
 
     The bot answers in private chats only. It never forwards your messages and does not record who you are.
     If you are being detained right now: stay calm and do not sign anything you have not read.
