@@ -39,10 +39,12 @@ from bot.i18n import LANGUAGES, Tr, Translator
 from bot.logs import fields
 from bot.services.drafts import DraftStorage
 from bot.services.inflight import InFlight
+from bot.services.keypins import check_and_pin
 from bot.services.preferences import LanguagePreferences
 from bot.services.reports import ReportService
 from bot.storage import migrations
 from bot.storage.db import Database
+from bot.storage.instance import InstanceRepository
 from handlers import get_routers
 from handlers.middlewares import InFlightMiddleware, LanguageMiddleware
 
@@ -128,6 +130,15 @@ async def build_app(settings: Settings, *, unlocked: UnlockedKeyring | None = No
     keyring = load_public_keyring(settings)
     bot = build_bot(settings)
     db = await open_database(settings)
+    if keyring is not None:
+        try:
+            await check_and_pin(
+                InstanceRepository(db), unlocked or keyring, authenticated=unlocked is not None
+            )
+        except Exception:
+            await db.close()
+            await bot.session.close()
+            raise
     report_service = ReportService(db, keyring, settings.reports_per_hour)
     scheduler = AsyncIOScheduler(
         timezone="UTC", job_defaults={"coalesce": True, "max_instances": 1}

@@ -12,7 +12,7 @@ from typing import TypeVar
 from bot import __version__
 from bot.config import ConfigError, Settings, load_settings
 from bot.content.faq import ContentError
-from bot.crypto.keyring import KeyringError, UnlockedKeyring
+from bot.crypto.keyring import KeyringError, PublicKeyring, UnlockedKeyring
 from bot.crypto.passphrase import PassphraseUnavailable
 from bot.logs import setup_logging
 from bot.storage.db import StorageError
@@ -249,6 +249,9 @@ def _cmd_keys_init(args: argparse.Namespace) -> int:
         settings.key_passphrase, settings.key_passphrase_file, confirm=True
     )
     ring = init_keyring(settings.keyring_dir, passphrase, dt.date.today())
+    if settings.database_path.exists():
+        # A new keyring for an existing database: forget the old keys' pins, pin the new ones.
+        asyncio.run(_pin_keys(settings, ring, reset=True))
     print(f"keyring created in {settings.keyring_dir}")
     print(f"review key: {ring.current_review_key.key_id}")
     print(f"alert signing key fingerprint: {ring.fingerprint()}")
@@ -266,6 +269,9 @@ def _cmd_keys_rotate(args: argparse.Namespace) -> int:
     passphrase = obtain_passphrase(settings.key_passphrase, settings.key_passphrase_file)
     key = rotate_review_key(settings.keyring_dir, passphrase, dt.date.today())
     print(f"new review key {key.key_id}; earlier keys are retired and still read old reports")
+    if settings.database_path.exists():
+        ring = UnlockedKeyring.unlock(settings.keyring_dir, passphrase)
+        asyncio.run(_pin_keys(settings, ring, reset=False))
     in_use = asyncio.run(_key_ids_in_use(settings)) if settings.database_path.exists() else set()
     destroyed = destroy_retired_keys(settings.keyring_dir, passphrase, keep=in_use | {key.key_id})
     if destroyed:
@@ -274,6 +280,23 @@ def _cmd_keys_rotate(args: argparse.Namespace) -> int:
             "(crypto-shredding: copies of old reports anywhere are now unreadable)"
         )
     return EXIT_OK
+
+
+async def _pin_keys(settings: Settings, ring: PublicKeyring, *, reset: bool) -> None:
+    from bot.services.keypins import check_and_pin, forget_pins
+    from bot.storage import migrations
+    from bot.storage.db import Database
+    from bot.storage.instance import InstanceRepository
+
+    db = await Database.open(settings.database_path)
+    try:
+        await migrations.apply(db)
+        repo = InstanceRepository(db)
+        if reset:
+            await forget_pins(repo)
+        await check_and_pin(repo, ring, authenticated=True)
+    finally:
+        await db.close()
 
 
 async def _key_ids_in_use(settings: Settings) -> set[str]:
