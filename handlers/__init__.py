@@ -29,11 +29,13 @@ def get_routers(settings: Settings) -> list[Router]:
     private.include_routers(
         start.build_router(),
         admin.build_router(settings),
-        report.build_router(),
         language.build_router(),
         faq.build_router(),
         sos.build_router(),
         situation.build_router(),
+        # After the command routers, so that /sos or /privacy still work in the middle of a
+        # report (the draft is kept); before search, which only sees text outside any form.
+        report.build_router(),
         search.build_router(),
         fallback.build_router(),
     )

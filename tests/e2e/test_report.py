@@ -102,6 +102,8 @@ async def test_wrong_input_at_every_step_keeps_the_draft(
     await user.say("/report")
     assert "don't know that region" in (await user.say("Qwxzzy land")).text
     assert "Type the region" in (await user.say(sticker=True)).text
+    assert "If you have been stopped" in (await user.say("/sos")).text  # works mid-form
+    assert "don't know that region" not in user.last().text
     choose = await user.say("Ново")  # ambiguous: candidates offered
     assert "Which region did you mean" in choose.text and len(user.labels()) > 2
     await user.say("Yekaterinburg")
