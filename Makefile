@@ -30,6 +30,8 @@ check: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) bench/updates.py
+	$(PY) bench/search.py
+	$(PY) bench/broadcast.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

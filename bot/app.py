@@ -19,14 +19,8 @@ from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
-from aiogram.exceptions import TelegramUnauthorizedError
-from aiogram.types import (
-    BotCommand,
-    BotCommandScopeChat,
-    BotCommandScopeDefault,
-    ErrorEvent,
-    Message,
-)
+from aiogram.exceptions import TelegramAPIError, TelegramUnauthorizedError
+from aiogram.types import ErrorEvent, Message
 from aiogram.utils.token import TokenValidationError
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
@@ -35,32 +29,28 @@ from bot.content.faq import ContentError
 from bot.content.regions import RegionCatalog, RegionError
 from bot.content.store import ContentStore
 from bot.crypto.keyring import KeyringMissing, PublicKeyring, UnlockedKeyring
-from bot.i18n import LANGUAGES, Tr, Translator
+from bot.i18n import Tr, Translator
 from bot.logs import fields
+from bot.services.broadcast import Broadcaster
+from bot.services.commands import set_commands
 from bot.services.drafts import DraftStorage
 from bot.services.inflight import InFlight
 from bot.services.keypins import check_and_pin
+from bot.services.keyrotation import KeyRotation
+from bot.services.moderation import ModerationService
+from bot.services.notices import ModeratorNotices, ProgressReporter
+from bot.services.people import subscriber_cipher
 from bot.services.preferences import LanguagePreferences
 from bot.services.reports import ReportService
+from bot.services.subscriptions import SubscriptionService
 from bot.storage import migrations
 from bot.storage.db import Database
 from bot.storage.instance import InstanceRepository
 from handlers import get_routers
 from handlers.middlewares import InFlightMiddleware, LanguageMiddleware
+from handlers.report import CLEANUP_KEY, LANG_KEY, delete_form_messages
 
 log = logging.getLogger("helpline.app")
-
-# Commands shown in Telegram's menu, per language: (command, catalogue key of its description).
-PUBLIC_COMMANDS = (
-    ("start", "cmd-start"),
-    ("sos", "cmd-sos"),
-    ("help", "cmd-help"),
-    ("privacy", "cmd-privacy"),
-    ("report", "cmd-report"),
-    ("language", "cmd-language"),
-    ("cancel", "cmd-cancel"),
-)
-ADMIN_COMMANDS = (("reload", "cmd-reload"),)
 
 
 @dataclass
@@ -74,6 +64,12 @@ class App:
     content: ContentStore
     drafts: DraftStorage
     reports: ReportService
+    subscriptions: SubscriptionService
+    moderation: ModerationService
+    notices: ModeratorNotices
+    broadcaster: Broadcaster | None
+    regions: RegionCatalog
+    key_rotation: KeyRotation | None = None
     inflight: InFlight = field(default_factory=InFlight)
 
 
@@ -140,6 +136,44 @@ async def build_app(settings: Settings, *, unlocked: UnlockedKeyring | None = No
             await bot.session.close()
             raise
     report_service = ReportService(db, keyring, settings.reports_per_hour)
+    subscriptions = SubscriptionService(db, keyring, unlocked)
+    moderation = ModerationService(
+        db,
+        admin_ids=settings.admin_ids,
+        unlocked=unlocked,
+        translator=translator,
+        regions=regions,
+        approvals_needed=settings.alert_approvals,
+        ttl_hours=settings.alert_ttl_hours,
+        copy_minutes=settings.report_view_minutes,
+    )
+
+    async def queue_counts() -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for group in (await moderation.queue()).groups:
+            region = regions.get(group.region)
+            name = region.name(settings.default_language) if region else group.region
+            counts[name] = counts.get(name, 0) + group.reports
+        return counts
+
+    notices = ModeratorNotices(
+        bot, settings.moderator_chat_id, translator, settings.default_language, queue_counts
+    )
+    broadcaster = None
+    if unlocked is not None:
+        broadcaster = Broadcaster(
+            db,
+            bot,
+            subscriber_cipher(unlocked),
+            rate=settings.broadcast_rate,
+            on_progress=ProgressReporter(
+                bot,
+                translator,
+                settings.default_language,
+                settings.broadcast_rate,
+                moderation.progress_target,
+            ),
+        )
     scheduler = AsyncIOScheduler(
         timezone="UTC", job_defaults={"coalesce": True, "max_instances": 1}
     )
@@ -153,6 +187,10 @@ async def build_app(settings: Settings, *, unlocked: UnlockedKeyring | None = No
         content=content,
         regions=regions,
         report_service=report_service,
+        subscriptions=subscriptions,
+        moderation=moderation,
+        notices=notices,
+        broadcaster=broadcaster,
         keyring_unlocked=unlocked,  # None: locked (intake works; reading reports waits)
         language_preferences=LanguagePreferences(),
         scheduler=scheduler,
@@ -174,12 +212,38 @@ async def build_app(settings: Settings, *, unlocked: UnlockedKeyring | None = No
         content,
         drafts,
         report_service,
-        inflight,
+        subscriptions,
+        moderation,
+        notices,
+        broadcaster,
+        regions,
+        inflight=inflight,
     )
+    if unlocked is not None:
+        app.key_rotation = KeyRotation(
+            settings.keyring_dir,
+            settings.key_passphrase,
+            settings.key_passphrase_file,
+            settings.key_rotation_days,
+            report_service.key_ids_in_use,
+            _keys_changed(app),
+        )
     dispatcher.startup.register(_on_startup(app))
     dispatcher.shutdown.register(_on_shutdown(app))
     dispatcher.errors.register(_on_error(app))
     return app
+
+
+def _keys_changed(app: App) -> Any:
+    async def keys_changed(public: PublicKeyring, unlocked: UnlockedKeyring) -> None:
+        """A rotation rewrote the keyring: pin the new keys and hand them to the services."""
+        await check_and_pin(InstanceRepository(app.db), unlocked, authenticated=True)
+        app.reports.use_keyring(public)
+        app.subscriptions.use_keyring(public, unlocked)
+        app.moderation.use_keyring(unlocked)
+        app.dispatcher["keyring_unlocked"] = unlocked
+
+    return keys_changed
 
 
 def _on_startup(app: App) -> Any:
@@ -192,11 +256,22 @@ def _on_startup(app: App) -> Any:
             ) from None
         # Polling and a webhook exclude each other; a stale webhook would make polling fail.
         await bot.delete_webhook(drop_pending_updates=False)
+        applied = await app.subscriptions.apply_pending()
+        if applied:
+            log.info("subscription changes applied", extra=fields(count=applied))
         await set_commands(
-            bot, app.translator, app.settings.default_language, app.settings.admin_ids
+            bot,
+            app.translator,
+            app.settings.default_language,
+            app.settings.admin_ids,
+            await app.moderation.moderator_chats(),
         )
         _schedule_jobs(app)
         app.scheduler.start()
+        if app.broadcaster is not None:
+            app.broadcaster.start()  # resumes any broadcast a crash interrupted
+        elif app.reports.enabled:
+            await _tell_locked(app)
         # Everything built so far (content, search index, aiogram's models) lives as long as the
         # process: move it out of the garbage collector's sight so that the collections that
         # per-update allocations trigger do not rescan it every time.
@@ -216,6 +291,7 @@ def _on_startup(app: App) -> Any:
 
 def _on_shutdown(app: App) -> Any:
     async def on_shutdown() -> None:
+        await app.notices.close()
         try:
             async with asyncio.timeout(app.settings.shutdown_grace_seconds):
                 await app.inflight.wait_idle()
@@ -225,6 +301,8 @@ def _on_shutdown(app: App) -> Any:
             )
         if app.scheduler.running:
             app.scheduler.shutdown(wait=False)
+        if app.broadcaster is not None:
+            await app.broadcaster.stop()
         await app.db.close()
         log.info("bot stopped")
 
@@ -258,27 +336,6 @@ def _on_error(app: App) -> Any:
     return on_error
 
 
-async def set_commands(
-    bot: Bot, translator: Translator, default_language: str, admin_ids: frozenset[int] = frozenset()
-) -> None:
-    """Register the command menu per language, and for clients in any other language.
-
-    Admins get their own menu (scoped to their private chat) with the admin commands added;
-    everyone else never sees those commands. The server still checks the role on every use.
-    """
-    for lang in (*LANGUAGES, None):
-        texts = Tr(translator, lang or default_language)
-        public = [BotCommand(command=c, description=texts(key)) for c, key in PUBLIC_COMMANDS]
-        await bot.set_my_commands(public, scope=BotCommandScopeDefault(), language_code=lang)
-        admin = public + [
-            BotCommand(command=c, description=texts(key)) for c, key in ADMIN_COMMANDS
-        ]
-        for admin_id in sorted(admin_ids):
-            await bot.set_my_commands(
-                admin, scope=BotCommandScopeChat(chat_id=admin_id), language_code=lang
-            )
-
-
 def _schedule_jobs(app: App) -> None:
     # Periodic jobs compute "what is due now" from the database, so a missed run heals itself.
     app.scheduler.add_job(
@@ -300,13 +357,83 @@ def _schedule_jobs(app: App) -> None:
         next_run_time=dt.datetime.now(dt.UTC),  # also right after a start
     )
     app.scheduler.add_job(
-        app.drafts.sweep,
+        app.moderation.purge,
         "interval",
-        minutes=1,
-        args=[app.settings.draft_idle_minutes * 60],
+        hours=1,
+        args=[app.settings.alert_retention_days],
+        id="alert-retention",
+        replace_existing=True,
+        misfire_grace_time=None,
+        next_run_time=dt.datetime.now(dt.UTC),
+    )
+    if not app.moderation.locked:
+        app.scheduler.add_job(
+            _delete_report_copies,
+            "interval",
+            minutes=1,
+            args=[app],
+            id="delete-report-copies",
+            replace_existing=True,
+            misfire_grace_time=None,
+            next_run_time=dt.datetime.now(dt.UTC),
+        )
+    if app.key_rotation is not None:
+        app.scheduler.add_job(
+            app.key_rotation.run,
+            "interval",
+            hours=24,
+            id="key-rotation",
+            replace_existing=True,
+            misfire_grace_time=None,
+            next_run_time=dt.datetime.now(dt.UTC) + dt.timedelta(minutes=1),
+        )
+    app.scheduler.add_job(
+        _forget_idle_drafts,
+        "interval",
+        # Every minute, or more often when drafts are forgotten sooner than in two minutes.
+        seconds=min(60.0, app.settings.draft_idle_minutes * 30),
+        args=[app],
         id="forget-idle-drafts",
         replace_existing=True,
     )
+
+
+async def _forget_idle_drafts(app: App) -> None:
+    """Forget drafts left idle, and take an abandoned report form's messages out of the chat:
+    a phone seized later must not show a half-written report."""
+    forgotten = await app.drafts.sweep(app.settings.draft_idle_minutes * 60)
+    for key, data in forgotten:
+        if not data.get(CLEANUP_KEY):
+            continue
+        await delete_form_messages(app.bot, key.chat_id, data)
+        try:
+            lang = str(data.get(LANG_KEY) or app.settings.default_language)
+            text = app.translator(lang, "draft-expired")
+            await app.bot.send_message(key.chat_id, text)
+        except TelegramAPIError as exc:
+            log.warning("could not close an idle form", extra=fields(error=type(exc).__name__))
+
+
+async def _tell_locked(app: App) -> None:
+    """Moderators must know why the queue does not open: tell the admins and the group."""
+    waiting = await app.moderation.waiting_reports()
+    text = app.translator(app.settings.default_language, "mod-locked", reports=waiting)
+    await app.notices.send(text)
+    for admin_id in sorted(app.settings.admin_ids):
+        try:
+            await app.bot.send_message(admin_id, text)
+        except TelegramAPIError as exc:
+            log.warning("could not tell an admin", extra=fields(error=type(exc).__name__))
+
+
+async def _delete_report_copies(app: App) -> None:
+    """Decrypted reports shown to moderators leave their chats after REPORT_VIEW_MINUTES."""
+    for chat_id, message_ids in (await app.moderation.due_copies()).items():
+        for start in range(0, len(message_ids), 100):
+            try:
+                await app.bot.delete_messages(chat_id, message_ids[start : start + 100])
+            except TelegramAPIError as exc:
+                log.warning("report copies not deleted", extra=fields(error=type(exc).__name__))
 
 
 def _keyring_state(app: App) -> str:

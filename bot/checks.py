@@ -12,6 +12,7 @@ from bot.content.store import load_content
 from bot.i18n import Tr, Translator, check_catalogs
 from bot.storage import migrations
 from bot.storage.db import Database, StorageError
+from bot.storage.moderators import ModeratorRepository
 
 
 @dataclass
@@ -119,6 +120,7 @@ async def _check_database(settings: Settings, report: CheckReport) -> None:
     try:
         todo = await migrations.pending(db, migrations.discover())
         version = await migrations.current_version(db)
+        moderators = 0 if todo else await ModeratorRepository(db).count()
     except StorageError as exc:
         report.problems.append(f"database {path}: {exc}")
         return
@@ -131,3 +133,19 @@ async def _check_database(settings: Settings, report: CheckReport) -> None:
         )
     else:
         report.notes.append(f"database {path}: schema up to date at version {version}")
+        _check_moderators(settings, report, moderators)
+
+
+def _check_moderators(settings: Settings, report: CheckReport, moderators: int) -> None:
+    people = moderators + len(settings.admin_ids)
+    if people < settings.alert_approvals:
+        report.warnings.append(
+            f"ALERT_APPROVALS={settings.alert_approvals} but there are only {people} moderator(s)"
+            f" (admins included): no alert can be sent until more are invited (/invite), or"
+            " lower ALERT_APPROVALS deliberately"
+        )
+    else:
+        report.notes.append(
+            f"moderators: {moderators} plus {len(settings.admin_ids)} admin(s);"
+            f" an alert needs {settings.alert_approvals} approval(s)"
+        )

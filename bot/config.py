@@ -41,8 +41,12 @@ class Settings(BaseSettings):
     alert_ttl_hours: int = Field(default=6, ge=1)
     alert_retention_days: int = Field(default=30, ge=1)
     broadcast_rate: float = Field(default=25.0, gt=0, le=30)
+    # The review key is replaced after this many days (unattended mode; hardened mode is told).
+    key_rotation_days: int = Field(default=30, ge=1)
+    # Decrypted reports shown to a moderator are deleted from their chat after this long.
+    report_view_minutes: int = Field(default=30, ge=1)
     # A form or questionnaire left untouched this long is forgotten.
-    draft_idle_minutes: int = Field(default=30, ge=1)
+    draft_idle_minutes: float = Field(default=30, gt=0)
     # How many updates are handled at once; beyond that polling waits (back-pressure).
     max_concurrent_updates: int = Field(default=256, ge=1)
     # How long shutdown waits for handlers that are still running.

@@ -23,7 +23,7 @@ from pydantic import SecretStr
 
 from bot.app import build_app, run_polling
 from bot.config import Settings
-from bot.crypto.keyring import init_keyring
+from bot.crypto.keyring import UnlockedKeyring, init_keyring
 from bot.devserver.server import ChatMessage, FakeBotAPI
 
 DEMO_USER_ID = 700_000_001
@@ -142,24 +142,29 @@ async def run_demo(
     server = FakeBotAPI()
     await server.start()
     with tempfile.TemporaryDirectory(prefix="helpline-demo-") as tmp:
-        # A throwaway keyring, so that the report form works too; it is deleted with the rest.
-        init_keyring(
-            Path(tmp) / "data" / "keys", secrets.token_bytes(24).hex().encode(), date.today()
-        )
+        # A throwaway keyring, unlocked, so that reports, alerts and moderation work too; it is
+        # deleted with the rest. The demo person is the instance's only admin, and one approval
+        # is enough, so they can follow a report all the way to an alert on their own.
+        passphrase = secrets.token_bytes(24).hex().encode()
+        keys_dir = Path(tmp) / "data" / "keys"
+        init_keyring(keys_dir, passphrase, date.today())
         settings = Settings(
             bot_token=SecretStr(server.token),
             bot_api_url=server.base_url,
             data_dir=Path(tmp) / "data",
             log_level="WARNING",
+            admin_ids=frozenset({DEMO_USER_ID}),
+            alert_approvals=1,
         )
-        app = await build_app(settings)
+        app = await build_app(settings, unlocked=UnlockedKeyring.unlock(keys_dir, passphrase))
         polling = asyncio.create_task(run_polling(app, handle_signals=False))
         server.add_user(DEMO_USER_ID, first_name="Demo", language_code=user_language)
         chat = TerminalChat(server, DEMO_USER_ID, out, color=interactive)
         print(
             "Helpline demo: the real bot, a local stand-in for Telegram, nothing leaves this "
             "machine.\nType a message, a command (/start, /help), or a button's number. "
-            "Ctrl-D or /quit ends.",
+            "Ctrl-D or /quit ends.\nIn the demo you are also the admin (one approval is "
+            "enough): /alerts, then /report, then /queue to turn the report into an alert.",
             file=out,
         )
         try:

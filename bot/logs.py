@@ -76,6 +76,9 @@ def setup_logging(level: str = "INFO", stream: TextIO | None = None) -> None:
     if level != "DEBUG":
         logging.getLogger("aiogram.event").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(max(logging.getLevelName(level), logging.INFO))
+    # aiosqlite logs every statement with its parameters at DEBUG: alert texts, blind indexes
+    # and ciphertexts would reach the log. Never below INFO, whatever LOG_LEVEL says.
+    logging.getLogger("aiosqlite").setLevel(max(logging.getLevelName(level), logging.INFO))
 
 
 def fields(**values: Any) -> dict[str, Any]:

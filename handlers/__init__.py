@@ -7,10 +7,12 @@ from aiogram import Router
 from bot.config import Settings
 from handlers import (
     admin,
+    alerts,
     fallback,
     faq,
     inline,
     language,
+    moderation,
     report,
     search,
     situation,
@@ -29,14 +31,16 @@ def get_routers(settings: Settings) -> list[Router]:
     private.include_routers(
         start.build_router(),
         admin.build_router(settings),
+        moderation.build_router(settings),
         language.build_router(),
         faq.build_router(),
         sos.build_router(),
         situation.build_router(),
+        alerts.build_router(),
         # After the command routers, so that /sos or /privacy still work in the middle of a
         # report (the draft is kept); before search, which only sees text outside any form.
         report.build_router(),
         search.build_router(),
         fallback.build_router(),
     )
-    return [private, inline.build_router()]
+    return [private, alerts.build_membership_router(), inline.build_router()]

@@ -1,21 +1,39 @@
-"""Admin commands. Non-admins get the same answer as for any unknown command."""
+"""Admin commands. Non-admins get the same answer as for any unknown command.
+
+/invite makes a single-use moderator link; /moderators lists moderators and removes one (which
+voids their pending approvals and hides the moderator commands from their menu).
+"""
 
 from __future__ import annotations
 
-from aiogram import Router
-from aiogram.filters import Command
-from aiogram.types import Message
+from aiogram import Bot, F, Router
+from aiogram.filters import Command, CommandObject
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from bot.config import Settings
 from bot.content.store import ContentStore
 from bot.i18n import Tr
+from bot.services.commands import hide_moderator_menu
+from bot.services.moderation import INVITE_HOURS, INVITE_PREFIX, ModerationService, clean_alias
 from handlers.filters import FromUser
+from handlers.regions import button
+from handlers.screens import show
+
+
+class AdminCb(CallbackData, prefix="ad"):
+    """action: ask (confirm removal), remove, list."""
+
+    action: str
+    moderator: int = 0
 
 
 def build_router(settings: Settings) -> Router:
     router = Router(name="admin")
-    # Checked on the server for every message: the command menu only hides, it does not protect.
-    router.message.filter(FromUser(settings.admin_ids))
+    # Checked on the server for every update: the command menu only hides, it does not protect.
+    admins = FromUser(settings.admin_ids)
+    router.message.filter(admins)
+    router.callback_query.filter(admins)
 
     @router.message(Command("reload"))
     async def reload(message: Message, tr: Tr, content: ContentStore) -> None:
@@ -25,4 +43,89 @@ def build_router(settings: Settings) -> Router:
         else:
             await message.answer(tr("reload-ok", entries=len(content.current.faq.ids())))
 
+    @router.message(Command("invite"))
+    async def invite(
+        message: Message, command: CommandObject, tr: Tr, bot: Bot, moderation: ModerationService
+    ) -> None:
+        admin = await moderation.identify(message.chat.id)
+        if admin is None:
+            await message.answer(tr("mod-locked-short"))
+            return
+        alias = clean_alias(command.args or "") if command.args else None
+        if command.args and alias is None:
+            await message.answer(tr("admin-invite-alias"))
+            return
+        if alias is None:
+            alias = f"mod-{len(await moderation.moderators()) + 1}"
+        token = await moderation.invite(admin, alias)
+        me = await bot.me()
+        link = f"https://t.me/{me.username}?start={INVITE_PREFIX}{token}"
+        await message.answer(
+            tr("admin-invite", link=link, alias=alias, hours=INVITE_HOURS), protect_content=True
+        )
+
+    @router.message(Command("moderators"))
+    async def moderators(message: Message, tr: Tr, moderation: ModerationService) -> None:
+        text, markup = await _moderators_screen(tr, moderation)
+        await message.answer(text, reply_markup=markup)
+
+    @router.callback_query(AdminCb.filter(F.action == "list"))
+    async def moderators_again(query: CallbackQuery, tr: Tr, moderation: ModerationService) -> None:
+        await show(query, *await _moderators_screen(tr, moderation))
+
+    @router.callback_query(AdminCb.filter(F.action == "ask"))
+    async def confirm(
+        query: CallbackQuery, callback_data: AdminCb, tr: Tr, moderation: ModerationService
+    ) -> None:
+        alias = dict(await moderation.moderators()).get(callback_data.moderator)
+        if alias is None:
+            await query.answer(tr("mod-gone"))
+            return
+        markup = InlineKeyboardMarkup(
+            inline_keyboard=[
+                [button(tr("admin-remove-yes"), AdminCb(action="remove",
+                                                        moderator=callback_data.moderator))],
+                [button(tr("button-back"), AdminCb(action="list"))],
+            ]
+        )  # fmt: skip
+        await show(query, tr("admin-remove-confirm", alias=alias), markup)
+
+    @router.callback_query(AdminCb.filter(F.action == "remove"))
+    async def remove(
+        query: CallbackQuery,
+        callback_data: AdminCb,
+        tr: Tr,
+        bot: Bot,
+        moderation: ModerationService,
+    ) -> None:
+        admin = await moderation.identify(query.from_user.id)
+        removed = await moderation.remove(admin, callback_data.moderator) if admin else None
+        if removed is None:
+            await query.answer(tr("mod-gone"))
+            return
+        alias, chat = removed
+        if chat is not None:
+            await hide_moderator_menu(bot, chat)
+        await query.answer(tr("admin-removed", alias=alias))
+        await show(query, *await _moderators_screen(tr, moderation))
+
     return router
+
+
+async def _moderators_screen(
+    tr: Tr, moderation: ModerationService
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    if moderation.locked:
+        return tr("mod-locked-short"), None
+    listed = await moderation.moderators()
+    text = tr(
+        "admin-moderators",
+        count=len(listed),
+        needed=moderation.approvals_needed,
+        admins=len(moderation.admin_ids),
+    )
+    rows = [
+        [button(tr("admin-remove", alias=alias), AdminCb(action="ask", moderator=moderator_id))]
+        for moderator_id, alias in listed
+    ]
+    return text, InlineKeyboardMarkup(inline_keyboard=rows) if rows else None

@@ -9,6 +9,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 
 from bot.i18n import LANGUAGES, Tr, Translator
 from bot.services.preferences import LanguagePreferences
+from bot.services.subscriptions import SubscriptionService
 from handlers.menu import Nav, home_row
 from handlers.screens import show
 
@@ -34,8 +35,11 @@ def build_router() -> Router:
         callback_data: SetLanguage,
         translator: Translator,
         language_preferences: LanguagePreferences,
+        subscriptions: SubscriptionService,
     ) -> None:
         language_preferences.set(query.from_user.id, callback_data.code)
+        # Alerts already subscribed to arrive in the new language from now on.
+        await subscriptions.set_language(query.from_user.id, callback_data.code)
         tr = Tr(translator, callback_data.code)
         await show(
             query, tr("language-switched"), InlineKeyboardMarkup(inline_keyboard=[home_row(tr)])

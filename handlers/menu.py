@@ -21,6 +21,7 @@ MENU_ITEMS: tuple[tuple[str, str], ...] = (
     ("topics", "menu-faq"),
     ("check", "menu-check"),
     ("report", "menu-report"),
+    ("alerts", "menu-alerts"),
     ("sos", "menu-sos"),
     ("privacy", "menu-privacy"),
     ("help", "menu-help"),
@@ -31,7 +32,8 @@ MENU_ITEMS: tuple[tuple[str, str], ...] = (
 def main_menu(tr: Tr, *, reports: bool = False) -> InlineKeyboardMarkup:
     """The same for everyone in a language, so built once per language and reused.
 
-    "Report a raid" is shown only when the instance can accept reports (it has a keyring).
+    "Report a raid" and "Alerts" are shown only when the instance has a keyring (reports are
+    sealed to it, subscribers' chat ids are hidden with keys derived from it).
     """
     return _main_menu(tr.translator, tr.lang, reports)
 
@@ -44,7 +46,7 @@ def _main_menu(translator: Translator, lang: str, reports: bool) -> InlineKeyboa
         inline_keyboard=[
             [InlineKeyboardButton(text=translator(lang, key), callback_data=Nav(to=screen).pack())]
             for screen, key in MENU_ITEMS
-            if reports or screen != "report"
+            if reports or screen not in ("report", "alerts")
         ]
     )
 

@@ -17,10 +17,11 @@ from aiogram.filters import Command, Filter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from bot.content.regions import RegionCatalog
 from bot.i18n import Tr
+from bot.services.notices import ModeratorNotices
 from bot.services.reports import (
     PLACE_TYPES,
     TEXT_LIMIT,
@@ -32,10 +33,11 @@ from bot.services.reports import (
 )
 from handlers.filters import has_location, has_photo, has_text
 from handlers.menu import Nav
+from handlers.regions import button, candidate_rows, region_list
 from handlers.screens import show
 
-REGION_PAGE = 16
 CLEANUP_KEY = "cleanup"
+LANG_KEY = "lang"
 
 
 class ReportForm(StatesGroup):
@@ -114,17 +116,10 @@ def build_router() -> Router:
             await _next_step(message, None, tr, state, regions)
             return
         candidates = regions.match(message.text or "", limit=5)
-        rows = [
-            [
-                InlineKeyboardButton(
-                    text=m.region.name(tr.lang), callback_data=RegionCb(code=m.region.code).pack()
-                )
-            ]
-            for m in candidates
-        ]
+        rows = candidate_rows(tr, candidates, lambda code: RegionCb(code=code))
         key = "report-region-choose" if rows else "report-region-unknown"
-        rows.append([_button(tr("report-region-list"), RegionPageCb(page=0))])
-        rows.append([_button(tr("report-cancel"), ReportAct(action="cancel"))])
+        rows.append([button(tr("report-region-list"), RegionPageCb(page=0))])
+        rows.append([button(tr("report-cancel"), ReportAct(action="cancel"))])
         await _prompt(message, None, state, tr(key), InlineKeyboardMarkup(inline_keyboard=rows))
 
     @router.message(ReportForm.region)
@@ -276,6 +271,7 @@ def build_router() -> Router:
         state: FSMContext,
         bot: Bot,
         report_service: ReportService,
+        notices: ModeratorNotices,
     ) -> None:
         draft = ReportDraft.from_data(await state.get_data())
         result = await report_service.submit(draft, query.from_user.id)
@@ -285,6 +281,7 @@ def build_router() -> Router:
             )
             return
         await _finish(query, tr, state, bot, "report-sent")
+        await notices.report_received()
 
     @router.callback_query(StateInForm(), ReportAct.filter(F.action == "cancel"))
     async def cancel(query: CallbackQuery, tr: Tr, state: FSMContext, bot: Bot) -> None:
@@ -323,7 +320,8 @@ async def _begin(
         return
     await state.clear()
     await state.set_state(ReportForm.region)
-    await state.set_data({CLEANUP_KEY: [message.message_id] if message else []})
+    # The language is kept with the draft so that closing an abandoned form speaks it too.
+    await state.set_data({CLEANUP_KEY: [message.message_id] if message else [], LANG_KEY: tr.lang})
     await _prompt(message, query, state, tr("report-intro"), _region_help(tr))
 
 
@@ -425,21 +423,17 @@ def _review_text(data: dict[str, Any], tr: Tr, regions: RegionCatalog) -> str:
     return "\n".join(lines)
 
 
-def _button(text: str, data: CallbackData) -> InlineKeyboardButton:
-    return InlineKeyboardButton(text=text, callback_data=data.pack())
-
-
 def _cancel_only(tr: Tr) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
-        inline_keyboard=[[_button(tr("report-cancel"), ReportAct(action="cancel"))]]
+        inline_keyboard=[[button(tr("report-cancel"), ReportAct(action="cancel"))]]
     )
 
 
 def _skip_cancel(tr: Tr) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         inline_keyboard=[
-            [_button(tr("report-skip"), ReportAct(action="skip"))],
-            [_button(tr("report-cancel"), ReportAct(action="cancel"))],
+            [button(tr("report-skip"), ReportAct(action="skip"))],
+            [button(tr("report-cancel"), ReportAct(action="cancel"))],
         ]
     )
 
@@ -447,46 +441,39 @@ def _skip_cancel(tr: Tr) -> InlineKeyboardMarkup:
 def _region_help(tr: Tr) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         inline_keyboard=[
-            [_button(tr("report-region-list"), RegionPageCb(page=0))],
-            [_button(tr("report-cancel"), ReportAct(action="cancel"))],
+            [button(tr("report-region-list"), RegionPageCb(page=0))],
+            [button(tr("report-cancel"), ReportAct(action="cancel"))],
         ]
     )
 
 
 def _choices(tr: Tr, field: str, values: tuple[str, ...]) -> InlineKeyboardMarkup:
     prefix = "place" if field == "place" else "when"
-    buttons = [_button(tr(f"{prefix}-{v}"), ChoiceCb(field=field, value=v)) for v in values]
+    buttons = [button(tr(f"{prefix}-{v}"), ChoiceCb(field=field, value=v)) for v in values]
     rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
-    rows.append([_button(tr("report-cancel"), ReportAct(action="cancel"))])
+    rows.append([button(tr("report-cancel"), ReportAct(action="cancel"))])
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
 def _region_list(tr: Tr, regions: RegionCatalog, page: int) -> InlineKeyboardMarkup:
-    ordered = regions.sorted(tr.lang)
-    pages = -(-len(ordered) // REGION_PAGE)
-    page = min(max(page, 0), pages - 1)
-    chunk = ordered[page * REGION_PAGE : (page + 1) * REGION_PAGE]
-    buttons = [_button(r.name(tr.lang), RegionCb(code=r.code)) for r in chunk]
-    rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
-    nav = []
-    if page > 0:
-        nav.append(_button(tr("report-region-prev"), RegionPageCb(page=page - 1)))
-    nav.append(_button(f"{page + 1}/{pages}", RegionPageCb(page=page)))
-    if page < pages - 1:
-        nav.append(_button(tr("report-region-next"), RegionPageCb(page=page + 1)))
-    rows.append(nav)
-    rows.append([_button(tr("report-cancel"), ReportAct(action="cancel"))])
-    return InlineKeyboardMarkup(inline_keyboard=rows)
+    return region_list(
+        tr,
+        regions,
+        page,
+        lambda code: RegionCb(code=code),
+        lambda page: RegionPageCb(page=page),
+        [[button(tr("report-cancel"), ReportAct(action="cancel"))]],
+    )
 
 
 def _review_keyboard(tr: Tr) -> InlineKeyboardMarkup:
     edits = ("region", "place", "when", "text", "photo", "location")
-    edit_buttons = [_button(tr(f"report-edit-{e}"), ReportAct(action=f"edit-{e}")) for e in edits]
+    edit_buttons = [button(tr(f"report-edit-{e}"), ReportAct(action=f"edit-{e}")) for e in edits]
     return InlineKeyboardMarkup(
         inline_keyboard=[
-            [_button(tr("report-send"), ReportAct(action="send"))],
+            [button(tr("report-send"), ReportAct(action="send"))],
             edit_buttons[0:3],
             edit_buttons[3:6],
-            [_button(tr("report-cancel"), ReportAct(action="cancel"))],
+            [button(tr("report-cancel"), ReportAct(action="cancel"))],
         ]
     )

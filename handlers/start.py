@@ -10,6 +10,8 @@ from aiogram.types import CallbackQuery, Message
 from bot.content.faq import ENTRY_ID
 from bot.content.store import ContentStore
 from bot.i18n import Tr
+from bot.services.commands import show_moderator_menu
+from bot.services.moderation import INVITE_PREFIX, ModerationService
 from bot.services.reports import ReportService
 from handlers.faq import entry_screen
 from handlers.inline import INLINE_HELP_PAYLOAD
@@ -30,10 +32,14 @@ def build_router() -> Router:
         content: ContentStore,
         bot: Bot,
         report_service: ReportService,
+        moderation: ModerationService,
     ) -> None:
         # A deep-link payload is never stored or logged: a unique link could tag whoever clicks.
         await state.clear()
         payload = (command.args or "").strip()
+        if payload.startswith(INVITE_PREFIX):
+            await _redeem(message, payload.removeprefix(INVITE_PREFIX), tr, bot, moderation)
+            return
         if payload == INLINE_HELP_PAYLOAD:
             me = await bot.me()
             await message.answer(
@@ -81,3 +87,18 @@ def build_router() -> Router:
         await show(query, tr("help-text"), home_only(tr))
 
     return router
+
+
+async def _redeem(
+    message: Message, token: str, tr: Tr, bot: Bot, moderation: ModerationService
+) -> None:
+    """A moderator invite: single use, 24 hours; the token itself is never stored or logged."""
+    if moderation.locked:
+        await message.answer(tr("invite-locked"))
+        return
+    alias = await moderation.redeem(token, message.chat.id)
+    if alias is None:
+        await message.answer(tr("invite-invalid"))
+        return
+    await show_moderator_menu(bot, message.chat.id, tr.translator)
+    await message.answer(tr("invite-welcome", alias=alias))

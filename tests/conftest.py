@@ -77,6 +77,7 @@ async def start_bot(api: FakeBotAPI, tmp_path: Path) -> AsyncIterator[StartBot]:
 
     async def start(*, wait_ready: bool = True, **overrides: str) -> BotProcess:
         data_dir = tmp_path / "data"
+        since = api.polls_started  # a restarted bot must poll again, not count the last one's
         log_path = tmp_path / f"bot-{len(started)}.log"
         with log_path.open("wb") as log:
             process = await asyncio.create_subprocess_exec(
@@ -93,9 +94,7 @@ async def start_bot(api: FakeBotAPI, tmp_path: Path) -> AsyncIterator[StartBot]:
         bot = BotProcess(process, log_path, data_dir)
         started.append(bot)
         if wait_ready:
-            ready = asyncio.ensure_future(
-                api.wait_for(lambda call: call.method == "getUpdates", timeout=30)
-            )
+            ready = asyncio.ensure_future(api.wait_polling(since, timeout=30))
             exited = asyncio.ensure_future(process.wait())
             await asyncio.wait({ready, exited}, return_when=asyncio.FIRST_COMPLETED)
             exited.cancel()

@@ -49,7 +49,11 @@ def obtain_passphrase(
         raise PassphraseUnavailable(
             "no passphrase: set KEY_PASSPHRASE or KEY_PASSPHRASE_FILE, or run on a terminal"
         )
-    first = getpass.getpass(prompt)
-    if confirm and getpass.getpass("Repeat the passphrase: ") != first:
-        raise PassphraseUnavailable("the two passphrases differ; nothing was changed")
+    try:
+        first = getpass.getpass(prompt)
+        if confirm and getpass.getpass("Repeat the passphrase: ") != first:
+            raise PassphraseUnavailable("the two passphrases differ; nothing was changed")
+    except EOFError:
+        # Ctrl-D at the prompt: an answer, not a crash.
+        raise PassphraseUnavailable("no passphrase was entered") from None
     return first.encode()

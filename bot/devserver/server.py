@@ -419,6 +419,9 @@ class FakeBotAPI:
             name.lower(): (name, handler) for name, handler in self._handler_table().items()
         }
         self._poller: asyncio.Future[str] | None = None
+        # getUpdates requests received so far (a call is logged only when it is answered, and a
+        # long poll is answered only after its timeout): lets a test see a bot start polling.
+        self.polls_started = 0
         self._call_waiters: list[tuple[Callable[[Call], bool], asyncio.Future[Call]]] = []
         self._in_flight = 0
         self._last_activity = time.monotonic()
@@ -553,6 +556,7 @@ class FakeBotAPI:
         photo: bool = False,
         document: Mapping[str, Any] | None = None,
         location: tuple[float, float] | None = None,
+        live_period: int | None = None,
         sticker: bool = False,
         contact: Mapping[str, Any] | None = None,
         forward_from: int | str | Mapping[str, Any] | None = None,
@@ -565,6 +569,7 @@ class FakeBotAPI:
 
         A text starting with a command gets a bot_command entity, as Telegram adds one.
         `forward_from` is a user id, a User dict, or a name string (a hidden user).
+        `live_period` (seconds) makes `location` a live location, as a user sharing it sends.
         """
         user = self._user(user_id)
         chat = self._user_chat(user, chat_id, chat_type)
@@ -585,6 +590,8 @@ class FakeBotAPI:
         elif location is not None:
             kind = "location"
             content["location"] = {"latitude": location[0], "longitude": location[1]}
+            if live_period is not None:
+                content["location"]["live_period"] = live_period
         elif sticker:
             kind = "sticker"
             stored = self._store_file("sticker", b"RIFF....WEBP", "webp")
@@ -783,6 +790,15 @@ class FakeBotAPI:
             ) from None
         finally:
             self._call_waiters.remove(entry)
+
+    async def wait_polling(self, since: int, timeout: float = 30.0) -> None:  # noqa: ASYNC109
+        """Until a getUpdates request beyond the first `since` ones has arrived."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while self.polls_started <= since:
+            if loop.time() > deadline:
+                raise TimeoutError(f"the bot did not start polling within {timeout:g}s")
+            await asyncio.sleep(0.02)
 
     async def wait_idle(self, quiet: float = 0.3, timeout: float = 10.0) -> None:  # noqa: ASYNC109
         """Until every pushed update was fetched and the bot made no request for `quiet` s."""
@@ -1478,6 +1494,7 @@ class FakeBotAPI:
         allowed = params.get("allowed_updates")
         if isinstance(allowed, list):
             self._allowed_updates = frozenset(allowed) if allowed else None
+        self.polls_started += 1
         self._wake_poller(_CONFLICT)  # a poll already waiting is terminated, as on Telegram
         loop = asyncio.get_running_loop()
         waiter: asyncio.Future[str] = loop.create_future()

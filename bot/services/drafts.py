@@ -58,13 +58,21 @@ class DraftStorage(BaseStorage):
     async def close(self) -> None:
         self._records.clear()
 
-    def sweep(self, max_idle_seconds: float) -> int:
-        """Forget every draft untouched for `max_idle_seconds`; returns how many."""
+    async def sweep(self, max_idle_seconds: float) -> list[tuple[StorageKey, dict[str, Any]]]:
+        """Forget every draft untouched for `max_idle_seconds`; returns what was forgotten (the
+        caller may still have to clean the chat the form was in).
+
+        A coroutine, so that it runs on the event loop like the handlers that touch the drafts.
+        """
         limit = self._clock() - max_idle_seconds
-        stale = [key for key, record in self._records.items() if record.touched < limit]
-        for key in stale:
+        stale = [(key, record) for key, record in self._records.items() if record.touched < limit]
+        for key, _ in stale:
             del self._records[key]
-        return len(stale)
+        return [(key, record.data) for key, record in stale]
 
     def __len__(self) -> int:
         return len(self._records)
+
+    def __bool__(self) -> bool:
+        # aiogram picks `storage or MemoryStorage()`: an empty storage must not look false.
+        return True

@@ -146,6 +146,13 @@ class ReportService:
     def enabled(self) -> bool:
         return self._keyring is not None
 
+    def use_keyring(self, keyring: PublicKeyring) -> None:
+        """Seal to the keyring's current review key from now on (after a rotation)."""
+        self._keyring = keyring
+
+    async def key_ids_in_use(self) -> set[str]:
+        return await self._repo.key_ids_in_use()
+
     def wait_minutes(self, user_id: int) -> int:
         """Minutes until this person may report again (0: now)."""
         seconds = self._limiter.wait_seconds(self._tagger.tag(user_id))

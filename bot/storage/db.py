@@ -5,6 +5,7 @@ Only modules in `bot.storage` use this class; everything else talks to repositor
 
 from __future__ import annotations
 
+import asyncio
 import os
 import stat
 from collections.abc import AsyncIterator, Iterable, Sequence
@@ -53,6 +54,10 @@ class Database:
         self._conn = conn
         self.path = path
         self.closed = False
+        # One connection serves every task: without this lock two handlers' transactions would
+        # interleave on it ("cannot start a transaction within a transaction", or worse, one
+        # task's statements committed inside another's transaction).
+        self._write_lock = asyncio.Lock()
 
     @classmethod
     async def open(cls, path: Path) -> Database:
@@ -107,27 +112,30 @@ class Database:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Transaction]:
         """BEGIN IMMEDIATE ... COMMIT; rolled back on any error. Never await Telegram inside."""
-        await self._conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield Transaction(self._conn)
-        except BaseException:
-            await self._conn.execute("ROLLBACK")
-            raise
-        else:
-            await self._conn.execute("COMMIT")
+        async with self._write_lock:
+            await self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield Transaction(self._conn)
+            except BaseException:
+                await self._conn.execute("ROLLBACK")
+                raise
+            else:
+                await self._conn.execute("COMMIT")
 
     async def executescript_atomic(self, script: str) -> None:
         """Run a multi-statement script that carries its own BEGIN/COMMIT; undo it on failure."""
-        try:
-            await self._conn.executescript(script)
-        except Exception:
-            if self._conn.in_transaction:
-                await self._conn.execute("ROLLBACK")
-            raise
+        async with self._write_lock:
+            try:
+                await self._conn.executescript(script)
+            except Exception:
+                if self._conn.in_transaction:
+                    await self._conn.execute("ROLLBACK")
+                raise
 
     async def checkpoint(self) -> None:
         """Fold the WAL into the main file and truncate it, so deleted pages leave the -wal file."""
-        await self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        async with self._write_lock:
+            await self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
 class Transaction:

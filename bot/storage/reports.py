@@ -59,8 +59,11 @@ class ReportRepository:
         return int(await self._db.fetchval("SELECT count(*) FROM reports"))
 
     async def key_ids_in_use(self) -> set[str]:
-        """Review keys that still protect a stored report (they must not be destroyed)."""
-        rows = await self._db.fetchall("SELECT DISTINCT key_id FROM reports")
+        """Review keys that still protect a sealed record: a report, or a subscription change
+        made while locked (they must not be destroyed)."""
+        rows = await self._db.fetchall(
+            "SELECT key_id FROM reports UNION SELECT key_id FROM pending_subscriptions"
+        )
         return {str(row[0]) for row in rows}
 
     async def delete_older_than(self, created_hour: str) -> int:
@@ -70,3 +73,56 @@ class ReportRepository:
                 "DELETE FROM reports WHERE created_hour < ?", (created_hour,)
             )
         return deleted
+
+
+# Reports are grouped by region and a two-hour window of their creation hour (UTC). Windows
+# never cross midnight, so the per-day reporter tags of one group are comparable.
+_WINDOW = (
+    "substr(created_hour, 1, 11)"
+    " || printf('%02d', (CAST(substr(created_hour, 12, 2) AS INTEGER) / 2) * 2)"
+)
+
+
+@dataclass(frozen=True)
+class ReportGroup:
+    region: str
+    window: str  # YYYY-MM-DDTHH, the first hour of the two-hour window
+    reports: int
+    reporters: int  # distinct reporter tags: independent reporters within the day
+    latest_hour: str
+
+
+class ReportGroups:
+    """The moderation queue's view of reports: groups, their members, and decisions on them."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def new_groups(self) -> list[ReportGroup]:
+        rows = await self._db.fetchall(
+            f"SELECT region, {_WINDOW} AS win, count(*), count(DISTINCT reporter_tag),"  # noqa: S608
+            " max(created_hour) FROM reports WHERE state = 'new'"
+            " GROUP BY region, win ORDER BY win DESC, region"
+        )
+        return [ReportGroup(str(r[0]), str(r[1]), int(r[2]), int(r[3]), str(r[4])) for r in rows]
+
+    async def members(self, region: str, window: str, state: str = "new") -> list[StoredReport]:
+        rows = await self._db.fetchall(
+            _SELECT.replace(
+                " ORDER BY", f" WHERE region = ? AND {_WINDOW} = ? AND state = ? ORDER BY"
+            ),
+            (region, window, state),
+        )
+        return [StoredReport(*row) for row in rows]
+
+    async def decide(self, region: str, window: str, state: str) -> int:
+        """Mark a group's new reports 'reviewed' (an alert was drafted) or 'rejected'."""
+        async with self._db.transaction() as tx:
+            return await tx.execute(
+                f"UPDATE reports SET state = ? WHERE region = ? AND {_WINDOW} = ?"  # noqa: S608
+                " AND state = 'new'",
+                (state, region, window),
+            )
+
+    async def count_new(self) -> int:
+        return int(await self._db.fetchval("SELECT count(*) FROM reports WHERE state = 'new'"))

@@ -1,5 +1,5 @@
 """Raid reports through the real process: the form, wrong inputs, edit, cancel, the rate limit,
-chat clean-up, and what a seized data directory reveals afterwards."""
+chat clean-up, forgetting idle drafts, and what a seized data directory reveals afterwards."""
 
 from __future__ import annotations
 
@@ -174,3 +174,53 @@ async def test_without_a_keyring_reports_are_off(api: FakeBotAPI, start_bot: Sta
     assert not any("Report" in label for label in user.labels(menu))
     reply = await user.say("/report")
     assert "not enabled" in reply.text
+
+
+async def test_live_location_is_refused_and_the_draft_kept(
+    api: FakeBotAPI, start_bot: StartBot, keyring_dir: Path
+) -> None:
+    user = User(api, USER_IDS[2], "en")
+    bot = await start_bot()
+    await user.say("/report")
+    await user.say("Kazan")
+    await user.press("Metro")
+    await user.press("Right now")
+    await user.say(f"Checks at the south exit, {MARKER}")
+    await user.press("Skip")  # no photo
+    live = await user.say(location=(55.7887, 49.1221), live_period=900)
+    assert "live location is not needed" in live.text and "single point" in live.text
+    assert "Skip" in " ".join(user.labels(live)) and "Cancel" in " ".join(user.labels(live))
+    review = await user.say(location=(LAT, LON))  # a single point: the form goes on
+    assert "Check your report" in review.text and "Tatarstan" in review.text
+    assert "Metro" in review.text and MARKER in review.text
+    assert "Photo: no" in review.text and "Location: yes" in review.text
+    await user.press("Send")
+    assert [m.from_bot for m in api.chat_log(user.id) if not m.deleted] == [True]
+    [row] = stored_reports(bot)
+    assert opened(keyring_dir, row)["location"] == [LAT, LON]  # the point, not the live one
+
+
+async def test_idle_report_draft_is_forgotten_and_the_chat_cleaned(
+    api: FakeBotAPI, start_bot: StartBot, keyring_dir: Path
+) -> None:
+    user = User(api, USER_IDS[0], "en")
+    # 0.05 minutes = 3 s: the sweep then runs every 1.5 s instead of every minute.
+    bot = await start_bot(DRAFT_IDLE_MINUTES="0.05")
+    await user.say("/report")
+    await user.say("Kazan")
+    await user.press("Metro")
+    await user.press("Right now")
+    photo_step = await user.say(f"Checks at the south exit, {MARKER}")
+    assert "Step 5 of 6" in photo_step.text
+    closed = await api.wait_for(
+        lambda c: c.method == "sendMessage" and "unfinished form" in str(c.params.get("text")),
+        timeout=20,
+    )
+    assert closed.ok
+    await api.wait_idle()
+    left = [m for m in api.chat_log(user.id) if not m.deleted]
+    assert len(left) == 1 and "unfinished form" in left[0].text  # the form's messages are gone
+    assert not any(MARKER in (m.text or "") for m in left)
+    reply = await user.say(location=(LAT, LON))  # no longer the form's location step
+    assert "Check your report" not in reply.text
+    assert stored_reports(bot) == []

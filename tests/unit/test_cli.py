@@ -202,3 +202,12 @@ def test_reports_export_and_rotation_shreds_unused_keys(tmp_path: Path) -> None:
         "reports", "export", cwd=tmp_path, DATA_DIR=str(data), KEY_PASSPHRASE="nope-nope-nope"
     )
     assert wrong.returncode == 2 and "wrong passphrase" in wrong.stderr and not wrong.stdout
+
+
+def test_check_warns_when_too_few_moderators_for_the_two_person_rule(tmp_path: Path) -> None:
+    assert run_cli("migrate", cwd=tmp_path).returncode == 0
+    result = run_cli("check", cwd=tmp_path, ADMIN_IDS="111")
+    assert "ALERT_APPROVALS=2 but there are only 1 moderator(s)" in result.stdout
+    lowered = run_cli("check", cwd=tmp_path, ADMIN_IDS="111", ALERT_APPROVALS="1")
+    assert "ALERT_APPROVALS" not in lowered.stdout
+    assert "an alert needs 1 approval(s)" in lowered.stdout

@@ -13,6 +13,7 @@ help-text =
     /start — main menu
     /sos — if you have been stopped or detained
     /report — report a raid anonymously
+    /alerts — raid alerts for your region
     /privacy — what the bot stores and what Telegram sees
     /cancel — leave a questionnaire or form
     /language — change language (Русский / English)
@@ -31,6 +32,7 @@ unsupported-message = This kind of message is not needed here — nothing was sa
 error-generic = Something went wrong on our side. Nothing you entered is lost — please try again in a minute.
 button-home = 🏠 Home
 button-back = ← Back
+draft-expired = The unfinished form was closed after a long pause, and its messages were removed from this chat. Nothing was sent. Start again any time: /report
 button-expired = This button has expired. Open the menu again: /start
 
 cmd-start = Main menu

@@ -38,9 +38,11 @@ sos-footer = <i>Sources: { $sources }. Reviewed: { $reviewed }. General informat
 privacy-text =
     <b>What the bot stores and what Telegram sees</b>
 
-    <b>The bot does not keep who you are</b>: it has no user table. When you read answers, search or use "Check my situation", nothing is written down — not your id, not your name, not your questions. Questionnaire answers live in memory only while you answer. Your language choice is also kept in memory only and forgotten at restart.
+    <b>The bot does not keep who you are</b>: it has no user table for readers. When you read answers, search or use "Check my situation", nothing is written down — not your id, not your name, not your questions. Questionnaire answers live in memory only while you answer. Your language choice is also kept in memory only and forgotten at restart.
 
     <b>A raid report</b> is encrypted the moment you send it (only moderators holding the key can read it) and stored without your account, name or id, then deleted. Only the region, the kind of place, a coarse time and the hour it was sent are visible. The form's draft lives in memory only, and after sending or cancelling the bot deletes the form's messages from this chat.
+
+    <b>Alert subscriptions</b>: if you subscribe, your chat is stored only encrypted, found by a keyed hash, with the regions you chose — a copied database shows neither who you are nor what you follow. Unsubscribing or blocking the bot deletes it at once.
 
     The bot's logs contain no ids, names or message texts.
 

@@ -1,0 +1,124 @@
+"""Notices to the moderators' group (MODERATOR_CHAT_ID): counts and region names only.
+
+A group's history is readable by anyone who ever gets in, so a notice never carries report text,
+places or times: it says that the queue has something and where, and moderators open /queue in a
+private chat. Notices are coalesced (at most one a minute) to respect the group's rate limit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiogram import Bot
+from aiogram.exceptions import TelegramAPIError
+
+from bot.i18n import Translator
+from bot.logs import fields
+
+log = logging.getLogger("helpline.notices")
+
+MIN_INTERVAL = 60.0
+
+
+class ModeratorNotices:
+    def __init__(
+        self,
+        bot: Bot,
+        chat_id: int | None,
+        translator: Translator,
+        lang: str,
+        queue_counts: Callable[[], Awaitable[dict[str, int]]],
+        *,
+        min_interval: float = MIN_INTERVAL,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._bot = bot
+        self._chat_id = chat_id
+        self._translator = translator
+        self.lang = lang
+        self._queue_counts = queue_counts
+        self._min_interval = min_interval
+        self._clock = clock
+        self._last = -min_interval
+        self._pending: asyncio.Task[None] | None = None
+
+    @property
+    def enabled(self) -> bool:
+        return self._chat_id is not None
+
+    async def report_received(self) -> None:
+        """A report arrived: tell the group soon (coalesced with others arriving meanwhile)."""
+        if self._chat_id is None or (self._pending is not None and not self._pending.done()):
+            return
+        delay = max(0.0, self._last + self._min_interval - self._clock())
+        self._pending = asyncio.create_task(self._queue_notice(delay))
+
+    async def approval_wanted(self, region_name: str) -> None:
+        await self.send(self._translator(self.lang, "notice-approval", region=region_name))
+
+    async def send(self, text: str) -> None:
+        if self._chat_id is None:
+            return
+        try:
+            await self._bot.send_message(self._chat_id, text, protect_content=True)
+        except TelegramAPIError as exc:
+            log.warning("moderator notice failed", extra=fields(error=type(exc).__name__))
+
+    async def _queue_notice(self, delay: float) -> None:
+        if delay:
+            await asyncio.sleep(delay)
+        self._last = self._clock()
+        counts = await self._queue_counts()
+        if not counts:
+            return
+        where = ", ".join(f"{name} ({n})" for name, n in sorted(counts.items()))
+        total = sum(counts.values())
+        await self.send(self._translator(self.lang, "notice-reports", count=total, regions=where))
+
+    async def close(self) -> None:
+        if self._pending is not None and not self._pending.done():
+            self._pending.cancel()
+
+
+class ProgressReporter:
+    """Edits the approving moderator's message in place with a broadcast's progress."""
+
+    def __init__(
+        self,
+        bot: Bot,
+        translator: Translator,
+        default_lang: str,
+        rate: float,
+        alert_progress_target: Callable[[str], Awaitable[tuple[int, int, str | None] | None]],
+    ) -> None:
+        self._bot = bot
+        self._translator = translator
+        self._default_lang = default_lang
+        self._rate = rate
+        self._target = alert_progress_target
+
+    async def __call__(self, alert_id: str, progress: Any, finished: bool) -> None:
+        """`progress` has sent, failed, dropped and pending counts (bot.storage.outbox)."""
+        target = await self._target(alert_id)
+        if target is None:
+            return
+        chat_id, message_id, lang = target
+        key = "progress-done" if finished else "progress-sending"
+        text = self._translator(
+            lang or self._default_lang,
+            key,
+            sent=progress.sent,
+            failed=progress.failed,
+            dropped=progress.dropped,
+            pending=progress.pending,
+            seconds=int(progress.pending / self._rate) + 1,
+        )
+        try:
+            await self._bot.edit_message_text(text=text, chat_id=chat_id, message_id=message_id)
+        except TelegramAPIError as exc:
+            if "not modified" not in str(exc):
+                log.warning("progress edit failed", extra=fields(error=type(exc).__name__))

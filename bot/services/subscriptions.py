@@ -1,0 +1,174 @@
+"""Alert subscriptions: which regions a chat follows, stored without its chat id in the clear.
+
+Unlocked, a subscriber is a blind index plus an encrypted chat id (bot.services.people). Locked,
+the index key is out of reach, so a change is sealed to the review public key (like a report)
+and applied at the next unlocked start; the subscriber is told so.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bot.crypto.keyring import PublicKeyring, UnlockedKeyring
+from bot.crypto.sealing import SealError, open_sealed, seal
+from bot.logs import fields
+from bot.services.people import subscriber_cipher
+from bot.storage.db import Database
+from bot.storage.subscribers import SubscriberRepository
+
+log = logging.getLogger("helpline.subscriptions")
+
+PENDING_PURPOSE = "subscription"
+PENDING_SCHEMA = 1
+# Operations a subscriber can make; `value` is a region code or a flag.
+OPERATIONS = frozenset({"add", "remove", "all", "silent", "stop"})
+
+
+@dataclass(frozen=True)
+class Subscription:
+    regions: frozenset[str] = frozenset()
+    all_regions: bool = False
+    silent: bool = False
+
+    @property
+    def active(self) -> bool:
+        return self.all_regions or bool(self.regions)
+
+
+class SubscriptionsUnavailable(Exception):
+    """This instance has no keyring, so chat ids cannot be protected: alerts are off."""
+
+
+class SubscriptionService:
+    def __init__(
+        self,
+        db: Database,
+        keyring: PublicKeyring | None,
+        unlocked: UnlockedKeyring | None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._repo = SubscriberRepository(db)
+        self._keyring = keyring
+        self._cipher = subscriber_cipher(unlocked) if unlocked is not None else None
+        self._unlocked = unlocked
+        self._clock = clock
+
+    def use_keyring(self, keyring: PublicKeyring, unlocked: UnlockedKeyring) -> None:
+        """After a rotation: seal to the new review key; the chat-id keys stay the same."""
+        self._keyring = keyring
+        self._unlocked = unlocked
+
+    @property
+    def available(self) -> bool:
+        return self._keyring is not None
+
+    @property
+    def locked(self) -> bool:
+        return self._cipher is None
+
+    async def current(self, chat_id: int) -> Subscription | None:
+        """The chat's subscription; None while locked (it cannot be looked up then)."""
+        if self._cipher is None:
+            return None
+        stored = await self._repo.get(self._cipher.ref(chat_id))
+        if stored is None:
+            return Subscription()
+        return Subscription(stored.regions, stored.all_regions, stored.silent)
+
+    async def change(self, chat_id: int, lang: str, op: str, value: str | bool = "") -> None:
+        """Apply one change now, or seal it for later while locked."""
+        if op not in OPERATIONS:
+            raise ValueError(f"unknown subscription operation {op!r}")
+        if self._keyring is None:
+            raise SubscriptionsUnavailable("no keyring: run `helpline-bot keys init`")
+        if self._cipher is None:
+            await self._seal_change(chat_id, lang, op, value)
+            return
+        await self._apply(chat_id, lang, op, value)
+
+    async def forget(self, chat_id: int) -> bool:
+        """Delete everything about a chat (it blocked the bot or asked to stop)."""
+        if self._cipher is None:
+            if self._keyring is not None:
+                await self._seal_change(chat_id, "ru", "stop", "")
+            return False
+        return await self._repo.delete(self._cipher.ref(chat_id))
+
+    async def set_language(self, chat_id: int, lang: str) -> None:
+        if self._cipher is not None:
+            await self._repo.set_lang(self._cipher.ref(chat_id), lang)
+
+    async def apply_pending(self) -> int:
+        """Apply the changes sealed while locked, oldest first; returns how many were applied."""
+        if self._unlocked is None:
+            return 0
+        applied = 0
+        for change in await self._repo.pending():
+            try:
+                data = open_sealed(
+                    self._unlocked,
+                    change.sealed,
+                    key_id=change.key_id,
+                    purpose=PENDING_PURPOSE,
+                    record_id=change.id,
+                    schema=PENDING_SCHEMA,
+                )
+                chat_id, lang, op, value = (
+                    data["chat_id"], data["lang"], data["op"], data["value"]
+                )  # fmt: skip
+                if not isinstance(chat_id, int) or op not in OPERATIONS or lang not in ("ru", "en"):
+                    raise SealError("malformed pending change")
+                await self._apply(chat_id, lang, op, value)
+                applied += 1
+            except (SealError, KeyError, TypeError, ValueError) as exc:
+                log.warning(
+                    "pending subscription change dropped", extra=fields(error=type(exc).__name__)
+                )
+            await self._repo.delete_pending(change.id)
+        return applied
+
+    async def _apply(self, chat_id: int, lang: str, op: str, value: str | bool) -> None:
+        assert self._cipher is not None
+        ref = self._cipher.ref(chat_id)
+        if op == "stop":
+            await self._repo.delete(ref)
+            return
+        stored = await self._repo.get(ref)
+        regions = set(stored.regions) if stored else set()
+        all_regions = stored.all_regions if stored else False
+        silent = stored.silent if stored else False
+        if op == "add":
+            regions.add(str(value))
+        elif op == "remove":
+            regions.discard(str(value))
+        elif op == "all":
+            all_regions = bool(value)
+        elif op == "silent":
+            silent = bool(value)
+        await self._repo.save(
+            ref=ref,
+            chat_ct=stored.chat_ct if stored else self._cipher.encrypt(chat_id, ref),
+            lang=lang,
+            silent=silent,
+            all_regions=all_regions,
+            regions=regions,
+            day=dt.datetime.fromtimestamp(self._clock(), dt.UTC).strftime("%Y-%m-%d"),
+        )
+
+    async def _seal_change(self, chat_id: int, lang: str, op: str, value: str | bool) -> None:
+        assert self._keyring is not None
+        change_id = str(uuid.uuid4())
+        key = self._keyring.current_review_key
+        payload = {"chat_id": chat_id, "lang": lang, "op": op, "value": value}
+        sealed = seal(
+            key, payload, purpose=PENDING_PURPOSE, record_id=change_id, schema=PENDING_SCHEMA
+        )
+        await self._repo.add_pending(change_id, key.key_id, sealed)
+
+    async def pending_key_ids(self) -> set[str]:
+        return await self._repo.pending_key_ids()

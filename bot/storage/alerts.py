@@ -1,0 +1,188 @@
+"""Repository for alerts and their approvals. Approval and the outbox rows of every recipient
+are written in one transaction, so an approved alert can never miss its recipients."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, fields
+from typing import Any
+
+from bot.storage.db import Database
+from bot.storage.outbox import enqueue_alert
+
+
+@dataclass(frozen=True)
+class Alert:
+    id: str
+    kind: str
+    region: str
+    area: str
+    place_type: str
+    time_window: str
+    certainty: str
+    advice: str
+    text_ru: str
+    text_en: str
+    text_hash: bytes
+    state: str
+    group_key: str | None
+    created_at: str
+    approved_at: str | None = None
+    expires_at: str | None = None
+    progress_by: bytes | None = None
+    progress_message_id: int | None = None
+    progress_lang: str | None = None
+
+
+_COLUMNS = ", ".join(f.name for f in fields(Alert))
+# Fields a moderator may change while the alert is a draft (the texts follow from them).
+EDITABLE = ("area", "place_type", "time_window", "certainty", "advice")
+
+
+@dataclass(frozen=True)
+class Approval:
+    """What happened when a moderator approved: `state` is the alert's state afterwards."""
+
+    outcome: str  # recorded | duplicate | stale | gone | sending
+    approvals: int
+    recipients: int = 0
+
+
+@dataclass(frozen=True)
+class DraftSummary:
+    alert: Alert
+    approvals: int
+
+
+def _alert(row: Sequence[Any]) -> Alert:
+    values = list(row)
+    values[10] = bytes(values[10])
+    if values[16] is not None:
+        values[16] = bytes(values[16])
+    return Alert(*values)
+
+
+class AlertRepository:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def create(self, alert: Alert) -> None:
+        async with self._db.transaction() as tx:
+            marks = ", ".join("?" for _ in fields(Alert))
+            values = [getattr(alert, f.name) for f in fields(Alert)]
+            await tx.execute(f"INSERT INTO alerts ({_COLUMNS}) VALUES ({marks})", values)  # noqa: S608
+
+    async def get(self, alert_id: str) -> Alert | None:
+        row = await self._db.fetchone(f"SELECT {_COLUMNS} FROM alerts WHERE id = ?", (alert_id,))  # noqa: S608
+        return None if row is None else _alert(row)
+
+    async def update_draft(
+        self, alert_id: str, changes: dict[str, str], text_ru: str, text_en: str, text_hash: bytes
+    ) -> bool:
+        """Change a draft's fields and texts; every approval given so far is voided."""
+        unknown = set(changes) - set(EDITABLE)
+        if unknown:
+            raise ValueError(f"not editable: {sorted(unknown)}")
+        assignments = "".join(f"{name} = ?, " for name in changes)
+        async with self._db.transaction() as tx:
+            updated = await tx.execute(
+                f"UPDATE alerts SET {assignments}text_ru = ?, text_en = ?, text_hash = ?"  # noqa: S608
+                " WHERE id = ? AND state = 'draft'",
+                (*changes.values(), text_ru, text_en, text_hash, alert_id),
+            )
+            if updated:
+                await tx.execute("DELETE FROM approvals WHERE alert_id = ?", (alert_id,))
+        return bool(updated)
+
+    async def approve(
+        self,
+        alert_id: str,
+        moderator_ref: bytes,
+        text_hash: bytes,
+        *,
+        needed: int,
+        now: str,
+        expires_at: str,
+        progress_message_id: int | None,
+        progress_lang: str | None = None,
+    ) -> Approval:
+        """Record one approval of exactly `text_hash`; with `needed` distinct approvals the
+        alert goes to 'sending' and every recipient gets an outbox row, all in one transaction."""
+        async with self._db.transaction() as tx:
+            row = await tx.fetchone(
+                "SELECT state, text_hash, region FROM alerts WHERE id = ?", (alert_id,)
+            )
+            if row is None or row[0] != "draft":
+                return Approval("gone", 0)
+            if bytes(row[1]) != text_hash:
+                return Approval("stale", 0)
+            added = await tx.execute(
+                "INSERT OR IGNORE INTO approvals (alert_id, moderator_ref, text_hash, approved_at)"
+                " VALUES (?, ?, ?, ?)",
+                (alert_id, moderator_ref, text_hash, now),
+            )
+            count = int(
+                (
+                    await tx.fetchone(
+                        "SELECT count(*) FROM approvals WHERE alert_id = ? AND text_hash = ?",
+                        (alert_id, text_hash),
+                    )
+                )[0]  # type: ignore[index]
+            )
+            if count < needed:
+                return Approval("recorded" if added else "duplicate", count)
+            recipients = await enqueue_alert(tx, alert_id, str(row[2]))
+            await tx.execute(
+                "UPDATE alerts SET state = ?, approved_at = ?, expires_at = ?, progress_by = ?,"
+                " progress_message_id = ?, progress_lang = ? WHERE id = ?",
+                (
+                    "sending" if recipients else "sent",
+                    now,
+                    expires_at,
+                    moderator_ref,
+                    progress_message_id,
+                    progress_lang,
+                    alert_id,
+                ),
+            )
+            return Approval("sending", count, recipients)
+
+    async def reject(self, alert_id: str) -> bool:
+        async with self._db.transaction() as tx:
+            return bool(
+                await tx.execute(
+                    "UPDATE alerts SET state = 'rejected' WHERE id = ? AND state = 'draft'",
+                    (alert_id,),
+                )
+            )
+
+    async def approvals(self, alert_id: str) -> list[bytes]:
+        """Refs of the moderators whose approval is for the alert's current text."""
+        rows = await self._db.fetchall(
+            "SELECT a.moderator_ref FROM approvals a JOIN alerts x ON x.id = a.alert_id"
+            " WHERE a.alert_id = ? AND a.text_hash = x.text_hash ORDER BY a.approved_at",
+            (alert_id,),
+        )
+        return [bytes(r[0]) for r in rows]
+
+    async def drafts(self) -> list[DraftSummary]:
+        rows = await self._db.fetchall(
+            f"SELECT {_COLUMNS}, (SELECT count(*) FROM approvals a"  # noqa: S608
+            " WHERE a.alert_id = alerts.id AND a.text_hash = alerts.text_hash)"
+            " FROM alerts WHERE state = 'draft' ORDER BY created_at"
+        )
+        return [DraftSummary(_alert(r[:-1]), int(r[-1])) for r in rows]
+
+    async def set_progress_message(self, alert_id: str, message_id: int) -> None:
+        async with self._db.transaction() as tx:
+            await tx.execute(
+                "UPDATE alerts SET progress_message_id = ? WHERE id = ?", (message_id, alert_id)
+            )
+
+    async def purge(self, created_before: str) -> int:
+        """Delete finished alerts (and their outbox rows and approvals) created before a time."""
+        async with self._db.transaction() as tx:
+            return await tx.execute(
+                "DELETE FROM alerts WHERE created_at < ? AND state != 'sending'",
+                (created_before,),
+            )

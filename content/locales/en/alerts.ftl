@@ -1,0 +1,105 @@
+## Regional alerts: subscriptions, the alert template, moderation, admin.
+
+menu-alerts = 🔔 Raid alerts for my region
+cmd-alerts = Raid alerts: choose your regions
+alerts-unavailable = Raid alerts are not enabled on this server yet.
+alerts-title = <b>🔔 Raid alerts</b>
+alerts-none = You are not subscribed. Choose one or more regions (or all of Russia): when moderators confirm a raid there, the bot warns you here.
+alerts-list = You get alerts for: <b>{ $regions }</b>
+alerts-everywhere = all of Russia
+alerts-sound-state = Alerts arrive with a sound.
+alerts-silent-state = Alerts arrive silently (no sound or vibration).
+alerts-added = Added: { $region }.
+alerts-locked-saved = Saved: { $region }.
+alerts-locked =
+    The bot is in protected mode right now, so it cannot show your current subscriptions. Changes you make here are stored encrypted and take effect when the operator restarts it with the key.
+alerts-privacy =
+    <i>Your chat is stored only in encrypted form, found by a keyed hash — a copied database does not show who subscribed to what. Unsubscribing or blocking the bot deletes it. A silent alert does not ring at a checkpoint.</i>
+alerts-add = ➕ Add a region
+alerts-remove = ✖ { $region }
+alerts-all-on = 🇷🇺 All of Russia
+alerts-all-off = ✖ All of Russia
+alerts-silent-on = 🔕 Make alerts silent
+alerts-sound-on = 🔔 Alerts with sound
+alerts-stop = Unsubscribe from everything
+alerts-stopped = Done: you are unsubscribed and the bot has deleted your subscription.
+alerts-region-prompt = Type the region or a city — for example "Moscow", "Piter", "Kazan".
+
+## The alert as subscribers see it. No names, faces or plates of officers, ever.
+alert-title = ⚠️ <b>Raid alert: { $region }</b>
+alert-area = Where: { $area }
+alert-place = Place: { $place }
+alert-when = When: { $when }
+certainty-corroborated = Confirmed: several independent reports.
+certainty-single = Single report, unconfirmed.
+advice-avoid = What to do: avoid this place if you can and choose another route.
+advice-calm = What to do: if you are stopped, stay calm and do not sign anything you have not read. What to say and whom to call: /sos in this bot.
+advice-warn = What to do: warn people you know who may be passing there.
+
+## Moderation
+cmd-queue = Moderation queue
+cmd-invite = Invite a moderator (admin)
+cmd-moderators = Moderators (admin)
+mod-locked =
+    🔒 The bot is running <b>locked</b>: new reports are accepted and stored encrypted, but they cannot be read and alerts cannot be sent until an operator restarts the bot with the keyring passphrase. Reports waiting: { $reports }.
+mod-locked-short = The bot is locked: moderation waits until an operator restarts it with the passphrase.
+mod-queue = <b>Moderation queue</b>
+
+    Report groups (by region and two-hour window): { $groups }. Alert drafts: { $drafts }.
+    Open a group to read its reports, draft an alert or reject it.
+mod-queue-empty = The queue is empty: no new reports and no alert drafts.
+mod-group-button = { $region } · { $window } · { $reports } rep. / { $reporters } people
+mod-draft-button = 📝 Draft: { $region } · approvals { $approvals }/{ $needed }
+mod-back-queue = ← Queue
+mod-group =
+    <b>{ $region }</b>, { $window }
+    Reports: { $reports }, from { $reporters } independent reporters (counted within the day).
+    Places: { $places }
+mod-read = 📖 Read the reports
+mod-draft = 📝 Draft an alert
+mod-reject-false = 🗑 False
+mod-reject-spam = 🗑 Spam
+mod-reject-duplicate = 🗑 Duplicate
+mod-rejected = Rejected: { $count }.
+mod-gone = This was already decided or is no longer there.
+mod-report-header = Report { $number } of { $total } · { $place } · { $when } · sent around { $hour }
+mod-alert = <b>Alert draft { $id }</b> · approvals { $approvals } of { $needed }
+mod-alert-ru = <b>Russian:</b>
+mod-alert-en = <b>English:</b>
+mod-alert-rules = <i>Any change voids the approvals given so far. Never add names, faces or number plates of officers.</i>
+mod-edit-area = ✏️ Area
+mod-edit-place = ↻ Place
+mod-edit-when = ↻ Time
+mod-edit-certainty = ↻ Certainty
+mod-edit-advice = ↻ Advice
+mod-approve = ✅ Approve
+mod-drop = ✖ Reject the draft
+mod-dropped = The draft was rejected.
+mod-area-prompt = Send the area in one short line: a station or a district, never an exact address or names (up to 60 characters).
+mod-area-invalid = One short line, up to 60 characters, please: a station or a district.
+mod-stale = The text changed since you opened it. Read it again before approving.
+mod-already-approved = You have already approved this text. Another moderator must approve it too.
+mod-sending = ✅ Approved. Sending to { $recipients } subscribers…
+mod-refused = This is for moderators only.
+
+progress-sending = 📤 Sending: { $sent } sent, { $failed } failed, { $dropped } unsubscribed, { $pending } left (about { $seconds } s).
+progress-done = ✅ Sent: { $sent } delivered, { $failed } failed, { $dropped } unsubscribed.
+
+notice-reports = 🆕 New raid reports are waiting: { $count } ({ $regions }). Open /queue in a private chat with the bot.
+notice-approval = 📝 An alert draft for { $region } waits for another moderator's approval: /queue in a private chat with the bot.
+
+## Admin: moderators and invites
+admin-invite =
+    Invite link for moderator <b>{ $alias }</b> — single use, valid for { $hours } hours:
+    { $link }
+
+    Send it only to that person, through a private channel. Whoever opens it first becomes a moderator.
+admin-invite-alias = An alias is a short name of Latin letters, digits and "-", up to 24 characters: /invite anna
+admin-moderators = <b>Moderators: { $count }</b> (plus admins: { $admins }). An alert needs { $needed } approvals from different people.
+admin-remove = ✖ Remove { $alias }
+admin-remove-confirm = Remove moderator <b>{ $alias }</b>? Their approvals of unsent alerts are voided.
+admin-remove-yes = Yes, remove
+admin-removed = Removed: { $alias }.
+invite-welcome = Welcome, <b>{ $alias }</b>: you are now a moderator. Open /queue to see reports waiting for review. Turn on two-step verification in Telegram, and never approve an alert you have not checked.
+invite-invalid = This invite link is not valid: it was already used or has expired. Ask the admin for a new one.
+invite-locked = The bot is locked right now; invites can be used after the operator restarts it with the passphrase.

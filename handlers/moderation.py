@@ -1,0 +1,359 @@
+"""Moderators: the queue of report groups, reading reports, drafting and approving alerts.
+
+Every command and button checks the role on the server (ModeratorRole) before anything else;
+a forged button from anyone else is refused with a polite toast and logged without ids.
+Decrypted reports go only to a moderator's private chat, protected from forwarding, without
+formatting, and are deleted from the chat after REPORT_VIEW_MINUTES.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from typing import Any
+
+from aiogram import Bot, F, Router
+from aiogram.filters import Command, Filter
+from aiogram.filters.callback_data import CallbackData
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+
+from bot.config import Settings
+from bot.content.regions import RegionCatalog
+from bot.i18n import Tr
+from bot.logs import fields
+from bot.services.broadcast import Broadcaster
+from bot.services.moderation import (
+    REJECT_REASONS,
+    ModerationService,
+    Moderator,
+    OpenedReport,
+)
+from bot.services.notices import ModeratorNotices
+from bot.storage.alerts import Alert
+from handlers.admin import AdminCb
+from handlers.filters import FromUser, is_question
+from handlers.regions import button
+from handlers.screens import show
+
+log = logging.getLogger("helpline.handlers.moderation")
+
+
+class ModCb(CallbackData, prefix="md"):
+    """action: queue, group, read, draft, reject, alert, edit, area, approve, drop."""
+
+    action: str
+    region: str = ""
+    window: str = ""
+    alert: str = ""
+    arg: str = ""
+
+
+class ModForm(StatesGroup):
+    area = State()
+
+
+class ModeratorRole(Filter):
+    """Passes only for a current moderator or admin, and hands the handler `moderator`."""
+
+    async def __call__(
+        self, event: Message | CallbackQuery, moderation: ModerationService
+    ) -> bool | dict[str, Any]:
+        if event.from_user is None:
+            return False
+        moderator = await moderation.identify(event.from_user.id)
+        return {"moderator": moderator} if moderator is not None else False
+
+
+def build_router(settings: Settings) -> Router:
+    router = Router(name="moderation")
+    role = ModeratorRole()
+
+    @router.message(Command("queue"), role)
+    async def queue_command(message: Message, tr: Tr, moderation: ModerationService,
+                            regions: RegionCatalog) -> None:  # fmt: skip
+        text, markup = await _queue_screen(tr, moderation, regions)
+        await message.answer(text, reply_markup=markup)
+
+    @router.message(Command("queue"), FromUser(settings.admin_ids))
+    async def queue_locked(message: Message, tr: Tr, moderation: ModerationService) -> None:
+        # Only reached while locked: an admin is recognised from the configuration alone.
+        await message.answer(tr("mod-locked", reports=await moderation.waiting_reports()))
+
+    @router.callback_query(ModCb.filter(F.action == "queue"), role)
+    async def queue_button(query: CallbackQuery, tr: Tr, moderation: ModerationService,
+                           regions: RegionCatalog) -> None:  # fmt: skip
+        await show(query, *await _queue_screen(tr, moderation, regions))
+
+    @router.callback_query(ModCb.filter(F.action == "group"), role)
+    async def group(query: CallbackQuery, callback_data: ModCb, tr: Tr,
+                    moderation: ModerationService, regions: RegionCatalog) -> None:  # fmt: skip
+        await show(query, *await _group_screen(tr, moderation, regions, callback_data))
+
+    @router.callback_query(ModCb.filter(F.action == "read"), role)
+    async def read(query: CallbackQuery, callback_data: ModCb, tr: Tr, bot: Bot,
+                   moderator: Moderator, moderation: ModerationService,
+                   regions: RegionCatalog) -> None:  # fmt: skip
+        reports = await moderation.open_group(moderator, callback_data.region, callback_data.window)
+        await query.answer()
+        for number, report in enumerate(reports, 1):
+            for message_id in await _send_report(bot, moderator.chat_id, tr, report, number,
+                                                 len(reports)):  # fmt: skip
+                await moderation.remember_copy(moderator, message_id)
+        text, markup = await _group_screen(tr, moderation, regions, callback_data)
+        sent = await bot.send_message(moderator.chat_id, text, reply_markup=markup)
+        await moderation.remember_copy(moderator, sent.message_id)
+
+    @router.callback_query(ModCb.filter(F.action == "draft"), role)
+    async def draft(query: CallbackQuery, callback_data: ModCb, tr: Tr, moderator: Moderator,
+                    moderation: ModerationService) -> None:  # fmt: skip
+        try:
+            alert = await moderation.draft_from_group(
+                moderator, callback_data.region, callback_data.window
+            )
+        except LookupError:
+            await query.answer(tr("mod-gone"), show_alert=True)
+            return
+        await show(query, *await _alert_screen(tr, moderation, alert))
+
+    @router.callback_query(ModCb.filter(F.action == "reject"), role)
+    async def reject(query: CallbackQuery, callback_data: ModCb, tr: Tr, moderator: Moderator,
+                     moderation: ModerationService, regions: RegionCatalog) -> None:  # fmt: skip
+        if callback_data.arg not in REJECT_REASONS:
+            await query.answer(tr("button-expired"))
+            return
+        count = await moderation.reject_group(
+            moderator, callback_data.region, callback_data.window, callback_data.arg
+        )
+        await query.answer(tr("mod-rejected", count=count) if count else tr("mod-gone"))
+        await show(query, *await _queue_screen(tr, moderation, regions))
+
+    @router.callback_query(ModCb.filter(F.action == "alert"), role)
+    async def alert_card(query: CallbackQuery, callback_data: ModCb, tr: Tr,
+                         moderation: ModerationService) -> None:  # fmt: skip
+        alert = await moderation.alert(callback_data.alert)
+        if alert is None or alert.state != "draft":
+            await query.answer(tr("mod-gone"), show_alert=True)
+            return
+        await show(query, *await _alert_screen(tr, moderation, alert))
+
+    @router.callback_query(ModCb.filter(F.action == "edit"), role)
+    async def edit(query: CallbackQuery, callback_data: ModCb, tr: Tr, moderator: Moderator,
+                   moderation: ModerationService) -> None:  # fmt: skip
+        try:
+            alert = await moderation.edit(moderator, callback_data.alert, callback_data.arg)
+        except ValueError:
+            alert = None
+        if alert is None:
+            await query.answer(tr("mod-gone"), show_alert=True)
+            return
+        await show(query, *await _alert_screen(tr, moderation, alert))
+
+    @router.callback_query(ModCb.filter(F.action == "area"), role)
+    async def area_prompt(query: CallbackQuery, callback_data: ModCb, tr: Tr,
+                          state: FSMContext) -> None:  # fmt: skip
+        await state.clear()
+        await state.set_state(ModForm.area)
+        await state.set_data({"alert": callback_data.alert})
+        back = ModCb(action="alert", alert=callback_data.alert)
+        await show(query, tr("mod-area-prompt"), _markup([[button(tr("button-back"), back)]]))
+
+    @router.message(ModForm.area, is_question, role)
+    async def area_typed(message: Message, tr: Tr, state: FSMContext, moderator: Moderator,
+                         moderation: ModerationService) -> None:  # fmt: skip
+        alert_id = str((await state.get_data()).get("alert", ""))
+        try:
+            alert = await moderation.edit(moderator, alert_id, "area", message.text or "")
+        except ValueError:
+            await message.answer(tr("mod-area-invalid"))
+            return
+        await state.clear()
+        if alert is None:
+            await message.answer(tr("mod-gone"))
+            return
+        text, markup = await _alert_screen(tr, moderation, alert)
+        await message.answer(text, reply_markup=markup)
+
+    @router.callback_query(ModCb.filter(F.action == "approve"), role)
+    async def approve(query: CallbackQuery, callback_data: ModCb, tr: Tr, lang: str,
+                      moderator: Moderator, moderation: ModerationService,
+                      notices: ModeratorNotices, regions: RegionCatalog,
+                      broadcaster: Broadcaster | None) -> None:  # fmt: skip
+        alert = await moderation.alert(callback_data.alert)
+        if alert is None or alert.state != "draft":
+            await query.answer(tr("mod-gone"), show_alert=True)
+            return
+        if alert.text_hash.hex()[:16] != callback_data.arg:
+            await query.answer(tr("mod-stale"), show_alert=True)
+            await show(query, *await _alert_screen(tr, moderation, alert))
+            return
+        message_id = query.message.message_id if query.message else None
+        result = await moderation.approve(moderator, alert.id, alert.text_hash, message_id, lang)
+        if result.outcome == "sending":
+            await show(query, tr("mod-sending", recipients=result.recipients), None)
+            if broadcaster is not None:
+                broadcaster.wake()
+            return
+        if result.outcome == "duplicate":
+            await query.answer(tr("mod-already-approved"), show_alert=True)
+            return
+        if result.outcome == "recorded":
+            region = regions.get(alert.region)
+            await notices.approval_wanted(region.name(notices.lang) if region else alert.region)
+            await show(query, *await _alert_screen(tr, moderation, alert))
+            return
+        await query.answer(tr("mod-gone"), show_alert=True)
+
+    @router.callback_query(ModCb.filter(F.action == "drop"), role)
+    async def drop(query: CallbackQuery, callback_data: ModCb, tr: Tr, moderator: Moderator,
+                   moderation: ModerationService, regions: RegionCatalog) -> None:  # fmt: skip
+        if not await moderation.reject_alert(moderator, callback_data.alert):
+            await query.answer(tr("mod-gone"), show_alert=True)
+            return
+        await query.answer(tr("mod-dropped"))
+        await show(query, *await _queue_screen(tr, moderation, regions))
+
+    @router.callback_query(ModCb.filter())
+    @router.callback_query(AdminCb.filter())
+    async def refused(query: CallbackQuery, tr: Tr) -> None:
+        # Not a moderator or admin (or no longer one): nothing is done, and the log says so
+        # without saying who.
+        log.warning("moderation button refused", extra=fields(reason="role"))
+        await query.answer(tr("mod-refused"), show_alert=True)
+
+    return router
+
+
+def _markup(rows: list[list[InlineKeyboardButton]]) -> InlineKeyboardMarkup | None:
+    return InlineKeyboardMarkup(inline_keyboard=rows) if rows else None
+
+
+def _window_label(window: str) -> str:
+    """'2026-11-25T14' -> '25.11 14:00–16:00 UTC'."""
+    day, hour = window[8:10] + "." + window[5:7], int(window[11:13])
+    return f"{day} {hour:02d}:00–{(hour + 2) % 24:02d}:00 UTC"
+
+
+async def _queue_screen(
+    tr: Tr, moderation: ModerationService, regions: RegionCatalog
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    queue = await moderation.queue()
+    rows = []
+    for group in queue.groups[:20]:
+        region = regions.get(group.region)
+        label = tr(
+            "mod-group-button",
+            region=region.name(tr.lang) if region else group.region,
+            window=_window_label(group.window),
+            reports=group.reports,
+            reporters=group.reporters,
+        )
+        data = ModCb(action="group", region=group.region, window=group.window)
+        rows.append([button(label, data)])
+    for alert, approvals in queue.drafts[:20]:
+        region = regions.get(alert.region)
+        label = tr(
+            "mod-draft-button",
+            region=region.name(tr.lang) if region else alert.region,
+            approvals=approvals,
+            needed=moderation.approvals_needed,
+        )
+        rows.append([button(label, ModCb(action="alert", alert=alert.id))])
+    if not rows:
+        return tr("mod-queue-empty"), _markup([])
+    text = tr("mod-queue", groups=len(queue.groups), drafts=len(queue.drafts))
+    return text, _markup(rows)
+
+
+async def _group_screen(
+    tr: Tr, moderation: ModerationService, regions: RegionCatalog, data: ModCb
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    group = await moderation.group(data.region, data.window)
+    back = [button(tr("mod-back-queue"), ModCb(action="queue"))]
+    if group is None:
+        return tr("mod-gone"), _markup([back])
+    summary, places = group
+    region = regions.get(summary.region)
+    place_text = ", ".join(
+        f"{tr(f'place-{place}')} ×{count}" for place, count in Counter(places).most_common()
+    )
+    text = tr(
+        "mod-group",
+        region=region.name(tr.lang) if region else summary.region,
+        window=_window_label(summary.window),
+        reports=summary.reports,
+        reporters=summary.reporters,
+        places=place_text,
+    )
+    key = {"region": data.region, "window": data.window}
+    rows = [
+        [button(tr("mod-read"), ModCb(action="read", **key))],
+        [button(tr("mod-draft"), ModCb(action="draft", **key))],
+        [
+            button(tr(f"mod-reject-{reason}"), ModCb(action="reject", arg=reason, **key))
+            for reason in REJECT_REASONS
+        ],
+        back,
+    ]
+    return text, _markup(rows)
+
+
+async def _alert_screen(
+    tr: Tr, moderation: ModerationService, alert: Alert
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    approvals = len(await moderation.approvers(alert.id))
+    # The alert texts are already HTML (rendered from the catalogue with escaped values), so
+    # they are joined here rather than passed through the catalogue, which would escape them.
+    text = "\n\n".join(
+        (
+            tr("mod-alert", id=alert.id, approvals=approvals, needed=moderation.approvals_needed),
+            tr("mod-alert-ru") + "\n" + alert.text_ru,
+            tr("mod-alert-en") + "\n" + alert.text_en,
+            tr("mod-alert-rules"),
+        )
+    )
+
+    def edit(field: str, label: str) -> InlineKeyboardButton:
+        return button(tr(label), ModCb(action="edit", alert=alert.id, arg=field))
+
+    rows = [
+        [button(tr("mod-edit-area"), ModCb(action="area", alert=alert.id)),
+         edit("place_type", "mod-edit-place"), edit("time_window", "mod-edit-when")],
+        [edit("certainty", "mod-edit-certainty"), edit("advice", "mod-edit-advice")],
+        [button(tr("mod-approve"), ModCb(action="approve", alert=alert.id,
+                                         arg=alert.text_hash.hex()[:16]))],
+        [button(tr("mod-drop"), ModCb(action="drop", alert=alert.id)),
+         button(tr("mod-back-queue"), ModCb(action="queue"))],
+    ]  # fmt: skip
+    return text, _markup(rows)
+
+
+async def _send_report(
+    bot: Bot, chat_id: int, tr: Tr, report: OpenedReport, number: int, total: int
+) -> list[int]:
+    """Show one decrypted report: plain text (no markup parsing), protected from forwarding."""
+    header = tr(
+        "mod-report-header",
+        number=number,
+        total=total,
+        place=tr(f"place-{report.place_type}"),
+        when=tr(f"when-{report.time_bucket}"),
+        hour=report.created_hour[11:13] + ":00 UTC",
+    )
+    # The catalogue's header is HTML-free by design; the report text is sent verbatim.
+    message = await bot.send_message(
+        chat_id, f"{header}\n\n{report.text}", parse_mode=None, protect_content=True
+    )
+    sent = [message.message_id]
+    if report.photo_file_id:
+        photo = await bot.send_photo(
+            chat_id, report.photo_file_id, caption=header, parse_mode=None, protect_content=True
+        )
+        sent.append(photo.message_id)
+    if report.location is not None:
+        point = await bot.send_location(
+            chat_id, report.location[0], report.location[1], protect_content=True
+        )
+        sent.append(point.message_id)
+    return sent

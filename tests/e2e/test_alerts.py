@@ -1,0 +1,245 @@
+"""Regional alerts through the real process: subscriptions, invites, the moderation queue, the
+two-person rule, the broadcast, forged buttons, blocking the bot, and a seized data directory."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from bot.crypto.keyring import init_keyring
+from bot.devserver.server import FakeBotAPI
+from tests.conftest import BotProcess, StartBot
+from tests.support.chat import User
+from tests.support.leaks import needles, scan_bytes, scan_dir
+
+PASSPHRASE = "correct horse battery staple"
+ADMIN, MODERATOR, OUTSIDER, REPORTER = 5_100_000_001, 5_200_000_002, 5_300_000_003, 5_400_000_004
+MOSCOW_RU, SPB_EN, MOSCOW_KAZAN_SILENT = 6_100_000_011, 6_200_000_022, 6_300_000_033
+MODERATOR_CHAT = -1_001_234_567_890
+MARKER = "облава-маркер-77ab"
+
+
+@pytest.fixture
+def keyring_dir(tmp_path: Path) -> Path:
+    keys = tmp_path / "data" / "keys"
+    init_keyring(keys, PASSPHRASE.encode(), dt.date.today())
+    return keys
+
+
+async def start(start_bot: StartBot, **overrides: str) -> BotProcess:
+    settings = {
+        "KEY_PASSPHRASE": PASSPHRASE,
+        "ADMIN_IDS": str(ADMIN),
+        "MODERATOR_CHAT_ID": str(MODERATOR_CHAT),
+        "ALERT_APPROVALS": "2",
+        **overrides,
+    }
+    return await start_bot(**settings)
+
+
+def rows(bot: BotProcess, sql: str) -> list[tuple[object, ...]]:
+    with sqlite3.connect(bot.data_dir / "helpline.sqlite3") as db:
+        return list(db.execute(sql))
+
+
+async def subscribe(user: User, *regions: str) -> None:
+    await user.say("/alerts")
+    for region in regions:
+        await user.press("➕")
+        await user.say(region)
+
+
+async def send_report(user: User, region: str = "мск") -> None:
+    await user.say("/report")
+    await user.say(region)
+    await user.press("Метро")
+    await user.press("Прямо сейчас")
+    await user.say(f"Проверяют документы у выхода 2, {MARKER}")
+    await user.press("Пропустить")
+    await user.press("Пропустить")
+    await user.press("Отправить")
+
+
+async def invite_moderator(api: FakeBotAPI, admin: User, moderator: User) -> None:
+    reply = await admin.say("/invite anna")
+    link = re.search(r"start=(inv_[A-Za-z0-9_-]+)", reply.text)
+    assert link, reply.text
+    welcome = await moderator.say(f"/start {link.group(1)}")
+    assert "anna" in welcome.text and "/queue" in welcome.text
+    # The moderator's own menu now has /queue; the public menu does not.
+    scope = {"type": "chat", "chat_id": moderator.id}
+    assert "queue" in [c["command"] for c in api.commands(scope, "ru")]
+    assert "queue" not in [c["command"] for c in api.commands(None, "ru")]
+    again = await User(api, OUTSIDER, "ru").say(f"/start {link.group(1)}")
+    assert "недействительна" in again.text  # single use
+
+
+def alert_messages(api: FakeBotAPI, chat_id: int) -> list[str]:
+    return [m.text for m in api.messages(chat_id) if (m.text and "Рейд:" in m.text) or
+            (m.text and "Raid alert:" in m.text)]  # fmt: skip
+
+
+async def test_report_to_alert_with_two_moderators(
+    api: FakeBotAPI, start_bot: StartBot, keyring_dir: Path
+) -> None:
+    api.add_chat(MODERATOR_CHAT, title="moderators")
+    admin = User(api, ADMIN, "ru", first_name="Admin-Name")
+    moderator = User(api, MODERATOR, "ru", first_name="Moderator-Name", username="mod_handle_7")
+    reporter = User(api, REPORTER, "ru", first_name="Reporter-Name")
+    subscribers = [
+        User(api, MOSCOW_RU, "ru", first_name="Sub-One"),
+        User(api, SPB_EN, "en", first_name="Sub-Two"),
+        User(api, MOSCOW_KAZAN_SILENT, "ru", first_name="Sub-Three"),
+    ]
+    bot = await start(start_bot)
+    assert "keyring=unlocked" in bot.logs()
+
+    await subscribe(subscribers[0], "мск")
+    assert "Москва" in subscribers[0].last().text
+    await subscribe(subscribers[1], "Piter")
+    assert "St Petersburg" in subscribers[1].last().text
+    await subscribe(subscribers[2], "Москва", "Казань")
+    screen = await subscribers[2].press("беззвучн")
+    assert "Москва" in screen.text and "Татарстан" in screen.text and "беззвучно" in screen.text
+
+    await invite_moderator(api, admin, moderator)
+    await send_report(reporter)
+    await api.wait_for(lambda c: c.method == "sendMessage" and c.params.get("chat_id") in
+                       (MODERATOR_CHAT, str(MODERATOR_CHAT)), timeout=90)  # fmt: skip
+    notice = api.messages(MODERATOR_CHAT)[-1].text
+    assert "Москва" in notice and MARKER not in notice and "Метро" not in notice
+
+    # The admin reads the group and drafts an alert; one approval is not enough.
+    queue = await admin.say("/queue")
+    assert "Москва" in " ".join(admin.labels(queue))
+    await admin.press("Москва")
+    await admin.press("Прочитать")
+    shown = [m for m in api.messages(ADMIN) if m.text and MARKER in m.text]
+    assert shown and shown[-1].protect_content and shown[-1].parse_mode is None
+    await admin.press("Составить")
+    await admin.press("Район")
+    card = await admin.say("м. Курская")
+    assert "Курская" in card.text and "одобрений 0 из 2" in card.text
+    assert "<b>" not in card.text  # the alert's own markup is markup, not escaped text
+    card = await admin.press("Одобрить")
+    assert "одобрений 1 из 2" in card.text
+    assert "ждёт одобрения" in api.messages(MODERATOR_CHAT)[-1].text
+    again = await admin.press("Одобрить")
+    assert "одобрений 1 из 2" in again.text
+    assert not any(alert_messages(api, s.id) for s in subscribers)
+
+    # A forged approval from someone who is not a moderator does nothing.
+    outsider = User(api, OUTSIDER, "ru")
+    await outsider.say("/start")
+    bait = api.messages(OUTSIDER)[-1]
+    approve_data = next(
+        b.callback_data for row in admin.last_with_buttons().buttons for b in row
+        if b.callback_data and b.callback_data.startswith("md:approve")
+    )  # fmt: skip
+    api.push_callback(OUTSIDER, bait.message_id, approve_data)
+    await api.wait_idle()
+    toast = api.calls_for("answerCallbackQuery")[-1].params
+    assert "модераторов" in str(toast.get("text"))
+    assert not any(alert_messages(api, s.id) for s in subscribers)
+    assert "moderation button refused" in bot.logs()
+
+    # The second moderator approves: the alert goes out.
+    await moderator.say("/queue")
+    await moderator.press("Черновик")
+    sending = await moderator.press("Одобрить")
+    assert "Рассылаю" in sending.text or "Разослано" in sending.text
+    await api.wait_for(
+        lambda c: c.method == "editMessageText" and "Разослано" in str(c.params.get("text")),
+        timeout=60,
+    )
+    moscow = alert_messages(api, MOSCOW_RU)
+    silent = alert_messages(api, MOSCOW_KAZAN_SILENT)
+    assert len(moscow) == 1 and len(silent) == 1
+    assert "Курская" in moscow[0] and "Подтверждено" not in moscow[0]
+    assert "не подтверждено" in moscow[0]  # a single reporter
+    assert alert_messages(api, SPB_EN) == []
+    assert alert_messages(api, REPORTER) == [] and alert_messages(api, OUTSIDER) == []
+    last = api.messages(MOSCOW_KAZAN_SILENT)[-1]
+    assert last.disable_notification and not api.messages(MOSCOW_RU)[-1].disable_notification
+    assert "Разослано: доставлено 2" in api.messages(MODERATOR)[-1].text or any(
+        "доставлено 2" in (m.text or "") for m in api.messages(MODERATOR)
+    )
+    assert rows(bot, "SELECT state FROM alerts") == [("sent",)]
+    assert [r[0] for r in rows(bot, "SELECT action FROM audit_log ORDER BY seq")] == [
+        "invite.create", "moderator.join", "group.read", "alert.draft", "alert.edit",
+        "alert.approve", "alert.approve", "alert.send",
+    ]  # fmt: skip
+    assert not [c for c in api.calls if c.method in ("forwardMessage", "copyMessage")]
+
+    assert await bot.stop() == 0
+    people = [ADMIN, MODERATOR, OUTSIDER, REPORTER, MOSCOW_RU, SPB_EN, MOSCOW_KAZAN_SILENT]
+    names = ["Admin-Name", "Moderator-Name", "mod_handle_7", "Reporter-Name", "Sub-One"]
+    assert scan_dir(bot.data_dir, needles([MARKER, *names], people)) == []
+    assert scan_bytes(bot.logs().encode(), needles([MARKER, *names], people)) == []
+
+
+async def test_blocking_the_bot_unsubscribes(
+    api: FakeBotAPI, start_bot: StartBot, keyring_dir: Path
+) -> None:
+    user = User(api, MOSCOW_RU, "en")
+    bot = await start(start_bot)
+    await subscribe(user, "Moscow")
+    assert rows(bot, "SELECT count(*) FROM subscribers") == [(1,)]
+    api.push_my_chat_member(user.id, "kicked")
+    await api.wait_idle()
+    assert rows(bot, "SELECT count(*) FROM subscribers") == [(0,)]
+    assert rows(bot, "SELECT count(*) FROM subscriber_regions") == [(0,)]
+
+
+async def test_subscription_screen_and_unsubscribe(
+    api: FakeBotAPI, start_bot: StartBot, keyring_dir: Path
+) -> None:
+    user = User(api, SPB_EN, "en")
+    bot = await start(start_bot)
+    screen = await user.say("/alerts")
+    assert "not subscribed" in screen.text
+    await user.press("Add a region")
+    assert "Which region" in (await user.say("Ново")).text  # ambiguous: candidates
+    await user.press("Novosibirsk")
+    screen = await user.press("All of Russia")
+    assert "all of Russia" in screen.text and "Novosibirsk" in screen.text
+    screen = await user.press("✖ Novosibirsk")
+    assert "Novosibirsk" not in screen.text and "all of Russia" in screen.text
+    await user.press("Add a region")
+    assert "don't know" in (await user.say("Qwxzzy land")).text
+    await user.say("/help")  # a command still works while the region is asked for
+    assert "/alerts" in user.last().text
+    await user.say("/alerts")
+    screen = await user.press("Unsubscribe")
+    assert "unsubscribed" in screen.text and "not subscribed" in screen.text
+    assert rows(bot, "SELECT count(*) FROM subscribers") == [(0,)]
+
+
+async def test_locked_subscriptions_apply_at_unlock_and_moderators_are_told(
+    api: FakeBotAPI, start_bot: StartBot, keyring_dir: Path
+) -> None:
+    admin = User(api, ADMIN, "en")
+    user = User(api, MOSCOW_RU, "en")
+    bot = await start_bot(ADMIN_IDS=str(ADMIN))  # no passphrase, no terminal: locked
+    assert "keyring=locked" in bot.logs()
+    assert any("🔒" in (m.text or "") for m in api.messages(ADMIN))  # told at start
+    screen = await user.say("/alerts")
+    assert "protected mode" in screen.text
+    await user.press("Add a region")
+    saved = await user.say("Moscow")
+    assert "Saved: Moscow" in saved.text
+    assert "locked" in (await admin.say("/queue")).text
+    assert rows(bot, "SELECT count(*) FROM subscribers") == [(0,)]
+    assert rows(bot, "SELECT count(*) FROM pending_subscriptions") == [(1,)]
+    assert await bot.stop() == 0
+    assert scan_dir(bot.data_dir, needles([], [MOSCOW_RU])) == []
+
+    bot = await start(start_bot)
+    assert rows(bot, "SELECT count(*) FROM subscribers") == [(1,)]
+    assert rows(bot, "SELECT count(*) FROM pending_subscriptions") == [(0,)]
+    screen = await user.say("/alerts")
+    assert "Moscow" in screen.text

@@ -1,0 +1,254 @@
+"""Subscriptions and moderation on real SQLite files with real keys: blind-indexed storage,
+changes sealed while locked, invites, the two-person rule, voided approvals, the audit chain."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from bot.config import REPO_ROOT
+from bot.content.regions import RegionCatalog
+from bot.crypto.keyring import PublicKeyring, UnlockedKeyring, init_keyring
+from bot.i18n import Translator
+from bot.services.moderation import ModerationService, Moderator, clean_alias, clean_area
+from bot.services.reports import ReportDraft, ReportService
+from bot.services.subscriptions import Subscription, SubscriptionService
+from bot.storage import migrations
+from bot.storage.audit import AuditRepository
+from bot.storage.db import Database
+from tests.support.leaks import needles, scan_dir
+
+PASSPHRASE = b"correct horse battery staple"
+ADMIN = 5_000_000_001
+MOD_A, MOD_B, OUTSIDER = 5_123_456_789, 5_223_456_789, 5_323_456_789
+SUBSCRIBERS = (6_100_000_001, 6_200_000_002, 6_300_000_003)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC).timestamp()
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture(scope="module")
+def keys(tmp_path_factory: pytest.TempPathFactory) -> tuple[PublicKeyring, UnlockedKeyring]:
+    directory = tmp_path_factory.mktemp("keys") / "keys"
+    public = init_keyring(directory, PASSPHRASE, dt.date(2026, 11, 25))
+    return public, UnlockedKeyring.unlock(directory, PASSPHRASE)
+
+
+@pytest.fixture(scope="module")
+def translator() -> Translator:
+    return Translator.load(REPO_ROOT / "content" / "locales")
+
+
+@pytest.fixture(scope="module")
+def regions() -> RegionCatalog:
+    return RegionCatalog.load(REPO_ROOT / "content" / "regions.toml")
+
+
+@pytest.fixture
+async def db(tmp_path: Path):  # type: ignore[no-untyped-def]
+    database = await Database.open(tmp_path / "data" / "helpline.sqlite3")
+    await migrations.apply(database)
+    yield database
+    await database.close()
+
+
+def moderation(db, keys, translator, regions, *, needed=2, clock=None, locked=False):  # type: ignore[no-untyped-def]
+    return ModerationService(
+        db,
+        admin_ids=frozenset({ADMIN}),
+        unlocked=None if locked else keys[1],
+        translator=translator,
+        regions=regions,
+        approvals_needed=needed,
+        ttl_hours=6,
+        clock=clock or Clock(),
+    )
+
+
+async def join(service: ModerationService, user_id: int, alias: str) -> Moderator:
+    admin = await service.identify(ADMIN)
+    assert admin is not None and admin.is_admin
+    token = await service.invite(admin, alias)
+    assert await service.redeem(token, user_id) == alias
+    moderator = await service.identify(user_id)
+    assert moderator is not None
+    return moderator
+
+
+async def report(db: Database, keys, user_id: int, region: str = "moscow") -> None:  # type: ignore[no-untyped-def]
+    reports = ReportService(db, keys[0], per_hour=50, clock=Clock())
+    draft = ReportDraft(region, "metro", "now", f"vans at exit 2 ({user_id % 7})", None, None)
+    await reports.submit(draft, user_id)
+
+
+# --- subscriptions -----------------------------------------------------------------------------
+
+
+async def test_subscriptions_are_stored_blind_and_encrypted(
+    db: Database, keys, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    service = SubscriptionService(db, keys[0], keys[1])
+    await service.change(SUBSCRIBERS[0], "ru", "add", "moscow")
+    await service.change(SUBSCRIBERS[0], "ru", "add", "spb")
+    await service.change(SUBSCRIBERS[0], "ru", "silent", True)
+    await service.change(SUBSCRIBERS[1], "en", "all", True)
+    assert await service.current(SUBSCRIBERS[0]) == Subscription(
+        frozenset({"moscow", "spb"}), False, True
+    )
+    assert await service.current(SUBSCRIBERS[1]) == Subscription(frozenset(), True, False)
+    assert await service.current(SUBSCRIBERS[2]) == Subscription()
+    await service.change(SUBSCRIBERS[0], "ru", "remove", "spb")
+    assert (await service.current(SUBSCRIBERS[0])).regions == {"moscow"}  # type: ignore[union-attr]
+    await db.checkpoint()
+    hits = scan_dir(tmp_path / "data", needles(ids=SUBSCRIBERS))
+    assert hits == []
+    # Removing the last region deletes the row, like unsubscribing.
+    await service.change(SUBSCRIBERS[0], "ru", "remove", "moscow")
+    with sqlite3.connect(db.path) as raw:
+        assert raw.execute("SELECT count(*) FROM subscribers").fetchone() == (1,)
+    assert await service.forget(SUBSCRIBERS[1]) is True
+    with sqlite3.connect(db.path) as raw:
+        assert raw.execute("SELECT count(*) FROM subscribers").fetchone() == (0,)
+        assert raw.execute("SELECT count(*) FROM subscriber_regions").fetchone() == (0,)
+
+
+async def test_changes_made_while_locked_are_sealed_and_applied_at_unlock(
+    db: Database, keys, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    locked = SubscriptionService(db, keys[0], None)
+    assert locked.locked and await locked.current(SUBSCRIBERS[0]) is None
+    await locked.change(SUBSCRIBERS[0], "en", "add", "moscow")
+    await locked.change(SUBSCRIBERS[0], "en", "add", "spb")
+    await locked.change(SUBSCRIBERS[0], "en", "remove", "moscow")
+    await locked.change(SUBSCRIBERS[1], "ru", "add", "moscow")
+    await locked.forget(SUBSCRIBERS[1])  # blocked the bot while locked
+    await db.checkpoint()
+    assert scan_dir(tmp_path / "data", needles(ids=SUBSCRIBERS)) == []
+    unlocked = SubscriptionService(db, keys[0], keys[1])
+    assert await unlocked.apply_pending() == 5
+    assert await unlocked.current(SUBSCRIBERS[0]) == Subscription(frozenset({"spb"}))
+    assert await unlocked.current(SUBSCRIBERS[1]) == Subscription()
+    assert await unlocked.apply_pending() == 0  # applied once, then gone
+
+
+# --- moderators --------------------------------------------------------------------------------
+
+
+async def test_invites_are_single_use_hashed_and_expire(
+    db: Database, keys, translator, regions
+) -> None:  # type: ignore[no-untyped-def]
+    clock = Clock()
+    service = moderation(db, keys, translator, regions, clock=clock)
+    admin = await service.identify(ADMIN)
+    assert admin is not None
+    token = await service.invite(admin, "anna")
+    with sqlite3.connect(db.path) as raw:
+        stored = raw.execute("SELECT token_hash FROM invites").fetchall()
+    assert len(stored) == 1 and token.encode() not in stored[0][0]
+    assert await service.identify(MOD_A) is None
+    assert await service.redeem(token, MOD_A) == "anna"
+    assert await service.redeem(token, MOD_B) is None  # single use
+    assert await service.identify(MOD_B) is None
+    late = await service.invite(admin, "boris")
+    clock.now += 25 * 3600
+    assert await service.redeem(late, MOD_B) is None
+    assert await service.redeem("made-up-token", MOD_B) is None
+    assert [alias for _, alias in await service.moderators()] == ["anna"]
+    with pytest.raises(PermissionError):
+        await service.invite((await service.identify(MOD_A)), "eve")  # type: ignore[arg-type]
+
+
+async def test_two_person_rule(db: Database, keys, translator, regions) -> None:  # type: ignore[no-untyped-def]
+    service = moderation(db, keys, translator, regions, needed=2)
+    anna = await join(service, MOD_A, "anna")
+    boris = await join(service, MOD_B, "boris")
+    for user in (MOD_A, MOD_B, OUTSIDER):
+        await report(db, keys, user)
+    queue = await service.queue()
+    assert [(g.region, g.reports, g.reporters) for g in queue.groups] == [("moscow", 3, 3)]
+    group = queue.groups[0]
+    opened = await service.open_group(anna, group.region, group.window)
+    assert len(opened) == 3 and all("vans at exit 2" in r.text for r in opened)
+    alert = await service.draft_from_group(anna, group.region, group.window)
+    assert alert.certainty == "corroborated" and "Москва" in alert.text_ru
+    assert (await service.queue()).groups == []  # the group is decided
+
+    first = await service.approve(anna, alert.id, alert.text_hash, None, "ru")
+    assert first.outcome == "recorded" and first.approvals == 1
+    again = await service.approve(anna, alert.id, alert.text_hash, None, "ru")
+    assert again.outcome == "duplicate"  # the same person twice is still one approval
+    # Editing voids the approval: it was for the old text.
+    edited = await service.edit(anna, alert.id, "area", "м. Курская, выход 2")
+    assert edited is not None and "Курская" in edited.text_ru
+    stale = await service.approve(boris, alert.id, alert.text_hash, None, "ru")
+    assert stale.outcome == "stale"
+    assert await service.approvers(alert.id) == []
+    assert (await service.approve(anna, alert.id, edited.text_hash, None, "ru")).approvals == 1
+    done = await service.approve(boris, alert.id, edited.text_hash, 77, "en")
+    assert done.outcome == "sending"
+    assert (await service.alert(alert.id)).state in ("sending", "sent")  # type: ignore[union-attr]
+    late = await service.approve(boris, alert.id, edited.text_hash, None, "ru")
+    assert late.outcome == "gone"
+
+
+async def test_removing_a_moderator_voids_their_pending_approval(
+    db: Database, keys, translator, regions
+) -> None:  # type: ignore[no-untyped-def]
+    service = moderation(db, keys, translator, regions, needed=2)
+    anna = await join(service, MOD_A, "anna")
+    boris = await join(service, MOD_B, "boris")
+    await report(db, keys, OUTSIDER)
+    group = (await service.queue()).groups[0]
+    alert = await service.draft_from_group(boris, group.region, group.window)
+    assert alert.certainty == "single"
+    assert (await service.approve(boris, alert.id, alert.text_hash, None, "ru")).approvals == 1
+    admin = await service.identify(ADMIN)
+    moderator_id = dict((a, i) for i, a in await service.moderators())["boris"]
+    assert await service.remove(admin, moderator_id) is not None  # type: ignore[arg-type]
+    assert await service.identify(MOD_B) is None
+    assert await service.approvers(alert.id) == []
+    result = await service.approve(anna, alert.id, alert.text_hash, None, "ru")
+    assert result.outcome == "recorded" and result.approvals == 1  # still one short
+
+
+async def test_locked_moderation_recognises_nobody(db: Database, keys, translator, regions) -> None:  # type: ignore[no-untyped-def]
+    service = moderation(db, keys, translator, regions, locked=True)
+    assert service.locked
+    assert await service.identify(ADMIN) is None
+    assert await service.redeem("anything", MOD_A) is None
+
+
+async def test_audit_chain_verifies_and_detects_tampering(
+    db: Database, keys, translator, regions
+) -> None:  # type: ignore[no-untyped-def]
+    service = moderation(db, keys, translator, regions)
+    await join(service, MOD_A, "anna")
+    await join(service, MOD_B, "boris")
+    audit = AuditRepository(db)
+    entries = await audit.entries()
+    assert [e.action for e in entries] == [
+        "invite.create", "moderator.join", "invite.create", "moderator.join"
+    ]  # fmt: skip
+    assert {e.actor for e in entries} >= {"anna", "boris"}
+    assert all(str(MOD_A) not in e.subject + e.actor for e in entries)
+    assert await audit.verify() is None
+    with sqlite3.connect(db.path) as raw:
+        raw.execute("UPDATE audit_log SET actor = 'mallory' WHERE seq = 2")
+    assert await audit.verify() == 2
+
+
+def test_alias_and_area_cleaning() -> None:
+    assert clean_alias("Anna K") == "anna-k"
+    assert clean_alias("<b>x</b>") is None
+    assert clean_alias("a" * 25) is None
+    assert clean_area("  м. Курская,\n выход 2 ") == "м. Курская, выход 2"
+    assert clean_area("") is None
+    assert clean_area("x" * 61) is None
