@@ -32,7 +32,7 @@ from bot.crypto.keyring import KeyringMissing, PublicKeyring, UnlockedKeyring
 from bot.i18n import Tr, Translator
 from bot.logs import fields
 from bot.services.broadcast import Broadcaster
-from bot.services.commands import set_commands
+from bot.services.commands import delete_messages, set_commands
 from bot.services.drafts import DraftStorage
 from bot.services.inflight import InFlight
 from bot.services.keypins import check_and_pin
@@ -219,7 +219,7 @@ async def build_app(settings: Settings, *, unlocked: UnlockedKeyring | None = No
         regions,
         inflight=inflight,
     )
-    if unlocked is not None:
+    if keyring is not None:
         app.key_rotation = KeyRotation(
             settings.keyring_dir,
             settings.key_passphrase,
@@ -227,6 +227,7 @@ async def build_app(settings: Settings, *, unlocked: UnlockedKeyring | None = No
             settings.key_rotation_days,
             report_service.key_ids_in_use,
             _keys_changed(app),
+            report_service.sealing_key_id,
         )
     dispatcher.startup.register(_on_startup(app))
     dispatcher.shutdown.register(_on_shutdown(app))
@@ -235,13 +236,19 @@ async def build_app(settings: Settings, *, unlocked: UnlockedKeyring | None = No
 
 
 def _keys_changed(app: App) -> Any:
-    async def keys_changed(public: PublicKeyring, unlocked: UnlockedKeyring) -> None:
-        """A rotation rewrote the keyring: pin the new keys and hand them to the services."""
-        await check_and_pin(InstanceRepository(app.db), unlocked, authenticated=True)
+    async def keys_changed(public: PublicKeyring, unlocked: UnlockedKeyring | None) -> None:
+        """A rotation rewrote the keyring: pin the new keys and hand them to the services.
+
+        Without the unlocked part (hardened mode, after `keys rotate`), the new public key must
+        already be pinned, which `keys rotate` does with the passphrase.
+        """
+        repo = InstanceRepository(app.db)
+        await check_and_pin(repo, unlocked or public, authenticated=unlocked is not None)
         app.reports.use_keyring(public)
         app.subscriptions.use_keyring(public, unlocked)
-        app.moderation.use_keyring(unlocked)
-        app.dispatcher["keyring_unlocked"] = unlocked
+        if unlocked is not None:
+            app.moderation.use_keyring(unlocked)
+            app.dispatcher["keyring_unlocked"] = unlocked
 
     return keys_changed
 
@@ -256,9 +263,15 @@ def _on_startup(app: App) -> Any:
             ) from None
         # Polling and a webhook exclude each other; a stale webhook would make polling fail.
         await bot.delete_webhook(drop_pending_updates=False)
-        applied = await app.subscriptions.apply_pending()
-        if applied:
-            log.info("subscription changes applied", extra=fields(count=applied))
+        try:
+            applied = await app.subscriptions.apply_pending()
+        except Exception as exc:  # start anyway: the changes stay pending for the next start
+            log.error(
+                "pending subscription changes not applied", extra=fields(error=type(exc).__name__)
+            )
+        else:
+            if applied:
+                log.info("subscription changes applied", extra=fields(count=applied))
         await set_commands(
             bot,
             app.translator,
@@ -429,11 +442,7 @@ async def _tell_locked(app: App) -> None:
 async def _delete_report_copies(app: App) -> None:
     """Decrypted reports shown to moderators leave their chats after REPORT_VIEW_MINUTES."""
     for chat_id, message_ids in (await app.moderation.due_copies()).items():
-        for start in range(0, len(message_ids), 100):
-            try:
-                await app.bot.delete_messages(chat_id, message_ids[start : start + 100])
-            except TelegramAPIError as exc:
-                log.warning("report copies not deleted", extra=fields(error=type(exc).__name__))
+        await delete_messages(app.bot, chat_id, message_ids)
 
 
 def _keyring_state(app: App) -> str:

@@ -267,13 +267,17 @@ def _cmd_keys_rotate(args: argparse.Namespace) -> int:
 
     settings = _settings()
     passphrase = obtain_passphrase(settings.key_passphrase, settings.key_passphrase_file)
+    # A running bot may still seal to the key that is current now: it is kept until the next
+    # rotation, so that nothing sealed in the meantime becomes unreadable.
+    previous = PublicKeyring.load(settings.keyring_dir).current_review_key.key_id
     key = rotate_review_key(settings.keyring_dir, passphrase, dt.date.today())
     print(f"new review key {key.key_id}; earlier keys are retired and still read old reports")
     if settings.database_path.exists():
         ring = UnlockedKeyring.unlock(settings.keyring_dir, passphrase)
         asyncio.run(_pin_keys(settings, ring, reset=False))
     in_use = asyncio.run(_key_ids_in_use(settings)) if settings.database_path.exists() else set()
-    destroyed = destroy_retired_keys(settings.keyring_dir, passphrase, keep=in_use | {key.key_id})
+    keep = in_use | {key.key_id, previous}
+    destroyed = destroy_retired_keys(settings.keyring_dir, passphrase, keep=keep)
     if destroyed:
         print(
             f"destroyed retired key(s) {', '.join(destroyed)}: no stored report used them "

@@ -14,7 +14,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from bot.config import Settings
 from bot.content.store import ContentStore
 from bot.i18n import Tr
-from bot.services.commands import hide_moderator_menu
+from bot.services.commands import delete_messages, hide_moderator_menu
 from bot.services.moderation import INVITE_HOURS, INVITE_PREFIX, ModerationService, clean_alias
 from handlers.filters import FromUser
 from handlers.regions import button
@@ -60,9 +60,8 @@ def build_router(settings: Settings) -> Router:
         token = await moderation.invite(admin, alias)
         me = await bot.me()
         link = f"https://t.me/{me.username}?start={INVITE_PREFIX}{token}"
-        await message.answer(
-            tr("admin-invite", link=link, alias=alias, hours=INVITE_HOURS), protect_content=True
-        )
+        # Not protected: the admin has to pass the link on (through a private channel).
+        await message.answer(tr("admin-invite", link=link, alias=alias, hours=INVITE_HOURS))
 
     @router.message(Command("moderators"))
     async def moderators(message: Message, tr: Tr, moderation: ModerationService) -> None:
@@ -103,11 +102,11 @@ def build_router(settings: Settings) -> Router:
         if removed is None:
             await query.answer(tr("mod-gone"))
             return
-        alias, chat = removed
-        if chat is not None:
-            await hide_moderator_menu(bot, chat)
-        await query.answer(tr("admin-removed", alias=alias))
-        await show(query, *await _moderators_screen(tr, moderation))
+        if removed.chat_id is not None:
+            await hide_moderator_menu(bot, removed.chat_id)
+            await delete_messages(bot, removed.chat_id, removed.copies)
+        toast = tr("admin-removed", alias=removed.alias)
+        await show(query, *await _moderators_screen(tr, moderation), toast=toast)
 
     return router
 

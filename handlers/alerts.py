@@ -22,7 +22,7 @@ from aiogram.types import (
 
 from bot.content.regions import RegionCatalog
 from bot.i18n import Tr
-from bot.services.subscriptions import Subscription, SubscriptionService
+from bot.services.subscriptions import Subscription, SubscriptionService, TooManyChanges
 from handlers.filters import is_question
 from handlers.menu import Nav, home_row
 from handlers.regions import button, candidate_rows, region_list
@@ -82,7 +82,9 @@ def build_router() -> Router:
         found = regions.resolve(message.text or "")
         if found is not None:
             await state.clear()
-            await subscriptions.change(message.chat.id, lang, "add", found.code)
+            if not await _change(subscriptions, message.chat.id, lang, "add", found.code):
+                await message.answer(tr("alerts-too-many"))
+                return
             text, markup = await _screen(
                 message.chat.id, tr, subscriptions, regions, added=found.name(tr.lang)
             )
@@ -125,17 +127,19 @@ def build_router() -> Router:
     ) -> None:
         action, value = callback_data.action, callback_data.value
         added = None
+        arg: str | bool
         if action in ("pick", "drop"):
             region = regions.get(value)
             if region is None:
                 await query.answer(tr("button-expired"))
                 return
             added = region.name(tr.lang) if action == "pick" else None
-            await subscriptions.change(
-                query.from_user.id, lang, "add" if action == "pick" else "remove", region.code
-            )
+            op, arg = ("add" if action == "pick" else "remove"), region.code
         else:
-            await subscriptions.change(query.from_user.id, lang, action, value == "1")
+            op, arg = action, value == "1"
+        if not await _change(subscriptions, query.from_user.id, lang, op, arg):
+            await query.answer(tr("alerts-too-many"), show_alert=True)
+            return
         if await state.get_state() == AlertsForm.region.state:
             await state.clear()
         await show(
@@ -150,7 +154,9 @@ def build_router() -> Router:
         subscriptions: SubscriptionService,
         regions: RegionCatalog,
     ) -> None:
-        await subscriptions.change(query.from_user.id, lang, "stop")
+        if not await _change(subscriptions, query.from_user.id, lang, "stop"):
+            await query.answer(tr("alerts-too-many"), show_alert=True)
+            return
         text, markup = await _screen(query.from_user.id, tr, subscriptions, regions)
         await show(query, tr("alerts-stopped") + "\n\n" + text, markup)
 
@@ -171,6 +177,17 @@ def build_membership_router() -> Router:
             await subscriptions.forget(event.chat.id)
 
     return router
+
+
+async def _change(
+    subscriptions: SubscriptionService, chat_id: int, lang: str, op: str, value: str | bool = ""
+) -> bool:
+    """Apply a change; False when too many were made while the bot is locked."""
+    try:
+        await subscriptions.change(chat_id, lang, op, value)
+    except TooManyChanges:
+        return False
+    return True
 
 
 async def _screen(

@@ -81,6 +81,12 @@ def build_router(settings: Settings) -> Router:
         # Only reached while locked: an admin is recognised from the configuration alone.
         await message.answer(tr("mod-locked", reports=await moderation.waiting_reports()))
 
+    @router.message(Command("queue"), is_locked)
+    async def queue_locked_moderator(message: Message, tr: Tr) -> None:
+        # While locked nobody can be recognised as a moderator (that needs the keys); whoever
+        # has /queue in their menu is told why it does not open, and nothing more.
+        await message.answer(tr("mod-locked-short"))
+
     @router.callback_query(ModCb.filter(F.action == "queue"), role)
     async def queue_button(query: CallbackQuery, tr: Tr, moderation: ModerationService,
                            regions: RegionCatalog) -> None:  # fmt: skip
@@ -97,13 +103,24 @@ def build_router(settings: Settings) -> Router:
                    regions: RegionCatalog) -> None:  # fmt: skip
         reports = await moderation.open_group(moderator, callback_data.region, callback_data.window)
         await query.answer()
-        for number, report in enumerate(reports, 1):
-            for message_id in await _send_report(bot, moderator.chat_id, tr, report, number,
-                                                 len(reports)):  # fmt: skip
-                await moderation.remember_copy(moderator, message_id)
+        await _show_reports(bot, tr, moderator, moderation, reports)
         text, markup = await _group_screen(tr, moderation, regions, callback_data)
         sent = await bot.send_message(moderator.chat_id, text, reply_markup=markup)
         await moderation.remember_copy(moderator, sent.message_id)
+
+    @router.callback_query(ModCb.filter(F.action == "evidence"), role)
+    async def evidence(query: CallbackQuery, callback_data: ModCb, tr: Tr, bot: Bot,
+                       moderator: Moderator, moderation: ModerationService) -> None:  # fmt: skip
+        alert = await moderation.alert(callback_data.alert)
+        if alert is None or alert.state != "draft":
+            await query.answer(tr("mod-gone"), show_alert=True)
+            return
+        reports = await moderation.open_alert_reports(moderator, alert.id)
+        await query.answer(None if reports else tr("mod-no-reports"), show_alert=not reports)
+        await _show_reports(bot, tr, moderator, moderation, reports)
+        # The card again below the reports, so that Approve is at hand.
+        text, markup = await _alert_screen(tr, moderation, alert)
+        await bot.send_message(moderator.chat_id, text, reply_markup=markup)
 
     @router.callback_query(ModCb.filter(F.action == "draft"), role)
     async def draft(query: CallbackQuery, callback_data: ModCb, tr: Tr, moderator: Moderator,
@@ -126,8 +143,8 @@ def build_router(settings: Settings) -> Router:
         count = await moderation.reject_group(
             moderator, callback_data.region, callback_data.window, callback_data.arg
         )
-        await query.answer(tr("mod-rejected", count=count) if count else tr("mod-gone"))
-        await show(query, *await _queue_screen(tr, moderation, regions))
+        toast = tr("mod-rejected", count=count) if count else tr("mod-gone")
+        await show(query, *await _queue_screen(tr, moderation, regions), toast=toast)
 
     @router.callback_query(ModCb.filter(F.action == "alert"), role)
     async def alert_card(query: CallbackQuery, callback_data: ModCb, tr: Tr,
@@ -195,6 +212,9 @@ def build_router(settings: Settings) -> Router:
             if broadcaster is not None:
                 broadcaster.wake()
             return
+        if result.outcome == "refused":
+            await query.answer(tr("mod-refused"), show_alert=True)
+            return
         if result.outcome == "duplicate":
             await query.answer(tr("mod-already-approved"), show_alert=True)
             return
@@ -211,18 +231,24 @@ def build_router(settings: Settings) -> Router:
         if not await moderation.reject_alert(moderator, callback_data.alert):
             await query.answer(tr("mod-gone"), show_alert=True)
             return
-        await query.answer(tr("mod-dropped"))
-        await show(query, *await _queue_screen(tr, moderation, regions))
+        await show(query, *await _queue_screen(tr, moderation, regions), toast=tr("mod-dropped"))
 
     @router.callback_query(ModCb.filter())
     @router.callback_query(AdminCb.filter())
-    async def refused(query: CallbackQuery, tr: Tr) -> None:
+    async def refused(query: CallbackQuery, tr: Tr, moderation: ModerationService) -> None:
         # Not a moderator or admin (or no longer one): nothing is done, and the log says so
-        # without saying who.
+        # without saying who. While locked nobody can be recognised: say why instead.
+        if moderation.locked:
+            await query.answer(tr("mod-locked-short"), show_alert=True)
+            return
         log.warning("moderation button refused", extra=fields(reason="role"))
         await query.answer(tr("mod-refused"), show_alert=True)
 
     return router
+
+
+async def is_locked(message: Message, moderation: ModerationService) -> bool:
+    return moderation.locked
 
 
 def _markup(rows: list[list[InlineKeyboardButton]]) -> InlineKeyboardMarkup | None:
@@ -321,12 +347,23 @@ async def _alert_screen(
         [button(tr("mod-edit-area"), ModCb(action="area", alert=alert.id)),
          edit("place_type", "mod-edit-place"), edit("time_window", "mod-edit-when")],
         [edit("certainty", "mod-edit-certainty"), edit("advice", "mod-edit-advice")],
+        [button(tr("mod-evidence"), ModCb(action="evidence", alert=alert.id))],
         [button(tr("mod-approve"), ModCb(action="approve", alert=alert.id,
                                          arg=alert.text_hash.hex()[:16]))],
         [button(tr("mod-drop"), ModCb(action="drop", alert=alert.id)),
          button(tr("mod-back-queue"), ModCb(action="queue"))],
     ]  # fmt: skip
     return text, _markup(rows)
+
+
+async def _show_reports(
+    bot: Bot, tr: Tr, moderator: Moderator, moderation: ModerationService,
+    reports: list[OpenedReport],
+) -> None:  # fmt: skip
+    for number, report in enumerate(reports, 1):
+        for message_id in await _send_report(bot, moderator.chat_id, tr, report, number,
+                                             len(reports)):  # fmt: skip
+            await moderation.remember_copy(moderator, message_id)
 
 
 async def _send_report(

@@ -10,8 +10,15 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 from bot.i18n import Tr
 
 
-async def show(query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None) -> None:
-    """Edit the button's message in place; send a new one if it is too old or gone."""
+async def show(
+    query: CallbackQuery,
+    text: str,
+    markup: InlineKeyboardMarkup | None,
+    *,
+    toast: str | None = None,
+) -> None:
+    """Edit the button's message in place (or send a new one if it is too old or gone), then
+    answer the button once, with `toast` if given: a query can be answered only once."""
     message = query.message
     if isinstance(message, Message):
         try:
@@ -21,7 +28,7 @@ async def show(query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | N
                 await message.answer(text, reply_markup=markup)
     elif query.bot is not None:
         await query.bot.send_message(query.from_user.id, text, reply_markup=markup)
-    await query.answer()
+    await query.answer(toast)
 
 
 def page_of(

@@ -96,6 +96,10 @@ async def _redeem(
     if moderation.locked:
         await message.answer(tr("invite-locked"))
         return
+    if message.chat.id in moderation.admin_ids:
+        # An admin tapping their own link would use it up: it stays valid for the invitee.
+        await message.answer(tr("invite-admin"))
+        return
     alias = await moderation.redeem(token, message.chat.id)
     if alias is None:
         await message.answer(tr("invite-invalid"))

@@ -72,6 +72,15 @@ CREATE TABLE alerts (
 
 CREATE INDEX alerts_state ON alerts (state, created_at);
 
+-- Which reports an alert was drafted from: the second approver reads the same evidence.
+CREATE TABLE alert_reports (
+    alert_id   TEXT NOT NULL REFERENCES alerts (id) ON DELETE CASCADE,
+    report_id  TEXT NOT NULL REFERENCES reports (id) ON DELETE CASCADE,
+    PRIMARY KEY (alert_id, report_id)
+) STRICT, WITHOUT ROWID;
+
+CREATE INDEX alert_reports_by_report ON alert_reports (report_id);
+
 CREATE TABLE approvals (
     alert_id      TEXT NOT NULL REFERENCES alerts (id) ON DELETE CASCADE,
     moderator_ref BLOB NOT NULL,

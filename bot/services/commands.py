@@ -73,6 +73,15 @@ async def show_moderator_menu(
             return  # the moderator blocked the bot; their menu does not matter then
 
 
+async def delete_messages(bot: Bot, chat_id: int, message_ids: list[int]) -> None:
+    """Delete messages in one chat, 100 a request; ones too old or gone are skipped."""
+    for start in range(0, len(message_ids), 100):
+        try:
+            await bot.delete_messages(chat_id, message_ids[start : start + 100])
+        except TelegramAPIError:
+            continue
+
+
 async def hide_moderator_menu(bot: Bot, chat_id: int) -> None:
     for lang in (*LANGUAGES, None):
         try:

@@ -30,8 +30,8 @@ from bot.logs import fields
 
 log = logging.getLogger("helpline.keys")
 
-# Told the new keys, in the running process, after a rotation.
-KeyringListener = Callable[[PublicKeyring, UnlockedKeyring], Awaitable[None]]
+# Told the new keys, in the running process, after a rotation (no unlocked part in hardened mode).
+KeyringListener = Callable[[PublicKeyring, UnlockedKeyring | None], Awaitable[None]]
 
 
 class KeyRotation:
@@ -43,6 +43,7 @@ class KeyRotation:
         rotation_days: int,
         keys_in_use: Callable[[], Awaitable[set[str]]],
         on_new_keys: KeyringListener,
+        sealing_key: Callable[[], str | None],
         today: Callable[[], dt.date] = dt.date.today,
     ) -> None:
         self._keys_dir = keys_dir
@@ -51,6 +52,7 @@ class KeyRotation:
         self._rotation_days = rotation_days
         self._keys_in_use = keys_in_use
         self._on_new_keys = on_new_keys
+        self._sealing_key = sealing_key
         self._today = today
 
     def due(self, ring: PublicKeyring) -> bool:
@@ -58,7 +60,12 @@ class KeyRotation:
         return age.days >= self._rotation_days
 
     async def run(self) -> tuple[str | None, list[str]]:
-        """Rotate if due and shred what nothing uses: (new key id or None, destroyed key ids)."""
+        """Rotate if due and shred what nothing uses: (new key id or None, destroyed key ids).
+
+        The services switch to a new key before anything is destroyed, and the key that was
+        current when this run began is kept until the next run: a report sealed a moment ago
+        to the old key must stay readable.
+        """
         ring = await asyncio.to_thread(PublicKeyring.load, self._keys_dir)
         try:
             passphrase = configured_passphrase(self._passphrase, self._passphrase_file)
@@ -66,28 +73,44 @@ class KeyRotation:
             log.error("key rotation skipped", extra=fields(reason=str(exc)))
             return None, []
         if passphrase is None:
-            if self.due(ring):
-                log.warning(
-                    "review key is due for rotation: run `helpline-bot keys rotate`",
-                    extra=fields(key_id=ring.current_review_key.key_id),
-                )
+            await self._hardened(ring)
             return None, []
+        previous = ring.current_review_key.key_id
         new_key = None
         if self.due(ring):
             rotated = await asyncio.to_thread(
                 rotate_review_key, self._keys_dir, passphrase, self._today()
             )
             new_key = rotated.key_id
-        keep = await self._keys_in_use()
-        current = new_key or ring.current_review_key.key_id
-        destroyed = await asyncio.to_thread(
-            destroy_retired_keys, self._keys_dir, passphrase, keep | {current}
-        )
+            await self._reload(passphrase)
+        keep = await self._keys_in_use() | {previous, new_key or previous}
+        destroyed = await asyncio.to_thread(destroy_retired_keys, self._keys_dir, passphrase, keep)
+        if destroyed:
+            await self._reload(passphrase)  # the running process forgets the shredded keys too
         if new_key or destroyed:
-            unlocked = await asyncio.to_thread(UnlockedKeyring.unlock, self._keys_dir, passphrase)
-            await self._on_new_keys(unlocked, unlocked)
             log.info(
                 "keyring updated",
                 extra=fields(new_key=new_key or "-", destroyed=",".join(destroyed) or "-"),
             )
         return new_key, destroyed
+
+    async def _reload(self, passphrase: bytes) -> None:
+        unlocked = await asyncio.to_thread(UnlockedKeyring.unlock, self._keys_dir, passphrase)
+        await self._on_new_keys(unlocked, unlocked)
+
+    async def _hardened(self, ring: PublicKeyring) -> None:
+        """No passphrase here: remind when due, and follow a `keys rotate` run by the operator
+        (sealing needs only the public key; reading the new key's reports waits for a restart
+        with the passphrase)."""
+        if ring.current_review_key.key_id != self._sealing_key():
+            await self._on_new_keys(ring, None)
+            log.warning(
+                "the keyring was rotated: new reports are sealed to the new key; restart with "
+                "the passphrase so that moderators can read them",
+                extra=fields(key_id=ring.current_review_key.key_id),
+            )
+        elif self.due(ring):
+            log.warning(
+                "review key is due for rotation: run `helpline-bot keys rotate`",
+                extra=fields(key_id=ring.current_review_key.key_id),
+            )

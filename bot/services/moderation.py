@@ -29,7 +29,7 @@ from bot.storage.alerts import EDITABLE, Alert, AlertRepository, Approval
 from bot.storage.audit import AuditRepository
 from bot.storage.db import Database
 from bot.storage.moderators import CopyRepository, ModeratorRepository
-from bot.storage.reports import ReportGroup, ReportGroups
+from bot.storage.reports import ReportGroup, ReportGroups, StoredReport
 
 log = logging.getLogger("helpline.moderation")
 
@@ -71,6 +71,16 @@ class OpenedReport:
 class Queue:
     groups: list[ReportGroup]
     drafts: list[tuple[Alert, int]]
+
+
+@dataclass(frozen=True)
+class Removed:
+    """A removed moderator: their alias, chat (None if it would not decrypt), and the messages
+    with decrypted reports still in that chat."""
+
+    alias: str
+    chat_id: int | None
+    copies: list[int]
 
 
 class ModerationLocked(Exception):
@@ -216,20 +226,23 @@ class ModerationService:
     async def moderators(self) -> list[tuple[int, str]]:
         return [(m.id, m.alias) for m in await self._moderators.all()]
 
-    async def remove(self, admin: Moderator, moderator_id: int) -> tuple[str, int | None] | None:
-        """Remove a moderator (their pending approvals are voided); (alias, chat) or None."""
+    async def remove(self, admin: Moderator, moderator_id: int) -> Removed | None:
+        """Remove a moderator: their pending approvals are voided, and the reports they were
+        shown are handed back to be deleted from their chat now (the chat id cannot be
+        recovered after this)."""
         self._require_admin(admin)
         removed = await self._moderators.remove(moderator_id)
         if removed is None:
             return None
         await self._log(admin, "moderator.remove", removed.alias)
+        copies = await self._copies.take_all(removed.ref)
         chat = None
         if self._cipher is not None:
             try:
                 chat = self._cipher.decrypt(removed.chat_ct, removed.ref)
             except SealError:
                 chat = None
-        return removed.alias, chat
+        return Removed(removed.alias, chat, copies)
 
     # --- the queue -----------------------------------------------------------------------------
 
@@ -251,9 +264,20 @@ class ModerationService:
     async def open_group(
         self, moderator: Moderator, region: str, window: str
     ) -> list[OpenedReport]:
+        opened = self._open(await self._groups.members(region, window))
+        await self._log(moderator, "group.read", group_key(region, window))
+        return opened
+
+    async def open_alert_reports(self, moderator: Moderator, alert_id: str) -> list[OpenedReport]:
+        """The evidence behind a draft, for whoever is asked to approve it."""
+        opened = self._open(await self._groups.of_alert(alert_id))
+        await self._log(moderator, "alert.read", alert_id)
+        return opened
+
+    def _open(self, reports: list[StoredReport]) -> list[OpenedReport]:
         ring = self._ring()
         opened = []
-        for report in await self._groups.members(region, window):
+        for report in reports:
             try:
                 payload = open_sealed(
                     ring,
@@ -280,7 +304,6 @@ class ModerationService:
                     location=(float(location[0]), float(location[1])) if location else None,
                 )
             )
-        await self._log(moderator, "group.read", group_key(region, window))
         return opened
 
     async def draft_from_group(self, moderator: Moderator, region: str, window: str) -> Alert:
@@ -310,8 +333,8 @@ class ModerationService:
                 created_at=_minute(self._now()),
             )
         )
-        await self._alerts.create(alert)
-        await self._groups.decide(region, window, "reviewed")
+        if not await self._alerts.create(alert, [r.id for r in members]):
+            raise LookupError("another moderator drafted from this group meanwhile")
         await self._log(moderator, "alert.draft", alert.id)
         return alert
 
@@ -384,7 +407,12 @@ class ModerationService:
             return None
         updated = self._render(replace(alert, **{field: new_value}))  # type: ignore[arg-type]
         if not await self._alerts.update_draft(
-            alert_id, {field: new_value}, updated.text_ru, updated.text_en, updated.text_hash
+            alert_id,
+            alert.text_hash,
+            {field: new_value},
+            updated.text_ru,
+            updated.text_en,
+            updated.text_hash,
         ):
             return None
         await self._log(moderator, "alert.edit", f"{alert_id}:{field}")
@@ -410,6 +438,7 @@ class ModerationService:
             expires_at=_minute(now + dt.timedelta(hours=self._ttl_hours)),
             progress_message_id=progress_message_id,
             progress_lang=lang,
+            admin_refs=self._admin_refs(),
         )
         if result.outcome in ("recorded", "sending"):
             await self._log(moderator, "alert.approve", alert_id)
@@ -449,6 +478,9 @@ class ModerationService:
             lines.append(tr(lang, "alert-area", area=alert.area))
         lines.append(tr(lang, "alert-place", place=tr(lang, f"place-{alert.place_type}")))
         lines.append(tr(lang, "alert-when", when=tr(lang, f"when-{alert.time_window}")))
+        reported = _reported_window(alert.group_key)
+        if reported is not None:
+            lines.append(tr(lang, "alert-reported", day=reported[0], window=reported[1]))
         lines.append(tr(lang, f"certainty-{alert.certainty}"))
         lines.append("")
         lines.append(tr(lang, f"advice-{alert.advice}"))
@@ -467,6 +499,11 @@ class ModerationService:
             raise ModerationLocked("the keyring is locked")
         return self._unlocked
 
+    def _admin_refs(self) -> frozenset[bytes]:
+        if self._cipher is None:
+            return frozenset()
+        return frozenset(self._cipher.ref(admin_id) for admin_id in self._admin_ids)
+
     def _require_admin(self, moderator: Moderator) -> None:
         if not moderator.is_admin:
             raise PermissionError("admins only")
@@ -477,6 +514,24 @@ class ModerationService:
     async def _log(self, moderator: Moderator, action: str, subject: str = "") -> None:
         await self._audit.append(_minute(self._now()), moderator.alias, action, subject)
         log.info("moderation", extra=fields(action=action))
+
+
+# Alerts give times in Moscow time (UTC+3 all year since 2014): the reference people in Russia
+# use, where a UTC time would mislead. The region's own zone is not in the data yet.
+MOSCOW = dt.timezone(dt.timedelta(hours=3))
+
+
+def _reported_window(key: str | None) -> tuple[str, str] | None:
+    """('30.11', '17:00–19:00') in Moscow time for a group key 'region|2026-11-30T14'."""
+    if not key or "|" not in key:
+        return None
+    try:
+        start = dt.datetime.strptime(key.split("|", 1)[1], "%Y-%m-%dT%H").replace(tzinfo=dt.UTC)
+    except ValueError:
+        return None
+    local = start.astimezone(MOSCOW)
+    end = local + dt.timedelta(hours=2)
+    return local.strftime("%d.%m"), f"{local:%H:%M}–{end:%H:%M}"
 
 
 def _token_hash(token: str) -> bytes:

@@ -150,6 +150,9 @@ class ReportService:
         """Seal to the keyring's current review key from now on (after a rotation)."""
         self._keyring = keyring
 
+    def sealing_key_id(self) -> str | None:
+        return None if self._keyring is None else self._keyring.current_review_key.key_id
+
     async def key_ids_in_use(self) -> set[str]:
         return await self._repo.key_ids_in_use()
 

@@ -15,9 +15,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.crypto.keyring import PublicKeyring, UnlockedKeyring
-from bot.crypto.sealing import SealError, open_sealed, seal
+from bot.crypto.sealing import EpochTagger, SealError, open_sealed, seal
 from bot.logs import fields
 from bot.services.people import subscriber_cipher
+from bot.services.reports import DAY_SECONDS, RateLimiter
 from bot.storage.db import Database
 from bot.storage.subscribers import SubscriberRepository
 
@@ -27,6 +28,8 @@ PENDING_PURPOSE = "subscription"
 PENDING_SCHEMA = 1
 # Operations a subscriber can make; `value` is a region code or a flag.
 OPERATIONS = frozenset({"add", "remove", "all", "silent", "stop"})
+LOCKED_CHANGES_PER_HOUR = 30
+MAX_PENDING = 50_000
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,11 @@ class Subscription:
     @property
     def active(self) -> bool:
         return self.all_regions or bool(self.regions)
+
+
+class TooManyChanges(Exception):
+    """While locked, changes are stored until unlock: their number per person and in all is
+    capped, so that forged taps cannot fill the disk."""
 
 
 class SubscriptionsUnavailable(Exception):
@@ -57,11 +65,15 @@ class SubscriptionService:
         self._cipher = subscriber_cipher(unlocked) if unlocked is not None else None
         self._unlocked = unlocked
         self._clock = clock
+        # Only for changes made while locked: per-day keyed tags, in memory, like reports.
+        self._tagger = EpochTagger(DAY_SECONDS, clock)
+        self._limiter = RateLimiter(LOCKED_CHANGES_PER_HOUR, clock)
 
-    def use_keyring(self, keyring: PublicKeyring, unlocked: UnlockedKeyring) -> None:
+    def use_keyring(self, keyring: PublicKeyring, unlocked: UnlockedKeyring | None) -> None:
         """After a rotation: seal to the new review key; the chat-id keys stay the same."""
         self._keyring = keyring
-        self._unlocked = unlocked
+        if unlocked is not None:
+            self._unlocked = unlocked
 
     @property
     def available(self) -> bool:
@@ -135,33 +147,21 @@ class SubscriptionService:
     async def _apply(self, chat_id: int, lang: str, op: str, value: str | bool) -> None:
         assert self._cipher is not None
         ref = self._cipher.ref(chat_id)
-        if op == "stop":
-            await self._repo.delete(ref)
-            return
-        stored = await self._repo.get(ref)
-        regions = set(stored.regions) if stored else set()
-        all_regions = stored.all_regions if stored else False
-        silent = stored.silent if stored else False
-        if op == "add":
-            regions.add(str(value))
-        elif op == "remove":
-            regions.discard(str(value))
-        elif op == "all":
-            all_regions = bool(value)
-        elif op == "silent":
-            silent = bool(value)
-        await self._repo.save(
+        await self._repo.apply(
             ref=ref,
-            chat_ct=stored.chat_ct if stored else self._cipher.encrypt(chat_id, ref),
+            chat_ct=self._cipher.encrypt(chat_id, ref),
             lang=lang,
-            silent=silent,
-            all_regions=all_regions,
-            regions=regions,
+            op=op,
+            value=value,
             day=dt.datetime.fromtimestamp(self._clock(), dt.UTC).strftime("%Y-%m-%d"),
         )
 
     async def _seal_change(self, chat_id: int, lang: str, op: str, value: str | bool) -> None:
         assert self._keyring is not None
+        tag = self._tagger.tag(chat_id)
+        if self._limiter.wait_seconds(tag) or await self._repo.pending_count() >= MAX_PENDING:
+            raise TooManyChanges("too many subscription changes while locked")
+        self._limiter.record(tag)
         change_id = str(uuid.uuid4())
         key = self._keyring.current_review_key
         payload = {"chat_id": chat_id, "lang": lang, "op": op, "value": value}

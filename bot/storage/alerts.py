@@ -54,6 +54,10 @@ class DraftSummary:
     approvals: int
 
 
+class _Taken(Exception):
+    """A report was drafted by someone else meanwhile: roll the whole draft back."""
+
+
 def _alert(row: Sequence[Any]) -> Alert:
     values = list(row)
     values[10] = bytes(values[10])
@@ -66,20 +70,44 @@ class AlertRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    async def create(self, alert: Alert) -> None:
-        async with self._db.transaction() as tx:
-            marks = ", ".join("?" for _ in fields(Alert))
-            values = [getattr(alert, f.name) for f in fields(Alert)]
-            await tx.execute(f"INSERT INTO alerts ({_COLUMNS}) VALUES ({marks})", values)  # noqa: S608
+    async def create(self, alert: Alert, report_ids: Sequence[str] = ()) -> bool:
+        """Store a draft and mark the reports it is drafted from as reviewed, in one
+        transaction; False (and nothing stored) if another draft took any of them first."""
+        try:
+            async with self._db.transaction() as tx:
+                marks = ", ".join("?" for _ in fields(Alert))
+                values = [getattr(alert, f.name) for f in fields(Alert)]
+                await tx.execute(f"INSERT INTO alerts ({_COLUMNS}) VALUES ({marks})", values)  # noqa: S608
+                for report_id in report_ids:
+                    taken = await tx.execute(
+                        "UPDATE reports SET state = 'reviewed' WHERE id = ? AND state = 'new'",
+                        (report_id,),
+                    )
+                    if not taken:
+                        raise _Taken
+                    await tx.execute(
+                        "INSERT INTO alert_reports (alert_id, report_id) VALUES (?, ?)",
+                        (alert.id, report_id),
+                    )
+        except _Taken:
+            return False
+        return True
 
     async def get(self, alert_id: str) -> Alert | None:
         row = await self._db.fetchone(f"SELECT {_COLUMNS} FROM alerts WHERE id = ?", (alert_id,))  # noqa: S608
         return None if row is None else _alert(row)
 
     async def update_draft(
-        self, alert_id: str, changes: dict[str, str], text_ru: str, text_en: str, text_hash: bytes
+        self,
+        alert_id: str,
+        expected_hash: bytes,
+        changes: dict[str, str],
+        text_ru: str,
+        text_en: str,
+        text_hash: bytes,
     ) -> bool:
-        """Change a draft's fields and texts; every approval given so far is voided."""
+        """Change a draft's fields and texts, only if its text is still `expected_hash` (two
+        edits at once must not leave fields and text disagreeing); approvals are voided."""
         unknown = set(changes) - set(EDITABLE)
         if unknown:
             raise ValueError(f"not editable: {sorted(unknown)}")
@@ -87,8 +115,8 @@ class AlertRepository:
         async with self._db.transaction() as tx:
             updated = await tx.execute(
                 f"UPDATE alerts SET {assignments}text_ru = ?, text_en = ?, text_hash = ?"  # noqa: S608
-                " WHERE id = ? AND state = 'draft'",
-                (*changes.values(), text_ru, text_en, text_hash, alert_id),
+                " WHERE id = ? AND state = 'draft' AND text_hash = ?",
+                (*changes.values(), text_ru, text_en, text_hash, alert_id, expected_hash),
             )
             if updated:
                 await tx.execute("DELETE FROM approvals WHERE alert_id = ?", (alert_id,))
@@ -105,10 +133,24 @@ class AlertRepository:
         expires_at: str,
         progress_message_id: int | None,
         progress_lang: str | None = None,
+        admin_refs: frozenset[bytes] = frozenset(),
     ) -> Approval:
         """Record one approval of exactly `text_hash`; with `needed` distinct approvals the
-        alert goes to 'sending' and every recipient gets an outbox row, all in one transaction."""
+        alert goes to 'sending' and every recipient gets an outbox row, all in one transaction.
+
+        The role is checked again inside the transaction, and only approvals of people who are
+        still moderators (or admins) count: a removal racing with an approval cannot slip one in.
+        """
+        admins = ", ".join("?" for _ in admin_refs) or "NULL"
+        current = (
+            f"(a.moderator_ref IN ({admins})"  # noqa: S608 - placeholders only
+            " OR EXISTS (SELECT 1 FROM moderators m WHERE m.ref = a.moderator_ref))"
+        )
         async with self._db.transaction() as tx:
+            if moderator_ref not in admin_refs and not await tx.fetchone(
+                "SELECT 1 FROM moderators WHERE ref = ?", (moderator_ref,)
+            ):
+                return Approval("refused", 0)
             row = await tx.fetchone(
                 "SELECT state, text_hash, region FROM alerts WHERE id = ?", (alert_id,)
             )
@@ -121,14 +163,12 @@ class AlertRepository:
                 " VALUES (?, ?, ?, ?)",
                 (alert_id, moderator_ref, text_hash, now),
             )
-            count = int(
-                (
-                    await tx.fetchone(
-                        "SELECT count(*) FROM approvals WHERE alert_id = ? AND text_hash = ?",
-                        (alert_id, text_hash),
-                    )
-                )[0]  # type: ignore[index]
+            counted = await tx.fetchone(
+                f"SELECT count(*) FROM approvals AS a WHERE a.alert_id = ? AND a.text_hash = ?"  # noqa: S608
+                f" AND {current}",
+                (alert_id, text_hash, *admin_refs),
             )
+            count = int(counted[0]) if counted else 0
             if count < needed:
                 return Approval("recorded" if added else "duplicate", count)
             recipients = await enqueue_alert(tx, alert_id, str(row[2]))
@@ -148,13 +188,19 @@ class AlertRepository:
             return Approval("sending", count, recipients)
 
     async def reject(self, alert_id: str) -> bool:
+        """Reject a draft; its reports go back to the queue (the draft, not they, was wrong)."""
         async with self._db.transaction() as tx:
-            return bool(
+            rejected = await tx.execute(
+                "UPDATE alerts SET state = 'rejected' WHERE id = ? AND state = 'draft'",
+                (alert_id,),
+            )
+            if rejected:
                 await tx.execute(
-                    "UPDATE alerts SET state = 'rejected' WHERE id = ? AND state = 'draft'",
+                    "UPDATE reports SET state = 'new' WHERE state = 'reviewed' AND id IN"
+                    " (SELECT report_id FROM alert_reports WHERE alert_id = ?)",
                     (alert_id,),
                 )
-            )
+        return bool(rejected)
 
     async def approvals(self, alert_id: str) -> list[bytes]:
         """Refs of the moderators whose approval is for the alert's current text."""

@@ -48,7 +48,9 @@ def ensure_private_file(path: Path) -> None:
 
 
 class Database:
-    """An open database. Reads may run concurrently; writes go through `transaction()`."""
+    """An open database on one connection. Writes go through `transaction()`; reads and
+    transactions take turns (a lock), so nobody sees another task's uncommitted work.
+    Never call `Database` methods inside a transaction: use the `Transaction` given."""
 
     def __init__(self, conn: aiosqlite.Connection, path: Path) -> None:
         self._conn = conn
@@ -99,10 +101,13 @@ class Database:
             await self._conn.close()
 
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[aiosqlite.Row]:
-        return list(await self._conn.execute_fetchall(sql, params))
+        """A read, outside any other task's transaction: on a shared connection a read in the
+        middle of one would see its uncommitted rows (an approval's outbox rows, say)."""
+        async with self._write_lock:
+            return list(await self._conn.execute_fetchall(sql, params))
 
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Row | None:
-        rows = await self._conn.execute_fetchall(sql, params)
+        rows = await self.fetchall(sql, params)
         return next(iter(rows), None)
 
     async def fetchval(self, sql: str, params: Sequence[Any] = ()) -> Any:

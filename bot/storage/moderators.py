@@ -132,6 +132,17 @@ class CopyRepository:
         )
         return [(int(r[0]), bytes(r[1]), int(r[2])) for r in rows]
 
+    async def take_all(self, moderator_ref: bytes) -> list[int]:
+        """Every copy shown to one moderator, due or not, forgotten here: for their removal."""
+        async with self._db.transaction() as tx:
+            rows = await tx.fetchall(
+                "SELECT message_id FROM moderator_copies WHERE moderator_ref = ?", (moderator_ref,)
+            )
+            await tx.execute(
+                "DELETE FROM moderator_copies WHERE moderator_ref = ?", (moderator_ref,)
+            )
+        return [int(r[0]) for r in rows]
+
     async def forget(self, row_ids: list[int]) -> None:
         async with self._db.transaction() as tx:
             await tx.executemany(

@@ -115,6 +115,17 @@ class ReportGroups:
         )
         return [StoredReport(*row) for row in rows]
 
+    async def of_alert(self, alert_id: str) -> list[StoredReport]:
+        """The reports an alert was drafted from (those retention has not deleted yet)."""
+        rows = await self._db.fetchall(
+            _SELECT.replace(
+                " ORDER BY",
+                " WHERE id IN (SELECT report_id FROM alert_reports WHERE alert_id = ?) ORDER BY",
+            ),
+            (alert_id,),
+        )
+        return [StoredReport(*row) for row in rows]
+
     async def decide(self, region: str, window: str, state: str) -> int:
         """Mark a group's new reports 'reviewed' (an alert was drafted) or 'rejected'."""
         async with self._db.transaction() as tx:

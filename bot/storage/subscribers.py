@@ -57,6 +57,51 @@ class SubscriberRepository:
             regions=frozenset(str(r[0]) for r in regions),
         )
 
+    async def apply(
+        self, *, ref: bytes, chat_ct: bytes, lang: str, op: str, value: str | bool, day: str
+    ) -> None:
+        """One change, read and written in one transaction, so that two taps at once cannot
+        undo each other. `chat_ct` is used only when the subscriber is new. A subscriber left
+        with no region at all is deleted, like unsubscribing."""
+        async with self._db.transaction() as tx:
+            if op == "stop":
+                await _delete(tx, ref)
+                return
+            await tx.execute(
+                "INSERT INTO subscribers (ref, chat_ct, lang, created_day) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (ref) DO UPDATE SET lang = excluded.lang",
+                (ref, chat_ct, lang, day),
+            )
+            row = await tx.fetchone("SELECT id FROM subscribers WHERE ref = ?", (ref,))
+            assert row is not None
+            subscriber_id = int(row[0])
+            if op == "add":
+                await tx.execute(
+                    "INSERT OR IGNORE INTO subscriber_regions (subscriber_id, region)"
+                    " VALUES (?, ?)",
+                    (subscriber_id, str(value)),
+                )
+            elif op == "remove":
+                await tx.execute(
+                    "DELETE FROM subscriber_regions WHERE subscriber_id = ? AND region = ?",
+                    (subscriber_id, str(value)),
+                )
+            elif op in ("all", "silent"):
+                column = "all_regions" if op == "all" else "silent"
+                await tx.execute(
+                    f"UPDATE subscribers SET {column} = ? WHERE id = ?",  # noqa: S608
+                    (int(bool(value)), subscriber_id),
+                )
+            else:
+                raise ValueError(f"unknown subscription operation {op!r}")
+            left = await tx.fetchone(
+                "SELECT all_regions OR EXISTS (SELECT 1 FROM subscriber_regions"
+                " WHERE subscriber_id = ?) FROM subscribers WHERE id = ?",
+                (subscriber_id, subscriber_id),
+            )
+            if left is not None and not left[0]:
+                await _delete(tx, ref)
+
     async def save(
         self,
         *,
@@ -68,7 +113,7 @@ class SubscriberRepository:
         regions: Iterable[str],
         day: str,
     ) -> None:
-        """Create or replace a subscriber's settings; with no region at all the row is deleted."""
+        """Create or replace a subscriber's settings whole (imports, tests, benchmarks)."""
         regions = sorted(set(regions))
         async with self._db.transaction() as tx:
             if not regions and not all_regions:
@@ -141,6 +186,9 @@ class SubscriberRepository:
     async def delete_pending(self, change_id: str) -> None:
         async with self._db.transaction() as tx:
             await tx.execute("DELETE FROM pending_subscriptions WHERE id = ?", (change_id,))
+
+    async def pending_count(self) -> int:
+        return int(await self._db.fetchval("SELECT count(*) FROM pending_subscriptions"))
 
     async def pending_key_ids(self) -> set[str]:
         rows = await self._db.fetchall("SELECT DISTINCT key_id FROM pending_subscriptions")

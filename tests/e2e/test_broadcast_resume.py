@@ -104,14 +104,16 @@ async def seed(
                 created_at=minute(now),
             )
         )  # fmt: skip
+        approver = secrets.token_bytes(32)  # an admin's ref; no progress message to edit
         approval = await alerts.approve(
             alert_id,
-            secrets.token_bytes(32),  # a moderator ref; no progress message to edit
+            approver,
             text_hash,
             needed=1,
             now=minute(now),
             expires_at=minute(now + dt.timedelta(hours=6)),
             progress_message_id=None,
+            admin_refs=frozenset({approver}),
         )
         assert (approval.outcome, approval.recipients) == ("sending", RECIPIENTS)
     finally:

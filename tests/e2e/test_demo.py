@@ -12,7 +12,7 @@ from bot.config import REPO_ROOT
 SCRIPT = [
     "/alerts", "1", "мск",
     "/report", "мск", "1", "1", "Две машины у выхода 3", "1", "1", "1",
-    "/queue", "1", "2", "6",
+    "/queue", "1", "2", "7",
 ]  # fmt: skip
 
 

@@ -3,6 +3,7 @@ changes sealed while locked, invites, the two-person rule, voided approvals, the
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import sqlite3
 from pathlib import Path
@@ -23,7 +24,7 @@ from tests.support.leaks import needles, scan_dir
 
 PASSPHRASE = b"correct horse battery staple"
 ADMIN = 5_000_000_001
-MOD_A, MOD_B, OUTSIDER = 5_123_456_789, 5_223_456_789, 5_323_456_789
+MOD_A, MOD_B, OUTSIDER, REPORTER = 5_123_456_789, 5_223_456_789, 5_323_456_789, 5_423_456_789
 SUBSCRIBERS = (6_100_000_001, 6_200_000_002, 6_300_000_003)
 
 
@@ -252,3 +253,85 @@ def test_alias_and_area_cleaning() -> None:
     assert clean_area("  м. Курская,\n выход 2 ") == "м. Курская, выход 2"
     assert clean_area("") is None
     assert clean_area("x" * 61) is None
+
+
+async def test_concurrent_taps_do_not_undo_each_other(db: Database, keys) -> None:  # type: ignore[no-untyped-def]
+    service = SubscriptionService(db, keys[0], keys[1])
+    chat = SUBSCRIBERS[0]
+    await asyncio.gather(
+        service.change(chat, "ru", "add", "moscow"),
+        service.change(chat, "ru", "add", "spb"),
+        service.change(chat, "ru", "silent", True),
+        service.change(chat, "ru", "add", "tatarstan"),
+    )
+    assert await service.current(chat) == Subscription(
+        frozenset({"moscow", "spb", "tatarstan"}), False, True
+    )
+
+
+async def test_one_group_gives_one_draft_and_the_evidence_stays_readable(
+    db: Database, keys, translator, regions
+) -> None:  # type: ignore[no-untyped-def]
+    service = moderation(db, keys, translator, regions)
+    anna = await join(service, MOD_A, "anna")
+    boris = await join(service, MOD_B, "boris")
+    for user in (OUTSIDER, REPORTER):
+        await report(db, keys, user)
+    group = (await service.queue()).groups[0]
+    drafts = await asyncio.gather(
+        service.draft_from_group(anna, group.region, group.window),
+        service.draft_from_group(boris, group.region, group.window),
+        return_exceptions=True,
+    )
+    made = [d for d in drafts if not isinstance(d, BaseException)]
+    assert len(made) == 1 and isinstance(
+        next(d for d in drafts if isinstance(d, BaseException)), LookupError
+    )
+    alert = made[0]
+    # The second approver reads the same reports the draft was made from.
+    evidence = await service.open_alert_reports(boris, alert.id)
+    assert len(evidence) == 2 and all("vans at exit 2" in r.text for r in evidence)
+    # The draft rejected (not the reports): they return to the queue.
+    assert await service.reject_alert(anna, alert.id)
+    assert [g.reports for g in (await service.queue()).groups] == [2]
+
+
+async def test_a_removed_moderator_cannot_approve_with_a_stale_role(
+    db: Database, keys, translator, regions
+) -> None:  # type: ignore[no-untyped-def]
+    service = moderation(db, keys, translator, regions)
+    anna = await join(service, MOD_A, "anna")
+    boris = await join(service, MOD_B, "boris")
+    await report(db, keys, OUTSIDER)
+    group = (await service.queue()).groups[0]
+    alert = await service.draft_from_group(anna, group.region, group.window)
+    await service.remember_copy(boris, 901)
+    await service.remember_copy(boris, 902)
+    admin = await service.identify(ADMIN)
+    boris_id = dict((a, i) for i, a in await service.moderators())["boris"]
+    removed = await service.remove(admin, boris_id)  # type: ignore[arg-type]
+    # The chat and the decrypted reports shown there come back to be deleted now.
+    assert removed is not None and removed.chat_id == MOD_B and removed.copies == [901, 902]
+    assert await service.due_copies() == {}
+    # `boris` was checked a moment before the removal: the approval is still refused.
+    result = await service.approve(boris, alert.id, alert.text_hash, None, "ru")
+    assert result.outcome == "refused"
+    assert (await service.approve(anna, alert.id, alert.text_hash, None, "ru")).approvals == 1
+
+
+async def test_two_edits_at_once_cannot_leave_text_and_fields_apart(
+    db: Database, keys, translator, regions
+) -> None:  # type: ignore[no-untyped-def]
+    service = moderation(db, keys, translator, regions)
+    anna = await join(service, MOD_A, "anna")
+    await report(db, keys, OUTSIDER)
+    group = (await service.queue()).groups[0]
+    alert = await service.draft_from_group(anna, group.region, group.window)
+    await asyncio.gather(
+        service.edit(anna, alert.id, "place_type", "street"),
+        service.edit(anna, alert.id, "advice", "warn"),
+    )
+    stored = await service.alert(alert.id)
+    assert stored is not None
+    assert stored.text_ru == service.render_text(stored, "ru")  # the text matches the fields
+    assert "Московское время" not in stored.text_ru and "по московскому времени" in stored.text_ru

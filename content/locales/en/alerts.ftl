@@ -23,6 +23,7 @@ alerts-silent-on = 🔕 Make alerts silent
 alerts-sound-on = 🔔 Alerts with sound
 alerts-stop = Unsubscribe from everything
 alerts-stopped = Done: you are unsubscribed and the bot has deleted your subscription.
+alerts-too-many = Too many changes for now: the bot is in protected mode and keeps changes until the operator restarts it. Try again in an hour.
 alerts-region-prompt = Type the region or a city — for example "Moscow", "Piter", "Kazan".
 
 ## The alert as subscribers see it. No names, faces or plates of officers, ever.
@@ -30,6 +31,7 @@ alert-title = ⚠️ <b>Raid alert: { $region }</b>
 alert-area = Where: { $area }
 alert-place = Place: { $place }
 alert-when = When: { $when }
+alert-reported = Reported: { $day }, { $window } Moscow time
 certainty-corroborated = Confirmed: several independent reports.
 certainty-single = Single report, unconfirmed.
 advice-avoid = What to do: avoid this place if you can and choose another route.
@@ -53,7 +55,7 @@ mod-draft-button = 📝 Draft: { $region } · approvals { $approvals }/{ $needed
 mod-back-queue = ← Queue
 mod-group =
     <b>{ $region }</b>, { $window }
-    Reports: { $reports }, from { $reporters } independent reporters (counted within the day).
+    Reports: { $reports }, from { $reporters } independent reporters (counted within the day; after a restart of the bot one person may count twice).
     Places: { $places }
 mod-read = 📖 Read the reports
 mod-draft = 📝 Draft an alert
@@ -72,6 +74,8 @@ mod-edit-place = ↻ Place
 mod-edit-when = ↻ Time
 mod-edit-certainty = ↻ Certainty
 mod-edit-advice = ↻ Advice
+mod-evidence = 📖 Read the reports behind it
+mod-no-reports = The reports behind this draft were already deleted (retention).
 mod-approve = ✅ Approve
 mod-drop = ✖ Reject the draft
 mod-dropped = The draft was rejected.
@@ -94,12 +98,13 @@ admin-invite =
     { $link }
 
     Send it only to that person, through a private channel. Whoever opens it first becomes a moderator.
-admin-invite-alias = An alias is a short name of Latin letters, digits and "-", up to 24 characters: /invite anna
+admin-invite-alias = An alias is a short pseudonym (not a real name: it is kept in the audit log) of Latin letters, digits and "-", up to 24 characters: /invite north-1
 admin-moderators = <b>Moderators: { $count }</b> (plus admins: { $admins }). An alert needs { $needed } approvals from different people.
 admin-remove = ✖ Remove { $alias }
 admin-remove-confirm = Remove moderator <b>{ $alias }</b>? Their approvals of unsent alerts are voided.
 admin-remove-yes = Yes, remove
 admin-removed = Removed: { $alias }.
 invite-welcome = Welcome, <b>{ $alias }</b>: you are now a moderator. Open /queue to see reports waiting for review. Turn on two-step verification in Telegram, and never approve an alert you have not checked.
+invite-admin = You are an admin already, so this link was not used: it stays valid for the person you invite. Send it to them through a private channel.
 invite-invalid = This invite link is not valid: it was already used or has expired. Ask the admin for a new one.
 invite-locked = The bot is locked right now; invites can be used after the operator restarts it with the passphrase.
