@@ -191,6 +191,7 @@ async def build_app(settings: Settings, *, unlocked: UnlockedKeyring | None = No
         moderation=moderation,
         notices=notices,
         broadcaster=broadcaster,
+        signing_keyring=keyring,  # /verify needs only the public part
         keyring_unlocked=unlocked,  # None: locked (intake works; reading reports waits)
         language_preferences=LanguagePreferences(),
         scheduler=scheduler,

@@ -7,6 +7,7 @@ import asyncio
 import logging
 import sys
 from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
 from typing import TypeVar
 
 from bot import __version__
@@ -89,6 +90,20 @@ def _parser() -> argparse.ArgumentParser:
         description="Show key ids, dates and the alert signing key fingerprint.",
     )
     keys_status.set_defaults(handler=_cmd_keys_status)
+
+    verify = commands.add_parser(
+        "verify",
+        help="check offline whether an alert text was issued by this instance",
+        description="Read an alert's text (from FILE, or standard input) and check its "
+        "signature line. The public key comes from --public-key (the hex an organisation "
+        "publishes) or from the keyring's public part in KEYS_DIR; no passphrase, no network. "
+        "Exit 0: genuine; 1: changed, forged or unsigned.",
+    )
+    verify.add_argument("file", nargs="?", help="a file with the alert text (default: stdin)")
+    verify.add_argument(
+        "--public-key", metavar="HEX", help="the instance's alert signing key, 64 hex digits"
+    )
+    verify.set_defaults(handler=_cmd_verify)
 
     reports = commands.add_parser(
         "reports",
@@ -371,6 +386,37 @@ def _cmd_keys_status(args: argparse.Namespace) -> int:
         state = "destroyed" if key.destroyed else ("retired" if key.retired else "current")
         print(f"review key {key.key_id}: {state}, created {key.created.isoformat()}")
     print(f"alert signing key fingerprint: {ring.fingerprint()}")
+    print(f"alert signing public key: {ring.signing_public.public_bytes_raw().hex()}")
+    return EXIT_OK
+
+
+def _cmd_verify(args: argparse.Namespace) -> int:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    from bot.crypto.keyring import PublicKeyring
+    from bot.services.signatures import verify_alert
+
+    if args.public_key:
+        try:
+            public = Ed25519PublicKey.from_public_bytes(bytes.fromhex(args.public_key))
+        except ValueError:
+            raise ConfigError("--public-key must be 64 hex digits (32 bytes)") from None
+        fingerprint = PublicKeyring.fingerprint_of(public)
+    else:
+        ring = PublicKeyring.load(_settings().keyring_dir)
+        public, fingerprint = ring.signing_public, ring.fingerprint()
+    try:
+        text = Path(args.file).read_text(encoding="utf-8") if args.file else sys.stdin.read()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read the alert text: {exc}") from None
+    verdict = verify_alert(public, text)
+    if not verdict.found:
+        print("unsigned: no signature line (🔏 sig:...) in this text; treat it as unconfirmed")
+        return 1
+    if not verdict.genuine:
+        print("NOT genuine: the signature does not match this text (changed, or not ours)")
+        return 1
+    print(f"genuine: signed by the alert key with fingerprint {fingerprint}")
     return EXIT_OK
 
 

@@ -18,6 +18,7 @@ from handlers import (
     situation,
     sos,
     start,
+    verify,
 )
 from handlers.filters import from_private_chat, in_private_chat
 
@@ -37,6 +38,7 @@ def get_routers(settings: Settings) -> list[Router]:
         sos.build_router(),
         situation.build_router(),
         alerts.build_router(),
+        verify.build_router(),
         # After the command routers, so that /sos or /privacy still work in the middle of a
         # report (the draft is kept); before search, which only sees text outside any form.
         report.build_router(),

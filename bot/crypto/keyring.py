@@ -139,7 +139,11 @@ class PublicKeyring:
 
     def fingerprint(self) -> str:
         """Short form of the signing key to publish, so readers can check `/verify` answers."""
-        digest = hashlib.sha256(self._signing_public.public_bytes_raw()).hexdigest()[:32]
+        return self.fingerprint_of(self._signing_public)
+
+    @staticmethod
+    def fingerprint_of(public: Ed25519PublicKey) -> str:
+        digest = hashlib.sha256(public.public_bytes_raw()).hexdigest()[:32]
         return " ".join(digest[i : i + 4] for i in range(0, 32, 4))
 
     def __repr__(self) -> str:

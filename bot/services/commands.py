@@ -20,6 +20,7 @@ PUBLIC_COMMANDS = (
     ("privacy", "cmd-privacy"),
     ("report", "cmd-report"),
     ("alerts", "cmd-alerts"),
+    ("verify", "cmd-verify"),
     ("language", "cmd-language"),
     ("cancel", "cmd-cancel"),
 )

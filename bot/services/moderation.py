@@ -25,6 +25,7 @@ from bot.i18n import LANGUAGES, Translator
 from bot.logs import fields
 from bot.services.people import moderator_cipher
 from bot.services.reports import PLACE_TYPES, REPORT_PURPOSE, REPORT_SCHEMA, TIME_BUCKETS
+from bot.services.signatures import sign_alert
 from bot.storage.alerts import EDITABLE, Alert, AlertRepository, Approval
 from bot.storage.audit import AuditRepository
 from bot.storage.db import Database
@@ -426,8 +427,13 @@ class ModerationService:
         progress_message_id: int | None,
         lang: str,
     ) -> Approval:
-        """One moderator's approval of the text they saw; at the quorum the alert is queued."""
-        self._ring()
+        """One moderator's approval of the text they saw; at the quorum the alert is queued,
+        signed with the instance's key."""
+        ring = self._ring()
+        alert = await self._alerts.get(alert_id)
+        if alert is None:
+            return Approval("gone", 0)
+        signed = (sign_alert(ring, alert.text_ru), sign_alert(ring, alert.text_en))
         now = self._now()
         result = await self._alerts.approve(
             alert_id,
@@ -439,6 +445,7 @@ class ModerationService:
             progress_message_id=progress_message_id,
             progress_lang=lang,
             admin_refs=self._admin_refs(),
+            final_texts=signed,
         )
         if result.outcome in ("recorded", "sending"):
             await self._log(moderator, "alert.approve", alert_id)

@@ -134,12 +134,15 @@ class AlertRepository:
         progress_message_id: int | None,
         progress_lang: str | None = None,
         admin_refs: frozenset[bytes] = frozenset(),
+        final_texts: tuple[str, str] | None = None,
     ) -> Approval:
         """Record one approval of exactly `text_hash`; with `needed` distinct approvals the
         alert goes to 'sending' and every recipient gets an outbox row, all in one transaction.
 
         The role is checked again inside the transaction, and only approvals of people who are
         still moderators (or admins) count: a removal racing with an approval cannot slip one in.
+        `final_texts` (ru, en) replace the texts when the alert is sent: the approved texts with
+        their signature line; `text_hash` stays that of the approved texts.
         """
         admins = ", ".join("?" for _ in admin_refs) or "NULL"
         current = (
@@ -171,6 +174,11 @@ class AlertRepository:
             count = int(counted[0]) if counted else 0
             if count < needed:
                 return Approval("recorded" if added else "duplicate", count)
+            if final_texts is not None:
+                await tx.execute(
+                    "UPDATE alerts SET text_ru = ?, text_en = ? WHERE id = ?",
+                    (*final_texts, alert_id),
+                )
             recipients = await enqueue_alert(tx, alert_id, str(row[2]))
             await tx.execute(
                 "UPDATE alerts SET state = ?, approved_at = ?, expires_at = ?, progress_by = ?,"

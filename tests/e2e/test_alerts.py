@@ -6,11 +6,14 @@ from __future__ import annotations
 import datetime as dt
 import re
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from bot.crypto.keyring import init_keyring
+from bot.config import REPO_ROOT
+from bot.crypto.keyring import PublicKeyring, init_keyring
 from bot.devserver.server import FakeBotAPI
 from tests.conftest import BotProcess, StartBot
 from tests.support.chat import User
@@ -243,3 +246,41 @@ async def test_locked_subscriptions_apply_at_unlock_and_moderators_are_told(
     assert rows(bot, "SELECT count(*) FROM pending_subscriptions") == [(0,)]
     screen = await user.say("/alerts")
     assert "Moscow" in screen.text
+
+
+async def test_verify_tells_a_genuine_alert_from_a_changed_one(
+    api: FakeBotAPI, start_bot: StartBot, keyring_dir: Path, tmp_path: Path
+) -> None:
+    admin = User(api, ADMIN, "en")
+    subscriber = User(api, MOSCOW_RU, "ru")
+    await start(start_bot, ALERT_APPROVALS="1")
+    await subscribe(subscriber, "мск")
+    await send_report(User(api, REPORTER, "ru"))
+    await admin.say("/queue")
+    await admin.press("Moscow")
+    await admin.press("Draft an alert")
+    await admin.press("Approve")
+    await api.wait_for(
+        lambda c: c.method == "sendMessage" and "Рейд" in str(c.params.get("text")), timeout=30
+    )
+    [alert] = alert_messages(api, MOSCOW_RU)
+    assert "🔏 sig:" in alert.splitlines()[-1]
+
+    await subscriber.say("/verify")
+    assert "Настоящее" in (await subscriber.say(alert)).text
+    changed = alert.replace("Москва", "Казань")
+    assert "Не настоящее" in (await subscriber.say(f"/verify {changed}")).text
+    unsigned = "\n".join(alert.splitlines()[:-1])
+    assert "нет строки подписи" in (await subscriber.say(f"/verify {unsigned}")).text
+
+    # Offline, with nothing but the public key an organisation publishes.
+    public = PublicKeyring.load(keyring_dir).signing_public.public_bytes_raw().hex()
+    for text, code, word in ((alert, 0, "genuine"), (changed, 1, "NOT genuine")):
+        path = tmp_path / "alert.txt"
+        path.write_text(text, encoding="utf-8")
+        result = subprocess.run(
+            [sys.executable, "-m", "bot", "verify", "--public-key", public, str(path)],
+            cwd=tmp_path, env={"PYTHONPATH": str(REPO_ROOT), "PATH": "/usr/bin:/bin"},
+            capture_output=True, text=True, timeout=60, check=False,
+        )  # fmt: skip
+        assert result.returncode == code and result.stdout.startswith(word), result.stdout

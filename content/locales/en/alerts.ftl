@@ -108,3 +108,12 @@ invite-welcome = Welcome, <b>{ $alias }</b>: you are now a moderator. Open /queu
 invite-admin = You are an admin already, so this link was not used: it stays valid for the person you invite. Send it to them through a private channel.
 invite-invalid = This invite link is not valid: it was already used or has expired. Ask the admin for a new one.
 invite-locked = The bot is locked right now; invites can be used after the operator restarts it with the passphrase.
+
+## Checking alerts
+cmd-verify = Is this alert genuine?
+verify-prompt = Paste the alert's text here or forward the alert message to me: I will check whether this helpline issued it. Nothing you send is stored.
+verify-text-only = Send the alert as text (paste it or forward the message).
+verify-genuine = ✅ <b>Genuine</b>: this helpline issued this alert, word for word (signing key fingerprint { $fingerprint }). Check the date and time in it: an old alert can be re-posted.
+verify-forged = ❌ <b>Not genuine</b>: the signature does not match this text. Either it was changed after it was issued, or this helpline did not issue it. Do not pass it on.
+verify-unsigned = ⚠️ This text has no signature line of this helpline ("🔏 sig:…" at the end). Every alert from this bot has one: treat this text as unconfirmed. If you copied only part of the alert, copy all of it, including the last line.
+verify-unavailable = Alert checking is not set up on this server yet.

@@ -14,6 +14,7 @@ help-text =
     /sos — if you have been stopped or detained
     /report — report a raid anonymously
     /alerts — raid alerts for your region
+    /verify — check whether an alert really comes from this helpline
     /privacy — what the bot stores and what Telegram sees
     /cancel — leave a questionnaire or form
     /language — change language (Русский / English)
