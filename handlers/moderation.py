@@ -29,6 +29,7 @@ from bot.services.moderation import (
     ModerationService,
     Moderator,
     OpenedReport,
+    Stats,
 )
 from bot.services.notices import ModeratorNotices
 from bot.storage.alerts import Alert
@@ -85,6 +86,15 @@ def build_router(settings: Settings) -> Router:
     async def queue_locked_moderator(message: Message, tr: Tr) -> None:
         # While locked nobody can be recognised as a moderator (that needs the keys); whoever
         # has /queue in their menu is told why it does not open, and nothing more.
+        await message.answer(tr("mod-locked-short"))
+
+    @router.message(Command("stats"), role)
+    async def stats(message: Message, tr: Tr, moderation: ModerationService,
+                    regions: RegionCatalog) -> None:  # fmt: skip
+        await message.answer(_stats_text(tr, await moderation.stats(), regions))
+
+    @router.message(Command("stats"), is_locked)
+    async def stats_locked(message: Message, tr: Tr) -> None:
         await message.answer(tr("mod-locked-short"))
 
     @router.callback_query(ModCb.filter(F.action == "queue"), role)
@@ -290,6 +300,40 @@ async def _queue_screen(
         return tr("mod-queue-empty"), _markup([])
     text = tr("mod-queue", groups=len(queue.groups), drafts=len(queue.drafts))
     return text, _markup(rows)
+
+
+STATS_ROWS = 10
+
+
+def _stats_text(tr: Tr, stats: Stats, regions: RegionCatalog) -> str:
+    def name(code: str) -> str:
+        if code == "*":
+            return tr("alerts-everywhere")
+        region = regions.get(code)
+        return region.name(tr.lang) if region else code
+
+    def by_region(day: dict[str, int], week: dict[str, int]) -> list[str]:
+        ranked = sorted(week, key=lambda code: (-week[code], name(code)))[:STATS_ROWS]
+        return [f"  {name(code)}: {day.get(code, 0)} / {week[code]}" for code in ranked]
+
+    lines = [tr("stats-title"), ""]
+    lines.append(tr("stats-reports", day=sum(stats.reports_day.values()),
+                    week=sum(stats.reports_week.values())))  # fmt: skip
+    lines += by_region(stats.reports_day, stats.reports_week)
+    lines.append(tr("stats-alerts", day=sum(stats.alerts_day.values()),
+                    week=sum(stats.alerts_week.values())))  # fmt: skip
+    lines += by_region(stats.alerts_day, stats.alerts_week)
+    lines.append(tr("stats-subscribers", total=stats.subscribers_total))
+    ranked = sorted(stats.subscribers, key=lambda code: (-stats.subscribers[code], name(code)))
+    lines += [f"  {name(code)}: {stats.subscribers[code]}" for code in ranked[:STATS_ROWS]]
+    if stats.broadcasts:
+        lines.append(tr("stats-broadcasts"))
+    for b in stats.broadcasts:
+        lines.append(
+            tr("stats-broadcast", id=b.alert_id, region=name(b.region), at=b.approved_at,
+               sent=b.sent, failed=b.failed, dropped=b.dropped, pending=b.pending)
+        )  # fmt: skip
+    return "\n".join(lines)
 
 
 async def _group_screen(

@@ -24,7 +24,7 @@ PUBLIC_COMMANDS = (
     ("language", "cmd-language"),
     ("cancel", "cmd-cancel"),
 )
-MODERATOR_COMMANDS = (("queue", "cmd-queue"),)
+MODERATOR_COMMANDS = (("queue", "cmd-queue"), ("stats", "cmd-stats"))
 ADMIN_COMMANDS = (
     ("invite", "cmd-invite"),
     ("moderators", "cmd-moderators"),

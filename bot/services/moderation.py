@@ -31,6 +31,8 @@ from bot.storage.audit import AuditRepository
 from bot.storage.db import Database
 from bot.storage.moderators import CopyRepository, ModeratorRepository
 from bot.storage.reports import ReportGroup, ReportGroups, StoredReport
+from bot.storage.stats import BroadcastResult, StatsRepository
+from bot.storage.subscribers import SubscriberRepository
 
 log = logging.getLogger("helpline.moderation")
 
@@ -72,6 +74,19 @@ class OpenedReport:
 class Queue:
     groups: list[ReportGroup]
     drafts: list[tuple[Alert, int]]
+
+
+@dataclass(frozen=True)
+class Stats:
+    """What /stats shows: counts only."""
+
+    reports_day: dict[str, int]
+    reports_week: dict[str, int]
+    alerts_day: dict[str, int]
+    alerts_week: dict[str, int]
+    subscribers: dict[str, int]
+    subscribers_total: int
+    broadcasts: list[BroadcastResult]
 
 
 @dataclass(frozen=True)
@@ -130,6 +145,8 @@ class ModerationService:
         self._groups = ReportGroups(db)
         self._audit = AuditRepository(db)
         self._copies = CopyRepository(db)
+        self._stats = StatsRepository(db)
+        self._subscribers = SubscriberRepository(db)
         self._copy_seconds = copy_minutes * 60
         self._admin_ids = admin_ids
         self._unlocked = unlocked
@@ -461,6 +478,21 @@ class ModerationService:
         if rejected:
             await self._log(moderator, "alert.reject", alert_id)
         return rejected
+
+    async def stats(self) -> Stats:
+        """Reports and alerts per region over 24 h and 7 days, subscribers per region, and
+        the delivery results of recent broadcasts."""
+        now = self._now()
+        day, week = now - dt.timedelta(days=1), now - dt.timedelta(days=7)
+        return Stats(
+            reports_day=await self._stats.reports_by_region(day.strftime("%Y-%m-%dT%H")),
+            reports_week=await self._stats.reports_by_region(week.strftime("%Y-%m-%dT%H")),
+            alerts_day=await self._stats.alerts_by_region(_minute(day)),
+            alerts_week=await self._stats.alerts_by_region(_minute(week)),
+            subscribers=await self._subscribers.count_by_region(),
+            subscribers_total=await self._subscribers.count(),
+            broadcasts=await self._stats.recent_broadcasts(),
+        )
 
     async def progress_target(self, alert_id: str) -> tuple[int, int, str | None] | None:
         """Where a broadcast's progress is shown: (chat, message id, language), if anywhere."""

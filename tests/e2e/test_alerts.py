@@ -273,6 +273,18 @@ async def test_verify_tells_a_genuine_alert_from_a_changed_one(
     unsigned = "\n".join(alert.splitlines()[:-1])
     assert "нет строки подписи" in (await subscriber.say(f"/verify {unsigned}")).text
 
+    # Counts for moderators only: per region over 24 h / 7 days, and the broadcast's outcome.
+    await api.wait_for(
+        lambda c: c.method == "editMessageText" and "Sent:" in str(c.params.get("text")),
+        timeout=30,
+    )
+    stats = await admin.say("/stats")
+    assert "Reports: 1 / 1" in stats.text and "Moscow: 1 / 1" in stats.text
+    assert "Alerts sent: 1 / 1" in stats.text and "Subscribers: 1" in stats.text
+    assert "delivered 1, failed 0" in stats.text
+    refused = await subscriber.say("/stats")
+    assert "Счётчики" not in refused.text and "не понял" in refused.text
+
     # Offline, with nothing but the public key an organisation publishes.
     public = PublicKeyring.load(keyring_dir).signing_public.public_bytes_raw().hex()
     for text, code, word in ((alert, 0, "genuine"), (changed, 1, "NOT genuine")):

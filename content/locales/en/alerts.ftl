@@ -42,6 +42,13 @@ advice-warn = What to do: warn people you know who may be passing there.
 cmd-queue = Moderation queue
 cmd-invite = Invite a moderator (admin)
 cmd-moderators = Moderators (admin)
+cmd-stats = Counts: reports, alerts, subscribers
+stats-title = <b>📊 Counts</b> (24 hours / 7 days)
+stats-reports = <b>Reports</b>: { $day } / { $week }
+stats-alerts = <b>Alerts sent</b>: { $day } / { $week }
+stats-subscribers = <b>Subscribers</b>: { $total }
+stats-broadcasts = <b>Recent broadcasts</b>:
+stats-broadcast = • { $id } · { $region } · { $at } · delivered { $sent }, failed { $failed }, unsubscribed { $dropped }, left { $pending }
 mod-locked =
     🔒 The bot is running <b>locked</b>: new reports are accepted and stored encrypted, but they cannot be read and alerts cannot be sent until an operator restarts the bot with the keyring passphrase. Reports waiting: { $reports }.
 mod-locked-short = The bot is locked: moderation waits until an operator restarts it with the passphrase.
