@@ -9,20 +9,34 @@ from __future__ import annotations
 from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.filters.callback_data import CallbackData
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from bot.config import Settings
 from bot.content.store import ContentStore
 from bot.i18n import Tr
+from bot.services.broadcast import Broadcaster
 from bot.services.commands import delete_messages, hide_moderator_menu
-from bot.services.moderation import INVITE_HOURS, INVITE_PREFIX, ModerationService, clean_alias
-from handlers.filters import FromUser
+from bot.services.moderation import (
+    ANNOUNCEMENT_LIMIT,
+    INVITE_HOURS,
+    INVITE_PREFIX,
+    ModerationService,
+    clean_alias,
+)
+from handlers.filters import FromUser, is_question
 from handlers.regions import button
 from handlers.screens import show
 
 
+class AnnounceForm(StatesGroup):
+    text = State()
+    confirm = State()
+
+
 class AdminCb(CallbackData, prefix="ad"):
-    """action: ask (confirm removal), remove, list."""
+    """action: ask (confirm removal), remove, list, announce, announce-cancel."""
 
     action: str
     moderator: int = 0
@@ -62,6 +76,56 @@ def build_router(settings: Settings) -> Router:
         link = f"https://t.me/{me.username}?start={INVITE_PREFIX}{token}"
         # Not protected: the admin has to pass the link on (through a private channel).
         await message.answer(tr("admin-invite", link=link, alias=alias, hours=INVITE_HOURS))
+
+    @router.message(Command("announce"))
+    async def announce(message: Message, tr: Tr, state: FSMContext,
+                       moderation: ModerationService) -> None:  # fmt: skip
+        if moderation.locked:
+            await message.answer(tr("mod-locked-short"))
+            return
+        await state.clear()
+        await state.set_state(AnnounceForm.text)
+        await message.answer(tr("announce-prompt", limit=ANNOUNCEMENT_LIMIT))
+
+    @router.message(AnnounceForm.text, is_question)
+    async def announce_text(message: Message, tr: Tr, state: FSMContext) -> None:
+        text = (message.text or "").strip()
+        if len(text) > ANNOUNCEMENT_LIMIT:
+            await message.answer(
+                tr("announce-too-long", length=len(text), limit=ANNOUNCEMENT_LIMIT)
+            )
+            return
+        # Kept in the memory-only FSM until sent or cancelled, like every draft.
+        await state.set_state(AnnounceForm.confirm)
+        await state.set_data({"text": text})
+        markup = InlineKeyboardMarkup(
+            inline_keyboard=[
+                [button(tr("announce-send"), AdminCb(action="announce"))],
+                [button(tr("report-cancel"), AdminCb(action="announce-cancel"))],
+            ]
+        )
+        await message.answer(tr("announce-preview", text=text), reply_markup=markup)
+
+    @router.callback_query(AnnounceForm.confirm, AdminCb.filter(F.action == "announce"))
+    async def announce_send(query: CallbackQuery, tr: Tr, lang: str, state: FSMContext,
+                            moderation: ModerationService,
+                            broadcaster: Broadcaster | None) -> None:  # fmt: skip
+        text = str((await state.get_data()).get("text", ""))
+        await state.clear()
+        admin = await moderation.identify(query.from_user.id)
+        if admin is None or not text:
+            await query.answer(tr("mod-gone"), show_alert=True)
+            return
+        message_id = query.message.message_id if query.message else None
+        recipients = await moderation.announce(admin, text, message_id, lang)
+        await show(query, tr("mod-sending", recipients=recipients), None)
+        if broadcaster is not None:
+            broadcaster.wake()
+
+    @router.callback_query(AdminCb.filter(F.action == "announce-cancel"))
+    async def announce_cancel(query: CallbackQuery, tr: Tr, state: FSMContext) -> None:
+        await state.clear()
+        await show(query, tr("announce-cancelled"), None)
 
     @router.message(Command("moderators"))
     async def moderators(message: Message, tr: Tr, moderation: ModerationService) -> None:

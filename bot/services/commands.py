@@ -26,6 +26,7 @@ PUBLIC_COMMANDS = (
 )
 MODERATOR_COMMANDS = (("queue", "cmd-queue"), ("stats", "cmd-stats"))
 ADMIN_COMMANDS = (
+    ("announce", "cmd-announce"),
     ("invite", "cmd-invite"),
     ("moderators", "cmd-moderators"),
     ("reload", "cmd-reload"),

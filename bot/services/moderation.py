@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import html
 import logging
 import secrets
 import time
@@ -42,6 +43,7 @@ CERTAINTIES = ("corroborated", "single")
 ADVICE = ("avoid", "calm", "warn")
 REJECT_REASONS = ("false", "spam", "duplicate")
 AREA_LIMIT = 60
+ANNOUNCEMENT_LIMIT = 3000
 ALIAS_LIMIT = 24
 # A moderator's alias: short, printable, no markup.
 _ALIAS_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789-_")
@@ -493,6 +495,44 @@ class ModerationService:
             subscribers_total=await self._subscribers.count(),
             broadcasts=await self._stats.recent_broadcasts(),
         )
+
+    async def announce(
+        self, admin: Moderator, text: str, progress_message_id: int | None, lang: str
+    ) -> int:
+        """Queue an admin's announcement (plain text, signed like alerts) to every subscriber,
+        in both languages alike; returns how many will get it."""
+        self._require_admin(admin)
+        ring = self._ring()
+        body = html.escape(text.strip(), quote=False)
+        if not body or len(body) > ANNOUNCEMENT_LIMIT:
+            raise ValueError("an announcement is 1 to 3000 characters")
+        markup = self._translator(lang, "announcement-title") + "\n\n" + body
+        signed = sign_alert(ring, markup)
+        now = self._now()
+        alert = Alert(
+            id=secrets.token_hex(4),
+            kind="announcement",
+            region="*",
+            area="",
+            place_type="",
+            time_window="",
+            certainty="single",
+            advice="",
+            text_ru=signed,
+            text_en=signed,
+            text_hash=text_hash(markup, markup),
+            state="sending",
+            group_key=None,
+            created_at=_minute(now),
+            approved_at=_minute(now),
+            expires_at=None,
+            progress_by=admin.ref,
+            progress_message_id=progress_message_id,
+            progress_lang=lang,
+        )
+        recipients = await self._alerts.create_announcement(alert)
+        await self._log(admin, "announcement.send", f"{alert.id}:{recipients}")
+        return recipients
 
     async def progress_target(self, alert_id: str) -> tuple[int, int, str | None] | None:
         """Where a broadcast's progress is shown: (chat, message id, language), if anywhere."""

@@ -195,6 +195,18 @@ class AlertRepository:
             )
             return Approval("sending", count, recipients)
 
+    async def create_announcement(self, alert: Alert) -> int:
+        """An admin's announcement to every subscriber: stored as sending, with one outbox
+        row per subscriber, in one transaction. Returns the number of recipients."""
+        async with self._db.transaction() as tx:
+            marks = ", ".join("?" for _ in fields(Alert))
+            values = [getattr(alert, f.name) for f in fields(Alert)]
+            await tx.execute(f"INSERT INTO alerts ({_COLUMNS}) VALUES ({marks})", values)  # noqa: S608
+            recipients = await enqueue_alert(tx, alert.id, "*")
+            if not recipients:
+                await tx.execute("UPDATE alerts SET state = 'sent' WHERE id = ?", (alert.id,))
+            return recipients
+
     async def reject(self, alert_id: str) -> bool:
         """Reject a draft; its reports go back to the queue (the draft, not they, was wrong)."""
         async with self._db.transaction() as tx:

@@ -296,3 +296,34 @@ async def test_verify_tells_a_genuine_alert_from_a_changed_one(
             capture_output=True, text=True, timeout=60, check=False,
         )  # fmt: skip
         assert result.returncode == code and result.stdout.startswith(word), result.stdout
+
+
+async def test_announcement_reaches_every_subscriber_once(
+    api: FakeBotAPI, start_bot: StartBot, keyring_dir: Path
+) -> None:
+    admin = User(api, ADMIN, "en")
+    subscribers = [User(api, MOSCOW_RU, "ru"), User(api, SPB_EN, "en")]
+    bystander = User(api, OUTSIDER, "ru")
+    bot = await start(start_bot)
+    await subscribe(subscribers[0], "мск")
+    await subscribe(subscribers[1], "Piter")
+    await bystander.say("/start")
+    refused = await bystander.say("/announce")  # admins only: like any unknown command
+    assert "не понял" in refused.text and "подписчик" not in refused.text
+
+    assert "up to 3,000 characters" in (await admin.say("/announce")).text
+    preview = await admin.say("Shelters <b>open</b> tonight & tomorrow: see /sos")
+    assert "Preview" in preview.text and "<b>open</b> tonight & tomorrow" in preview.text
+    await admin.press("Send to all subscribers")
+    await api.wait_for(
+        lambda c: c.method == "editMessageText" and "Sent:" in str(c.params.get("text")),
+        timeout=30,
+    )
+    for user in subscribers:
+        got = [m.text for m in api.messages(user.id) if m.text and "Announcement" in m.text]
+        assert len(got) == 1 and "<b>open</b> tonight & tomorrow" in got[0]
+        assert "🔏 sig:" in got[0]
+    assert not any("Announcement" in (m.text or "") for m in api.messages(OUTSIDER))
+    verdict = await subscribers[0].say(f"/verify {got[0]}")
+    assert "Настоящее" in verdict.text
+    assert rows(bot, "SELECT kind, state FROM alerts") == [("announcement", "sent")]

@@ -100,6 +100,15 @@ notice-reports = 🆕 New raid reports are waiting: { $count } ({ $regions }). O
 notice-approval = 📝 An alert draft for { $region } waits for another moderator's approval: /queue in a private chat with the bot.
 
 ## Admin: moderators and invites
+cmd-announce = Announcement to all subscribers (admin)
+announcement-title = 📢 <b>Announcement from the helpline</b>
+announce-prompt = Send the announcement as one message (up to { $limit } characters, plain text). It goes to every subscriber as written, signed like alerts. Never include names or anything that identifies a person. /cancel to stop.
+announce-too-long = Too long: { $length } characters, the limit is { $limit }. Shorten it and send it again.
+announce-preview = <b>Preview</b> — this goes to every subscriber:
+
+    { $text }
+announce-send = 📢 Send to all subscribers
+announce-cancelled = Cancelled: nothing was sent.
 admin-invite =
     Invite link for moderator <b>{ $alias }</b> — single use, valid for { $hours } hours:
     { $link }
