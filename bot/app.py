@@ -351,65 +351,35 @@ def _on_error(app: App) -> Any:
 
 
 def _schedule_jobs(app: App) -> None:
-    # Periodic jobs compute "what is due now" from the database, so a missed run heals itself.
-    app.scheduler.add_job(
-        app.db.checkpoint,
-        "interval",
-        hours=1,
-        id="wal-checkpoint",
-        replace_existing=True,
-        misfire_grace_time=None,
-    )
-    app.scheduler.add_job(
-        app.reports.purge,
-        "interval",
-        hours=1,
-        args=[app.settings.report_retention_days],
-        id="report-retention",
-        replace_existing=True,
-        misfire_grace_time=None,
-        next_run_time=dt.datetime.now(dt.UTC),  # also right after a start
-    )
-    app.scheduler.add_job(
-        app.moderation.purge,
-        "interval",
-        hours=1,
-        args=[app.settings.alert_retention_days],
-        id="alert-retention",
-        replace_existing=True,
-        misfire_grace_time=None,
-        next_run_time=dt.datetime.now(dt.UTC),
-    )
-    if not app.moderation.locked:
-        app.scheduler.add_job(
-            _delete_report_copies,
-            "interval",
-            minutes=1,
-            args=[app],
-            id="delete-report-copies",
-            replace_existing=True,
-            misfire_grace_time=None,
-            next_run_time=dt.datetime.now(dt.UTC),
-        )
-    if app.key_rotation is not None:
-        app.scheduler.add_job(
-            app.key_rotation.run,
-            "interval",
-            hours=24,
-            id="key-rotation",
-            replace_existing=True,
-            misfire_grace_time=None,
-            next_run_time=dt.datetime.now(dt.UTC) + dt.timedelta(minutes=1),
-        )
-    app.scheduler.add_job(
-        _forget_idle_drafts,
-        "interval",
+    """Periodic jobs compute "what is due now" from the database, so a missed run heals itself;
+    none stacks up after a pause (coalesce, one instance, no misfire limit)."""
+    settings = app.settings
+    now = dt.datetime.now(dt.UTC)
+    jobs: list[tuple[str, Any, list[Any], float, dt.datetime | None]] = [
+        ("wal-checkpoint", app.db.checkpoint, [], 3600, None),
+        # Retention also right after a start.
+        ("report-retention", app.reports.purge, [settings.report_retention_days], 3600, now),
+        ("alert-retention", app.moderation.purge, [settings.alert_retention_days], 3600, now),
         # Every minute, or more often when drafts are forgotten sooner than in two minutes.
-        seconds=min(60.0, app.settings.draft_idle_minutes * 30),
-        args=[app],
-        id="forget-idle-drafts",
-        replace_existing=True,
-    )
+        ("forget-idle-drafts", _forget_idle_drafts, [app],
+         min(60.0, settings.draft_idle_minutes * 30), None),
+    ]  # fmt: skip
+    if not app.moderation.locked:
+        jobs.append(("delete-report-copies", _delete_report_copies, [app], 60, now))
+    if app.key_rotation is not None:
+        first = now + dt.timedelta(minutes=1)
+        jobs.append(("key-rotation", app.key_rotation.run, [], 24 * 3600, first))
+    for job_id, func, args, seconds, first_run in jobs:
+        app.scheduler.add_job(
+            func,
+            "interval",
+            seconds=seconds,
+            args=args,
+            id=job_id,
+            replace_existing=True,
+            misfire_grace_time=None,
+            **({"next_run_time": first_run} if first_run else {}),
+        )
 
 
 async def _forget_idle_drafts(app: App) -> None:

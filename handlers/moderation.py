@@ -33,6 +33,7 @@ from bot.services.moderation import (
 )
 from bot.services.notices import ModeratorNotices
 from bot.storage.alerts import Alert
+from bot.storage.reports import ReportGroup
 from handlers.admin import AdminCb
 from handlers.filters import FromUser, is_question
 from handlers.regions import button
@@ -271,20 +272,23 @@ def _window_label(window: str) -> str:
     return f"{day} {hour:02d}:00–{(hour + 2) % 24:02d}:00 UTC"
 
 
+def _group_values(tr: Tr, regions: RegionCatalog, group: ReportGroup) -> dict[str, object]:
+    region = regions.get(group.region)
+    return {
+        "region": region.name(tr.lang) if region else group.region,
+        "window": _window_label(group.window),
+        "reports": group.reports,
+        "reporters": group.reporters,
+    }
+
+
 async def _queue_screen(
     tr: Tr, moderation: ModerationService, regions: RegionCatalog
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     queue = await moderation.queue()
     rows = []
     for group in queue.groups[:20]:
-        region = regions.get(group.region)
-        label = tr(
-            "mod-group-button",
-            region=region.name(tr.lang) if region else group.region,
-            window=_window_label(group.window),
-            reports=group.reports,
-            reporters=group.reporters,
-        )
+        label = tr("mod-group-button", **_group_values(tr, regions, group))
         data = ModCb(action="group", region=group.region, window=group.window)
         rows.append([button(label, data)])
     for alert, approvals in queue.drafts[:20]:
@@ -344,18 +348,10 @@ async def _group_screen(
     if group is None:
         return tr("mod-gone"), _markup([back])
     summary, places = group
-    region = regions.get(summary.region)
     place_text = ", ".join(
         f"{tr(f'place-{place}')} ×{count}" for place, count in Counter(places).most_common()
     )
-    text = tr(
-        "mod-group",
-        region=region.name(tr.lang) if region else summary.region,
-        window=_window_label(summary.window),
-        reports=summary.reports,
-        reporters=summary.reporters,
-        places=place_text,
-    )
+    text = tr("mod-group", places=place_text, **_group_values(tr, regions, summary))
     key = {"region": data.region, "window": data.window}
     rows = [
         [button(tr("mod-read"), ModCb(action="read", **key))],

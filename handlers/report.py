@@ -12,7 +12,6 @@ from __future__ import annotations
 from typing import Any
 
 from aiogram import Bot, F, Router
-from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command, Filter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
@@ -21,6 +20,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from bot.content.regions import RegionCatalog
 from bot.i18n import Tr
+from bot.services.commands import delete_messages
 from bot.services.notices import ModeratorNotices
 from bot.services.reports import (
     PLACE_TYPES,
@@ -383,13 +383,7 @@ async def _track(state: FSMContext, message_id: int) -> None:
 
 async def delete_form_messages(bot: Bot, chat_id: int, data: dict[str, Any]) -> None:
     """Delete what the form left in the private chat (possible within 48 hours)."""
-    ids = sorted(set(data.get(CLEANUP_KEY, [])))
-    for start in range(0, len(ids), 100):
-        try:
-            await bot.delete_messages(chat_id, ids[start : start + 100])
-        except TelegramAPIError:
-            # Too old or already gone: nothing more can be done from here.
-            continue
+    await delete_messages(bot, chat_id, sorted(set(data.get(CLEANUP_KEY, []))))
 
 
 async def _finish(query: CallbackQuery, tr: Tr, state: FSMContext, bot: Bot, key: str) -> None:

@@ -1,4 +1,5 @@
-"""Telegram's command menus: public commands for everyone, more for moderators and admins.
+"""Telegram housekeeping: command menus (public commands for everyone, more for moderators
+and admins) and deleting messages from a chat.
 
 Menus only hide commands; every command checks the role on the server. Moderator and admin
 menus are scoped to their private chats, so nobody else ever sees those commands.
