@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import functools
 import gc
 import logging
 from dataclasses import dataclass, field
@@ -34,6 +35,7 @@ from bot.logs import fields
 from bot.services.broadcast import Broadcaster
 from bot.services.commands import delete_messages, set_commands
 from bot.services.drafts import DraftStorage
+from bot.services.feedback import FeedbackService
 from bot.services.inflight import InFlight
 from bot.services.keypins import check_and_pin
 from bot.services.keyrotation import KeyRotation
@@ -47,6 +49,7 @@ from bot.storage import migrations
 from bot.storage.db import Database
 from bot.storage.instance import InstanceRepository
 from handlers import get_routers
+from handlers.feedback import feedback_buttons
 from handlers.middlewares import InFlightMiddleware, LanguageMiddleware
 from handlers.report import CLEANUP_KEY, LANG_KEY, delete_form_messages
 
@@ -166,6 +169,7 @@ async def build_app(settings: Settings, *, unlocked: UnlockedKeyring | None = No
             bot,
             subscriber_cipher(unlocked),
             rate=settings.broadcast_rate,
+            buttons=functools.partial(feedback_buttons, translator),
             on_progress=ProgressReporter(
                 bot,
                 translator,
@@ -191,6 +195,7 @@ async def build_app(settings: Settings, *, unlocked: UnlockedKeyring | None = No
         moderation=moderation,
         notices=notices,
         broadcaster=broadcaster,
+        feedback=FeedbackService(db),
         signing_keyring=keyring,  # /verify needs only the public part
         keyring_unlocked=unlocked,  # None: locked (intake works; reading reports waits)
         language_preferences=LanguagePreferences(),

@@ -15,6 +15,7 @@ from bot.config import ConfigError, Settings, load_settings
 from bot.content.faq import ContentError
 from bot.crypto.keyring import KeyringError, PublicKeyring, UnlockedKeyring
 from bot.crypto.passphrase import PassphraseUnavailable
+from bot.i18n import CatalogError
 from bot.logs import setup_logging
 from bot.storage.db import StorageError
 from bot.storage.reports import ReportRepository, StoredReport
@@ -138,6 +139,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_CONFIG
     except (KeyringError, PassphraseUnavailable) as exc:
         print(f"helpline-bot: keyring error: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    except CatalogError as exc:
+        print(f"helpline-bot: content error: {exc}", file=sys.stderr)
         return EXIT_CONFIG
     except ContentError as exc:
         for problem in exc.problems:

@@ -10,6 +10,7 @@ from handlers import (
     alerts,
     fallback,
     faq,
+    feedback,
     inline,
     language,
     moderation,
@@ -38,6 +39,7 @@ def get_routers(settings: Settings) -> list[Router]:
         sos.build_router(),
         situation.build_router(),
         alerts.build_router(),
+        feedback.build_router(),
         verify.build_router(),
         # After the command routers, so that /sos or /privacy still work in the middle of a
         # report (the draft is kept); before search, which only sees text outside any form.

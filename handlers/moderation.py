@@ -333,10 +333,11 @@ def _stats_text(tr: Tr, stats: Stats, regions: RegionCatalog) -> str:
     if stats.broadcasts:
         lines.append(tr("stats-broadcasts"))
     for b in stats.broadcasts:
-        lines.append(
-            tr("stats-broadcast", id=b.alert_id, region=name(b.region), at=b.approved_at,
-               sent=b.sent, failed=b.failed, dropped=b.dropped, pending=b.pending)
-        )  # fmt: skip
+        line = tr("stats-broadcast", id=b.alert_id, region=name(b.region), at=b.approved_at,
+                  sent=b.sent, failed=b.failed, dropped=b.dropped, pending=b.pending)  # fmt: skip
+        if b.kind == "alert":
+            line += "; " + tr("stats-feedback", still=b.still, gone=b.gone)
+        lines.append(line)
     return "\n".join(lines)
 
 

@@ -107,6 +107,14 @@ CREATE TABLE outbox (
 CREATE INDEX outbox_due ON outbox (state, next_at);
 CREATE INDEX outbox_by_subscriber ON outbox (subscriber_id);
 
+-- "Still there" / "Gone" answers from subscribers: counts only. Who answered is known only to
+-- the running process, as a keyed hash under a key that lives in memory for a day.
+CREATE TABLE alert_feedback (
+    alert_id  TEXT PRIMARY KEY REFERENCES alerts (id) ON DELETE CASCADE,
+    still     INTEGER NOT NULL DEFAULT 0,
+    gone      INTEGER NOT NULL DEFAULT 0
+) STRICT;
+
 -- Copies of decrypted reports shown to a moderator; deleted from the chat after a while.
 CREATE TABLE moderator_copies (
     id           INTEGER PRIMARY KEY,

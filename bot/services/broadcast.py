@@ -40,6 +40,7 @@ from aiogram.exceptions import (
     TelegramRetryAfter,
     TelegramServerError,
 )
+from aiogram.types import InlineKeyboardMarkup
 
 from bot.crypto.sealing import ChatIdCipher, SealError
 from bot.logs import fields
@@ -50,6 +51,8 @@ from bot.storage.subscribers import SubscriberRepository
 log = logging.getLogger(__name__)
 
 ProgressCallback = Callable[[str, Progress, bool], Awaitable[None]]
+# (alert id, language) -> the buttons under a delivered alert (announcements get none).
+ButtonsFactory = Callable[[str, str], InlineKeyboardMarkup | None]
 
 BACKOFF_BASE = 1.0  # seconds before the first retry of a 5xx / network error; doubles each time
 BACKOFF_CAP = 60.0
@@ -126,6 +129,7 @@ class Broadcaster:
         clock: Callable[[], float] = time.time,
         on_progress: ProgressCallback | None = None,
         progress_interval: float = 5.0,
+        buttons: ButtonsFactory | None = None,
     ) -> None:
         if not rate > 0:
             raise ValueError("rate must be positive")
@@ -144,6 +148,7 @@ class Broadcaster:
         self._clock = clock
         self._on_progress = on_progress
         self._progress_interval = progress_interval
+        self._buttons = buttons
         self._batch = min(MAX_BATCH, max(2 * concurrency, math.ceil(rate)))
         self._rng = random.Random()
         self._task: asyncio.Task[None] | None = None
@@ -163,6 +168,7 @@ class Broadcaster:
         self._reporting: set[str] = set()  # alerts with an interim report queued or running
         self._reported: dict[str, float] = {}  # alert id -> monotonic time of the last report
         self._expiry_checked = float("-inf")
+        self._kinds: dict[str, str] = {}  # alert id -> kind (alerts get feedback buttons)
         self._texts: dict[str, dict[str, str]] = {}  # alert id -> texts, while it is sending
 
     # ------------------------------------------------------------------ lifecycle
@@ -407,6 +413,7 @@ class Broadcaster:
                 chat_id,
                 text,
                 disable_notification=delivery.silent,
+                reply_markup=await self._markup(alert_id, delivery.lang),
                 request_timeout=SEND_TIMEOUT,
             )
         except TelegramRetryAfter as exc:
@@ -494,6 +501,14 @@ class Broadcaster:
                 await asyncio.sleep(0.1 * attempt)
         raise AssertionError("unreachable")
 
+    async def _markup(self, alert_id: str, lang: str) -> InlineKeyboardMarkup | None:
+        if self._buttons is None:
+            return None
+        kind = self._kinds.get(alert_id)
+        if kind is None:
+            kind = self._kinds[alert_id] = await self._outbox.kind(alert_id) or "alert"
+        return self._buttons(alert_id, lang) if kind == "alert" else None
+
     async def _alert_texts(self, alert_id: str) -> dict[str, str]:
         texts = self._texts.get(alert_id)
         if texts is None:
@@ -512,6 +527,7 @@ class Broadcaster:
             if not finished:
                 continue
             self._texts.pop(alert_id, None)
+            self._kinds.pop(alert_id, None)
             self._reported.pop(alert_id, None)
             progress = await self._outbox.progress(alert_id)
             log.info(

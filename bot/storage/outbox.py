@@ -195,6 +195,11 @@ class OutboxRepository:
             return {}
         return {lang: str(text) for lang, text in zip(LANGS, row, strict=True) if text}
 
+    async def kind(self, alert_id: str) -> str | None:
+        """'alert' or 'announcement'; None if the alert does not exist."""
+        value = await self._db.fetchval("SELECT kind FROM alerts WHERE id = ?", (alert_id,))
+        return None if value is None else str(value)
+
     async def next_due_at(self) -> float | None:
         """When the earliest pending row becomes due (possibly in the past); None if none."""
         value = await self._db.fetchval("SELECT min(next_at) FROM outbox WHERE state = 'pending'")

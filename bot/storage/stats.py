@@ -21,6 +21,8 @@ class BroadcastResult:
     failed: int
     dropped: int
     pending: int
+    still: int = 0  # subscribers' "Still there" / "Gone" answers
+    gone: int = 0
 
 
 class StatsRepository:
@@ -50,7 +52,9 @@ class StatsRepository:
             " count(o.id) FILTER (WHERE o.state = 'sent'),"
             " count(o.id) FILTER (WHERE o.state = 'failed'),"
             " count(o.id) FILTER (WHERE o.state = 'dropped'),"
-            " count(o.id) FILTER (WHERE o.state = 'pending')"
+            " count(o.id) FILTER (WHERE o.state = 'pending'),"
+            " (SELECT still FROM alert_feedback f WHERE f.alert_id = a.id),"
+            " (SELECT gone FROM alert_feedback f WHERE f.alert_id = a.id)"
             " FROM alerts AS a LEFT JOIN outbox AS o ON o.alert_id = a.id"
             " WHERE a.approved_at IS NOT NULL"
             " GROUP BY a.id ORDER BY a.approved_at DESC, a.id LIMIT ?",
@@ -58,6 +62,7 @@ class StatsRepository:
         )
         return [
             BroadcastResult(str(r[0]), str(r[1]), str(r[2]), str(r[3]), str(r[4]),
-                            int(r[5]), int(r[6]), int(r[7]), int(r[8]))
+                            int(r[5]), int(r[6]), int(r[7]), int(r[8]), int(r[9] or 0),
+                            int(r[10] or 0))
             for r in rows
         ]  # fmt: skip

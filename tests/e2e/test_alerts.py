@@ -327,3 +327,42 @@ async def test_announcement_reaches_every_subscriber_once(
     verdict = await subscribers[0].say(f"/verify {got[0]}")
     assert "Настоящее" in verdict.text
     assert rows(bot, "SELECT kind, state FROM alerts") == [("announcement", "sent")]
+
+
+async def test_still_there_and_gone_reach_moderators_as_counts(
+    api: FakeBotAPI, start_bot: StartBot, keyring_dir: Path
+) -> None:
+    admin = User(api, ADMIN, "en")
+    people = [User(api, chat, "ru") for chat in (MOSCOW_RU, MOSCOW_KAZAN_SILENT, SPB_EN)]
+    bot = await start(start_bot, ALERT_APPROVALS="1")
+    for person in people:
+        await subscribe(person, "мск")
+    await send_report(User(api, REPORTER, "ru"))
+    await admin.say("/queue")
+    await admin.press("Moscow")
+    await admin.press("Draft an alert")
+    await admin.press("Approve")
+    await api.wait_for(
+        lambda c: c.method == "editMessageText" and "Sent:" in str(c.params.get("text")),
+        timeout=30,
+    )
+    for person in people:
+        assert alert_messages(api, person.id)
+        assert person.labels(person.last()) == ["👀 Всё ещё там", "✅ Ушли"]
+    await people[0].press("Всё ещё там")
+    toast = api.calls_for("answerCallbackQuery")[-1].params
+    assert "только модераторы" in str(toast.get("text"))
+    await people[0].press("Всё ещё там")  # the same person again: still one
+    await people[1].press("Всё ещё там")
+    await people[2].press("Ушли")
+    await people[2].press("Ушли")
+    stats = await admin.say("/stats")
+    assert "still there 2, gone 1" in stats.text
+    # Changing one's mind moves the answer, it does not add one.
+    await people[1].press("Ушли")
+    assert "still there 1, gone 2" in (await admin.say("/stats")).text
+    assert rows(bot, "SELECT still, gone FROM alert_feedback") == [(1, 2)]
+
+    assert await bot.stop() == 0
+    ids = [person.id for person in people] + [ADMIN, REPORTER]
+    assert scan_dir(bot.data_dir, needles([MARKER], ids)) == []

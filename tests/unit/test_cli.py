@@ -76,6 +76,17 @@ def test_check_names_a_broken_catalogue(tmp_path: Path) -> None:
     assert "'cmd-help' missing" in result.stdout and "locales/en" in result.stdout
 
 
+def test_run_refuses_a_broken_catalogue_in_one_line(tmp_path: Path) -> None:
+    content = tmp_path / "content"
+    shutil.copytree(REPO_ROOT / "content", content)
+    ru = content / "locales" / "ru" / "alerts.ftl"
+    ru.write_text(ru.read_text().replace("feedback-closed =", "feedback-klosed ="))
+    result = run_cli("run", cwd=tmp_path, CONTENT_DIR=str(content), BOT_TOKEN="123456:" + "A" * 35)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.strip().count("\n") == 0 and "Traceback" not in result.stderr
+    assert "'feedback-klosed' missing" in result.stderr
+
+
 def test_newer_database_is_refused_in_one_line(tmp_path: Path) -> None:
     import sqlite3
 

@@ -38,6 +38,12 @@ advice-avoid = What to do: avoid this place if you can and choose another route.
 advice-calm = What to do: if you are stopped, stay calm and do not sign anything you have not read. What to say and whom to call: /sos in this bot.
 advice-warn = What to do: warn people you know who may be passing there.
 
+feedback-still = 👀 Still there
+feedback-gone = ✅ Gone
+feedback-thanks = Thank you. Only the moderators see the counts, and nobody can tell who answered.
+feedback-closed = This alert is no longer open for answers.
+stats-feedback = still there { $still }, gone { $gone }
+
 ## Moderation
 cmd-queue = Moderation queue
 cmd-invite = Invite a moderator (admin)
