@@ -371,6 +371,7 @@ def _schedule_jobs(app: App) -> None:
     ]  # fmt: skip
     if not app.moderation.locked:
         jobs.append(("delete-report-copies", _delete_report_copies, [app], 60, now))
+        jobs.append(("alert-expiry", _expire_alerts, [app], 60, now))
     if app.key_rotation is not None:
         first = now + dt.timedelta(minutes=1)
         jobs.append(("key-rotation", app.key_rotation.run, [], 24 * 3600, first))
@@ -401,6 +402,12 @@ async def _forget_idle_drafts(app: App) -> None:
             await app.bot.send_message(key.chat_id, text)
         except TelegramAPIError as exc:
             log.warning("could not close an idle form", extra=fields(error=type(exc).__name__))
+
+
+async def _expire_alerts(app: App) -> None:
+    """Alerts past ALERT_TTL_HOURS: stop their sends and have their copies say so."""
+    if await app.moderation.expire_due() and app.broadcaster is not None:
+        app.broadcaster.wake()
 
 
 async def _tell_locked(app: App) -> None:

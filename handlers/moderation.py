@@ -32,6 +32,7 @@ from bot.services.moderation import (
     Stats,
 )
 from bot.services.notices import ModeratorNotices
+from bot.services.signatures import SIGNATURE_SEPARATOR
 from bot.storage.alerts import Alert
 from bot.storage.reports import ReportGroup
 from handlers.admin import AdminCb
@@ -236,6 +237,38 @@ def build_router(settings: Settings) -> Router:
             return
         await query.answer(tr("mod-gone"), show_alert=True)
 
+    @router.callback_query(ModCb.filter(F.action == "sent"), role)
+    async def sent_card(query: CallbackQuery, callback_data: ModCb, tr: Tr,
+                        moderation: ModerationService) -> None:  # fmt: skip
+        alert = await moderation.alert(callback_data.alert)
+        if alert is None or alert.state not in ("sending", "sent"):
+            await query.answer(tr("mod-gone"), show_alert=True)
+            return
+        confirm = callback_data.arg == "confirm"
+        action = ModCb(action="withdraw" if confirm else "sent", alert=alert.id,
+                       arg="" if confirm else "confirm")  # fmt: skip
+        label = tr("mod-withdraw-yes" if confirm else "mod-withdraw")
+        rows = [[button(label, action)], [button(tr("mod-back-queue"), ModCb(action="queue"))]]
+        text = tr("mod-sent-alert", id=alert.id, at=alert.approved_at or "") + "\n\n"
+        text += alert.text_ru.split(SIGNATURE_SEPARATOR, 1)[0]
+        if confirm:
+            text += "\n\n" + tr("mod-withdraw-confirm")
+        await show(query, text, _markup(rows))
+
+    @router.callback_query(ModCb.filter(F.action == "withdraw"), role)
+    async def withdraw(query: CallbackQuery, callback_data: ModCb, tr: Tr,
+                       moderator: Moderator, moderation: ModerationService,
+                       regions: RegionCatalog,
+                       broadcaster: Broadcaster | None) -> None:  # fmt: skip
+        edits = await moderation.withdraw(moderator, callback_data.alert)
+        if edits is None:
+            await query.answer(tr("mod-gone"), show_alert=True)
+            return
+        if broadcaster is not None:
+            broadcaster.wake()
+        toast = tr("mod-withdrawn", copies=edits)
+        await show(query, *await _queue_screen(tr, moderation, regions), toast=toast)
+
     @router.callback_query(ModCb.filter(F.action == "drop"), role)
     async def drop(query: CallbackQuery, callback_data: ModCb, tr: Tr, moderator: Moderator,
                    moderation: ModerationService, regions: RegionCatalog) -> None:  # fmt: skip
@@ -291,6 +324,11 @@ async def _queue_screen(
         label = tr("mod-group-button", **_group_values(tr, regions, group))
         data = ModCb(action="group", region=group.region, window=group.window)
         rows.append([button(label, data)])
+    for sent in (await moderation.open_alerts())[:10]:
+        region = regions.get(sent.region)
+        label = tr("mod-open-button", region=region.name(tr.lang) if region else sent.region,
+                   at=sent.approved_at or "")  # fmt: skip
+        rows.append([button(label, ModCb(action="sent", alert=sent.id))])
     for alert, approvals in queue.drafts[:20]:
         region = regions.get(alert.region)
         label = tr(

@@ -60,7 +60,9 @@ CREATE TABLE alerts (
     text_en      TEXT NOT NULL,
     text_hash    BLOB NOT NULL,                     -- approvals are for exactly this text
     state        TEXT NOT NULL DEFAULT 'draft'
-                 CHECK (state IN ('draft', 'sending', 'sent', 'rejected')),
+                 CHECK (state IN ('draft', 'sending', 'sent', 'rejected', 'withdrawn', 'expired')),
+    closed_ru    TEXT,                              -- what delivered copies are edited to say
+    closed_en    TEXT,                              -- once the alert is withdrawn or expired
     group_key    TEXT,                              -- the report group it was drafted from
     created_at   TEXT NOT NULL,                     -- UTC ISO minute
     approved_at  TEXT,
@@ -89,19 +91,22 @@ CREATE TABLE approvals (
     PRIMARY KEY (alert_id, moderator_ref)
 ) STRICT, WITHOUT ROWID;
 
--- One row per recipient of an approved alert, written in the same transaction as the approval.
+-- One row per recipient of an approved alert, written in the same transaction as the approval
+-- ('send'), and one per delivered copy to edit when the alert is withdrawn or expires ('edit').
 -- A row marked 'sent' is never sent again; after a crash `run` resumes the 'pending' rows.
 CREATE TABLE outbox (
     id             INTEGER PRIMARY KEY,
     alert_id       TEXT NOT NULL REFERENCES alerts (id) ON DELETE CASCADE,
     subscriber_id  INTEGER REFERENCES subscribers (id) ON DELETE SET NULL,
+    action         TEXT NOT NULL DEFAULT 'send' CHECK (action IN ('send', 'edit')),
+    target_message_id INTEGER,                      -- the copy an 'edit' row changes
     state          TEXT NOT NULL DEFAULT 'pending'
                    CHECK (state IN ('pending', 'sent', 'failed', 'dropped')),
     attempts       INTEGER NOT NULL DEFAULT 0,
     next_at        REAL NOT NULL DEFAULT 0,         -- unix time before which it waits
     last_error     TEXT,                            -- an error class, never a message text
     message_id     INTEGER,                         -- the delivered copy (for later edits)
-    UNIQUE (alert_id, subscriber_id)
+    UNIQUE (alert_id, subscriber_id, action)
 ) STRICT;
 
 CREATE INDEX outbox_due ON outbox (state, next_at);

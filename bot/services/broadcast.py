@@ -395,7 +395,7 @@ class Broadcaster:
     async def _attempt(self, delivery: Delivery) -> bool:
         """Send one row and store the outcome; True once the outcome is in the database."""
         alert_id = delivery.alert_id
-        texts = await self._alert_texts(alert_id)
+        texts = await self._alert_texts(alert_id, delivery.action)
         text = texts.get(delivery.lang) or texts.get(LANG_FALLBACK)
         if not text:
             log.error("alert has no text", extra=fields(alert=alert_id))
@@ -408,6 +408,8 @@ class Broadcaster:
                 extra=fields(alert=alert_id, error=type(exc).__name__),
             )
             return await self._fail(delivery, type(exc).__name__, count_attempt=False)
+        if delivery.action == "edit":
+            return await self._edit(delivery, chat_id, text)
         try:
             message = await self._bot.send_message(
                 chat_id,
@@ -436,6 +438,34 @@ class Broadcaster:
             )
             return await self._retry(delivery, type(exc).__name__)
         await self._store(self._outbox.mark_sent, delivery.id, message.message_id)
+        return True
+
+    async def _edit(self, delivery: Delivery, chat_id: int, text: str) -> bool:
+        """Change a delivered copy to say the alert was withdrawn or expired (its buttons go)."""
+        try:
+            await self._bot.edit_message_text(
+                text=text,
+                chat_id=chat_id,
+                message_id=delivery.target_message_id,
+                reply_markup=None,
+                request_timeout=SEND_TIMEOUT,
+            )
+        except TelegramRetryAfter as exc:
+            return await self._rate_limited(delivery, exc)
+        except TelegramForbiddenError as exc:
+            return await self._retire(delivery, type(exc).__name__)
+        except TelegramBadRequest as exc:
+            if "not modified" in exc.message.lower():  # edited already (a repeat after a crash)
+                await self._store(self._outbox.mark_sent, delivery.id, delivery.target_message_id)
+                return True
+            # Deleted by the person, or too old to edit: nothing left to change.
+            await self._store(self._outbox.mark_dropped, delivery.id, type(exc).__name__)
+            return True
+        except (TelegramServerError, TelegramNetworkError, TimeoutError) as exc:
+            return await self._retry(delivery, type(exc).__name__)
+        except TelegramAPIError as exc:
+            return await self._retry(delivery, type(exc).__name__)
+        await self._store(self._outbox.mark_sent, delivery.id, delivery.target_message_id)
         return True
 
     async def _rate_limited(self, delivery: Delivery, exc: TelegramRetryAfter) -> bool:
@@ -509,7 +539,9 @@ class Broadcaster:
             kind = self._kinds[alert_id] = await self._outbox.kind(alert_id) or "alert"
         return self._buttons(alert_id, lang) if kind == "alert" else None
 
-    async def _alert_texts(self, alert_id: str) -> dict[str, str]:
+    async def _alert_texts(self, alert_id: str, action: str = "send") -> dict[str, str]:
+        if action == "edit":  # rare and short-lived: not cached
+            return await self._outbox.texts(alert_id, action)
         texts = self._texts.get(alert_id)
         if texts is None:
             texts = self._texts[alert_id] = await self._outbox.texts(alert_id)

@@ -26,7 +26,7 @@ from bot.i18n import LANGUAGES, Translator
 from bot.logs import fields
 from bot.services.people import moderator_cipher
 from bot.services.reports import PLACE_TYPES, REPORT_PURPOSE, REPORT_SCHEMA, TIME_BUCKETS
-from bot.services.signatures import sign_alert
+from bot.services.signatures import SIGNATURE_SEPARATOR, sign_alert
 from bot.storage.alerts import EDITABLE, Alert, AlertRepository, Approval
 from bot.storage.audit import AuditRepository
 from bot.storage.db import Database
@@ -43,6 +43,7 @@ CERTAINTIES = ("corroborated", "single")
 ADVICE = ("avoid", "calm", "warn")
 REJECT_REASONS = ("false", "spam", "duplicate")
 AREA_LIMIT = 60
+EDIT_WINDOW_HOURS = 48  # delivered copies older than this are not edited (Telegram's window)
 ANNOUNCEMENT_LIMIT = 3000
 ALIAS_LIMIT = 24
 # A moderator's alias: short, printable, no markup.
@@ -452,19 +453,24 @@ class ModerationService:
         alert = await self._alerts.get(alert_id)
         if alert is None:
             return Approval("gone", 0)
-        signed = (sign_alert(ring, alert.text_ru), sign_alert(ring, alert.text_en))
         now = self._now()
+        expires = now + dt.timedelta(hours=self._ttl_hours)
+        # What goes out: the approved text, when it stops being valid, and the signature of both.
+        signed = tuple(
+            sign_alert(ring, text + "\n" + self._valid_until(lang, expires))
+            for lang, text in (("ru", alert.text_ru), ("en", alert.text_en))
+        )
         result = await self._alerts.approve(
             alert_id,
             moderator.ref,
             expected_hash,
             needed=self.approvals_needed,
             now=_minute(now),
-            expires_at=_minute(now + dt.timedelta(hours=self._ttl_hours)),
+            expires_at=_minute(expires),
             progress_message_id=progress_message_id,
             progress_lang=lang,
             admin_refs=self._admin_refs(),
-            final_texts=signed,
+            final_texts=(signed[0], signed[1]),
         )
         if result.outcome in ("recorded", "sending"):
             await self._log(moderator, "alert.approve", alert_id)
@@ -534,6 +540,43 @@ class ModerationService:
         await self._log(admin, "announcement.send", f"{alert.id}:{recipients}")
         return recipients
 
+    async def withdraw(self, moderator: Moderator, alert_id: str) -> int | None:
+        """Withdraw a sent alert: pending sends stop and delivered copies are edited to say so.
+        None if it was not open; else how many copies will be edited."""
+        self._ring()
+        edits = await self._close(alert_id, "withdrawn")
+        if edits is not None:
+            await self._log(moderator, "alert.withdraw", alert_id)
+        return edits
+
+    async def expire_due(self) -> int:
+        """Close every alert past its expiry (a job); returns how many copies will be edited."""
+        edits = 0
+        for alert_id in await self._alerts.expired(_minute(self._now())):
+            closed = await self._close(alert_id, "expired")
+            if closed is not None:
+                edits += closed
+                await self._audit.append(_minute(self._now()), "system", "alert.expire", alert_id)
+        return edits
+
+    async def open_alerts(self) -> list[Alert]:
+        return await self._alerts.open_alerts()
+
+    async def _close(self, alert_id: str, state: str) -> int | None:
+        alert = await self._alerts.get(alert_id)
+        if alert is None:
+            return None
+        closed = (self._closed_text(alert, "ru", state), self._closed_text(alert, "en", state))
+        since = _minute(self._now() - dt.timedelta(hours=EDIT_WINDOW_HOURS))
+        return await self._alerts.close(alert_id, state, closed, since)
+
+    def _closed_text(self, alert: Alert, lang: str, state: str) -> str:
+        """The notice, then the old text struck through (its signature line dropped: it no
+        longer stands as an alert)."""
+        text = alert.text_ru if lang == "ru" else alert.text_en
+        body = text.split(SIGNATURE_SEPARATOR, 1)[0]
+        return self._translator(lang, f"alert-{state}") + "\n\n<s>" + body + "</s>"
+
     async def progress_target(self, alert_id: str) -> tuple[int, int, str | None] | None:
         """Where a broadcast's progress is shown: (chat, message id, language), if anywhere."""
         alert = await self._alerts.get(alert_id)
@@ -564,6 +607,12 @@ class ModerationService:
         lines.append("")
         lines.append(tr(lang, f"advice-{alert.advice}"))
         return "\n".join(lines)
+
+    def _valid_until(self, lang: str, expires: dt.datetime) -> str:
+        local = expires.astimezone(MOSCOW)
+        return self._translator(
+            lang, "alert-valid-until", day=f"{local:%d.%m}", time=f"{local:%H:%M}"
+        )
 
     def _render(self, alert: Alert) -> Alert:
         text_ru, text_en = (self.render_text(alert, lang) for lang in LANGUAGES)

@@ -21,6 +21,7 @@ from bot.crypto.keyring import UnlockedKeyring, verify_signature
 
 DOMAIN = b"helpline-alert/v1\n"
 MARK = "🔏 sig:"
+SIGNATURE_SEPARATOR = "\n\n<code>" + MARK  # where the signature line starts in a sent alert
 _SIGNATURE_LINE = re.compile(r"^\s*🔏\s*sig:\s*([A-Za-z0-9_-]{86})\s*$", re.M)
 _TAG = re.compile(r"<[^>]+>")
 
@@ -53,7 +54,7 @@ def sign_alert(ring: UnlockedKeyring, markup: str) -> str:
     """The alert (Telegram HTML) with its signature line appended."""
     signature = ring.sign(canonical(visible_text(markup)))
     encoded = base64.urlsafe_b64encode(signature).decode("ascii").rstrip("=")
-    return f"{markup}\n\n<code>{MARK}{encoded}</code>"
+    return f"{markup}{SIGNATURE_SEPARATOR}{encoded}</code>"
 
 
 def verify_alert(public: Ed25519PublicKey, text: str) -> Verdict:

@@ -32,6 +32,8 @@ class Alert:
     progress_by: bytes | None = None
     progress_message_id: int | None = None
     progress_lang: str | None = None
+    closed_ru: str | None = None
+    closed_en: str | None = None
 
 
 _COLUMNS = ", ".join(f.name for f in fields(Alert))
@@ -206,6 +208,55 @@ class AlertRepository:
             if not recipients:
                 await tx.execute("UPDATE alerts SET state = 'sent' WHERE id = ?", (alert.id,))
             return recipients
+
+    async def close(
+        self, alert_id: str, state: str, closed: tuple[str, str], edit_since: str
+    ) -> int | None:
+        """Withdraw or expire a sent alert in one transaction: sends still pending stop, and
+        every copy delivered since `edit_since` (Telegram's editing window) gets an 'edit' row
+        that changes it to `closed` (ru, en). None if the alert was not open; else the edits."""
+        if state not in ("withdrawn", "expired"):
+            raise ValueError("an alert closes as withdrawn or expired")
+        async with self._db.transaction() as tx:
+            closed_now = await tx.execute(
+                "UPDATE alerts SET state = ?, closed_ru = ?, closed_en = ?"
+                " WHERE id = ? AND kind = 'alert' AND state IN ('sending', 'sent')",
+                (state, *closed, alert_id),
+            )
+            if not closed_now:
+                return None
+            await tx.execute(
+                "UPDATE outbox SET state = 'dropped', last_error = ?"
+                " WHERE alert_id = ? AND action = 'send' AND state = 'pending'",
+                (state.capitalize(), alert_id),
+            )
+            return await tx.execute(
+                "INSERT INTO outbox (alert_id, subscriber_id, action, target_message_id)"
+                " SELECT o.alert_id, o.subscriber_id, 'edit', o.message_id FROM outbox AS o"
+                " JOIN alerts AS a ON a.id = o.alert_id"
+                " WHERE o.alert_id = ? AND o.action = 'send' AND o.state = 'sent'"
+                " AND o.message_id IS NOT NULL AND o.subscriber_id IS NOT NULL"
+                " AND a.approved_at >= ?"
+                " ON CONFLICT (alert_id, subscriber_id, action) DO NOTHING",
+                (alert_id, edit_since),
+            )
+
+    async def expired(self, now: str) -> list[str]:
+        """Open alerts whose expiry has passed."""
+        rows = await self._db.fetchall(
+            "SELECT id FROM alerts WHERE kind = 'alert' AND state IN ('sending', 'sent')"
+            " AND expires_at IS NOT NULL AND expires_at <= ? ORDER BY expires_at",
+            (now,),
+        )
+        return [str(r[0]) for r in rows]
+
+    async def open_alerts(self) -> list[Alert]:
+        """Alerts sent (or sending) and not yet withdrawn or expired, newest first."""
+        rows = await self._db.fetchall(
+            f"SELECT {_COLUMNS} FROM alerts WHERE kind = 'alert'"  # noqa: S608
+            " AND state IN ('sending', 'sent') ORDER BY approved_at DESC"
+        )
+        return [_alert(r) for r in rows]
 
     async def reject(self, alert_id: str) -> bool:
         """Reject a draft; its reports go back to the queue (the draft, not they, was wrong)."""

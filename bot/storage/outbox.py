@@ -28,6 +28,8 @@ class Delivery:
     lang: str
     silent: bool
     attempts: int
+    action: str = "send"  # or "edit": change the copy `target_message_id` to the closed text
+    target_message_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -54,7 +56,7 @@ _ENQUEUE = (
     " WHERE ? = '*' OR s.all_regions = 1"
     " OR s.id IN (SELECT r.subscriber_id FROM subscriber_regions AS r WHERE r.region = ?)"
     " ORDER BY s.id"
-    " ON CONFLICT (alert_id, subscriber_id) DO NOTHING"
+    " ON CONFLICT (alert_id, subscriber_id, action) DO NOTHING"
 )
 
 # Both walk the (state, next_at) index and stop after `limit` rows, so the cost of a batch does
@@ -62,7 +64,8 @@ _ENQUEUE = (
 # 429 has next_at = the unix time it waits for. Due retries come first (they have waited
 # longest), then fresh rows in the order they were queued. LEFT JOIN: orphans are seen too.
 _COLUMNS = (
-    "SELECT o.id, o.alert_id, o.subscriber_id, s.ref, s.chat_ct, s.lang, s.silent, o.attempts"
+    "SELECT o.id, o.alert_id, o.subscriber_id, s.ref, s.chat_ct, s.lang, s.silent, o.attempts,"
+    " o.action, o.target_message_id"
     " FROM outbox AS o LEFT JOIN subscribers AS s ON s.id = o.subscriber_id"
 )
 _DUE_RETRIES = (
@@ -107,6 +110,8 @@ class OutboxRepository:
                         lang=str(r[5]),
                         silent=bool(r[6]),
                         attempts=int(r[7]),
+                        action=str(r[8]),
+                        target_message_id=None if r[9] is None else int(r[9]),
                     )
                     for r in rows
                 ]
@@ -176,7 +181,9 @@ class OutboxRepository:
 
     async def progress(self, alert_id: str) -> Progress:
         rows = await self._db.fetchall(
-            "SELECT state, count(*) FROM outbox WHERE alert_id = ? GROUP BY state", (alert_id,)
+            "SELECT state, count(*) FROM outbox WHERE alert_id = ? AND action = 'send'"
+            " GROUP BY state",
+            (alert_id,),
         )
         counts = {str(r[0]): int(r[1]) for r in rows}
         return Progress(
@@ -186,10 +193,12 @@ class OutboxRepository:
             pending=counts.get("pending", 0),
         )
 
-    async def texts(self, alert_id: str) -> dict[str, str]:
-        """The alert's text by language; empty if the alert does not exist."""
+    async def texts(self, alert_id: str, action: str = "send") -> dict[str, str]:
+        """The alert's text by language (for 'edit': what closed copies say); empty if none."""
+        columns = "closed_ru, closed_en" if action == "edit" else "text_ru, text_en"
         row = await self._db.fetchone(
-            "SELECT text_ru, text_en FROM alerts WHERE id = ?", (alert_id,)
+            f"SELECT {columns} FROM alerts WHERE id = ?",  # noqa: S608 - two fixed column sets
+            (alert_id,),
         )
         if row is None:
             return {}

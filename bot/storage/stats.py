@@ -55,7 +55,7 @@ class StatsRepository:
             " count(o.id) FILTER (WHERE o.state = 'pending'),"
             " (SELECT still FROM alert_feedback f WHERE f.alert_id = a.id),"
             " (SELECT gone FROM alert_feedback f WHERE f.alert_id = a.id)"
-            " FROM alerts AS a LEFT JOIN outbox AS o ON o.alert_id = a.id"
+            " FROM alerts AS a LEFT JOIN outbox AS o ON o.alert_id = a.id AND o.action = 'send'"
             " WHERE a.approved_at IS NOT NULL"
             " GROUP BY a.id ORDER BY a.approved_at DESC, a.id LIMIT ?",
             (limit,),

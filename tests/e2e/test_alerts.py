@@ -366,3 +366,61 @@ async def test_still_there_and_gone_reach_moderators_as_counts(
     assert await bot.stop() == 0
     ids = [person.id for person in people] + [ADMIN, REPORTER]
     assert scan_dir(bot.data_dir, needles([MARKER], ids)) == []
+
+
+async def test_withdrawal_and_expiry_edit_every_delivered_copy_once(
+    api: FakeBotAPI, start_bot: StartBot, keyring_dir: Path
+) -> None:
+    admin = User(api, ADMIN, "en")
+    people = [User(api, chat, "ru") for chat in (MOSCOW_RU, MOSCOW_KAZAN_SILENT)]
+    bot = await start(start_bot, ALERT_APPROVALS="1")
+    for person in people:
+        await subscribe(person, "мск")
+
+    async def issue() -> None:
+        await send_report(User(api, REPORTER, "ru"))
+        await admin.say("/queue")
+        await admin.press("Moscow ·")
+        await admin.press("Draft an alert")
+        await admin.press("Approve")
+        await api.wait_for(
+            lambda c: c.method == "editMessageText" and "Sent:" in str(c.params.get("text")),
+            timeout=30,
+            since=len(api.calls) - 1,
+        )
+
+    await issue()
+    for person in people:
+        [alert] = alert_messages(api, person.id)
+        assert "Действует до" in alert and "🔏 sig:" in alert
+    await admin.say("/queue")
+    await admin.press("Sent: Moscow")
+    await admin.press("Withdraw this alert")
+    await admin.press("Yes, withdraw")
+    toast = api.calls_for("answerCallbackQuery")[-1].params
+    assert "2 delivered copies" in str(toast.get("text"))
+    await api.wait_idle(timeout=20)
+    edits = [c for c in api.calls_for("editMessageText") if "Отозвано" in str(c.params.get("text"))]
+    assert len(edits) == 2 and {int(c.params["chat_id"]) for c in edits} == {p.id for p in people}
+    for person in people:
+        copy = next(m for m in api.messages(person.id) if "Отозвано" in (m.text or ""))
+        assert copy.buttons == []  # no more answers to a withdrawn alert
+        assert "🔏" not in copy.text
+    assert rows(bot, "SELECT state FROM alerts") == [("withdrawn",)]
+    assert await bot.stop() == 0
+
+    # Expiry: a second alert with a one-hour lifetime, then the clock is past it for the job.
+    bot = await start(start_bot, ALERT_APPROVALS="1", ALERT_TTL_HOURS="1")
+    await issue()
+    assert await bot.stop() == 0
+    with sqlite3.connect(bot.data_dir / "helpline.sqlite3") as db:
+        db.execute("UPDATE alerts SET expires_at = '2000-01-01T00:00Z' WHERE state = 'sent'")
+    bot = await start(start_bot, ALERT_APPROVALS="1")
+    await api.wait_for(
+        lambda c: c.method == "editMessageText" and "Истёк срок" in str(c.params.get("text")),
+        timeout=30,
+    )
+    await api.wait_idle(timeout=20)
+    expired = [c for c in api.calls_for("editMessageText") if "Истёк" in str(c.params.get("text"))]
+    assert len(expired) == 2
+    assert sorted(r[0] for r in rows(bot, "SELECT state FROM alerts")) == ["expired", "withdrawn"]
