@@ -248,12 +248,26 @@ def build_router(settings: Settings) -> Router:
         action = ModCb(action="withdraw" if confirm else "sent", alert=alert.id,
                        arg="" if confirm else "confirm")  # fmt: skip
         label = tr("mod-withdraw-yes" if confirm else "mod-withdraw")
-        rows = [[button(label, action)], [button(tr("mod-back-queue"), ModCb(action="queue"))]]
+        rows = [
+            [button(label, action)],
+            [button(tr("mod-update"), ModCb(action="update", alert=alert.id))],
+            [button(tr("mod-back-queue"), ModCb(action="queue"))],
+        ]
         text = tr("mod-sent-alert", id=alert.id, at=alert.approved_at or "") + "\n\n"
         text += alert.text_ru.split(SIGNATURE_SEPARATOR, 1)[0]
         if confirm:
             text += "\n\n" + tr("mod-withdraw-confirm")
         await show(query, text, _markup(rows))
+
+    @router.callback_query(ModCb.filter(F.action == "update"), role)
+    async def update(query: CallbackQuery, callback_data: ModCb, tr: Tr, moderator: Moderator,
+                     moderation: ModerationService) -> None:  # fmt: skip
+        try:
+            alert = await moderation.draft_update(moderator, callback_data.alert)
+        except LookupError:
+            await query.answer(tr("mod-gone"), show_alert=True)
+            return
+        await show(query, *await _alert_screen(tr, moderation, alert))
 
     @router.callback_query(ModCb.filter(F.action == "withdraw"), role)
     async def withdraw(query: CallbackQuery, callback_data: ModCb, tr: Tr,

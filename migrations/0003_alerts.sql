@@ -60,7 +60,9 @@ CREATE TABLE alerts (
     text_en      TEXT NOT NULL,
     text_hash    BLOB NOT NULL,                     -- approvals are for exactly this text
     state        TEXT NOT NULL DEFAULT 'draft'
-                 CHECK (state IN ('draft', 'sending', 'sent', 'rejected', 'withdrawn', 'expired')),
+                 CHECK (state IN ('draft', 'sending', 'sent', 'rejected', 'withdrawn', 'expired',
+                                  'replaced')),
+    update_of    TEXT,                              -- the alert this one updates and replaces
     closed_ru    TEXT,                              -- what delivered copies are edited to say
     closed_en    TEXT,                              -- once the alert is withdrawn or expired
     group_key    TEXT,                              -- the report group it was drafted from

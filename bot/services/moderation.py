@@ -359,6 +359,38 @@ class ModerationService:
         await self._log(moderator, "alert.draft", alert.id)
         return alert
 
+    async def draft_update(self, moderator: Moderator, alert_id: str) -> Alert:
+        """A draft that updates a sent alert: the same fields to edit, a line that refers to the
+        original, and, once approved like any alert, the original's copies say it was replaced."""
+        self._ring()
+        original = await self._alerts.get(alert_id)
+        if (
+            original is None
+            or original.kind != "alert"
+            or original.state not in ("sending", "sent")
+        ):
+            raise LookupError("only an open alert can be updated")
+        alert = self._render(
+            replace(
+                original,
+                id=secrets.token_hex(4),
+                state="draft",
+                created_at=_minute(self._now()),
+                approved_at=None,
+                expires_at=None,
+                progress_by=None,
+                progress_message_id=None,
+                progress_lang=None,
+                closed_ru=None,
+                closed_en=None,
+                update_of=original.id,
+            )
+        )
+        if not await self._alerts.create(alert):
+            raise LookupError("the update could not be stored")
+        await self._log(moderator, "alert.update", f"{alert.id}:{original.id}")
+        return alert
+
     async def reject_group(
         self, moderator: Moderator, region: str, window: str, reason: str
     ) -> int:
@@ -457,7 +489,7 @@ class ModerationService:
         expires = now + dt.timedelta(hours=self._ttl_hours)
         # What goes out: the approved text, when it stops being valid, and the signature of both.
         signed = tuple(
-            sign_alert(ring, text + "\n" + self._valid_until(lang, expires))
+            sign_alert(ring, text + "\n" + self._valid_until(lang, alert.id, expires))
             for lang, text in (("ru", alert.text_ru), ("en", alert.text_en))
         )
         result = await self._alerts.approve(
@@ -478,6 +510,8 @@ class ModerationService:
             await self._audit.append(
                 _minute(now), "system", "alert.send", f"{alert_id}:{result.recipients}"
             )
+            if alert.update_of is not None:
+                await self._close(alert.update_of, "replaced")
         return result
 
     async def reject_alert(self, moderator: Moderator, alert_id: str) -> bool:
@@ -600,6 +634,8 @@ class ModerationService:
             lines.append(tr(lang, "alert-area", area=alert.area))
         lines.append(tr(lang, "alert-place", place=tr(lang, f"place-{alert.place_type}")))
         lines.append(tr(lang, "alert-when", when=tr(lang, f"when-{alert.time_window}")))
+        if alert.update_of is not None:
+            lines.insert(0, tr(lang, "alert-update-of", id=alert.update_of))
         reported = _reported_window(alert.group_key)
         if reported is not None:
             lines.append(tr(lang, "alert-reported", day=reported[0], window=reported[1]))
@@ -608,10 +644,10 @@ class ModerationService:
         lines.append(tr(lang, f"advice-{alert.advice}"))
         return "\n".join(lines)
 
-    def _valid_until(self, lang: str, expires: dt.datetime) -> str:
+    def _valid_until(self, lang: str, alert_id: str, expires: dt.datetime) -> str:
         local = expires.astimezone(MOSCOW)
         return self._translator(
-            lang, "alert-valid-until", day=f"{local:%d.%m}", time=f"{local:%H:%M}"
+            lang, "alert-valid-until", id=alert_id, day=f"{local:%d.%m}", time=f"{local:%H:%M}"
         )
 
     def _render(self, alert: Alert) -> Alert:

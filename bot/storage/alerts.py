@@ -34,6 +34,7 @@ class Alert:
     progress_lang: str | None = None
     closed_ru: str | None = None
     closed_en: str | None = None
+    update_of: str | None = None
 
 
 _COLUMNS = ", ".join(f.name for f in fields(Alert))
@@ -215,8 +216,8 @@ class AlertRepository:
         """Withdraw or expire a sent alert in one transaction: sends still pending stop, and
         every copy delivered since `edit_since` (Telegram's editing window) gets an 'edit' row
         that changes it to `closed` (ru, en). None if the alert was not open; else the edits."""
-        if state not in ("withdrawn", "expired"):
-            raise ValueError("an alert closes as withdrawn or expired")
+        if state not in ("withdrawn", "expired", "replaced"):
+            raise ValueError("an alert closes as withdrawn, expired or replaced")
         async with self._db.transaction() as tx:
             closed_now = await tx.execute(
                 "UPDATE alerts SET state = ?, closed_ru = ?, closed_en = ?"

@@ -392,7 +392,7 @@ async def test_withdrawal_and_expiry_edit_every_delivered_copy_once(
     await issue()
     for person in people:
         [alert] = alert_messages(api, person.id)
-        assert "Действует до" in alert and "🔏 sig:" in alert
+        assert "действует до" in alert and "🔏 sig:" in alert
     await admin.say("/queue")
     await admin.press("Sent: Moscow")
     await admin.press("Withdraw this alert")
@@ -424,3 +424,46 @@ async def test_withdrawal_and_expiry_edit_every_delivered_copy_once(
     expired = [c for c in api.calls_for("editMessageText") if "Истёк" in str(c.params.get("text"))]
     assert len(expired) == 2
     assert sorted(r[0] for r in rows(bot, "SELECT state FROM alerts")) == ["expired", "withdrawn"]
+
+
+async def test_an_update_refers_to_the_alert_it_replaces(
+    api: FakeBotAPI, start_bot: StartBot, keyring_dir: Path
+) -> None:
+    admin = User(api, ADMIN, "en")
+    person = User(api, MOSCOW_RU, "ru")
+    bot = await start(start_bot, ALERT_APPROVALS="1")
+    await subscribe(person, "мск")
+    await send_report(User(api, REPORTER, "ru"))
+    await admin.say("/queue")
+    await admin.press("Moscow ·")
+    await admin.press("Draft an alert")
+    await admin.press("Approve")
+    await api.wait_for(
+        lambda c: c.method == "editMessageText" and "Sent:" in str(c.params.get("text")),
+        timeout=30,
+    )
+    [original] = alert_messages(api, MOSCOW_RU)
+    [(original_id,)] = rows(bot, "SELECT id FROM alerts")
+    assert f"Предупреждение {original_id}" in original
+
+    await admin.say("/queue")
+    await admin.press("Sent: Moscow")
+    await admin.press("Issue an update")
+    await admin.press("Area")
+    card = await admin.say("м. Курская, выход 2")
+    assert f"replaces alert {original_id}" in card.text
+    since = len(api.calls)
+    await admin.press("Approve")
+    await api.wait_for(
+        lambda c: c.method == "editMessageText" and "Заменено" in str(c.params.get("text")),
+        timeout=30,
+        since=since,
+    )
+    await api.wait_idle(timeout=20)
+    update = [m for m in alert_messages(api, MOSCOW_RU) if "Обновление" in m]
+    assert len(update) == 1 and f"заменяет предупреждение {original_id}" in update[0]
+    assert "Курская" in update[0]
+    first = next(m for m in api.messages(MOSCOW_RU) if "Заменено" in (m.text or ""))
+    assert "Курская" not in first.text
+    states = dict(rows(bot, "SELECT id, state FROM alerts"))
+    assert states[original_id] == "replaced" and sorted(states.values()) == ["replaced", "sent"]
