@@ -126,6 +126,12 @@ async def build_app(settings: Settings, *, unlocked: UnlockedKeyring | None = No
     translator = Translator.load(settings.content_dir / "locales")
     content = ContentStore(settings.content_dir, lambda lang: Tr(translator, lang))
     regions = load_regions(settings.content_dir / "regions.toml")
+    unknown = sorted(code for code in settings.region_channels if regions.get(code) is None)
+    if unknown:
+        raise ConfigError(
+            f"REGION_CHANNELS names unknown region code(s) {', '.join(unknown)}:"
+            " use the codes in content/regions.toml"
+        )
     keyring = load_public_keyring(settings)
     bot = build_bot(settings)
     db = await open_database(settings)
@@ -149,6 +155,8 @@ async def build_app(settings: Settings, *, unlocked: UnlockedKeyring | None = No
         approvals_needed=settings.alert_approvals,
         ttl_hours=settings.alert_ttl_hours,
         copy_minutes=settings.report_view_minutes,
+        region_channels=settings.region_channels,
+        channel_lang=settings.default_language,
     )
 
     async def queue_counts() -> dict[str, int]:

@@ -41,6 +41,8 @@ class Settings(BaseSettings):
     alert_ttl_hours: int = Field(default=6, ge=1)
     alert_retention_days: int = Field(default=30, ge=1)
     broadcast_rate: float = Field(default=25.0, gt=0, le=30)
+    # Region code -> Telegram channel id where approved alerts for that region are also posted.
+    region_channels: Annotated[dict[str, int], NoDecode] = Field(default_factory=dict)
     # The review key is replaced after this many days (unattended mode; hardened mode is told).
     key_rotation_days: int = Field(default=30, ge=1)
     # Decrypted reports shown to a moderator are deleted from their chat after this long.
@@ -65,6 +67,31 @@ class Settings(BaseSettings):
         if isinstance(value, int):
             return frozenset({value})
         return value
+
+    @field_validator("region_channels", mode="before")
+    @classmethod
+    def _parse_channels(cls, value: object) -> object:
+        """`moscow=-1001234567890,spb=-1009876543210` (the README's form) or a JSON object."""
+        if not isinstance(value, str):
+            return value
+        text = value.strip()
+        if text.startswith("{"):
+            import json
+
+            try:
+                return json.loads(text)
+            except ValueError:
+                raise ValueError("must be region=channel_id pairs or a JSON object") from None
+        channels: dict[str, int] = {}
+        for part in filter(None, (p.strip() for p in text.replace(";", ",").split(","))):
+            region, _, channel = part.partition("=")
+            try:
+                channels[region.strip()] = int(channel.strip())
+            except ValueError:
+                raise ValueError(
+                    "must be region=channel_id pairs, e.g. moscow=-1001234567890"
+                ) from None
+        return channels
 
     @field_validator("bot_api_url")
     @classmethod

@@ -101,6 +101,8 @@ CREATE TABLE outbox (
     alert_id       TEXT NOT NULL REFERENCES alerts (id) ON DELETE CASCADE,
     subscriber_id  INTEGER REFERENCES subscribers (id) ON DELETE SET NULL,
     action         TEXT NOT NULL DEFAULT 'send' CHECK (action IN ('send', 'edit')),
+    channel_id     INTEGER,                         -- a REGION_CHANNELS post instead of a person
+    channel_lang   TEXT,
     target_message_id INTEGER,                      -- the copy an 'edit' row changes
     state          TEXT NOT NULL DEFAULT 'pending'
                    CHECK (state IN ('pending', 'sent', 'failed', 'dropped')),

@@ -401,7 +401,11 @@ class Broadcaster:
             log.error("alert has no text", extra=fields(alert=alert_id))
             return await self._fail(delivery, "MissingText", count_attempt=False)
         try:
-            chat_id = self._cipher.decrypt(delivery.chat_ct, delivery.ref)
+            chat_id = (
+                delivery.channel_id
+                if delivery.channel_id is not None
+                else self._cipher.decrypt(delivery.chat_ct, delivery.ref)
+            )
         except SealError as exc:
             log.error(
                 "subscriber chat id does not decrypt",
@@ -415,7 +419,11 @@ class Broadcaster:
                 chat_id,
                 text,
                 disable_notification=delivery.silent,
-                reply_markup=await self._markup(alert_id, delivery.lang),
+                reply_markup=(
+                    None
+                    if delivery.channel_id is not None  # a channel post: no answers from there
+                    else await self._markup(alert_id, delivery.lang)
+                ),
                 request_timeout=SEND_TIMEOUT,
             )
         except TelegramRetryAfter as exc:

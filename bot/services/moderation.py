@@ -141,6 +141,8 @@ class ModerationService:
         approvals_needed: int,
         ttl_hours: int,
         copy_minutes: int = 30,
+        region_channels: dict[str, int] | None = None,
+        channel_lang: str = "ru",
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._moderators = ModeratorRepository(db)
@@ -151,6 +153,8 @@ class ModerationService:
         self._stats = StatsRepository(db)
         self._subscribers = SubscriberRepository(db)
         self._copy_seconds = copy_minutes * 60
+        self._region_channels = dict(region_channels or {})
+        self._channel_lang = channel_lang
         self._admin_ids = admin_ids
         self._unlocked = unlocked
         self._cipher = moderator_cipher(unlocked) if unlocked is not None else None
@@ -503,6 +507,11 @@ class ModerationService:
             progress_lang=lang,
             admin_refs=self._admin_refs(),
             final_texts=(signed[0], signed[1]),
+            channel=(
+                (self._region_channels[alert.region], self._channel_lang)
+                if alert.region in self._region_channels
+                else None
+            ),
         )
         if result.outcome in ("recorded", "sending"):
             await self._log(moderator, "alert.approve", alert_id)

@@ -138,6 +138,7 @@ class AlertRepository:
         progress_lang: str | None = None,
         admin_refs: frozenset[bytes] = frozenset(),
         final_texts: tuple[str, str] | None = None,
+        channel: tuple[int, str] | None = None,
     ) -> Approval:
         """Record one approval of exactly `text_hash`; with `needed` distinct approvals the
         alert goes to 'sending' and every recipient gets an outbox row, all in one transaction.
@@ -182,7 +183,7 @@ class AlertRepository:
                     "UPDATE alerts SET text_ru = ?, text_en = ? WHERE id = ?",
                     (*final_texts, alert_id),
                 )
-            recipients = await enqueue_alert(tx, alert_id, str(row[2]))
+            recipients = await enqueue_alert(tx, alert_id, str(row[2]), channel)
             await tx.execute(
                 "UPDATE alerts SET state = ?, approved_at = ?, expires_at = ?, progress_by = ?,"
                 " progress_message_id = ?, progress_lang = ? WHERE id = ?",
@@ -232,11 +233,13 @@ class AlertRepository:
                 (state.capitalize(), alert_id),
             )
             return await tx.execute(
-                "INSERT INTO outbox (alert_id, subscriber_id, action, target_message_id)"
-                " SELECT o.alert_id, o.subscriber_id, 'edit', o.message_id FROM outbox AS o"
-                " JOIN alerts AS a ON a.id = o.alert_id"
+                "INSERT INTO outbox (alert_id, subscriber_id, action, target_message_id,"
+                " channel_id, channel_lang)"
+                " SELECT o.alert_id, o.subscriber_id, 'edit', o.message_id, o.channel_id,"
+                " o.channel_lang FROM outbox AS o JOIN alerts AS a ON a.id = o.alert_id"
                 " WHERE o.alert_id = ? AND o.action = 'send' AND o.state = 'sent'"
-                " AND o.message_id IS NOT NULL AND o.subscriber_id IS NOT NULL"
+                " AND o.message_id IS NOT NULL"
+                " AND (o.subscriber_id IS NOT NULL OR o.channel_id IS NOT NULL)"
                 " AND a.approved_at >= ?"
                 " ON CONFLICT (alert_id, subscriber_id, action) DO NOTHING",
                 (alert_id, edit_since),

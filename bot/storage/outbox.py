@@ -30,6 +30,7 @@ class Delivery:
     attempts: int
     action: str = "send"  # or "edit": change the copy `target_message_id` to the closed text
     target_message_id: int | None = None
+    channel_id: int | None = None  # a region channel's post (no subscriber, nothing encrypted)
 
 
 @dataclass(frozen=True)
@@ -64,8 +65,9 @@ _ENQUEUE = (
 # 429 has next_at = the unix time it waits for. Due retries come first (they have waited
 # longest), then fresh rows in the order they were queued. LEFT JOIN: orphans are seen too.
 _COLUMNS = (
-    "SELECT o.id, o.alert_id, o.subscriber_id, s.ref, s.chat_ct, s.lang, s.silent, o.attempts,"
-    " o.action, o.target_message_id"
+    "SELECT o.id, o.alert_id, o.subscriber_id, s.ref, s.chat_ct,"
+    " coalesce(s.lang, o.channel_lang), s.silent, o.attempts, o.action, o.target_message_id,"
+    " o.channel_id"
     " FROM outbox AS o LEFT JOIN subscribers AS s ON s.id = o.subscriber_id"
 )
 _DUE_RETRIES = (
@@ -75,11 +77,25 @@ _DUE_RETRIES = (
 _DUE_FRESH = f"{_COLUMNS} WHERE o.state = 'pending' AND o.next_at = 0 ORDER BY o.id LIMIT ?"
 
 
-async def enqueue_alert(tx: Transaction, alert_id: str, region: str) -> int:
+async def enqueue_alert(
+    tx: Transaction,
+    alert_id: str,
+    region: str,
+    channel: tuple[int, str] | None = None,
+) -> int:
     """Queue `alert_id` for every subscriber of `region` ('*': everyone) inside the caller's
-    transaction (the approval), so an approved alert always has its recipients. Idempotent:
-    a second call adds nobody. Returns the number of rows added."""
-    return await tx.execute(_ENQUEUE, (alert_id, region, region))
+    transaction (the approval), so an approved alert always has its recipients; `channel`
+    (id, language) adds one post to the region's channel. Idempotent for subscribers: a
+    second call adds nobody. Returns the number of rows added."""
+    added = await tx.execute(_ENQUEUE, (alert_id, region, region))
+    if channel is not None:
+        added += await tx.execute(
+            "INSERT INTO outbox (alert_id, channel_id, channel_lang) SELECT ?, ?, ?"
+            " WHERE NOT EXISTS (SELECT 1 FROM outbox WHERE alert_id = ? AND channel_id = ?"
+            " AND action = 'send')",
+            (alert_id, channel[0], channel[1], alert_id, channel[0]),
+        )
+    return added
 
 
 class OutboxRepository:
@@ -98,20 +114,21 @@ class OutboxRepository:
             rows = await self._db.fetchall(_DUE_RETRIES, (now, limit))
             if len(rows) < limit:
                 rows += await self._db.fetchall(_DUE_FRESH, (limit - len(rows),))
-            orphans = [(int(r[0]),) for r in rows if r[3] is None]
+            orphans = [(int(r[0]),) for r in rows if r[3] is None and r[10] is None]
             if not orphans:
                 return [
                     Delivery(
                         id=int(r[0]),
                         alert_id=str(r[1]),
-                        subscriber_id=int(r[2]),
-                        ref=bytes(r[3]),
-                        chat_ct=bytes(r[4]),
-                        lang=str(r[5]),
+                        subscriber_id=0 if r[2] is None else int(r[2]),
+                        ref=b"" if r[3] is None else bytes(r[3]),
+                        chat_ct=b"" if r[4] is None else bytes(r[4]),
+                        lang=str(r[5] or "ru"),
                         silent=bool(r[6]),
                         attempts=int(r[7]),
                         action=str(r[8]),
                         target_message_id=None if r[9] is None else int(r[9]),
+                        channel_id=None if r[10] is None else int(r[10]),
                     )
                     for r in rows
                 ]

@@ -467,3 +467,45 @@ async def test_an_update_refers_to_the_alert_it_replaces(
     assert "Курская" not in first.text
     states = dict(rows(bot, "SELECT id, state FROM alerts"))
     assert states[original_id] == "replaced" and sorted(states.values()) == ["replaced", "sent"]
+
+
+async def test_region_channel_gets_one_post(
+    api: FakeBotAPI, start_bot: StartBot, keyring_dir: Path
+) -> None:
+    channel, other = -1_009_876_543_210, -1_001_111_111_111
+    api.add_chat(channel, chat_type="channel", title="Moscow alerts")
+    api.add_chat(other, chat_type="channel", title="Piter alerts")
+    admin = User(api, ADMIN, "en")
+    person = User(api, MOSCOW_RU, "ru")
+    bot = await start(
+        start_bot, ALERT_APPROVALS="1", REGION_CHANNELS=f"moscow={channel},spb={other}"
+    )
+    await subscribe(person, "мск")
+    await send_report(User(api, REPORTER, "ru"))
+    await admin.say("/queue")
+    await admin.press("Moscow ·")
+    await admin.press("Draft an alert")
+    await admin.press("Approve")
+    await api.wait_for(
+        lambda c: c.method == "editMessageText" and "Sent:" in str(c.params.get("text")),
+        timeout=30,
+    )
+    posts = [m for m in api.messages(channel) if "Рейд: Москва" in (m.text or "")]
+    assert len(posts) == 1 and "🔏 sig:" in posts[0].text and posts[0].buttons == []
+    assert api.messages(other) == []
+    assert len(alert_messages(api, MOSCOW_RU)) == 1
+    # Withdrawn: the channel's post says so too.
+    await admin.say("/queue")
+    await admin.press("Sent: Moscow")
+    await admin.press("Withdraw this alert")
+    await admin.press("Yes, withdraw")
+    await api.wait_idle(timeout=20)
+    assert any("Отозвано" in (m.text or "") for m in api.messages(channel))
+    assert await bot.stop() == 0
+
+    bad = await start_bot(
+        wait_ready=False, KEY_PASSPHRASE=PASSPHRASE, REGION_CHANNELS="atlantis=-100123"
+    )
+    assert await bad.process.wait() == 2
+    assert "REGION_CHANNELS names unknown region code(s) atlantis" in bad.logs()
+    assert "Traceback" not in bad.logs()
