@@ -25,6 +25,7 @@ class CheckReport:
 async def run_checks(settings: Settings) -> CheckReport:
     report = CheckReport()
     _check_settings(settings, report)
+    _check_alert_lifetimes(settings, report)
     catalog_problems = check_catalogs(settings.content_dir / "locales")
     report.problems.extend(catalog_problems)
     if not catalog_problems:
@@ -134,6 +135,15 @@ async def _check_database(settings: Settings, report: CheckReport) -> None:
     else:
         report.notes.append(f"database {path}: schema up to date at version {version}")
         _check_moderators(settings, report, moderators)
+
+
+def _check_alert_lifetimes(settings: Settings, report: CheckReport) -> None:
+    if settings.alert_ttl_hours >= settings.alert_retention_days * 24:
+        report.warnings.append(
+            f"ALERT_TTL_HOURS={settings.alert_ttl_hours} is not shorter than"
+            f" ALERT_RETENTION_DAYS={settings.alert_retention_days}: alerts would be deleted"
+            " before they expire, and their copies never say so"
+        )
 
 
 def _check_moderators(settings: Settings, report: CheckReport, moderators: int) -> None:

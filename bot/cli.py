@@ -420,7 +420,10 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     if not verdict.genuine:
         print("NOT genuine: the signature does not match this text (changed, or not ours)")
         return 1
-    print(f"genuine: signed by the alert key with fingerprint {fingerprint}")
+    print(
+        f"genuine {verdict.kind} {verdict.alert_id}: signed by the alert key with fingerprint "
+        f"{fingerprint} (whether it was withdrawn since, only the bot's /verify knows)"
+    )
     return EXIT_OK
 
 

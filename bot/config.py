@@ -93,6 +93,17 @@ class Settings(BaseSettings):
                 ) from None
         return channels
 
+    @field_validator("region_channels")
+    @classmethod
+    def _channels_only(cls, value: dict[str, int]) -> dict[str, int]:
+        # A positive id is a person's chat: it would be stored in clear and spammed with alerts.
+        people = sorted(region for region, chat in value.items() if chat >= 0)
+        if people:
+            raise ValueError(
+                f"channel ids are negative (-100...); not a channel for {', '.join(people)}"
+            )
+        return value
+
     @field_validator("bot_api_url")
     @classmethod
     def _strip_slash(cls, value: str) -> str:

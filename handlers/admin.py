@@ -117,7 +117,12 @@ def build_router(settings: Settings) -> Router:
             await query.answer(tr("mod-gone"), show_alert=True)
             return
         message_id = query.message.message_id if query.message else None
-        recipients = await moderation.announce(admin, text, message_id, lang)
+        try:
+            recipients = await moderation.announce(admin, text, message_id, lang)
+        except ValueError:  # checked when typed; only a changed limit could get here
+            await show(query, tr("announce-too-long", length=len(text),
+                                 limit=ANNOUNCEMENT_LIMIT), None)  # fmt: skip
+            return
         await show(query, tr("mod-sending", recipients=recipients), None)
         if broadcaster is not None:
             broadcaster.wake()

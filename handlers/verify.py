@@ -13,6 +13,7 @@ from aiogram.types import Message
 
 from bot.crypto.keyring import PublicKeyring
 from bot.i18n import Tr
+from bot.services.moderation import ModerationService
 from bot.services.signatures import verify_alert
 from handlers.filters import has_text
 from handlers.menu import home_only
@@ -32,12 +33,13 @@ def build_router() -> Router:
         tr: Tr,
         state: FSMContext,
         signing_keyring: PublicKeyring | None,
+        moderation: ModerationService,
     ) -> None:
         if signing_keyring is None:
             await message.answer(tr("verify-unavailable"), reply_markup=home_only(tr))
             return
         if command.args:
-            await message.answer(_verdict(tr, signing_keyring, command.args))
+            await message.answer(await _verdict(tr, signing_keyring, moderation, command.args))
             return
         await state.clear()
         await state.set_state(VerifyForm.text)
@@ -45,14 +47,19 @@ def build_router() -> Router:
 
     @router.message(VerifyForm.text, has_text)
     async def verify_text(
-        message: Message, tr: Tr, state: FSMContext, signing_keyring: PublicKeyring | None
+        message: Message,
+        tr: Tr,
+        state: FSMContext,
+        signing_keyring: PublicKeyring | None,
+        moderation: ModerationService,
     ) -> None:
         await state.clear()
         if signing_keyring is None:
             await message.answer(tr("verify-unavailable"))
             return
         text = message.text or ""
-        await message.answer(_verdict(tr, signing_keyring, text), reply_markup=home_only(tr))
+        verdict = await _verdict(tr, signing_keyring, moderation, text)
+        await message.answer(verdict, reply_markup=home_only(tr))
 
     @router.message(VerifyForm.text)
     async def verify_not_text(message: Message, tr: Tr) -> None:
@@ -61,10 +68,21 @@ def build_router() -> Router:
     return router
 
 
-def _verdict(tr: Tr, ring: PublicKeyring, text: str) -> str:
+async def _verdict(tr: Tr, ring: PublicKeyring, moderation: ModerationService, text: str) -> str:
     verdict = verify_alert(ring.signing_public, text)
     if not verdict.found:
         return tr("verify-unsigned")
-    if not verdict.genuine:
+    if not verdict.genuine or verdict.alert_id is None:
         return tr("verify-forged")
-    return tr("verify-genuine", fingerprint=ring.fingerprint())
+    genuine = tr("verify-genuine", fingerprint=ring.fingerprint())
+    if verdict.kind == "announcement":
+        return genuine + "\n\n" + tr("verify-announcement")
+    # Genuine, but is it still standing? The bot knows what happened to its alerts since.
+    alert = await moderation.alert(verdict.alert_id)
+    if alert is None:
+        status = "verify-status-gone"
+    elif alert.state in ("withdrawn", "replaced", "expired"):
+        status = f"verify-status-{alert.state}"
+    else:
+        status = "verify-status-open"
+    return genuine + "\n\n" + tr(status)

@@ -390,7 +390,8 @@ class Broadcaster:
                 self._wakeup.set()
         if recorded:
             self._in_flight.pop(delivery.id, None)
-            self._maybe_report(delivery.alert_id)
+            if delivery.action == "send":  # edits of a closed alert are not its broadcast
+                self._maybe_report(delivery.alert_id)
 
     async def _attempt(self, delivery: Delivery) -> bool:
         """Send one row and store the outcome; True once the outcome is in the database."""

@@ -43,7 +43,6 @@ CERTAINTIES = ("corroborated", "single")
 ADVICE = ("avoid", "calm", "warn")
 REJECT_REASONS = ("false", "spam", "duplicate")
 AREA_LIMIT = 60
-EDIT_WINDOW_HOURS = 48  # delivered copies older than this are not edited (Telegram's window)
 ANNOUNCEMENT_LIMIT = 3000
 ALIAS_LIMIT = 24
 # A moderator's alias: short, printable, no markup.
@@ -489,11 +488,13 @@ class ModerationService:
         alert = await self._alerts.get(alert_id)
         if alert is None:
             return Approval("gone", 0)
+        if alert.text_hash != expected_hash:
+            return Approval("stale", 0)  # sign only the very text being approved
         now = self._now()
         expires = now + dt.timedelta(hours=self._ttl_hours)
         # What goes out: the approved text, when it stops being valid, and the signature of both.
         signed = tuple(
-            sign_alert(ring, text + "\n" + self._valid_until(lang, alert.id, expires))
+            sign_alert(ring, text + "\n" + self._valid_until(lang, alert.id, expires), alert.id)
             for lang, text in (("ru", alert.text_ru), ("en", alert.text_en))
         )
         result = await self._alerts.approve(
@@ -552,14 +553,16 @@ class ModerationService:
         in both languages alike; returns how many will get it."""
         self._require_admin(admin)
         ring = self._ring()
-        body = html.escape(text.strip(), quote=False)
-        if not body or len(body) > ANNOUNCEMENT_LIMIT:
+        text = text.strip()
+        if not text or len(text) > ANNOUNCEMENT_LIMIT:
             raise ValueError("an announcement is 1 to 3000 characters")
+        body = html.escape(text, quote=False)
         markup = self._translator(lang, "announcement-title") + "\n\n" + body
-        signed = sign_alert(ring, markup)
+        alert_id = secrets.token_hex(4)
+        signed = sign_alert(ring, markup, alert_id, kind="announcement")
         now = self._now()
         alert = Alert(
-            id=secrets.token_hex(4),
+            id=alert_id,
             kind="announcement",
             region="*",
             area="",
@@ -610,8 +613,7 @@ class ModerationService:
         if alert is None:
             return None
         closed = (self._closed_text(alert, "ru", state), self._closed_text(alert, "en", state))
-        since = _minute(self._now() - dt.timedelta(hours=EDIT_WINDOW_HOURS))
-        return await self._alerts.close(alert_id, state, closed, since)
+        return await self._alerts.close(alert_id, state, closed)
 
     def _closed_text(self, alert: Alert, lang: str, state: str) -> str:
         """The notice, then the old text struck through (its signature line dropped: it no
@@ -656,7 +658,7 @@ class ModerationService:
     def _valid_until(self, lang: str, alert_id: str, expires: dt.datetime) -> str:
         local = expires.astimezone(MOSCOW)
         return self._translator(
-            lang, "alert-valid-until", id=alert_id, day=f"{local:%d.%m}", time=f"{local:%H:%M}"
+            lang, "alert-valid-until", id=alert_id, day=f"{local:%d.%m.%Y}", time=f"{local:%H:%M}"
         )
 
     def _render(self, alert: Alert) -> Alert:

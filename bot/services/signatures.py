@@ -1,9 +1,13 @@
 """Signed alerts: every alert ends with a line carrying an Ed25519 signature of its text.
 
 Impostor bots and channels copy alerts (and make up their own). The signature covers the text
-as people see and copy it in Telegram — markup removed, whitespace normalised — so a pasted or
-forwarded alert can be checked by `/verify`, and offline by `helpline-bot verify` with nothing
-but the instance's public key, which an organisation publishes with its fingerprint.
+as people see and copy it in Telegram — markup removed, whitespace normalised — plus what it is
+(an alert or an announcement) and its id, so a pasted or forwarded alert can be checked by
+`/verify`, and offline by `helpline-bot verify` with nothing but the instance's public key,
+which an organisation publishes with its fingerprint.
+
+What is checked is always the plain text as given: nothing in it is ever removed or
+interpreted first (markup stripping would let a forger hide words from the check).
 """
 
 from __future__ import annotations
@@ -19,54 +23,66 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from bot.crypto.keyring import UnlockedKeyring, verify_signature
 
-DOMAIN = b"helpline-alert/v1\n"
+DOMAIN = b"helpline-signed/v1\n"
+KINDS = {"alert": "A", "announcement": "N"}
 MARK = "🔏 sig:"
-SIGNATURE_SEPARATOR = "\n\n<code>" + MARK  # where the signature line starts in a sent alert
-_SIGNATURE_LINE = re.compile(r"^\s*🔏\s*sig:\s*([A-Za-z0-9_-]{86})\s*$", re.M)
+SIGNATURE_SEPARATOR = "\n\n<code>" + MARK  # where the signature line starts in a sent text
+_SIGNATURE_LINE = re.compile(
+    r"^[ \t]*🔏[ \t]*sig:[ \t]*([AN])\.([0-9a-f]{8})\.([A-Za-z0-9_-]{86})[ \t]*$", re.M
+)
 _TAG = re.compile(r"<[^>]+>")
 
 
 @dataclass(frozen=True)
 class Verdict:
-    """`found`: the text has a signature line; `genuine`: it verifies under the key."""
+    """`found`: the text has one signature line; `genuine`: it verifies under the key; then
+    `kind` ('alert' or 'announcement') and `alert_id` say what was signed."""
 
     found: bool
     genuine: bool
+    kind: str | None = None
+    alert_id: str | None = None
 
 
 def visible_text(markup: str) -> str:
-    """Telegram HTML as the reader sees (and copies) it: tags gone, entities decoded."""
+    """Our own Telegram HTML as the reader sees (and copies) it: tags gone, entities decoded.
+    Only ever applied to what the bot itself renders, never to text someone pastes."""
     return html.unescape(_TAG.sub("", markup))
 
 
-def canonical(text: str) -> bytes:
-    """What is signed: NFC, each line's whitespace collapsed, blank lines dropped.
-
-    Copying from a phone may add or lose spaces and blank lines, never change words; a changed
-    word, number or place must break the signature.
-    """
+def canonical(kind: str, alert_id: str, text: str) -> bytes:
+    """What is signed: what it is, its id, and the text in NFC with each line's whitespace
+    collapsed and blank lines dropped. Copying from a phone may add or lose spaces and blank
+    lines, never change words; a changed word, number or place must break the signature."""
     normal = unicodedata.normalize("NFC", text)
     lines = (" ".join(line.split()) for line in normal.splitlines())
-    return DOMAIN + "\n".join(line for line in lines if line).encode("utf-8")
+    body = "\n".join(line for line in lines if line)
+    return DOMAIN + f"{KINDS[kind]}.{alert_id}\n".encode("ascii") + body.encode("utf-8")
 
 
-def sign_alert(ring: UnlockedKeyring, markup: str) -> str:
-    """The alert (Telegram HTML) with its signature line appended."""
-    signature = ring.sign(canonical(visible_text(markup)))
+def sign_alert(ring: UnlockedKeyring, markup: str, alert_id: str, kind: str = "alert") -> str:
+    """The text (Telegram HTML) with its signature line appended."""
+    if kind not in KINDS or not re.fullmatch(r"[0-9a-f]{8}", alert_id):
+        raise ValueError("unknown kind or malformed id")
+    signature = ring.sign(canonical(kind, alert_id, visible_text(markup)))
     encoded = base64.urlsafe_b64encode(signature).decode("ascii").rstrip("=")
-    return f"{markup}{SIGNATURE_SEPARATOR}{encoded}</code>"
+    return f"{markup}{SIGNATURE_SEPARATOR}{KINDS[kind]}.{alert_id}.{encoded}</code>"
 
 
 def verify_alert(public: Ed25519PublicKey, text: str) -> Verdict:
-    """Check a pasted or forwarded alert (plain text, or the HTML the bot sent)."""
-    text = visible_text(text) if "<code>" in text else text
+    """Check a pasted or forwarded text, exactly as given."""
     matches = list(_SIGNATURE_LINE.finditer(text))
     if len(matches) != 1:
         return Verdict(found=False, genuine=False)
     match = matches[0]
+    kind = next(k for k, letter in KINDS.items() if letter == match.group(1))
+    alert_id = match.group(2)
     try:
-        signature = base64.urlsafe_b64decode(match.group(1) + "==")
+        signature = base64.urlsafe_b64decode(match.group(3) + "==")
     except (binascii.Error, ValueError):
         return Verdict(found=True, genuine=False)
     body = text[: match.start()] + text[match.end() :]
-    return Verdict(found=True, genuine=verify_signature(public, canonical(body), signature))
+    genuine = verify_signature(public, canonical(kind, alert_id, body), signature)
+    if not genuine:
+        return Verdict(found=True, genuine=False)
+    return Verdict(found=True, genuine=True, kind=kind, alert_id=alert_id)

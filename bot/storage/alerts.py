@@ -211,12 +211,11 @@ class AlertRepository:
                 await tx.execute("UPDATE alerts SET state = 'sent' WHERE id = ?", (alert.id,))
             return recipients
 
-    async def close(
-        self, alert_id: str, state: str, closed: tuple[str, str], edit_since: str
-    ) -> int | None:
-        """Withdraw or expire a sent alert in one transaction: sends still pending stop, and
-        every copy delivered since `edit_since` (Telegram's editing window) gets an 'edit' row
-        that changes it to `closed` (ru, en). None if the alert was not open; else the edits."""
+    async def close(self, alert_id: str, state: str, closed: tuple[str, str]) -> int | None:
+        """Withdraw, expire or replace a sent alert in one transaction: sends still pending
+        stop, and every delivered copy gets an 'edit' row that changes it to `closed` (ru, en).
+        (A bot may edit its own messages at any age; Telegram's 48-hour limit is for business
+        messages.) None if the alert was not open; else the number of edits."""
         if state not in ("withdrawn", "expired", "replaced"):
             raise ValueError("an alert closes as withdrawn, expired or replaced")
         async with self._db.transaction() as tx:
@@ -236,13 +235,12 @@ class AlertRepository:
                 "INSERT INTO outbox (alert_id, subscriber_id, action, target_message_id,"
                 " channel_id, channel_lang)"
                 " SELECT o.alert_id, o.subscriber_id, 'edit', o.message_id, o.channel_id,"
-                " o.channel_lang FROM outbox AS o JOIN alerts AS a ON a.id = o.alert_id"
+                " o.channel_lang FROM outbox AS o"
                 " WHERE o.alert_id = ? AND o.action = 'send' AND o.state = 'sent'"
                 " AND o.message_id IS NOT NULL"
                 " AND (o.subscriber_id IS NOT NULL OR o.channel_id IS NOT NULL)"
-                " AND a.approved_at >= ?"
                 " ON CONFLICT (alert_id, subscriber_id, action) DO NOTHING",
-                (alert_id, edit_since),
+                (alert_id,),
             )
 
     async def expired(self, now: str) -> list[str]:

@@ -159,6 +159,24 @@ class OutboxRepository:
                 " last_error = NULL WHERE id = ? AND state = 'pending'",
                 (message_id, outbox_id),
             )
+            if changed == 0 and message_id is not None:
+                # A send that was in flight while its alert was withdrawn (or expired, or
+                # replaced) still arrived: record it, and have that copy edited too.
+                closed = await tx.execute(
+                    "UPDATE outbox SET state = 'sent', message_id = ?, last_error = NULL"
+                    " WHERE id = ? AND action = 'send' AND state = 'dropped' AND alert_id IN"
+                    " (SELECT id FROM alerts WHERE state IN ('withdrawn', 'expired', 'replaced'))",
+                    (message_id, outbox_id),
+                )
+                if closed:
+                    await tx.execute(
+                        "INSERT INTO outbox (alert_id, subscriber_id, action, target_message_id,"
+                        " channel_id, channel_lang) SELECT alert_id, subscriber_id, 'edit',"
+                        " message_id, channel_id, channel_lang FROM outbox WHERE id = ?"
+                        " ON CONFLICT (alert_id, subscriber_id, action) DO NOTHING",
+                        (outbox_id,),
+                    )
+                    return True
         return changed == 1
 
     async def reschedule(

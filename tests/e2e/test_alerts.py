@@ -267,7 +267,8 @@ async def test_verify_tells_a_genuine_alert_from_a_changed_one(
     assert "🔏 sig:" in alert.splitlines()[-1]
 
     await subscriber.say("/verify")
-    assert "Настоящее" in (await subscriber.say(alert)).text
+    verdict = (await subscriber.say(alert)).text
+    assert "Настоящее" in verdict and "ещё действует" in verdict
     changed = alert.replace("Москва", "Казань")
     assert "Не настоящее" in (await subscriber.say(f"/verify {changed}")).text
     unsigned = "\n".join(alert.splitlines()[:-1])
@@ -393,6 +394,7 @@ async def test_withdrawal_and_expiry_edit_every_delivered_copy_once(
     for person in people:
         [alert] = alert_messages(api, person.id)
         assert "действует до" in alert and "🔏 sig:" in alert
+    original = alert
     await admin.say("/queue")
     await admin.press("Sent: Moscow")
     await admin.press("Withdraw this alert")
@@ -407,6 +409,8 @@ async def test_withdrawal_and_expiry_edit_every_delivered_copy_once(
         assert copy.buttons == []  # no more answers to a withdrawn alert
         assert "🔏" not in copy.text
     assert rows(bot, "SELECT state FROM alerts") == [("withdrawn",)]
+    verdict = (await people[0].say(f"/verify {original}")).text
+    assert "Настоящее" in verdict and "отозвали" in verdict  # genuine, and known to be withdrawn
     assert await bot.stop() == 0
 
     # Expiry: a second alert with a one-hour lifetime, then the clock is past it for the job.

@@ -30,6 +30,7 @@ from bot.logs import LogfmtFormatter
 from bot.services.broadcast import Broadcaster, burst_capacity
 from bot.services.people import subscriber_cipher
 from bot.storage import migrations
+from bot.storage.alerts import AlertRepository
 from bot.storage.db import Database
 from bot.storage.outbox import OutboxRepository, Progress, enqueue_alert
 from bot.storage.subscribers import SubscriberRepository
@@ -478,3 +479,35 @@ async def test_an_expired_alert_is_not_sent_further(
     assert progress == Progress(dropped=5)
     assert sends(api) == []
     assert {state for _, state, _, _ in await rows(db, "old")} == {"dropped"}
+
+
+async def test_a_copy_sent_while_its_alert_was_withdrawn_is_edited_too(
+    api: FakeBotAPI, db: Database, bot: Bot, cipher: ChatIdCipher
+) -> None:
+    """The race the review found: a send in flight when the alert is withdrawn still arrives;
+    its copy must be edited like the others, not left standing."""
+    chats = await crowd(api, db, cipher, 3)
+    await add_alert(db, "w1", "moscow")
+    async with db.transaction() as tx:
+        await tx.execute("UPDATE alerts SET closed_ru = 'ОТОЗВАНО', closed_en = 'WITHDRAWN'")
+    api.set_latency(0.6, method="sendMessage")
+    broadcaster = Broadcaster(db, bot, cipher, rate=20)
+    broadcaster.start()
+    try:
+        while api._in_flight == 0:  # the sends are on their way
+            await asyncio.sleep(0.01)
+        edits = await AlertRepository(db).close("w1", "withdrawn", ("ОТОЗВАНО", "WITHDRAWN"))
+        assert edits == 0  # nothing delivered yet when it was withdrawn
+        for _ in range(200):  # until nothing is in flight and every copy sent was edited
+            done = [c for c in api.calls_for("editMessageText") if c.ok]
+            sends = api.calls_for("sendMessage")
+            if api._in_flight == 0 and sends and len(done) == len(sends):
+                break
+            await asyncio.sleep(0.05)
+    finally:
+        await broadcaster.stop()
+    sent = {int(c.params["chat_id"]) for c in api.calls_for("sendMessage") if c.ok}
+    edited = {int(c.params["chat_id"]) for c in api.calls_for("editMessageText") if c.ok}
+    assert sent and sent <= set(chats) and edited == sent
+    for chat in sent:
+        assert api.delivered(chat)[-1].text == "ОТОЗВАНО"

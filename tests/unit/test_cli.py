@@ -229,3 +229,11 @@ def test_check_warns_when_too_few_moderators_for_the_two_person_rule(tmp_path: P
     lowered = run_cli("check", cwd=tmp_path, ADMIN_IDS="111", ALERT_APPROVALS="1")
     assert "ALERT_APPROVALS" not in lowered.stdout
     assert "an alert needs 1 approval(s)" in lowered.stdout
+
+
+def test_check_and_run_refuse_alert_settings_that_cannot_work(tmp_path: Path) -> None:
+    lifetimes = run_cli("check", cwd=tmp_path, ALERT_TTL_HOURS="48", ALERT_RETENTION_DAYS="1")
+    assert "ALERT_TTL_HOURS=48 is not shorter than ALERT_RETENTION_DAYS=1" in lifetimes.stdout
+    person = run_cli("check", cwd=tmp_path, REGION_CHANNELS="moscow=5123456789")
+    assert person.returncode == 2 and "REGION_CHANNELS" in person.stderr
+    assert "not a channel for moscow" in person.stderr and "Traceback" not in person.stderr

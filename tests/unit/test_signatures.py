@@ -12,6 +12,8 @@ from hypothesis import strategies as st
 from bot.crypto.keyring import UnlockedKeyring, init_keyring
 from bot.services.signatures import sign_alert, verify_alert, visible_text
 
+ALERT_ID = "a1b2c3d4"
+
 PASSPHRASE = b"correct horse battery staple"
 ALERT = (
     "⚠️ <b>Рейд: Москва</b>\nГде: м. Курская &amp; выход 2\nМесто: Метро, станция\n"
@@ -27,11 +29,13 @@ def ring(tmp_path_factory: pytest.TempPathFactory) -> UnlockedKeyring:
 
 
 def test_the_copied_text_verifies_and_a_changed_word_does_not(ring: UnlockedKeyring) -> None:
-    signed = sign_alert(ring, ALERT)
+    signed = sign_alert(ring, ALERT, ALERT_ID)
     copied = visible_text(signed)  # what a reader copies from Telegram
     assert "<b>" not in copied and "Курская & выход 2" in copied and "🔏 sig:" in copied
-    assert verify_alert(ring.signing_public, copied).genuine
-    assert verify_alert(ring.signing_public, signed).genuine  # the HTML the bot sent
+    verdict = verify_alert(ring.signing_public, copied)
+    assert verdict.genuine and (verdict.kind, verdict.alert_id) == ("alert", ALERT_ID)
+    # Pasted text is checked exactly as given: markup is never stripped from it.
+    assert not verify_alert(ring.signing_public, signed).genuine
     # Spaces and blank lines lost or added while copying do not matter.
     squeezed = copied.replace("\n\n", "\n").replace(": ", ":  ") + "\n\n"
     assert verify_alert(ring.signing_public, squeezed).genuine
@@ -45,8 +49,28 @@ def test_the_copied_text_verifies_and_a_changed_word_does_not(ring: UnlockedKeyr
         assert verdict.found and not verdict.genuine
 
 
+def test_words_hidden_in_angle_brackets_break_the_signature(ring: UnlockedKeyring) -> None:
+    copied = visible_text(sign_alert(ring, ALERT, ALERT_ID))
+    lines = copied.splitlines()
+    lines[1] = lines[1].replace("Курская", "<NOT> Курская <moved to Сокол, Курская is safe>")
+    lines[-1] = "<code>" + lines[-1]
+    forged = "\n".join(lines) + "\n<UPDATE: the raid is over>"
+    assert not verify_alert(ring.signing_public, forged).genuine
+
+
+def test_the_kind_and_id_are_signed(ring: UnlockedKeyring) -> None:
+    copied = visible_text(sign_alert(ring, ALERT, ALERT_ID))
+    as_announcement = copied.replace(f"sig:A.{ALERT_ID}", f"sig:N.{ALERT_ID}")
+    other_id = copied.replace(f"sig:A.{ALERT_ID}", "sig:A.deadbeef")
+    for changed in (as_announcement, other_id):
+        verdict = verify_alert(ring.signing_public, changed)
+        assert verdict.found and not verdict.genuine
+    announced = visible_text(sign_alert(ring, ALERT, ALERT_ID, kind="announcement"))
+    assert verify_alert(ring.signing_public, announced).kind == "announcement"
+
+
 def test_unsigned_and_garbled_signatures(ring: UnlockedKeyring) -> None:
-    copied = visible_text(sign_alert(ring, ALERT))
+    copied = visible_text(sign_alert(ring, ALERT, ALERT_ID))
     unsigned = copied.split("🔏")[0]
     assert not verify_alert(ring.signing_public, unsigned).found
     garbled = copied[:-5] + "AAAAA"
@@ -60,7 +84,7 @@ def test_another_instance_key_does_not_verify(ring: UnlockedKeyring, tmp_path: P
     other_keys = tmp_path / "other"
     init_keyring(other_keys, PASSPHRASE, dt.date(2026, 11, 30))
     impostor = UnlockedKeyring.unlock(other_keys, PASSPHRASE)
-    forged = visible_text(sign_alert(impostor, ALERT))
+    forged = visible_text(sign_alert(impostor, ALERT, ALERT_ID))
     assert not verify_alert(ring.signing_public, forged).genuine
 
 

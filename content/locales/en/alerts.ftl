@@ -59,7 +59,7 @@ stats-reports = <b>Reports</b>: { $day } / { $week }
 stats-alerts = <b>Alerts sent</b>: { $day } / { $week }
 stats-subscribers = <b>Subscribers</b>: { $total }
 stats-broadcasts = <b>Recent broadcasts</b>:
-stats-broadcast = • { $id } · { $region } · { $at } · delivered { $sent }, failed { $failed }, unsubscribed { $dropped }, left { $pending }
+stats-broadcast = • { $id } · { $region } · { $at } · delivered { $sent }, failed { $failed }, skipped { $dropped }, left { $pending }
 mod-locked =
     🔒 The bot is running <b>locked</b>: new reports are accepted and stored encrypted, but they cannot be read and alerts cannot be sent until an operator restarts the bot with the keyring passphrase. Reports waiting: { $reports }.
 mod-locked-short = The bot is locked: moderation waits until an operator restarts it with the passphrase.
@@ -111,8 +111,8 @@ mod-already-approved = You have already approved this text. Another moderator mu
 mod-sending = ✅ Approved. Sending to { $recipients } subscribers…
 mod-refused = This is for moderators only.
 
-progress-sending = 📤 Sending: { $sent } sent, { $failed } failed, { $dropped } unsubscribed, { $pending } left (about { $seconds } s).
-progress-done = ✅ Sent: { $sent } delivered, { $failed } failed, { $dropped } unsubscribed.
+progress-sending = 📤 Sending: { $sent } sent, { $failed } failed, { $dropped } skipped (unsubscribed or stopped), { $pending } left (about { $seconds } s).
+progress-done = ✅ Sent: { $sent } delivered, { $failed } failed, { $dropped } skipped (unsubscribed or stopped).
 
 notice-reports = 🆕 New raid reports are waiting: { $count } ({ $regions }). Open /queue in a private chat with the bot.
 notice-approval = 📝 An alert draft for { $region } waits for another moderator's approval: /queue in a private chat with the bot.
@@ -147,7 +147,13 @@ invite-locked = The bot is locked right now; invites can be used after the opera
 cmd-verify = Is this alert genuine?
 verify-prompt = Paste the alert's text here or forward the alert message to me: I will check whether this helpline issued it. Nothing you send is stored.
 verify-text-only = Send the alert as text (paste it or forward the message).
-verify-genuine = ✅ <b>Genuine</b>: this helpline issued this alert, word for word (signing key fingerprint { $fingerprint }). Check the date and time in it: an old alert can be re-posted.
+verify-genuine = ✅ <b>Genuine</b>: this helpline issued this text, word for word (signing key fingerprint { $fingerprint }).
 verify-forged = ❌ <b>Not genuine</b>: the signature does not match this text. Either it was changed after it was issued, or this helpline did not issue it. Do not pass it on.
 verify-unsigned = ⚠️ This text has no signature line of this helpline ("🔏 sig:…" at the end). Every alert from this bot has one: treat this text as unconfirmed. If you copied only part of the alert, copy all of it, including the last line.
+verify-announcement = It is an <b>announcement</b> from the helpline's admins, not a raid alert.
+verify-status-open = The alert is still standing: see until when it is valid at its end.
+verify-status-withdrawn = ❌ But the moderators have <b>withdrawn</b> it: do not act on it.
+verify-status-replaced = 🔄 But it was <b>replaced</b> by a newer alert: look for the latest one.
+verify-status-expired = ⌛ But it has <b>expired</b>: it is out of date.
+verify-status-gone = ⌛ It is old: this helpline no longer keeps it, so it is long out of date.
 verify-unavailable = Alert checking is not set up on this server yet.
