@@ -81,6 +81,21 @@ async def invite_moderator(api: FakeBotAPI, admin: User, moderator: User) -> Non
     assert "недействительна" in again.text  # single use
 
 
+async def report_and_approve(api: FakeBotAPI, admin: User) -> None:
+    """A report from Moscow, drafted and approved by one admin (ALERT_APPROVALS=1), sent."""
+    await send_report(User(api, REPORTER, "ru"))
+    await admin.say("/queue")
+    await admin.press("Moscow ·")
+    await admin.press("Draft an alert")
+    since = len(api.calls)
+    await admin.press("Approve")
+    await api.wait_for(
+        lambda c: c.method == "editMessageText" and "Sent:" in str(c.params.get("text")),
+        timeout=30,
+        since=since,
+    )
+
+
 def alert_messages(api: FakeBotAPI, chat_id: int) -> list[str]:
     return [m.text for m in api.messages(chat_id) if (m.text and "Рейд:" in m.text) or
             (m.text and "Raid alert:" in m.text)]  # fmt: skip
@@ -338,15 +353,7 @@ async def test_still_there_and_gone_reach_moderators_as_counts(
     bot = await start(start_bot, ALERT_APPROVALS="1")
     for person in people:
         await subscribe(person, "мск")
-    await send_report(User(api, REPORTER, "ru"))
-    await admin.say("/queue")
-    await admin.press("Moscow")
-    await admin.press("Draft an alert")
-    await admin.press("Approve")
-    await api.wait_for(
-        lambda c: c.method == "editMessageText" and "Sent:" in str(c.params.get("text")),
-        timeout=30,
-    )
+    await report_and_approve(api, admin)
     for person in people:
         assert alert_messages(api, person.id)
         assert person.labels(person.last()) == ["👀 Всё ещё там", "✅ Ушли"]
@@ -378,19 +385,7 @@ async def test_withdrawal_and_expiry_edit_every_delivered_copy_once(
     for person in people:
         await subscribe(person, "мск")
 
-    async def issue() -> None:
-        await send_report(User(api, REPORTER, "ru"))
-        await admin.say("/queue")
-        await admin.press("Moscow ·")
-        await admin.press("Draft an alert")
-        await admin.press("Approve")
-        await api.wait_for(
-            lambda c: c.method == "editMessageText" and "Sent:" in str(c.params.get("text")),
-            timeout=30,
-            since=len(api.calls) - 1,
-        )
-
-    await issue()
+    await report_and_approve(api, admin)
     for person in people:
         [alert] = alert_messages(api, person.id)
         assert "действует до" in alert and "🔏 sig:" in alert
@@ -415,7 +410,7 @@ async def test_withdrawal_and_expiry_edit_every_delivered_copy_once(
 
     # Expiry: a second alert with a one-hour lifetime, then the clock is past it for the job.
     bot = await start(start_bot, ALERT_APPROVALS="1", ALERT_TTL_HOURS="1")
-    await issue()
+    await report_and_approve(api, admin)
     assert await bot.stop() == 0
     with sqlite3.connect(bot.data_dir / "helpline.sqlite3") as db:
         db.execute("UPDATE alerts SET expires_at = '2000-01-01T00:00Z' WHERE state = 'sent'")
@@ -437,15 +432,7 @@ async def test_an_update_refers_to_the_alert_it_replaces(
     person = User(api, MOSCOW_RU, "ru")
     bot = await start(start_bot, ALERT_APPROVALS="1")
     await subscribe(person, "мск")
-    await send_report(User(api, REPORTER, "ru"))
-    await admin.say("/queue")
-    await admin.press("Moscow ·")
-    await admin.press("Draft an alert")
-    await admin.press("Approve")
-    await api.wait_for(
-        lambda c: c.method == "editMessageText" and "Sent:" in str(c.params.get("text")),
-        timeout=30,
-    )
+    await report_and_approve(api, admin)
     [original] = alert_messages(api, MOSCOW_RU)
     [(original_id,)] = rows(bot, "SELECT id FROM alerts")
     assert f"Предупреждение {original_id}" in original
@@ -485,15 +472,7 @@ async def test_region_channel_gets_one_post(
         start_bot, ALERT_APPROVALS="1", REGION_CHANNELS=f"moscow={channel},spb={other}"
     )
     await subscribe(person, "мск")
-    await send_report(User(api, REPORTER, "ru"))
-    await admin.say("/queue")
-    await admin.press("Moscow ·")
-    await admin.press("Draft an alert")
-    await admin.press("Approve")
-    await api.wait_for(
-        lambda c: c.method == "editMessageText" and "Sent:" in str(c.params.get("text")),
-        timeout=30,
-    )
+    await report_and_approve(api, admin)
     posts = [m for m in api.messages(channel) if "Рейд: Москва" in (m.text or "")]
     assert len(posts) == 1 and "🔏 sig:" in posts[0].text and posts[0].buttons == []
     assert api.messages(other) == []
