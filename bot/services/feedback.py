@@ -49,6 +49,3 @@ class FeedbackService:
             while len(self._answers) > MAX_REMEMBERED:
                 self._answers.popitem(last=False)
         return True
-
-    async def counts(self, alert_id: str) -> tuple[int, int]:
-        return await self._repo.counts(alert_id)

@@ -46,10 +46,6 @@ class ModeratorNotices:
         self._last = -min_interval
         self._pending: asyncio.Task[None] | None = None
 
-    @property
-    def enabled(self) -> bool:
-        return self._chat_id is not None
-
     async def report_received(self) -> None:
         """A report arrived: tell the group soon (coalesced with others arriving meanwhile)."""
         if self._chat_id is None or (self._pending is not None and not self._pending.done()):

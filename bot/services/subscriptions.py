@@ -169,6 +169,3 @@ class SubscriptionService:
             key, payload, purpose=PENDING_PURPOSE, record_id=change_id, schema=PENDING_SCHEMA
         )
         await self._repo.add_pending(change_id, key.key_id, sealed)
-
-    async def pending_key_ids(self) -> set[str]:
-        return await self._repo.pending_key_ids()

@@ -292,12 +292,6 @@ class AlertRepository:
         )
         return [DraftSummary(_alert(r[:-1]), int(r[-1])) for r in rows]
 
-    async def set_progress_message(self, alert_id: str, message_id: int) -> None:
-        async with self._db.transaction() as tx:
-            await tx.execute(
-                "UPDATE alerts SET progress_message_id = ? WHERE id = ?", (message_id, alert_id)
-            )
-
     async def purge(self, created_before: str) -> int:
         """Delete finished alerts (and their outbox rows and approvals) created before a time."""
         async with self._db.transaction() as tx:

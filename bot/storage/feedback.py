@@ -11,7 +11,7 @@ class FeedbackRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    async def change(self, alert_id: str, add: str, remove: str | None) -> tuple[int, int]:
+    async def change(self, alert_id: str, add: str, remove: str | None) -> None:
         """Count one answer (`add`), taking back the same person's earlier one (`remove`)."""
         if add not in VOTES or (remove is not None and remove not in VOTES):
             raise ValueError("a vote is 'still' or 'gone'")
@@ -24,13 +24,3 @@ class FeedbackRepository:
                 " DO UPDATE SET still = max(still + ?, 0), gone = max(gone + ?, 0)",
                 (alert_id, still, gone, still, gone),
             )
-            row = await tx.fetchone(
-                "SELECT still, gone FROM alert_feedback WHERE alert_id = ?", (alert_id,)
-            )
-        return (int(row[0]), int(row[1])) if row else (0, 0)
-
-    async def counts(self, alert_id: str) -> tuple[int, int]:
-        row = await self._db.fetchone(
-            "SELECT still, gone FROM alert_feedback WHERE alert_id = ?", (alert_id,)
-        )
-        return (int(row[0]), int(row[1])) if row else (0, 0)

@@ -44,10 +44,6 @@ class ModeratorRepository:
     async def count(self) -> int:
         return int(await self._db.fetchval("SELECT count(*) FROM moderators"))
 
-    async def alias_exists(self, alias: str) -> bool:
-        found = await self._db.fetchval("SELECT 1 FROM moderators WHERE alias = ?", (alias,))
-        return found is not None
-
     async def redeem(
         self, token_hash: bytes, now: str, *, ref: bytes, chat_ct: bytes, day: str
     ) -> str | None:

@@ -146,11 +146,6 @@ class SubscriberRepository:
         async with self._db.transaction() as tx:
             return await _delete(tx, ref)
 
-    async def delete_by_id(self, subscriber_id: int) -> bool:
-        async with self._db.transaction() as tx:
-            row = await tx.fetchone("SELECT ref FROM subscribers WHERE id = ?", (subscriber_id,))
-            return row is not None and await _delete(tx, bytes(row[0]))
-
     async def count(self) -> int:
         return int(await self._db.fetchval("SELECT count(*) FROM subscribers"))
 
@@ -189,10 +184,6 @@ class SubscriberRepository:
 
     async def pending_count(self) -> int:
         return int(await self._db.fetchval("SELECT count(*) FROM pending_subscriptions"))
-
-    async def pending_key_ids(self) -> set[str]:
-        rows = await self._db.fetchall("SELECT DISTINCT key_id FROM pending_subscriptions")
-        return {str(r[0]) for r in rows}
 
 
 async def _delete(tx: Transaction, ref: bytes) -> bool:
