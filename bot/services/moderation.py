@@ -197,28 +197,22 @@ class ModerationService:
             if hmac.compare_digest(self._cipher.ref(admin_id), ref):
                 return admin_id
         stored = await self._moderators.get(ref)
-        if stored is None:
-            return None
-        try:
-            return self._cipher.decrypt(stored.chat_ct, stored.ref)
-        except SealError:
-            log.warning("moderator chat id did not decrypt")
-            return None
+        return None if stored is None else self._chat(stored.ref, stored.chat_ct)
 
     async def moderator_chats(self) -> list[int]:
         """Chats of the stored moderators (admins come from the configuration)."""
-        if self._cipher is None:
-            return []
-        chats = []
-        for stored in await self._moderators.all():
-            try:
-                chats.append(self._cipher.decrypt(stored.chat_ct, stored.ref))
-            except SealError:
-                log.warning("moderator chat id did not decrypt")
-        return chats
+        chats = [self._chat(m.ref, m.chat_ct) for m in await self._moderators.all()]
+        return [chat for chat in chats if chat is not None]
 
-    async def moderator_count(self) -> int:
-        return await self._moderators.count()
+    def _chat(self, ref: bytes, chat_ct: bytes) -> int | None:
+        """A stored moderator's chat id; None while locked or if it does not decrypt."""
+        if self._cipher is None:
+            return None
+        try:
+            return self._cipher.decrypt(chat_ct, ref)
+        except SealError:
+            log.warning("moderator chat id did not decrypt")
+            return None
 
     # --- invites and the moderator list (admins) -------------------------------------------
 
@@ -260,13 +254,7 @@ class ModerationService:
             return None
         await self._log(admin, "moderator.remove", removed.alias)
         copies = await self._copies.take_all(removed.ref)
-        chat = None
-        if self._cipher is not None:
-            try:
-                chat = self._cipher.decrypt(removed.chat_ct, removed.ref)
-            except SealError:
-                chat = None
-        return Removed(removed.alias, chat, copies)
+        return Removed(removed.alias, self._chat(removed.ref, removed.chat_ct), copies)
 
     # --- the queue -----------------------------------------------------------------------------
 
