@@ -296,7 +296,10 @@ def _on_startup(app: App) -> Any:
         _schedule_jobs(app)
         app.scheduler.start()
         if app.broadcaster is not None:
-            app.broadcaster.start()  # resumes any broadcast a crash interrupted
+            # Alerts that expired while the bot was down are closed first, so that resuming
+            # the outbox never sends them on; then it resumes any interrupted broadcast.
+            await app.moderation.expire_due()
+            app.broadcaster.start()
         elif app.reports.enabled:
             await _tell_locked(app)
         # Everything built so far (content, search index, aiogram's models) lives as long as the
@@ -379,7 +382,7 @@ def _schedule_jobs(app: App) -> None:
     ]  # fmt: skip
     if not app.moderation.locked:
         jobs.append(("delete-report-copies", _delete_report_copies, [app], 60, now))
-        jobs.append(("alert-expiry", _expire_alerts, [app], 60, now))
+        jobs.append(("alert-expiry", _expire_alerts, [app], 60, None))  # first run: start-up
     if app.key_rotation is not None:
         first = now + dt.timedelta(minutes=1)
         jobs.append(("key-rotation", app.key_rotation.run, [], 24 * 3600, first))

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import datetime as dt
 import logging
 import math
 import random
@@ -67,7 +66,6 @@ STALE_BATCH = 2.0  # seconds after which the rest of a fetched batch is read aga
 RECORD_TRIES = 3  # storing an outcome is retried (a busy database) before the row is set aside
 ERROR_PAUSE = 5.0  # after an unexpected error (e.g. the database) in the loop itself
 LANG_FALLBACK = "ru"
-EXPIRY_CHECK = 30.0  # seconds between looks for alerts that expired while still sending
 
 
 class TokenBucket:
@@ -167,7 +165,6 @@ class Broadcaster:
         self._reports: set[asyncio.Task[None]] = set()
         self._reporting: set[str] = set()  # alerts with an interim report queued or running
         self._reported: dict[str, float] = {}  # alert id -> monotonic time of the last report
-        self._expiry_checked = float("-inf")
         self._kinds: dict[str, str] = {}  # alert id -> kind (alerts get feedback buttons)
         self._texts: dict[str, dict[str, str]] = {}  # alert id -> texts, while it is sending
 
@@ -238,7 +235,6 @@ class Broadcaster:
         """One round: finish alerts with nothing left, then send one batch or sleep."""
         assert self._wakeup is not None
         self._wakeup.clear()
-        await self._drop_expired()
         busy = set(self._in_flight.values())
         # In-flight rows are still 'pending' in the database: ask for enough to skip them.
         rows = await self._due(self._batch + len(self._in_flight))
@@ -265,18 +261,6 @@ class Broadcaster:
             task = asyncio.create_task(self._deliver(delivery))
             self._sends.add(task)
             task.add_done_callback(self._sends.discard)
-
-    async def _drop_expired(self) -> None:
-        """At most every EXPIRY_CHECK seconds: stop the sends of alerts past their expiry."""
-        now = self._clock()
-        if now - self._expiry_checked < EXPIRY_CHECK:
-            return
-        self._expiry_checked = now
-        stamp = dt.datetime.fromtimestamp(now, dt.UTC).strftime("%Y-%m-%dT%H:%MZ")
-        async with self._write:
-            dropped = await self._outbox.drop_expired(stamp)
-        if dropped:
-            log.info("expired alert not sent further", extra=fields(dropped=dropped))
 
     async def _due(self, limit: int) -> list[Delivery]:
         async with self._write:  # due() may mark orphaned rows dropped

@@ -139,17 +139,6 @@ class OutboxRepository:
                     orphans,
                 )
 
-    async def drop_expired(self, now: str) -> int:
-        """Stop sending alerts past their expiry (`now` as alerts store it: YYYY-MM-DDTHH:MMZ):
-        an alert resumed hours after a crash would send people after a raid that is over."""
-        async with self._db.transaction() as tx:
-            return await tx.execute(
-                "UPDATE outbox SET state = 'dropped', last_error = 'Expired'"
-                " WHERE state = 'pending' AND alert_id IN (SELECT id FROM alerts"
-                " WHERE state = 'sending' AND expires_at IS NOT NULL AND expires_at <= ?)",
-                (now,),
-            )
-
     async def mark_sent(self, outbox_id: int, message_id: int | None) -> bool:
         """Record a delivery (the attempt that succeeded counts). False if the row was not
         pending any more (dropped meanwhile, or already recorded)."""

@@ -20,6 +20,7 @@ from bot.services.subscriptions import Subscription, SubscriptionService
 from bot.storage import migrations
 from bot.storage.audit import AuditRepository
 from bot.storage.db import Database
+from bot.storage.outbox import OutboxRepository, Progress
 from tests.support.leaks import needles, scan_dir
 
 PASSPHRASE = b"correct horse battery staple"
@@ -335,3 +336,24 @@ async def test_two_edits_at_once_cannot_leave_text_and_fields_apart(
     assert stored is not None
     assert stored.text_ru == service.render_text(stored, "ru")  # the text matches the fields
     assert "Московское время" not in stored.text_ru and "по московскому времени" in stored.text_ru
+
+
+async def test_expiry_closes_the_alert_and_stops_its_pending_sends(
+    db: Database, keys, translator, regions
+) -> None:  # type: ignore[no-untyped-def]
+    clock = Clock()
+    service = moderation(db, keys, translator, regions, needed=1, clock=clock)
+    anna = await join(service, MOD_A, "anna")
+    subscriptions = SubscriptionService(db, keys[0], keys[1])
+    for chat in SUBSCRIBERS[:2]:
+        await subscriptions.change(chat, "ru", "add", "moscow")
+    await report(db, keys, OUTSIDER)
+    group = (await service.queue()).groups[0]
+    alert = await service.draft_from_group(anna, group.region, group.window)
+    assert (await service.approve(anna, alert.id, alert.text_hash, None, "ru")).recipients == 2
+    clock.now += 5 * 3600
+    assert await service.expire_due() == 0 and (await service.alert(alert.id)).state == "sending"  # type: ignore[union-attr]
+    clock.now += 2 * 3600  # past ALERT_TTL_HOURS=6
+    assert await service.expire_due() == 0  # nothing was delivered, so nothing to edit
+    assert (await service.alert(alert.id)).state == "expired"  # type: ignore[union-attr]
+    assert await OutboxRepository(db).progress(alert.id) == Progress(dropped=2)
