@@ -71,7 +71,6 @@ class App:
     moderation: ModerationService
     notices: ModeratorNotices
     broadcaster: Broadcaster | None
-    regions: RegionCatalog
     key_rotation: KeyRotation | None = None
     inflight: InFlight = field(default_factory=InFlight)
 
@@ -161,7 +160,7 @@ async def build_app(settings: Settings, *, unlocked: UnlockedKeyring | None = No
 
     async def queue_counts() -> dict[str, int]:
         counts: dict[str, int] = {}
-        for group in (await moderation.queue()).groups:
+        for group in await moderation.report_groups():
             region = regions.get(group.region)
             name = region.name(settings.default_language) if region else group.region
             counts[name] = counts.get(name, 0) + group.reports
@@ -230,7 +229,6 @@ async def build_app(settings: Settings, *, unlocked: UnlockedKeyring | None = No
         moderation,
         notices,
         broadcaster,
-        regions,
         inflight=inflight,
     )
     if keyring is not None:

@@ -260,7 +260,11 @@ class ModerationService:
 
     async def queue(self) -> Queue:
         drafts = [(d.alert, d.approvals) for d in await self._alerts.drafts()]
-        return Queue(await self._groups.new_groups(), drafts)
+        return Queue(await self.report_groups(), drafts)
+
+    async def report_groups(self) -> list[ReportGroup]:
+        """New reports by region and window (clear columns only: works while locked too)."""
+        return await self._groups.new_groups()
 
     async def waiting_reports(self) -> int:
         return await self._groups.count_new()
