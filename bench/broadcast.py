@@ -252,6 +252,35 @@ async def account(
             result.busiest_second = max(result.busiest_second, j - i)
 
 
+async def measured(
+    result: Result, client: DevServerClient, chats: list[int], args: argparse.Namespace,
+    latencies: Latencies, bot: Bot, work: Callable[[], Awaitable[None]],
+    done: Callable[[], Awaitable[int]], stop: Callable[[], Awaitable[None]] | None = None,
+) -> Result:  # fmt: skip
+    """Run one sender's `work` against a freshly set stand-in and fill in its figures: memory
+    while it runs, latency percentiles, and what the stand-in actually delivered."""
+    since = await prepare(client, args.rate, args.faults)
+    latencies.reset()
+    tracemalloc.start()
+    t0 = time.time()
+    sampler = asyncio.create_task(sample_memory(done, len(chats), result.memory_at))
+    try:
+        await asyncio.wait_for(work(), args.timeout)
+    except TimeoutError:
+        result.finished = False
+    finally:
+        if stop is not None:
+            await stop()
+        await asyncio.sleep(0.15)  # let the sampler see 100 %
+        sampler.cancel()
+        result.peak_mib = mib(tracemalloc.get_traced_memory()[1])
+        tracemalloc.stop()
+        await bot.session.close()
+    result.p50_ms, result.p95_ms = latencies.percentile(0.5), latencies.percentile(0.95)
+    await account(client, result, chats, since, t0)
+    return result
+
+
 async def run_broadcaster(
     url: str, token: str, client: DevServerClient, db: Database, cipher: ChatIdCipher,
     chats: list[int], args: argparse.Namespace, latencies: Latencies,
@@ -273,26 +302,14 @@ async def run_broadcaster(
     broadcaster = Broadcaster(
         db, bot, cipher, rate=args.rate, concurrency=args.concurrency, on_progress=on_progress
     )
-    since = await prepare(client, args.rate, args.faults)
-    latencies.reset()
-    tracemalloc.start()
-    t0 = time.time()
-    broadcaster.start()
-    sampler = asyncio.create_task(sample_memory(sent, n, result.memory_at))
-    try:
-        await asyncio.wait_for(finished.wait(), args.timeout)
-    except TimeoutError:
-        result.finished = False
-    finally:
-        await broadcaster.stop()
-        await asyncio.sleep(0.15)  # let the sampler see 100 %
-        sampler.cancel()
-        result.peak_mib = mib(tracemalloc.get_traced_memory()[1])
-        tracemalloc.stop()
-        await bot.session.close()
-    result.p50_ms, result.p95_ms = latencies.percentile(0.5), latencies.percentile(0.95)
-    await account(client, result, chats, since, t0)
-    return result
+
+    async def work() -> None:
+        broadcaster.start()
+        await finished.wait()
+
+    return await measured(
+        result, client, chats, args, latencies, bot, work, sent, stop=broadcaster.stop
+    )
 
 
 async def run_naive(
@@ -323,24 +340,7 @@ async def run_naive(
                 progress["errors"] += 1
             progress["done"] += 1
 
-    since = await prepare(client, args.rate, args.faults)
-    latencies.reset()
-    tracemalloc.start()
-    t0 = time.time()
-    sampler = asyncio.create_task(sample_memory(done, n, result.memory_at))
-    try:
-        await asyncio.wait_for(send_all(), args.timeout)
-    except TimeoutError:
-        result.finished = False
-    finally:
-        await asyncio.sleep(0.15)  # let the sampler see 100 %
-        sampler.cancel()
-        result.peak_mib = mib(tracemalloc.get_traced_memory()[1])
-        tracemalloc.stop()
-        await bot.session.close()
-    result.p50_ms, result.p95_ms = latencies.percentile(0.5), latencies.percentile(0.95)
-    await account(client, result, chats, since, t0)
-    return result
+    return await measured(result, client, chats, args, latencies, bot, send_all, done)
 
 
 async def outbox_scaling(
