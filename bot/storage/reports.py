@@ -106,12 +106,13 @@ class ReportGroups:
         )
         return [ReportGroup(str(r[0]), str(r[1]), int(r[2]), int(r[3]), str(r[4])) for r in rows]
 
-    async def members(self, region: str, window: str, state: str = "new") -> list[StoredReport]:
+    async def members(self, region: str, window: str) -> list[StoredReport]:
+        """A group's reports still waiting for a decision."""
         rows = await self._db.fetchall(
             _SELECT.replace(
-                " ORDER BY", f" WHERE region = ? AND {_WINDOW} = ? AND state = ? ORDER BY"
+                " ORDER BY", f" WHERE region = ? AND {_WINDOW} = ? AND state = 'new' ORDER BY"
             ),
-            (region, window, state),
+            (region, window),
         )
         return [StoredReport(*row) for row in rows]
 
