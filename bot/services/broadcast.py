@@ -398,9 +398,16 @@ class Broadcaster:
             )
             return await self._fail(delivery, type(exc).__name__, count_attempt=False)
         if delivery.action == "edit":
-            return await self._edit(delivery, chat_id, text)
-        try:
-            message = await self._bot.send_message(
+            # Change a delivered copy to say the alert was withdrawn or expired (buttons go).
+            request: Awaitable[Any] = self._bot.edit_message_text(
+                text=text,
+                chat_id=chat_id,
+                message_id=delivery.target_message_id,
+                reply_markup=None,
+                request_timeout=SEND_TIMEOUT,
+            )
+        else:
+            request = self._bot.send_message(
                 chat_id,
                 text,
                 disable_notification=delivery.silent,
@@ -411,18 +418,14 @@ class Broadcaster:
                 ),
                 request_timeout=SEND_TIMEOUT,
             )
+        try:
+            message = await request
         except TelegramRetryAfter as exc:
             return await self._rate_limited(delivery, exc)
         except TelegramForbiddenError as exc:
             return await self._retire(delivery, type(exc).__name__)
         except TelegramBadRequest as exc:
-            if "chat not found" in exc.message.lower():
-                return await self._retire(delivery, type(exc).__name__)
-            log.warning(
-                "alert refused by the Bot API",
-                extra=fields(alert=alert_id, error=type(exc).__name__),
-            )
-            return await self._fail(delivery, type(exc).__name__)
+            return await self._refused(delivery, exc)
         except (TelegramServerError, TelegramNetworkError, TimeoutError) as exc:
             return await self._retry(delivery, type(exc).__name__)
         except TelegramAPIError as exc:  # 401, 404, 409, 413 ...: unexpected here, bounded retry
@@ -430,36 +433,26 @@ class Broadcaster:
                 "unexpected Bot API error", extra=fields(alert=alert_id, error=type(exc).__name__)
             )
             return await self._retry(delivery, type(exc).__name__)
-        await self._store(self._outbox.mark_sent, delivery.id, message.message_id)
+        sent_id = message.message_id if delivery.action == "send" else delivery.target_message_id
+        await self._store(self._outbox.mark_sent, delivery.id, sent_id)
         return True
 
-    async def _edit(self, delivery: Delivery, chat_id: int, text: str) -> bool:
-        """Change a delivered copy to say the alert was withdrawn or expired (its buttons go)."""
-        try:
-            await self._bot.edit_message_text(
-                text=text,
-                chat_id=chat_id,
-                message_id=delivery.target_message_id,
-                reply_markup=None,
-                request_timeout=SEND_TIMEOUT,
-            )
-        except TelegramRetryAfter as exc:
-            return await self._rate_limited(delivery, exc)
-        except TelegramForbiddenError as exc:
-            return await self._retire(delivery, type(exc).__name__)
-        except TelegramBadRequest as exc:
-            if "not modified" in exc.message.lower():  # edited already (a repeat after a crash)
+    async def _refused(self, delivery: Delivery, exc: TelegramBadRequest) -> bool:
+        """A 400: permanent for this row, whatever it was."""
+        reason = exc.message.lower()
+        if delivery.action == "edit":
+            if "not modified" in reason:  # edited already (a repeat after a crash)
                 await self._store(self._outbox.mark_sent, delivery.id, delivery.target_message_id)
-                return True
-            # Deleted by the person, or too old to edit: nothing left to change.
-            await self._store(self._outbox.mark_dropped, delivery.id, type(exc).__name__)
+            else:  # deleted by the person: nothing left to change
+                await self._store(self._outbox.mark_dropped, delivery.id, type(exc).__name__)
             return True
-        except (TelegramServerError, TelegramNetworkError, TimeoutError) as exc:
-            return await self._retry(delivery, type(exc).__name__)
-        except TelegramAPIError as exc:
-            return await self._retry(delivery, type(exc).__name__)
-        await self._store(self._outbox.mark_sent, delivery.id, delivery.target_message_id)
-        return True
+        if "chat not found" in reason:
+            return await self._retire(delivery, type(exc).__name__)
+        log.warning(
+            "alert refused by the Bot API",
+            extra=fields(alert=delivery.alert_id, error=type(exc).__name__),
+        )
+        return await self._fail(delivery, type(exc).__name__)
 
     async def _rate_limited(self, delivery: Delivery, exc: TelegramRetryAfter) -> bool:
         assert self._bucket is not None
