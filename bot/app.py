@@ -17,7 +17,6 @@ from typing import Any
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
-from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.exceptions import TelegramAPIError, TelegramUnauthorizedError
@@ -45,6 +44,7 @@ from bot.services.people import subscriber_cipher
 from bot.services.preferences import LanguagePreferences
 from bot.services.reports import ReportService
 from bot.services.subscriptions import SubscriptionService
+from bot.services.updates import SkippedUpdateMiddleware, TolerantSession, UpdateGate
 from bot.storage import migrations
 from bot.storage.db import Database
 from bot.storage.instance import InstanceRepository
@@ -73,6 +73,7 @@ class App:
     broadcaster: Broadcaster | None
     key_rotation: KeyRotation | None = None
     inflight: InFlight = field(default_factory=InFlight)
+    updates: UpdateGate = field(default_factory=UpdateGate)
 
 
 def load_regions(path: Path) -> RegionCatalog:
@@ -91,10 +92,12 @@ def load_public_keyring(settings: Settings) -> PublicKeyring | None:
         return None
 
 
-def build_bot(settings: Settings) -> Bot:
+def build_bot(settings: Settings, gate: UpdateGate | None = None) -> Bot:
     if settings.bot_token is None:
         raise ConfigError("BOT_TOKEN is not set: get a token from @BotFather and set BOT_TOKEN")
-    session = AiohttpSession(api=TelegramAPIServer.from_base(settings.bot_api_url))
+    session = TolerantSession(
+        gate or UpdateGate(), api=TelegramAPIServer.from_base(settings.bot_api_url)
+    )
     try:
         return Bot(
             token=settings.bot_token.get_secret_value(),
@@ -132,7 +135,8 @@ async def build_app(settings: Settings, *, unlocked: UnlockedKeyring | None = No
             " use the codes in content/regions.toml"
         )
     keyring = load_public_keyring(settings)
-    bot = build_bot(settings)
+    gate = UpdateGate()
+    bot = build_bot(settings, gate)
     db = await open_database(settings)
     if keyring is not None:
         try:
@@ -208,6 +212,8 @@ async def build_app(settings: Settings, *, unlocked: UnlockedKeyring | None = No
         language_preferences=LanguagePreferences(),
         scheduler=scheduler,
     )
+    # First: an update the library could not parse never reaches a handler.
+    dispatcher.update.outer_middleware(SkippedUpdateMiddleware())
     dispatcher.update.outer_middleware(InFlightMiddleware(inflight))
     dispatcher.update.outer_middleware(
         LanguageMiddleware(
@@ -230,6 +236,7 @@ async def build_app(settings: Settings, *, unlocked: UnlockedKeyring | None = No
         notices,
         broadcaster,
         inflight=inflight,
+        updates=gate,
     )
     if keyring is not None:
         app.key_rotation = KeyRotation(

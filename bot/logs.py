@@ -4,6 +4,21 @@ Log lines are `logfmt`: `ts=... level=... logger=... event="..." key=value`. Cod
 event names plus counts, durations and error classes — never a chat id, user id, name or message
 text. As a second line of defence a filter redacts anything shaped like a bot token and escapes
 control characters so one record is always one line.
+
+The rule for everything the app does not write itself (aiogram, aiohttp, aiosqlite, APScheduler,
+pydantic, asyncio, Python warnings, any other library):
+
+    A library's record keeps its logger name and level, the class of any exception it carries,
+    and an event name chosen here from a fixed table (`LIBRARY_EVENTS`) — nothing else. Its
+    message text, arguments, extra fields, traceback and exception text are dropped, at every
+    level.
+
+Library messages interpolate whatever they were handed: aiogram's "Failed to fetch updates"
+prints a pydantic error that quotes a whole getUpdates batch, its "unknown update type" warning
+dumps the update, asyncio's "exception was never retrieved" quotes the exception. Only the app's
+own records (loggers under `helpline`, `bot` and `handlers`) keep their text, and those are
+written to carry constants and counts only. `LibraryRecordFilter` enforces the rule on the one
+handler every record reaches.
 """
 
 from __future__ import annotations
@@ -50,6 +65,72 @@ class LogfmtFormatter(logging.Formatter):
         return " ".join(parts)
 
 
+APP_LOGGERS = ("helpline", "bot", "handlers")
+
+# (logger prefix, the library's own message template) -> the constant event logged instead.
+LIBRARY_EVENTS: dict[tuple[str, str], str] = {
+    ("aiogram.dispatcher", "Start polling"): "polling starting",
+    ("aiogram.dispatcher", "Run polling for bot @%s id=%d - %r"): "polling started",
+    ("aiogram.dispatcher", "Polling stopped"): "polling stopped",
+    ("aiogram.dispatcher", "Polling stopped for bot @%s id=%d - %r"): "polling stopped",
+    ("aiogram.dispatcher", "Failed to fetch updates - %s: %s"): "getUpdates failed",
+    (
+        "aiogram.dispatcher",
+        "Sleep for %f seconds and try again... (tryings = %d, bot id = %d)",
+    ): "getUpdates retry after a pause",
+    (
+        "aiogram.dispatcher",
+        "Connection established (tryings = %d, bot id = %d)",
+    ): "getUpdates works again",
+    ("aiogram.event", "Update id=%s is %s. Duration %d ms by bot id=%d"): "update done",
+    ("aiogram.event", "Failed to make answer: %s: %s"): "webhook answer failed",
+    ("aiogram.dispatcher", "Received %s signal"): "signal received",
+    (
+        "aiogram.event",
+        "Cause exception while process update id=%d by bot id=%d\n%s: %s",
+    ): "update failed in the library",
+    ("apscheduler", "Scheduler started"): "scheduler started",
+    ("apscheduler", "Scheduler has been shut down"): "scheduler stopped",
+}
+LIBRARY_EVENT = "library message"
+
+
+def is_app_logger(name: str) -> bool:
+    return any(name == root or name.startswith(root + ".") for root in APP_LOGGERS)
+
+
+def library_event(name: str, template: object) -> str:
+    for (prefix, known), event in LIBRARY_EVENTS.items():
+        if template == known and (name == prefix or name.startswith(prefix + ".")):
+            return event
+    return LIBRARY_EVENT
+
+
+class LibraryRecordFilter(logging.Filter):
+    """Applies the rule above to every record from a logger that is not the app's own."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if is_app_logger(record.name):
+            return True
+        error = None
+        if record.exc_info and record.exc_info[0] is not None:
+            error = record.exc_info[0].__name__
+        elif isinstance(record.args, tuple):
+            error = next(
+                (type(a).__name__ for a in record.args if isinstance(a, BaseException)), None
+            )
+        elif isinstance(record.msg, BaseException):
+            error = type(record.msg).__name__
+        event = library_event(record.name, record.msg)
+        for key in [k for k in record.__dict__ if k not in _STANDARD_ATTRS]:
+            del record.__dict__[key]
+        record.msg, record.args = event, None
+        record.exc_info, record.exc_text, record.stack_info = None, None, None
+        if error is not None:
+            record.error = error
+        return True
+
+
 class RedactTokenFilter(logging.Filter):
     """Defence in depth: rewrite a record whose arguments would render a bot token."""
 
@@ -68,10 +149,14 @@ def setup_logging(level: str = "INFO", stream: TextIO | None = None) -> None:
     """Configure the root logger once for the process."""
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(LogfmtFormatter())
+    handler.addFilter(LibraryRecordFilter())
     handler.addFilter(RedactTokenFilter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    # Warnings (aiogram's "unknown update type" one dumps a whole update) become records, so
+    # that the library rule above applies to them too.
+    logging.captureWarnings(True)
     # aiogram's per-update INFO line is noise at scale; keep it at DEBUG runs only.
     if level != "DEBUG":
         logging.getLogger("aiogram.event").setLevel(logging.WARNING)
