@@ -124,6 +124,9 @@ def _deletions(word: str, depth: int) -> set[str]:
     return result
 
 
+MAX_REGION_TEXT = 100
+
+
 class RegionCatalog:
     """All regions plus lookup indexes built once at load time, so that matching is cheap."""
 
@@ -233,7 +236,9 @@ class RegionCatalog:
         """Candidate regions for free text, best first (at most limit, one per region)."""
         if limit <= 0:
             return []
-        forms = textnorm.variants(text)
+        # No region name is longer than this: the rest of a long message is not read, so any
+        # text costs the same bounded work (it runs on the event loop).
+        forms = textnorm.variants(textnorm.clip(text, MAX_REGION_TEXT))
         if not forms:
             return []
         best: dict[str, tuple[float, bool]] = {}

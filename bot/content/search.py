@@ -10,10 +10,18 @@ transliteration ("otsrochka") and Russian typed with the English layout on ("jnc
 - a curated synonym list (content/faq/synonyms.toml) links words the stemmer cannot.
 Entries are indexed in both languages under one id, so a query in either language finds them.
 Nothing about queries is stored or logged.
+
+Search runs on the bot's event loop for any text anyone sends (up to 4,096 characters), so one
+slow query delays every user. Its work is capped by constants whatever the text: only the start
+of the query is read, readings and distinct words per reading are capped, typo and prefix
+matching skip words longer than any real one, and typo matching draws on a fixed allowance of
+deletion strings and edit-distance checks. Words past the allowance still match exactly and by
+synonym.
 """
 
 from __future__ import annotations
 
+import bisect
 import math
 import re
 import tomllib
@@ -24,7 +32,7 @@ from pathlib import Path
 import Stemmer
 
 from bot.content.faq import ContentError, FaqCatalog
-from bot.content.textnorm import edit_distance, tokens, variants
+from bot.content.textnorm import clip, edit_distance, tokens, variants
 
 # Field weights: titles and curated keywords say what an entry is about; the body only helps.
 TITLE_WEIGHT = 4.0
@@ -37,6 +45,15 @@ TYPO_1, TYPO_2, PREFIX, SYNONYM = 0.75, 0.5, 0.6, 0.8
 # Hits scoring below this share of the best hit are noise.
 RELATIVE_CUTOFF = 0.3
 MIN_SCORE = 0.5
+
+# Work limits (see the module docstring). Real questions are a few dozen words at most; these
+# leave several times that room while keeping the worst case to a couple of milliseconds.
+MAX_QUERY_CHARS = 500  # of the case-folded query; the rest of a long message is not read
+MAX_READINGS = 4  # as typed, wrong layout (with and without final punctuation), transliterated
+MAX_WORDS = 48  # distinct words scored per reading
+MAX_FUZZY_LEN = 30  # no word typed here is longer; longer stems are only looked up as they are
+MAX_DELETES = 1200  # deletion-neighbourhood strings per search (an 8-letter stem needs 37)
+MAX_DISTANCES = 64  # edit-distance checks per search
 
 # Words too common to tell entries apart, in both languages.
 _STOPWORDS_TEXT = """
@@ -61,6 +78,52 @@ class Hit:
     score: float
 
 
+@dataclass
+class SearchWork:
+    """What one search cost, in the units the limits above cap (for tests and the benchmark)."""
+
+    readings: int = 0
+    words: int = 0
+    deletes: int = 0
+    distances: int = 0
+    postings: int = 0
+
+
+class _Allowance:
+    """Typo-matching work a search may still do, shared out evenly between its readings.
+
+    Once a reading's share is spent its remaining words match exactly (and by synonym) only;
+    what a reading leaves unspent goes to the readings after it.
+    """
+
+    def __init__(self, readings: int) -> None:
+        self.deletes = MAX_DELETES
+        self.distances = MAX_DISTANCES
+        self._readings_left = readings
+        self._share_deletes = self._share_distances = 0
+
+    def start_reading(self) -> None:
+        parts = max(self._readings_left, 1)
+        self._readings_left -= 1
+        self._share_deletes = self.deletes // parts
+        self._share_distances = self.distances // parts
+
+    def take_deletes(self, count: int) -> bool:
+        """Pay for a deletion neighbourhood of count strings, if the share still allows it."""
+        if count > self._share_deletes:
+            return False
+        self._share_deletes -= count
+        self.deletes -= count
+        return True
+
+    def take_distances(self, count: int) -> int:
+        """Pay for up to count edit-distance checks; returns how many are allowed."""
+        granted = min(count, self._share_distances)
+        self._share_distances -= granted
+        self.distances -= granted
+        return granted
+
+
 class _Stemmers:
     def __init__(self) -> None:
         self._ru = Stemmer.Stemmer("russian")
@@ -74,12 +137,22 @@ class _Stemmers:
         return word
 
 
+def _deletes_bound(length: int, depth: int) -> int:
+    """How many strings _deletes can return for a word of this length, known before building."""
+    if depth <= 0:
+        return 1
+    if depth == 1:
+        return 1 + length
+    return 1 + length + length * (length - 1) // 2
+
+
 def _deletes(word: str, depth: int) -> set[str]:
-    found = {word}
-    frontier = {word}
-    for _ in range(depth):
-        frontier = {w[:i] + w[i + 1 :] for w in frontier for i in range(len(w))}
-        found |= frontier
+    """The word with up to depth (1 or 2) letters removed: both sides of symmetric-delete lookup."""
+    singles = [word[:j] + word[j + 1 :] for j in range(len(word))] if depth > 0 else []
+    found = {word, *singles}
+    if depth > 1:
+        # A second cut only left of the first, so each pair of positions is cut once.
+        found |= {s[:i] + s[i + 1 :] for j, s in enumerate(singles) for i in range(j)}
     return found
 
 
@@ -102,12 +175,21 @@ class SearchIndex:
             term: math.log(1 + (n - len(docs) + 0.5) / (len(docs) + 0.5))
             for term, docs in postings.items()
         }
+        # Each term's BM25 contribution to each entry, so scoring a query is additions only.
+        self._weights: dict[str, dict[str, float]] = {}
+        for term, docs in postings.items():
+            idf = self._idf[term]
+            weights = self._weights[term] = {}
+            for entry_id, tf in docs.items():
+                norm = K1 * (1 - B + B * self._lengths[entry_id] / self._avg_length)
+                weights[entry_id] = idf * tf * (K1 + 1) / (tf + norm)
         self._by_delete: dict[str, set[str]] = defaultdict(set)
         for term in postings:
             if len(term) >= 4:
                 for variant in _deletes(term, 2 if len(term) >= 7 else 1):
                     self._by_delete[variant].add(term)
         self._sorted_terms = sorted(postings)
+        self._longest = max(map(len, postings), default=0)
 
     @classmethod
     def build(cls, catalog: FaqCatalog, synonyms_path: Path | None = None) -> SearchIndex:
@@ -135,73 +217,131 @@ class SearchIndex:
         return cls(dict(postings), dict(lengths), synonyms)
 
     def search(self, query: str, limit: int = 5) -> list[Hit]:
+        """The best entries for free text, best first; [] when nothing fits well enough."""
+        return self.search_with_work(query, limit)[0]
+
+    def search_with_work(self, query: str, limit: int = 5) -> tuple[list[Hit], SearchWork]:
+        """search(), plus what it cost: lets tests and the benchmark check the work limits."""
+        work = SearchWork()
+        expansions: dict[str, dict[str, float]] = {}
         best: dict[str, float] = {}
-        for reading in variants(query[:500]):
-            scores = self._score(reading)
+        readings = variants(clip(query, MAX_QUERY_CHARS))[:MAX_READINGS]
+        allowance = _Allowance(len(readings))
+        for reading in readings:
+            work.readings += 1
+            allowance.start_reading()
+            scores = self._score(reading, expansions, allowance, work)
             if sum(scores.values()) > sum(best.values()):
                 best = scores
-        if not best:
-            return []
+        if not best or limit <= 0:
+            return [], work
         ranked = sorted(best.items(), key=lambda item: (-item[1], item[0]))
         top = ranked[0][1]
         if top < MIN_SCORE:
-            return []
-        return [
+            return [], work
+        hits = [
             Hit(entry_id, round(score, 3))
             for entry_id, score in ranked[:limit]
             if score >= top * RELATIVE_CUTOFF
         ]
+        return hits, work
 
-    def _score(self, reading: str) -> dict[str, float]:
+    def _score(
+        self,
+        reading: str,
+        expansions: dict[str, dict[str, float]],
+        allowance: _Allowance,
+        work: SearchWork,
+    ) -> dict[str, float]:
         scores: dict[str, float] = defaultdict(float)
+        words = 0
         for word in dict.fromkeys(reading.split()):
             if word in STOPWORDS or len(word) < 2:
                 continue
-            for term, factor in self._expand(self._stemmers.stem(word)).items():
-                idf = self._idf[term]
-                for entry_id, tf in self._postings[term].items():
-                    norm = K1 * (1 - B + B * self._lengths[entry_id] / self._avg_length)
-                    scores[entry_id] += factor * idf * tf * (K1 + 1) / (tf + norm)
+            if words == MAX_WORDS:
+                break
+            words += 1
+            stem = self._stemmers.stem(word)
+            # Readings share most words: expand each stem once per search, unless the
+            # expansion was cut short by a spent allowance (another reading may have room).
+            expanded = expansions.get(stem)
+            if expanded is None:
+                expanded, complete = self._expand(stem, allowance, work)
+                if complete:
+                    expansions[stem] = expanded
+            for term, factor in expanded.items():
+                weights = self._weights[term]
+                work.postings += len(weights)
+                for entry_id, weight in weights.items():
+                    scores[entry_id] += factor * weight
+        work.words += words
         return scores
 
-    def _expand(self, stem: str) -> dict[str, float]:
-        """Vocabulary terms a query stem stands for, each with how much it counts."""
+    def _expand(
+        self, stem: str, allowance: _Allowance, work: SearchWork
+    ) -> tuple[dict[str, float], bool]:
+        """Vocabulary terms a query stem stands for, each with how much it counts.
+
+        The flag is False when the allowance ran out, so typo matches may be missing.
+        """
         found: dict[str, float] = {}
+        complete = True
         if stem in self._postings:
             found[stem] = 1.0
-        elif len(stem) >= 4:
-            found.update(self._fuzzy(stem))
+        elif 4 <= len(stem) <= MAX_FUZZY_LEN:
+            complete = self._fuzzy(stem, found, allowance, work)
         for synonym in self._synonyms.get(stem, ()):
             if synonym in self._postings:
                 found[synonym] = max(found.get(synonym, 0.0), SYNONYM)
-        return found
+        return found, complete
 
-    def _fuzzy(self, stem: str) -> dict[str, float]:
-        found: dict[str, float] = {}
+    def _fuzzy(
+        self, stem: str, found: dict[str, float], allowance: _Allowance, work: SearchWork
+    ) -> bool:
+        """Add typo or prefix matches of an unknown stem to found; False if cut short."""
+        complete = True
         depth = 2 if len(stem) >= 7 else 1
-        candidates: set[str] = set()
-        for variant in _deletes(stem, depth):
-            candidates |= self._by_delete.get(variant, set())
-        for term in candidates:
-            distance = edit_distance(stem, term, depth)
-            if distance <= depth:
-                found[term] = TYPO_1 if distance <= 1 else TYPO_2
+        # Edit distance is at least the length difference: a stem longer than every term by
+        # more than depth cannot be a typo of one, so its neighbourhood is not built at all.
+        if len(stem) <= self._longest + depth:
+            if not allowance.take_deletes(_deletes_bound(len(stem), depth)):
+                complete = False
+            else:
+                deletes = _deletes(stem, depth)
+                work.deletes += len(deletes)
+                by_delete = self._by_delete
+                candidates: set[str] = set()
+                candidates.update(*[by_delete[v] for v in deletes if v in by_delete])
+                # Nearest length first, then alphabetical: a fixed order for the checks the
+                # allowance pays for, so a cut-short result does not depend on hash order.
+                checks = sorted(
+                    (term for term in candidates if abs(len(term) - len(stem)) <= depth),
+                    key=lambda term: (abs(len(term) - len(stem)), term),
+                )
+                granted = allowance.take_distances(len(checks))
+                if granted < len(checks):
+                    checks = checks[:granted]
+                    complete = False
+                work.distances += granted
+                for term in checks:
+                    distance = edit_distance(stem, term, depth)
+                    if distance <= depth:
+                        found[term] = TYPO_1 if distance <= 1 else TYPO_2
         if not found and len(stem) >= 5:
             # A prefix: "повесток" (fleeting vowel) or a word cut short.
             for term in self._with_prefix(stem[:5]):
                 if term.startswith(stem) or stem.startswith(term):
                     found[term] = PREFIX
-        return found
+        return complete
 
     def _with_prefix(self, prefix: str) -> list[str]:
-        import bisect
-
-        start = bisect.bisect_left(self._sorted_terms, prefix)
+        """Vocabulary terms starting with prefix (a handful: the vocabulary is sorted)."""
+        terms = self._sorted_terms
+        i = bisect.bisect_left(terms, prefix)
         out = []
-        for term in self._sorted_terms[start:]:
-            if not term.startswith(prefix):
-                break
-            out.append(term)
+        while i < len(terms) and terms[i].startswith(prefix):
+            out.append(terms[i])
+            i += 1
         return out
 
 

@@ -7,11 +7,13 @@ so that "Ёбург", "ебург", "Jebur" and "Tyumen'" land on the same keys.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from types import MappingProxyType
 from typing import Final
 
 __all__ = (
+    "clip",
     "edit_distance",
     "is_latin",
     "layout_swap",
@@ -64,11 +66,25 @@ _TRANSLIT_SINGLE: Final = MappingProxyType(
 )  # fmt: skip
 _LATIN_VOWELS: Final = frozenset("aeiouy")
 _ASCII_LETTERS: Final = frozenset("abcdefghijklmnopqrstuvwxyz")
+# The sequences that need more than a one-letter lookup, tried in this order at each position
+# (regex alternation keeps it); every other character goes through one str.translate() in C.
+_TRANSLIT_MULTI_MAP: Final = MappingProxyType(dict(_TRANSLIT_MULTI))
+_TRANSLIT_SPECIAL: Final = re.compile("|".join([seq for seq, _ in _TRANSLIT_MULTI] + ["ts", "y"]))
+_TRANSLIT_TABLE: Final = str.maketrans(dict(_TRANSLIT_SINGLE))
 
 
 def _fold(text: str) -> str:
     """NFKC + casefold, repeated once more: casefold can yield text that NFKC changes again."""
     return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).casefold())
+
+
+def clip(text: str, max_chars: int) -> str:
+    """The case-folded start of the text, at most max_chars long: bounds the work on user text.
+
+    Cut before folding and again after: NFKC and casefold can turn one character into up to 18
+    (U+FDFA), so a short message can otherwise fold into a very long one.
+    """
+    return _fold(text[:max_chars])[:max_chars]
 
 
 def normalize(text: str) -> str:
@@ -116,34 +132,20 @@ def translit_to_cyrillic(text: str) -> str:
     before a consonant ("otsrochka" -> "отсрочка", "bratsk" -> "братск"); "y" is "й" after a
     vowel and "ы" elsewhere.
     """
-    src = _fold(text)
-    out: list[str] = []
-    i = 0
-    n = len(src)
-    while i < n:
-        for seq, cyr in _TRANSLIT_MULTI:
-            if src.startswith(seq, i):
-                out.append(cyr)
-                i += len(seq)
-                break
-        else:
-            ch = src[i]
-            nxt = src[i + 1] if i + 1 < n else ""
-            prev = src[i - 1] if i > 0 else ""
-            if ch == "t" and nxt == "s":
-                after = src[i + 2] if i + 2 < n else ""
-                if after in _ASCII_LETTERS and after not in _LATIN_VOWELS:
-                    out.append("тс")
-                else:
-                    out.append("ц")
-                i += 2
-                continue
-            if ch == "y":
-                out.append("й" if prev in _LATIN_VOWELS else "ы")
-            else:
-                out.append(_TRANSLIT_SINGLE.get(ch, ch))
-            i += 1
-    return "".join(out)
+    return _TRANSLIT_SPECIAL.sub(_translit_special, _fold(text)).translate(_TRANSLIT_TABLE)
+
+
+def _translit_special(match: re.Match[str]) -> str:
+    """One multi-letter sequence, or "ts" / "y", whose reading depends on the neighbours."""
+    seq = match.group()
+    if seq == "ts":
+        src, end = match.string, match.end()
+        after = src[end : end + 1]
+        return "тс" if after in _ASCII_LETTERS and after not in _LATIN_VOWELS else "ц"
+    if seq == "y":
+        start = match.start()
+        return "й" if match.string[start - 1 : start] in _LATIN_VOWELS else "ы"
+    return _TRANSLIT_MULTI_MAP[seq]
 
 
 def is_latin(text: str) -> bool:
@@ -182,29 +184,25 @@ def variants(text: str) -> list[str]:
 def edit_distance(a: str, b: str, limit: int) -> int:
     """Damerau-Levenshtein distance (optimal string alignment), capped at limit + 1.
 
-    Fuzzy matching only cares whether two strings are within a small distance, so the
-    computation stops as soon as every cell of a row exceeds the limit.
+    Fuzzy matching only cares whether two strings are within a small distance, so the work
+    is bounded by the limit: a length difference over it answers at once, limits up to 2 (all
+    that search and region matching use) try the few possible first edits instead of filling a
+    table, and larger ones fill only a band around the diagonal and stop at the first row
+    that is entirely over the limit.
     """
     if limit < 0:
         limit = 0
     if a == b:
         return 0
-    # A common prefix or suffix never changes the distance: a transposition needs two
-    # positions that differ, so it cannot straddle the trimmed part.
-    start = 0
-    end_a, end_b = len(a), len(b)
-    while start < end_a and start < end_b and a[start] == b[start]:
-        start += 1
-    while end_a > start and end_b > start and a[end_a - 1] == b[end_b - 1]:
-        end_a -= 1
-        end_b -= 1
-    s, t = a[start:end_a], b[start:end_b]
-    ls, lt = len(s), len(t)
-    if abs(ls - lt) > limit:
+    if abs(len(a) - len(b)) > limit:
         return limit + 1
+    s, t = _trim(a, b)
+    ls, lt = len(s), len(t)
     if ls == 0 or lt == 0:
         dist = max(ls, lt)
         return dist if dist <= limit else limit + 1
+    if limit <= 2:
+        return _distance_up_to_two(s, t, limit)
     big = limit + 1
     # Only cells within `limit` of the diagonal can stay within the limit (Ukkonen's band);
     # everything outside it is treated as "too far".
@@ -239,3 +237,52 @@ def edit_distance(a: str, b: str, limit: int) -> int:
         prev2, prev = prev, cur
     dist = prev[lt]
     return dist if dist <= limit else big
+
+
+def _trim(a: str, b: str) -> tuple[str, str]:
+    """a and b without their common prefix and suffix, which never change the distance.
+
+    A transposition needs two positions that differ, so it cannot straddle the trimmed part.
+    """
+    start = 0
+    end_a, end_b = len(a), len(b)
+    while start < end_a and start < end_b and a[start] == b[start]:
+        start += 1
+    while end_a > start and end_b > start and a[end_a - 1] == b[end_b - 1]:
+        end_a -= 1
+        end_b -= 1
+    return a[start:end_a], b[start:end_b]
+
+
+def _within_one(s: str, t: str) -> bool:
+    """Whether trimmed strings are at most one edit apart.
+
+    After trimming, one edit leaves exactly the edited part: a character against a character
+    or nothing, or two characters against the same two swapped.
+    """
+    ls, lt = len(s), len(t)
+    if ls <= 1 and lt <= 1:
+        return True
+    return ls == lt == 2 and s[0] == t[1] and s[1] == t[0]
+
+
+def _distance_up_to_two(s: str, t: str, limit: int) -> int:
+    """edit_distance() for trimmed, different, non-empty strings and a limit of 0, 1 or 2.
+
+    Their first characters differ, so an alignment starts with a substitution, deletion,
+    insertion or transposition; the distance is 2 exactly when what one of those leaves is
+    within one edit. A handful of trims instead of a table.
+    """
+    if limit == 0:
+        return 1
+    if _within_one(s, t):
+        return 1
+    if limit == 1:
+        return 2
+    firsts = [(s[1:], t[1:]), (s[1:], t), (s, t[1:])]
+    if len(s) >= 2 and len(t) >= 2 and s[0] == t[1] and s[1] == t[0]:
+        firsts.append((s[2:], t[2:]))
+    for rest_s, rest_t in firsts:
+        if abs(len(rest_s) - len(rest_t)) <= 1 and _within_one(*_trim(rest_s, rest_t)):
+            return 2
+    return 3

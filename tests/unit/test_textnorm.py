@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.content.textnorm import (
+    clip,
     edit_distance,
     is_latin,
     layout_swap,
@@ -158,9 +159,77 @@ def test_translit_to_cyrillic(latin: str, cyrillic: str) -> None:
     assert translit_to_cyrillic(latin) == cyrillic
 
 
+def translit_reference(text: str) -> str:
+    """The first, character-by-character translit_to_cyrillic: the oracle for the regex one."""
+    multi = [
+        ("shch", "щ"), ("sch", "щ"), ("zh", "ж"), ("kh", "х"), ("ch", "ч"), ("sh", "ш"),
+        ("yu", "ю"), ("ju", "ю"), ("ya", "я"), ("ja", "я"), ("yo", "е"), ("jo", "е"),
+        ("ye", "е"), ("je", "е"), ("ph", "ф"),
+    ]  # fmt: skip
+    single = dict(zip("abcdefghijklmnopqrstuvwz'’ʹ", "абцдефгхийклмнопкрстуввзььь", strict=True))
+    single["x"] = "кс"
+    vowels, letters = "aeiouy", "abcdefghijklmnopqrstuvwxyz"
+    src = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).casefold())
+    out: list[str] = []
+    i, n = 0, len(src)
+    while i < n:
+        for seq, cyr in multi:
+            if src.startswith(seq, i):
+                out.append(cyr)
+                i += len(seq)
+                break
+        else:
+            ch, nxt = src[i], src[i + 1] if i + 1 < n else ""
+            if ch == "t" and nxt == "s":
+                after = src[i + 2] if i + 2 < n else ""
+                out.append("тс" if after and after in letters and after not in vowels else "ц")
+                i += 2
+                continue
+            if ch == "y":
+                out.append("й" if i > 0 and src[i - 1] in vowels else "ы")
+            else:
+                out.append(single.get(ch, ch))
+            i += 1
+    return "".join(out)
+
+
+@settings(max_examples=400)
+@given(st.text(alphabet="abcehjkopstuyzxq'’ʹ TSYаб1.-", max_size=30))
+def test_translit_matches_the_reference(text: str) -> None:
+    assert translit_to_cyrillic(text) == translit_reference(text)
+
+
 def test_translit_keeps_what_it_cannot_read() -> None:
     assert translit_to_cyrillic("msk 2024!") == "мск 2024!"
     assert translit_to_cyrillic("уже кириллица") == "уже кириллица"
+
+
+# --- clip ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "max_chars", "expected"),
+    [
+        ("ПОВЕСТКА пришла", 8, "повестка"),
+        ("Straße", 10, "strasse"),
+        ("Straße", 5, "stras"),
+        ("ｍｓｋ", 5, "msk"),
+        ("", 5, ""),
+    ],
+)
+def test_clip_examples(text: str, max_chars: int, expected: str) -> None:
+    assert clip(text, max_chars) == expected
+
+
+def test_clip_bounds_expanding_characters() -> None:
+    # U+FDFA folds to 18 characters: 4,096 of them must not become 73,728.
+    assert len(clip("\ufdfa" * 4096, 500)) == 500
+    assert len(clip("ﬃ" * 4096, 500)) == 500
+
+
+@given(st.text(max_size=200), st.integers(min_value=0, max_value=100))
+def test_clip_is_never_longer_than_asked(text: str, max_chars: int) -> None:
+    assert len(clip(text, max_chars)) <= max_chars
 
 
 # --- is_latin / variants ------------------------------------------------------------------------
@@ -259,3 +328,46 @@ def test_edit_distance_zero_iff_equal_and_bounded_by_longer(a: str, b: str) -> N
     dist = edit_distance(a, b, big)
     assert (dist == 0) == (a == b)
     assert dist <= max(len(a), len(b))
+
+
+@st.composite
+def near_pairs(draw: st.DrawFn) -> tuple[str, str]:
+    """A string and a copy with a few random edits: random pairs are rarely within 2."""
+    a = draw(st.text(alphabet="abcx", max_size=12))
+    b = list(a)
+    for op, pos, ch in draw(
+        st.lists(
+            st.tuples(st.sampled_from("sdit"), st.integers(0, 12), st.sampled_from("abcx")),
+            max_size=3,
+        )
+    ):
+        pos = min(pos, len(b))
+        if op == "s" and pos < len(b):
+            b[pos] = ch
+        elif op == "d" and pos < len(b):
+            del b[pos]
+        elif op == "i":
+            b.insert(pos, ch)
+        elif op == "t" and pos + 1 < len(b):
+            b[pos], b[pos + 1] = b[pos + 1], b[pos]
+    return a, "".join(b)
+
+
+@settings(max_examples=500)
+@given(near_pairs(), st.integers(min_value=0, max_value=3))
+def test_edit_distance_of_near_strings_matches_reference(pair: tuple[str, str], limit: int) -> None:
+    a, b = pair
+    true = osa_reference(a, b)
+    assert edit_distance(a, b, limit) == (true if true <= limit else limit + 1)
+    assert edit_distance(b, a, limit) == (true if true <= limit else limit + 1)
+
+
+def test_edit_distance_of_long_strings() -> None:
+    # What search and region matching may meet: answers that stay cheap at any length.
+    long = "а" * 4096
+    assert edit_distance(long, "а" * 10, 2) == 3
+    assert edit_distance(long, "б" * 4096, 2) == 3
+    assert edit_distance("x" + long + "y", "z" + long + "w", 2) == 2
+    assert edit_distance("x" + long + "y", "z" + long + "w", 1) == 2
+    assert edit_distance(long + "ab", long + "ba", 2) == 1
+    assert edit_distance(long, long[:-3], 5) == 3
