@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
+from collections.abc import Callable
+from contextlib import suppress
 from typing import Any
 
 from aiogram import Bot, F, Router
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, Filter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
@@ -29,6 +32,7 @@ from bot.services.moderation import (
     ModerationService,
     Moderator,
     OpenedReport,
+    ReportPage,
     Stats,
 )
 from bot.services.notices import ModeratorNotices
@@ -37,6 +41,7 @@ from bot.storage.alerts import Alert
 from bot.storage.reports import ReportGroup
 from handlers.admin import AdminCb
 from handlers.filters import FromUser, is_question
+from handlers.flow import Flow
 from handlers.regions import button
 from handlers.screens import show
 
@@ -53,8 +58,27 @@ class ModCb(CallbackData, prefix="md"):
     arg: str = ""
 
 
+class ReportCb(CallbackData, prefix="mr"):
+    """One report shown by "Read": arg "" asks for a reason, "keep" takes that back, and a reason
+    rejects the report. A report id is a uuid4 (36 characters): "mr:<id>:duplicate" is 49 bytes,
+    within Telegram's 64."""
+
+    report: str
+    arg: str = ""
+
+
 class ModForm(StatesGroup):
     area = State()
+
+
+async def _resume_area(query: CallbackQuery, data: dict[str, Any]) -> None:
+    tr: Tr = data["tr"]
+    alert_id = str((await data["state"].get_data()).get("alert", ""))
+    back = ModCb(action="alert", alert=alert_id)
+    await show(query, tr("mod-area-prompt"), _markup([[button(tr("button-back"), back)]]))
+
+
+FLOW = Flow(name="area", states=ModForm, resume=_resume_area)
 
 
 class ModeratorRole(Filter):
@@ -113,12 +137,51 @@ def build_router(settings: Settings) -> Router:
     async def read(query: CallbackQuery, callback_data: ModCb, tr: Tr, bot: Bot,
                    moderator: Moderator, moderation: ModerationService,
                    regions: RegionCatalog) -> None:  # fmt: skip
-        reports = await moderation.open_group(moderator, callback_data.region, callback_data.window)
+        page = await moderation.open_group(
+            moderator, callback_data.region, callback_data.window, _page_arg(callback_data.arg)
+        )
+        if not page.stored:
+            await query.answer(tr("mod-gone"), show_alert=True)
+            return
         await query.answer()
-        await _show_reports(bot, tr, moderator, moderation, reports)
-        text, markup = await _group_screen(tr, moderation, regions, callback_data)
+        await _show_reports(bot, tr, moderator, moderation, page, rejectable=True)
+        # The group again below the page: where it is, the next page, and the group's decisions.
+        text, markup = await _group_screen(tr, moderation, regions, callback_data, page)
         sent = await bot.send_message(moderator.chat_id, text, reply_markup=markup)
         await moderation.remember_copy(moderator, sent.message_id)
+
+    @router.callback_query(ReportCb.filter(), role)
+    async def reject_report(query: CallbackQuery, callback_data: ReportCb, tr: Tr,
+                            moderator: Moderator,
+                            moderation: ModerationService) -> None:  # fmt: skip
+        message = query.message if isinstance(query.message, Message) else None
+        report_id, arg = callback_data.report, callback_data.arg
+        if arg in ("", "keep"):
+            # One tap shows the reasons (as for a whole group); "keep" takes them back.
+            markup = _report_markup(tr, report_id, reasons=arg == "")
+            if message is not None:
+                with suppress(TelegramBadRequest):
+                    await message.edit_reply_markup(reply_markup=markup)
+            await query.answer()
+            return
+        if arg not in REJECT_REASONS:
+            await query.answer(tr("button-expired"))
+            return
+        rejected = await moderation.reject_report(moderator, report_id, arg)
+        if message is not None:
+            with suppress(TelegramBadRequest):
+                if rejected:
+                    # The decrypted text leaves the chat now; the edited copy is still deleted
+                    # with the others.
+                    await message.edit_text(
+                        tr("mod-report-rejected", reason=arg), reply_markup=None
+                    )
+                else:
+                    await message.edit_reply_markup(reply_markup=None)
+        if rejected:
+            await query.answer(tr("mod-rejected", count=1))
+        else:
+            await query.answer(tr("mod-gone"), show_alert=True)
 
     @router.callback_query(ModCb.filter(F.action == "evidence"), role)
     async def evidence(query: CallbackQuery, callback_data: ModCb, tr: Tr, bot: Bot,
@@ -127,11 +190,15 @@ def build_router(settings: Settings) -> Router:
         if alert is None or alert.state != "draft":
             await query.answer(tr("mod-gone"), show_alert=True)
             return
-        reports = await moderation.open_alert_reports(moderator, alert.id)
-        await query.answer(None if reports else tr("mod-no-reports"), show_alert=not reports)
-        await _show_reports(bot, tr, moderator, moderation, reports)
-        # The card again below the reports, so that Approve is at hand.
-        text, markup = await _alert_screen(tr, moderation, alert)
+        page = await moderation.open_alert_reports(
+            moderator, alert.id, _page_arg(callback_data.arg)
+        )
+        await query.answer(None if page.stored else tr("mod-no-reports"),
+                           show_alert=not page.stored)  # fmt: skip
+        # The reports behind a draft were drafted from ('reviewed'): nothing to reject one by one.
+        await _show_reports(bot, tr, moderator, moderation, page, rejectable=False)
+        # The card again below the reports, so that Approve (and the next page) is at hand.
+        text, markup = await _alert_screen(tr, moderation, alert, page if page.stored else None)
         await bot.send_message(moderator.chat_id, text, reply_markup=markup)
 
     @router.callback_query(ModCb.filter(F.action == "draft"), role)
@@ -292,6 +359,7 @@ def build_router(settings: Settings) -> Router:
         await show(query, *await _queue_screen(tr, moderation, regions), toast=tr("mod-dropped"))
 
     @router.callback_query(ModCb.filter())
+    @router.callback_query(ReportCb.filter())
     @router.callback_query(AdminCb.filter())
     async def refused(query: CallbackQuery, tr: Tr, moderation: ModerationService) -> None:
         # Not a moderator or admin (or no longer one): nothing is done, and the log says so
@@ -311,6 +379,41 @@ async def is_locked(message: Message, moderation: ModerationService) -> bool:
 
 def _markup(rows: list[list[InlineKeyboardButton]]) -> InlineKeyboardMarkup | None:
     return InlineKeyboardMarkup(inline_keyboard=rows) if rows else None
+
+
+def _page_arg(arg: str) -> int:
+    """The page a button asks for (0-based); anything else is the first page."""
+    return int(arg) if arg.isdecimal() and len(arg) <= 6 else 0
+
+
+def _page_nav(
+    tr: Tr, page: ReportPage, data: Callable[[int], ModCb]
+) -> tuple[str, list[InlineKeyboardButton]]:
+    """'Reports 11–20 of 57' and the Previous/Next buttons (none on a single page)."""
+    text = tr("mod-page", first=page.first, last=page.last, total=page.total)
+    nav = []
+    if page.page > 0:
+        nav.append(button(tr("mod-page-prev"), data(page.page - 1)))
+    if page.page < page.pages - 1:
+        nav.append(button(tr("mod-page-next"), data(page.page + 1)))
+    return text, nav
+
+
+def _report_markup(tr: Tr, report_id: str, *, reasons: bool) -> InlineKeyboardMarkup:
+    """Under a shown report: "Reject this report", or, after one tap, the reasons."""
+    if not reasons:
+        return InlineKeyboardMarkup(
+            inline_keyboard=[[button(tr("mod-report-reject"), ReportCb(report=report_id))]]
+        )
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                button(tr(f"mod-reject-{reason}"), ReportCb(report=report_id, arg=reason))
+                for reason in REJECT_REASONS
+            ],
+            [button(tr("mod-report-keep"), ReportCb(report=report_id, arg="keep"))],
+        ]
+    )
 
 
 def _window_label(window: str) -> str:
@@ -394,8 +497,13 @@ def _stats_text(tr: Tr, stats: Stats, regions: RegionCatalog) -> str:
 
 
 async def _group_screen(
-    tr: Tr, moderation: ModerationService, regions: RegionCatalog, data: ModCb
+    tr: Tr,
+    moderation: ModerationService,
+    regions: RegionCatalog,
+    data: ModCb,
+    page: ReportPage | None = None,
 ) -> tuple[str, InlineKeyboardMarkup | None]:
+    """A group's counts and decisions; after a page was read, which page and the way on."""
     group = await moderation.group(data.region, data.window)
     back = [button(tr("mod-back-queue"), ModCb(action="queue"))]
     if group is None:
@@ -406,8 +514,13 @@ async def _group_screen(
     )
     text = tr("mod-group", places=place_text, **_group_values(tr, regions, summary))
     key = {"region": data.region, "window": data.window}
+    read = [button(tr("mod-read"), ModCb(action="read", **key))]
+    if page is not None:
+        indicator, nav = _page_nav(tr, page, lambda n: ModCb(action="read", arg=str(n), **key))
+        text += "\n\n" + indicator
+        read = nav or read
     rows = [
-        [button(tr("mod-read"), ModCb(action="read", **key))],
+        read,
         [button(tr("mod-draft"), ModCb(action="draft", **key))],
         [
             button(tr(f"mod-reject-{reason}"), ModCb(action="reject", arg=reason, **key))
@@ -419,7 +532,7 @@ async def _group_screen(
 
 
 async def _alert_screen(
-    tr: Tr, moderation: ModerationService, alert: Alert
+    tr: Tr, moderation: ModerationService, alert: Alert, page: ReportPage | None = None
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     approvals = len(await moderation.approvers(alert.id))
     # The alert texts are already HTML (rendered from the catalogue with escaped values), so
@@ -432,6 +545,13 @@ async def _alert_screen(
             tr("mod-alert-rules"),
         )
     )
+    evidence = [button(tr("mod-evidence"), ModCb(action="evidence", alert=alert.id))]
+    if page is not None:
+        indicator, nav = _page_nav(
+            tr, page, lambda n: ModCb(action="evidence", alert=alert.id, arg=str(n))
+        )
+        text += "\n\n" + indicator
+        evidence = nav or evidence
 
     def edit(field: str, label: str) -> InlineKeyboardButton:
         return button(tr(label), ModCb(action="edit", alert=alert.id, arg=field))
@@ -440,7 +560,7 @@ async def _alert_screen(
         [button(tr("mod-edit-area"), ModCb(action="area", alert=alert.id)),
          edit("place_type", "mod-edit-place"), edit("time_window", "mod-edit-when")],
         [edit("certainty", "mod-edit-certainty"), edit("advice", "mod-edit-advice")],
-        [button(tr("mod-evidence"), ModCb(action="evidence", alert=alert.id))],
+        evidence,
         [button(tr("mod-approve"), ModCb(action="approve", alert=alert.id,
                                          arg=alert.text_hash.hex()[:16]))],
         [button(tr("mod-drop"), ModCb(action="drop", alert=alert.id)),
@@ -451,17 +571,19 @@ async def _alert_screen(
 
 async def _show_reports(
     bot: Bot, tr: Tr, moderator: Moderator, moderation: ModerationService,
-    reports: list[OpenedReport],
+    page: ReportPage, *, rejectable: bool,
 ) -> None:  # fmt: skip
-    for number, report in enumerate(reports, 1):
+    for number, report in enumerate(page.reports, page.first):
+        markup = _report_markup(tr, report.id, reasons=False) if rejectable else None
         for message_id in await _send_report(bot, moderator.chat_id, tr, report, number,
-                                             len(reports)):  # fmt: skip
+                                             page.total, markup):  # fmt: skip
             await moderation.remember_copy(moderator, message_id)
 
 
 async def _send_report(
-    bot: Bot, chat_id: int, tr: Tr, report: OpenedReport, number: int, total: int
-) -> list[int]:
+    bot: Bot, chat_id: int, tr: Tr, report: OpenedReport, number: int, total: int,
+    markup: InlineKeyboardMarkup | None = None,
+) -> list[int]:  # fmt: skip
     """Show one decrypted report: plain text (no markup parsing), protected from forwarding."""
     header = tr(
         "mod-report-header",
@@ -473,7 +595,11 @@ async def _send_report(
     )
     # The catalogue's header is HTML-free by design; the report text is sent verbatim.
     message = await bot.send_message(
-        chat_id, f"{header}\n\n{report.text}", parse_mode=None, protect_content=True
+        chat_id,
+        f"{header}\n\n{report.text}",
+        parse_mode=None,
+        protect_content=True,
+        reply_markup=markup,
     )
     sent = [message.message_id]
     if report.photo_file_id:

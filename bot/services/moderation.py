@@ -42,6 +42,7 @@ INVITE_PREFIX = "inv_"
 CERTAINTIES = ("corroborated", "single")
 ADVICE = ("avoid", "calm", "warn")
 REJECT_REASONS = ("false", "spam", "duplicate")
+PAGE_SIZE = 10  # reports shown at once by "Read": a flooded group never floods the moderator
 AREA_LIMIT = 60
 ANNOUNCEMENT_LIMIT = 3000
 ALIAS_LIMIT = 24
@@ -70,6 +71,28 @@ class OpenedReport:
     text: str
     photo_file_id: str | None
     location: tuple[float, float] | None
+
+
+@dataclass(frozen=True)
+class ReportPage:
+    """One page of decrypted reports, newest first: `offset` reports come before it, of `total`
+    (counted when the page was read). `stored` is how many were on the page before opening: a
+    report whose key was destroyed is skipped."""
+
+    reports: list[OpenedReport]
+    page: int
+    pages: int
+    offset: int
+    stored: int
+    total: int
+
+    @property
+    def first(self) -> int:
+        return self.offset + 1 if self.stored else self.offset
+
+    @property
+    def last(self) -> int:
+        return self.offset + self.stored
 
 
 @dataclass(frozen=True)
@@ -126,6 +149,12 @@ def text_hash(text_ru: str, text_en: str) -> bytes:
 
 def group_key(region: str, window: str) -> str:
     return f"{region}|{window}"
+
+
+def _page_number(page: int, total: int) -> tuple[int, int]:
+    """The page to show (0-based, clamped to those that exist) and how many pages there are."""
+    pages = max(1, -(-total // PAGE_SIZE))
+    return min(max(page, 0), pages - 1), pages
 
 
 class ModerationService:
@@ -278,17 +307,39 @@ class ModerationService:
         return None
 
     async def open_group(
-        self, moderator: Moderator, region: str, window: str
-    ) -> list[OpenedReport]:
-        opened = self._open(await self._groups.members(region, window))
-        await self._log(moderator, "group.read", group_key(region, window))
-        return opened
+        self, moderator: Moderator, region: str, window: str, page: int = 0
+    ) -> ReportPage:
+        """One page of a group's new reports, newest first; only that page is decrypted."""
+        self._ring()
+        total = await self._groups.count_members(region, window)
+        number, pages = _page_number(page, total)
+        stored = await self._groups.members_page(region, window, number * PAGE_SIZE, PAGE_SIZE)
+        if stored:
+            await self._log(moderator, "group.read", group_key(region, window))
+        return ReportPage(self._open(stored), number, pages, number * PAGE_SIZE, len(stored), total)
 
-    async def open_alert_reports(self, moderator: Moderator, alert_id: str) -> list[OpenedReport]:
-        """The evidence behind a draft, for whoever is asked to approve it."""
-        opened = self._open(await self._groups.of_alert(alert_id))
-        await self._log(moderator, "alert.read", alert_id)
-        return opened
+    async def open_alert_reports(
+        self, moderator: Moderator, alert_id: str, page: int = 0
+    ) -> ReportPage:
+        """The evidence behind a draft, for whoever is asked to approve it: paged like a group."""
+        self._ring()
+        total = await self._groups.count_of_alert(alert_id)
+        number, pages = _page_number(page, total)
+        stored = await self._groups.of_alert_page(alert_id, number * PAGE_SIZE, PAGE_SIZE)
+        if stored:
+            await self._log(moderator, "alert.read", alert_id)
+        return ReportPage(self._open(stored), number, pages, number * PAGE_SIZE, len(stored), total)
+
+    async def reject_report(self, moderator: Moderator, report_id: str, reason: str) -> bool:
+        """Reject one report of a group (the rest stay in the queue); False if it was no longer
+        waiting for a decision (rejected, drafted from, or deleted)."""
+        if reason not in REJECT_REASONS:
+            raise ValueError("unknown reason")
+        self._ring()
+        rejected = await self._groups.reject_one(report_id)
+        if rejected:
+            await self._log(moderator, f"report.reject.{reason}", report_id)
+        return rejected
 
     def _open(self, reports: list[StoredReport]) -> list[OpenedReport]:
         ring = self._ring()

@@ -116,6 +116,31 @@ class ReportGroups:
         )
         return [StoredReport(*row) for row in rows]
 
+    async def members_page(
+        self, region: str, window: str, offset: int, limit: int
+    ) -> list[StoredReport]:
+        """One page of a group's new reports, newest first. Within an hour the order is by id,
+        which is random: the stored hour is all that is known about when a report came."""
+        rows = await self._db.fetchall(
+            _SELECT.replace(
+                " ORDER BY created_hour, id",
+                f" WHERE region = ? AND {_WINDOW} = ? AND state = 'new'"
+                " ORDER BY created_hour DESC, id LIMIT ? OFFSET ?",
+            ),
+            (region, window, max(limit, 0), max(offset, 0)),
+        )
+        return [StoredReport(*row) for row in rows]
+
+    async def count_members(self, region: str, window: str) -> int:
+        """How many of a group's reports are still waiting for a decision."""
+        return int(
+            await self._db.fetchval(
+                f"SELECT count(*) FROM reports WHERE region = ? AND {_WINDOW} = ?"  # noqa: S608
+                " AND state = 'new'",
+                (region, window),
+            )
+        )
+
     async def of_alert(self, alert_id: str) -> list[StoredReport]:
         """The reports an alert was drafted from (those retention has not deleted yet)."""
         rows = await self._db.fetchall(
@@ -126,6 +151,27 @@ class ReportGroups:
             (alert_id,),
         )
         return [StoredReport(*row) for row in rows]
+
+    async def of_alert_page(self, alert_id: str, offset: int, limit: int) -> list[StoredReport]:
+        """One page of an alert's reports, newest first (as `members_page`)."""
+        rows = await self._db.fetchall(
+            _SELECT.replace(
+                " ORDER BY created_hour, id",
+                " WHERE id IN (SELECT report_id FROM alert_reports WHERE alert_id = ?)"
+                " ORDER BY created_hour DESC, id LIMIT ? OFFSET ?",
+            ),
+            (alert_id, max(limit, 0), max(offset, 0)),
+        )
+        return [StoredReport(*row) for row in rows]
+
+    async def count_of_alert(self, alert_id: str) -> int:
+        return int(
+            await self._db.fetchval(
+                "SELECT count(*) FROM reports"
+                " WHERE id IN (SELECT report_id FROM alert_reports WHERE alert_id = ?)",
+                (alert_id,),
+            )
+        )
 
     async def decide(self, region: str, window: str, state: str) -> int:
         """Mark a group's new reports 'reviewed' (an alert was drafted) or 'rejected'."""
@@ -138,3 +184,12 @@ class ReportGroups:
 
     async def count_new(self) -> int:
         return int(await self._db.fetchval("SELECT count(*) FROM reports WHERE state = 'new'"))
+
+    async def reject_one(self, report_id: str) -> bool:
+        """Mark one report 'rejected' if it is still waiting for a decision."""
+        async with self._db.transaction() as tx:
+            changed = await tx.execute(
+                "UPDATE reports SET state = 'rejected' WHERE id = ? AND state = 'new'",
+                (report_id,),
+            )
+        return changed == 1

@@ -14,13 +14,21 @@ from bot.config import REPO_ROOT
 from bot.content.regions import RegionCatalog
 from bot.crypto.keyring import PublicKeyring, UnlockedKeyring, init_keyring
 from bot.i18n import Translator
-from bot.services.moderation import ModerationService, Moderator, clean_alias, clean_area
+from bot.services import moderation as moderation_module
+from bot.services.moderation import (
+    ModerationLocked,
+    ModerationService,
+    Moderator,
+    clean_alias,
+    clean_area,
+)
 from bot.services.reports import ReportDraft, ReportService
 from bot.services.subscriptions import Subscription, SubscriptionService
 from bot.storage import migrations
 from bot.storage.audit import AuditRepository
 from bot.storage.db import Database
 from bot.storage.outbox import OutboxRepository, Progress
+from bot.storage.reports import ReportGroups, ReportRepository, StoredReport
 from tests.support.leaks import needles, scan_dir
 
 PASSPHRASE = b"correct horse battery staple"
@@ -177,7 +185,7 @@ async def test_two_person_rule(db: Database, keys, translator, regions) -> None:
     queue = await service.queue()
     assert [(g.region, g.reports, g.reporters) for g in queue.groups] == [("moscow", 3, 3)]
     group = queue.groups[0]
-    opened = await service.open_group(anna, group.region, group.window)
+    opened = (await service.open_group(anna, group.region, group.window)).reports
     assert len(opened) == 3 and all("vans at exit 2" in r.text for r in opened)
     alert = await service.draft_from_group(anna, group.region, group.window)
     assert alert.certainty == "corroborated" and "Москва" in alert.text_ru
@@ -290,7 +298,7 @@ async def test_one_group_gives_one_draft_and_the_evidence_stays_readable(
     )
     alert = made[0]
     # The second approver reads the same reports the draft was made from.
-    evidence = await service.open_alert_reports(boris, alert.id)
+    evidence = (await service.open_alert_reports(boris, alert.id)).reports
     assert len(evidence) == 2 and all("vans at exit 2" in r.text for r in evidence)
     # The draft rejected (not the reports): they return to the queue.
     assert await service.reject_alert(anna, alert.id)
@@ -357,3 +365,139 @@ async def test_expiry_closes_the_alert_and_stops_its_pending_sends(
     assert await service.expire_due() == 0  # nothing was delivered, so nothing to edit
     assert (await service.alert(alert.id)).state == "expired"  # type: ignore[union-attr]
     assert await OutboxRepository(db).progress(alert.id) == Progress(dropped=2)
+
+
+# --- reading a flooded group page by page, rejecting one report ------------------------------
+
+
+async def reports_at(db: Database, keys, hour: int, minute: int, count: int, *, first_user: int,
+                     region: str = "moscow") -> None:  # type: ignore[no-untyped-def]  # fmt: skip
+    """`count` reports from as many people, sent at hour:minute UTC on the test day."""
+    clock = Clock()
+    clock.now = dt.datetime(2026, 11, 25, hour, minute, tzinfo=dt.UTC).timestamp()
+    reports = ReportService(db, keys[0], per_hour=50, clock=clock)
+    for n in range(count):
+        user = first_user + n
+        draft = ReportDraft(region, "metro", "now", f"report {hour}:{n:02d}", None, None)
+        await reports.submit(draft, user)
+
+
+async def test_reading_a_group_pages_newest_first_and_opens_only_the_page(
+    db: Database, keys, translator, regions, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    service = moderation(db, keys, translator, regions)
+    anna = await join(service, MOD_A, "anna")
+    await reports_at(db, keys, 12, 10, 11, first_user=7_000_000_000)
+    await reports_at(db, keys, 13, 20, 12, first_user=7_100_000_000)
+    await reports_at(db, keys, 14, 5, 2, first_user=7_200_000_000)  # the next window
+    await reports_at(db, keys, 13, 30, 2, first_user=7_300_000_000, region="spb")
+    window = "2026-11-25T12"
+    opened_count = 0
+    real_open = moderation_module.open_sealed
+
+    def counting_open(*args, **kwargs):  # type: ignore[no-untyped-def]
+        nonlocal opened_count
+        opened_count += 1
+        return real_open(*args, **kwargs)
+
+    monkeypatch.setattr(moderation_module, "open_sealed", counting_open)
+    pages = [await service.open_group(anna, "moscow", window, n) for n in range(3)]
+    assert [(p.page, p.pages, p.first, p.last, p.total) for p in pages] == [
+        (0, 3, 1, 10, 23), (1, 3, 11, 20, 23), (2, 3, 21, 23, 23)
+    ]  # fmt: skip
+    assert opened_count == 23  # each page opened only its own reports
+    shown = [r for p in pages for r in p.reports]
+    hours = [r.created_hour for r in shown]
+    assert hours == ["2026-11-25T13"] * 12 + ["2026-11-25T12"] * 11  # newest first
+    assert len({r.id for r in shown}) == 23
+    assert all(r.text.startswith("report 13:") for r in shown[:12])
+    # Within an hour the order is stable (by id): reading again gives the same pages.
+    again = await service.open_group(anna, "moscow", window, 1)
+    assert [r.id for r in again.reports] == [r.id for r in pages[1].reports]
+    assert [r.id for r in shown[:12]] == sorted(r.id for r in shown[:12])
+    # Out-of-range pages are clamped to those that exist.
+    assert (await service.open_group(anna, "moscow", window, 99)).page == 2
+    assert (await service.open_group(anna, "moscow", window, -3)).page == 0
+    reads = [e for e in await AuditRepository(db).entries() if e.action == "group.read"]
+    assert len(reads) == 6 and {e.subject for e in reads} == {f"moscow|{window}"}
+    empty = await service.open_group(anna, "kazan", window)
+    assert (empty.reports, empty.stored, empty.total, empty.pages) == ([], 0, 0, 1)
+    assert len([e for e in await AuditRepository(db).entries() if e.action == "group.read"]) == 6
+
+
+async def test_group_pages_in_storage(db: Database) -> None:
+    groups, repo = ReportGroups(db), ReportRepository(db)
+    for hour, ids in (("2026-11-25T12", "cab"), ("2026-11-25T13", "ed"), ("2026-11-25T14", "f")):
+        for id_ in ids:
+            await repo.add(StoredReport(id_, hour, "moscow", "metro", "now", "new", "k1",
+                                        b"tag", b"sealed"))  # fmt: skip
+    window = "2026-11-25T12"
+    page = await groups.members_page("moscow", window, 0, 3)
+    assert [r.id for r in page] == ["d", "e", "a"]  # newest hour first, then by id
+    assert [r.id for r in await groups.members_page("moscow", window, 3, 3)] == ["b", "c"]
+    assert await groups.members_page("moscow", window, 5, 3) == []
+    assert await groups.members_page("moscow", window, 0, 0) == []
+    assert await groups.count_members("moscow", window) == 5
+    assert await groups.count_members("spb", window) == 0
+    assert await groups.reject_one("e") is True
+    assert await groups.reject_one("e") is False  # already decided
+    assert await groups.reject_one("no-such-report") is False
+    assert [r.id for r in await groups.members_page("moscow", window, 0, 10)] == list("dabc")
+    assert await groups.count_members("moscow", window) == 4
+    assert await groups.decide("moscow", window, "reviewed") == 4
+    assert await groups.reject_one("d") is False  # drafted from: no longer new
+    with sqlite3.connect(db.path) as raw:
+        states = dict(raw.execute("SELECT id, state FROM reports"))
+    assert states == {"a": "reviewed", "b": "reviewed", "c": "reviewed", "d": "reviewed",
+                      "e": "rejected", "f": "new"}  # fmt: skip
+
+
+async def test_rejecting_one_report_leaves_the_rest_of_the_group(
+    db: Database, keys, translator, regions
+) -> None:  # type: ignore[no-untyped-def]
+    service = moderation(db, keys, translator, regions)
+    anna = await join(service, MOD_A, "anna")
+    await reports_at(db, keys, 12, 10, 3, first_user=7_000_000_000)
+    group = (await service.queue()).groups[0]
+    assert (group.reports, group.reporters) == (3, 3)
+    target = (await service.open_group(anna, group.region, group.window)).reports[1]
+    with pytest.raises(ValueError, match="reason"):
+        await service.reject_report(anna, target.id, "boring")
+    assert await service.reject_report(anna, target.id, "spam") is True
+    assert await service.reject_report(anna, target.id, "false") is False  # already decided
+    group = (await service.queue()).groups[0]
+    assert (group.reports, group.reporters) == (2, 2)
+    assert await service.waiting_reports() == 2
+    page = await service.open_group(anna, group.region, group.window)
+    assert page.total == 2 and target.id not in {r.id for r in page.reports}
+    entries = [e for e in await AuditRepository(db).entries() if e.action.startswith("report.")]
+    assert [(e.actor, e.action, e.subject) for e in entries] == [
+        ("anna", "report.reject.spam", target.id)
+    ]
+    # Drafted from: the group's reports are decided and cannot be rejected one by one.
+    alert = await service.draft_from_group(anna, group.region, group.window)
+    assert await service.reject_report(anna, page.reports[0].id, "duplicate") is False
+    evidence = await service.open_alert_reports(anna, alert.id)
+    assert evidence.total == 2 and target.id not in {r.id for r in evidence.reports}
+    locked = moderation(db, keys, translator, regions, locked=True)
+    with pytest.raises(ModerationLocked):
+        await locked.reject_report(anna, page.reports[1].id, "spam")
+
+
+async def test_the_evidence_behind_a_draft_is_paged_too(
+    db: Database, keys, translator, regions
+) -> None:  # type: ignore[no-untyped-def]
+    service = moderation(db, keys, translator, regions)
+    anna = await join(service, MOD_A, "anna")
+    await reports_at(db, keys, 12, 10, 4, first_user=7_000_000_000)
+    await reports_at(db, keys, 13, 10, 8, first_user=7_100_000_000)
+    group = (await service.queue()).groups[0]
+    alert = await service.draft_from_group(anna, group.region, group.window)
+    first = await service.open_alert_reports(anna, alert.id)
+    second = await service.open_alert_reports(anna, alert.id, 1)
+    assert (first.stored, first.total, first.pages) == (10, 12, 2)
+    assert (second.first, second.last) == (11, 12)
+    hours = [r.created_hour[11:] for r in first.reports + second.reports]
+    assert hours == ["13"] * 8 + ["12"] * 4
+    reads = [e for e in await AuditRepository(db).entries() if e.action == "alert.read"]
+    assert [e.subject for e in reads] == [alert.id, alert.id]

@@ -90,6 +90,16 @@ mod-reject-duplicate = 🗑 Duplicate
 mod-rejected = Rejected: { $count }.
 mod-gone = This was already decided or is no longer there.
 mod-report-header = Report { $number } of { $total } · { $place } · { $when } · sent around { $hour }
+mod-page = Reports { $first }–{ $last } of { $total }, newest first.
+mod-page-prev = ◀ Previous
+mod-page-next = Next ▶
+mod-report-reject = 🗑 Reject this report
+mod-report-keep = ↩ Keep it
+mod-report-rejected = 🗑 This report was rejected as { $reason ->
+        [spam] spam
+        [duplicate] a duplicate
+       *[false] false
+    }. The rest of its group stays in the queue.
 mod-alert = <b>Alert draft { $id }</b> · approvals { $approvals } of { $needed }
 mod-alert-ru = <b>Russian:</b>
 mod-alert-en = <b>English:</b>

@@ -90,6 +90,16 @@ mod-reject-duplicate = 🗑 Дубль
 mod-rejected = Отклонено: { $count }.
 mod-gone = Это уже решено или больше не существует.
 mod-report-header = Сообщение { $number } из { $total } · { $place } · { $when } · отправлено около { $hour }
+mod-page = Сообщения { $first }–{ $last } из { $total }, сначала новые.
+mod-page-prev = ◀ Предыдущие
+mod-page-next = Следующие ▶
+mod-report-reject = 🗑 Отклонить это сообщение
+mod-report-keep = ↩ Не отклонять
+mod-report-rejected = 🗑 Сообщение отклонено { $reason ->
+        [spam] как спам
+        [duplicate] как дубль
+       *[false] как ложное
+    }. Остальные сообщения группы остаются в очереди.
 mod-alert = <b>Черновик предупреждения { $id }</b> · одобрений { $approvals } из { $needed }
 mod-alert-ru = <b>По-русски:</b>
 mod-alert-en = <b>По-английски:</b>

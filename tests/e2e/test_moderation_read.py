@@ -1,0 +1,163 @@
+"""A flooded report group through the real process: "Read" pages the reports ten at a time,
+newest first, and a moderator rejects one report without rejecting the genuine ones with it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from bot.crypto.keyring import init_keyring
+from bot.devserver.server import ChatMessage, FakeBotAPI
+from tests.conftest import BotProcess, StartBot
+from tests.support.chat import User
+from tests.support.leaks import needles, scan_bytes
+
+PASSPHRASE = "correct horse battery staple"
+ADMIN, OUTSIDER = 5_100_000_001, 5_300_000_003
+REPORTERS = (5_400_000_011, 5_400_000_022, 5_400_000_033, 5_400_000_044)
+MARKER = "поток-маркер-5c"
+UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+
+
+@pytest.fixture
+def keyring_dir(tmp_path: Path) -> Path:
+    keys = tmp_path / "data" / "keys"
+    init_keyring(keys, PASSPHRASE.encode(), dt.date.today())
+    return keys
+
+
+def db_rows(bot: BotProcess, sql: str, params: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
+    with sqlite3.connect(bot.data_dir / "helpline.sqlite3", timeout=10) as db:
+        return list(db.execute(sql, params))
+
+
+async def send_report(user: User, number: int) -> None:
+    await user.say("/report")
+    await user.say("мск")
+    await user.press("Метро")
+    await user.press("Прямо сейчас")
+    await user.say(f"Сообщение номер {number:02d}, {MARKER}")
+    await user.press("Пропустить")
+    await user.press("Пропустить")
+    await user.press("Отправить")
+
+
+def copies(api: FakeBotAPI, chat_id: int, since: int) -> list[ChatMessage]:
+    """The decrypted report copies the bot sent to the chat after message `since`."""
+    return [m for m in api.messages(chat_id) if m.message_id > since and MARKER in (m.text or "")]
+
+
+def numbers(shown: list[ChatMessage]) -> list[int]:
+    return [int(re.search(r"номер (\d+)", m.text or "").group(1)) for m in shown]  # type: ignore[union-attr]
+
+
+def last_id(api: FakeBotAPI, chat_id: int) -> int:
+    return max((m.message_id for m in api.messages(chat_id)), default=0)
+
+
+async def test_read_pages_a_flooded_group_and_one_report_can_be_rejected(
+    api: FakeBotAPI, start_bot: StartBot, keyring_dir: Path
+) -> None:
+    admin = User(api, ADMIN, "en", first_name="Admin-Name")
+    reporters = [User(api, rid, "ru", first_name=f"Reporter-{n}") for n, rid in
+                 enumerate(REPORTERS)]  # fmt: skip
+    bot = await start_bot(
+        KEY_PASSPHRASE=PASSPHRASE,
+        ADMIN_IDS=str(ADMIN),
+        REPORTS_PER_HOUR="50",
+        REPORTS_PER_GROUP_PER_PERSON="50",
+    )
+    for number in range(1, 13):  # twelve reports in one group, from four people
+        await send_report(reporters[(number - 1) % len(reporters)], number)
+    assert db_rows(bot, "SELECT count(*), count(DISTINCT region) FROM reports") == [(12, 1)]
+    # The stored hour is all the order there is: put the first six in the window's first hour
+    # and the last six in its second, so that "newest first" is visible.
+    hour = str(db_rows(bot, "SELECT min(created_hour) FROM reports")[0][0])
+    start = f"{hour[:11]}{int(hour[11:13]) // 2 * 2:02d}"
+    later = f"{hour[:11]}{int(start[11:13]) + 1:02d}"
+    db_rows(bot, "UPDATE reports SET created_hour = ?", (start,))
+    db_rows(bot, "UPDATE reports SET created_hour = ? WHERE rowid IN"
+                 " (SELECT rowid FROM reports ORDER BY rowid DESC LIMIT 6)", (later,))  # fmt: skip
+
+    await admin.say("/queue")
+    assert "· 12 rep. / 4 people" in " ".join(admin.labels())
+    await admin.press("Moscow ·")
+    since = last_id(api, ADMIN)
+    nav = await admin.press("Read the reports")
+
+    # Page one: ten copies, newest first, plain and protected, each with its reject button.
+    first = copies(api, ADMIN, since)
+    assert len(first) == 10
+    assert sorted(numbers(first[:6])) == list(range(7, 13))  # the later hour comes first
+    assert set(numbers(first[6:])) < set(range(1, 7))
+    assert [m.text.split(" ·")[0] for m in first] == [f"Report {n} of 12" for n in range(1, 11)]  # type: ignore[union-attr]
+    assert all(f"around {later[11:]}:00 UTC" in (m.text or "") for m in first[:6])
+    assert all(f"around {start[11:]}:00 UTC" in (m.text or "") for m in first[6:])
+    assert all(m.protect_content and m.parse_mode is None for m in first)
+    assert all([b.text for row in m.buttons for b in row] == ["🗑 Reject this report"]
+               for m in first)  # fmt: skip
+    assert "Reports 1–10 of 12, newest first." in nav.text and MARKER not in nav.text
+    assert "Next ▶" in admin.labels(nav) and "◀ Previous" not in admin.labels(nav)
+    assert "← Queue" in admin.labels(nav)
+
+    # Page two: the remaining two, and the way back.
+    since = last_id(api, ADMIN)
+    nav = await admin.press("Next ▶")
+    second = copies(api, ADMIN, since)
+    assert len(second) == 2
+    assert set(numbers(first + second)) == set(range(1, 13))
+    assert [m.text.split(" ·")[0] for m in second] == ["Report 11 of 12", "Report 12 of 12"]  # type: ignore[union-attr]
+    assert "Reports 11–12 of 12" in nav.text
+    assert "◀ Previous" in admin.labels(nav) and "Next ▶" not in admin.labels(nav)
+
+    # Reject one report: one tap for the reasons, one for the reason.
+    target = second[0]
+    data = target.buttons[0][0].callback_data or ""
+    assert re.fullmatch(rf"mr:{UUID}:", data) and len(data.encode()) <= 64
+    report_id = data.split(":")[1]
+    api.press_button(ADMIN, target.message_id, 0)
+    await api.wait_idle()
+    shown = next(m for m in api.messages(ADMIN) if m.message_id == target.message_id)
+    assert [b.text for row in shown.buttons for b in row] == [
+        "🗑 False", "🗑 Spam", "🗑 Duplicate", "↩ Keep it"
+    ]  # fmt: skip
+    api.press_button(ADMIN, target.message_id, 1)
+    await api.wait_idle()
+    toast = api.calls_for("answerCallbackQuery")[-1].params
+    assert "Rejected: 1" in str(toast.get("text"))
+    shown = next(m for m in api.messages(ADMIN) if m.message_id == target.message_id)
+    assert "rejected as spam" in (shown.text or "") and MARKER not in (shown.text or "")
+    assert shown.buttons == []
+    assert db_rows(bot, "SELECT state FROM reports WHERE id = ?", (report_id,)) == [("rejected",)]
+    assert db_rows(bot, "SELECT state, count(*) FROM reports GROUP BY state") == [
+        ("new", 11), ("rejected", 1)
+    ]  # fmt: skip
+    await admin.say("/queue")
+    assert "· 11 rep." in " ".join(admin.labels())
+
+    # A forged reject button from someone who is not a moderator does nothing.
+    other = first[0].buttons[0][0].callback_data or ""
+    other_id = other.split(":")[1]
+    outsider = User(api, OUTSIDER, "ru")
+    await outsider.say("/start")
+    bait = api.messages(OUTSIDER)[-1]
+    api.push_callback(OUTSIDER, bait.message_id, f"mr:{other_id}:false")
+    await api.wait_idle()
+    toast = api.calls_for("answerCallbackQuery")[-1].params
+    assert "модераторов" in str(toast.get("text"))
+    assert db_rows(bot, "SELECT state FROM reports WHERE id = ?", (other_id,)) == [("new",)]
+    assert "moderation button refused" in bot.logs()
+
+    actions = db_rows(bot, "SELECT action, subject FROM audit_log ORDER BY seq")
+    assert [a for a, _ in actions] == ["group.read", "group.read", "report.reject.spam"]
+    assert actions[-1][1] == report_id
+    assert not [c for c in api.calls if c.method in ("forwardMessage", "copyMessage")]
+
+    assert await bot.stop() == 0
+    people = [ADMIN, OUTSIDER, *REPORTERS]
+    names = ["Admin-Name", *(f"Reporter-{n}" for n in range(len(REPORTERS)))]
+    assert scan_bytes(bot.logs().encode(), needles([MARKER, *names], people)) == []
