@@ -20,6 +20,7 @@ from aiogram.client.default import DefaultBotProperties
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.exceptions import TelegramAPIError, TelegramUnauthorizedError
+from aiogram.fsm.storage.base import StorageKey
 from aiogram.types import ErrorEvent, Message
 from aiogram.utils.token import TokenValidationError
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -36,6 +37,7 @@ from bot.services.commands import delete_messages, set_commands
 from bot.services.drafts import DraftStorage
 from bot.services.feedback import FeedbackService
 from bot.services.inflight import InFlight
+from bot.services.janitor import MessageJanitor
 from bot.services.keypins import check_and_pin
 from bot.services.keyrotation import KeyRotation
 from bot.services.moderation import ModerationService
@@ -50,10 +52,18 @@ from bot.storage.db import Database
 from bot.storage.instance import InstanceRepository
 from handlers import get_routers
 from handlers.feedback import feedback_buttons
-from handlers.middlewares import InFlightMiddleware, LanguageMiddleware
-from handlers.report import CLEANUP_KEY, LANG_KEY, delete_form_messages
+from handlers.flow import (
+    CLEANUP_KEY,
+    LANG_KEY,
+    RESUME_MESSAGE_KEY,
+    delete_form_messages,
+    form_message_ids,
+)
+from handlers.middlewares import InFlightMiddleware, LanguageMiddleware, QueryThrottleMiddleware
 
 log = logging.getLogger("helpline.app")
+
+FEEDBACK_KEY_LABEL = "feedback-button"
 
 
 @dataclass
@@ -74,6 +84,7 @@ class App:
     key_rotation: KeyRotation | None = None
     inflight: InFlight = field(default_factory=InFlight)
     updates: UpdateGate = field(default_factory=UpdateGate)
+    janitor: MessageJanitor | None = None
 
 
 def load_regions(path: Path) -> RegionCatalog:
@@ -147,8 +158,17 @@ async def build_app(settings: Settings, *, unlocked: UnlockedKeyring | None = No
             await db.close()
             await bot.session.close()
             raise
-    report_service = ReportService(db, keyring, settings.reports_per_hour)
-    subscriptions = SubscriptionService(db, keyring, unlocked)
+    report_service = ReportService(
+        db,
+        keyring,
+        settings.reports_per_hour,
+        per_group_per_person=settings.reports_per_group_per_person,
+        per_hour_total=settings.reports_per_hour_total,
+        max_entries=settings.max_rate_entries,
+    )
+    subscriptions = SubscriptionService(
+        db, keyring, unlocked, max_entries=settings.max_rate_entries
+    )
     moderation = ModerationService(
         db,
         admin_ids=settings.admin_ids,
@@ -173,6 +193,11 @@ async def build_app(settings: Settings, *, unlocked: UnlockedKeyring | None = No
     notices = ModeratorNotices(
         bot, settings.moderator_chat_id, translator, settings.default_language, queue_counts
     )
+    feedback = FeedbackService(
+        db,
+        key=unlocked.subkey(FEEDBACK_KEY_LABEL) if unlocked is not None else None,
+        max_entries=settings.max_rate_entries,
+    )
     broadcaster = None
     if unlocked is not None:
         broadcaster = Broadcaster(
@@ -180,7 +205,7 @@ async def build_app(settings: Settings, *, unlocked: UnlockedKeyring | None = No
             bot,
             subscriber_cipher(unlocked),
             rate=settings.broadcast_rate,
-            buttons=functools.partial(feedback_buttons, translator),
+            buttons=functools.partial(feedback_buttons, translator, feedback),
             on_progress=ProgressReporter(
                 bot,
                 translator,
@@ -193,7 +218,10 @@ async def build_app(settings: Settings, *, unlocked: UnlockedKeyring | None = No
         timezone="UTC", job_defaults={"coalesce": True, "max_instances": 1}
     )
     inflight = InFlight()
-    drafts = DraftStorage()
+    janitor = MessageJanitor(bot, max_pending=settings.max_cleanup_lists)
+    drafts = DraftStorage(
+        max_records=settings.max_drafts, on_evict=functools.partial(_evicted, janitor)
+    )
     dispatcher = Dispatcher(
         storage=drafts,  # drafts and questionnaire answers live in memory only
         settings=settings,
@@ -206,10 +234,11 @@ async def build_app(settings: Settings, *, unlocked: UnlockedKeyring | None = No
         moderation=moderation,
         notices=notices,
         broadcaster=broadcaster,
-        feedback=FeedbackService(db),
+        feedback=feedback,
+        janitor=janitor,
         signing_keyring=keyring,  # /verify needs only the public part
         keyring_unlocked=unlocked,  # None: locked (intake works; reading reports waits)
-        language_preferences=LanguagePreferences(),
+        language_preferences=LanguagePreferences(max_size=settings.max_language_choices),
         scheduler=scheduler,
     )
     # First: an update the library could not parse never reaches a handler.
@@ -220,6 +249,9 @@ async def build_app(settings: Settings, *, unlocked: UnlockedKeyring | None = No
             translator, dispatcher["language_preferences"], settings.default_language
         )
     )
+    throttle = QueryThrottleMiddleware(settings.queries_per_minute, settings.max_rate_entries)
+    dispatcher.message.outer_middleware(throttle)
+    dispatcher.inline_query.outer_middleware(throttle)
     dispatcher.include_routers(*get_routers(settings))
     app = App(
         settings,
@@ -237,6 +269,7 @@ async def build_app(settings: Settings, *, unlocked: UnlockedKeyring | None = No
         broadcaster,
         inflight=inflight,
         updates=gate,
+        janitor=janitor,
     )
     if keyring is not None:
         app.key_rotation = KeyRotation(
@@ -267,6 +300,7 @@ def _keys_changed(app: App) -> Any:
         app.subscriptions.use_keyring(public, unlocked)
         if unlocked is not None:
             app.moderation.use_keyring(unlocked)
+            app.dispatcher["feedback"].use_key(unlocked.subkey(FEEDBACK_KEY_LABEL))
             app.dispatcher["keyring_unlocked"] = unlocked
 
     return keys_changed
@@ -300,6 +334,8 @@ def _on_startup(app: App) -> Any:
         )
         _schedule_jobs(app)
         app.scheduler.start()
+        if app.janitor is not None:
+            app.janitor.start()
         if app.broadcaster is not None:
             # Alerts that expired while the bot was down are closed first, so that resuming
             # the outbox never sends them on; then it resumes any interrupted broadcast.
@@ -338,6 +374,8 @@ def _on_shutdown(app: App) -> Any:
             app.scheduler.shutdown(wait=False)
         if app.broadcaster is not None:
             await app.broadcaster.stop()
+        if app.janitor is not None:
+            await app.janitor.stop()  # what was to be deleted later is deleted now
         await app.db.close()
         log.info("bot stopped")
 
@@ -404,14 +442,22 @@ def _schedule_jobs(app: App) -> None:
         )
 
 
+def _evicted(janitor: MessageJanitor, key: StorageKey, data: dict[str, Any]) -> None:
+    """A draft dropped at the MAX_DRAFTS cap: its form's messages leave the chat now."""
+    if data.get(CLEANUP_KEY) or data.get(RESUME_MESSAGE_KEY):
+        janitor.schedule(key.chat_id, form_message_ids(data), 0)
+
+
 async def _forget_idle_drafts(app: App) -> None:
     """Forget drafts left idle, and take an abandoned report form's messages out of the chat:
     a phone seized later must not show a half-written report."""
     forgotten = await app.drafts.sweep(app.settings.draft_idle_minutes * 60)
     for key, data in forgotten:
-        if not data.get(CLEANUP_KEY):
+        if not (data.get(CLEANUP_KEY) or data.get(RESUME_MESSAGE_KEY)):
             continue
         await delete_form_messages(app.bot, key.chat_id, data)
+        if not data.get(LANG_KEY):
+            continue  # not a report form (a paused questionnaire): nothing to explain
         try:
             lang = str(data.get(LANG_KEY) or app.settings.default_language)
             text = app.translator(lang, "draft-expired")

@@ -36,6 +36,17 @@ class Settings(BaseSettings):
     key_passphrase_file: Path | None = None
     content_review_days: int = Field(default=180, ge=1)
     reports_per_hour: int = Field(default=5, ge=1)
+    # One reporter's reports in one region's two-hour group: one account cannot bury a region.
+    reports_per_group_per_person: int = Field(default=3, ge=1)
+    # Reports the whole instance takes in any hour (bounds the disk); then "busy, try later".
+    reports_per_hour_total: int = Field(default=500, ge=1)
+    # Free-text messages and inline queries one person may send a minute (search costs CPU).
+    queries_per_minute: int = Field(default=20, ge=1)
+    # Hard caps on what strangers can grow in memory (see README: what happens at each cap).
+    max_drafts: int = Field(default=50_000, ge=1)
+    max_rate_entries: int = Field(default=200_000, ge=1)
+    max_language_choices: int = Field(default=100_000, ge=1)
+    max_cleanup_lists: int = Field(default=50_000, ge=1)
     report_retention_days: int = Field(default=14, ge=1)
     alert_approvals: int = Field(default=2, ge=1)
     alert_ttl_hours: int = Field(default=6, ge=1)

@@ -11,6 +11,7 @@ from handlers import (
     fallback,
     faq,
     feedback,
+    flow,
     inline,
     language,
     moderation,
@@ -22,6 +23,14 @@ from handlers import (
     verify,
 )
 from handlers.filters import from_private_chat, in_private_chat
+from handlers.flow import FlowMiddleware, FlowRule
+
+
+def flow_rule() -> FlowRule:
+    """Every flow that keeps a draft between messages (see handlers.flow for the rule)."""
+    return FlowRule(
+        [report.FLOW, situation.FLOW, alerts.FLOW, moderation.FLOW, admin.FLOW, verify.FLOW]
+    )
 
 
 def get_routers(settings: Settings) -> list[Router]:
@@ -30,7 +39,11 @@ def get_routers(settings: Settings) -> list[Router]:
     # The bot talks in private chats only; elsewhere it stays silent.
     private.message.filter(in_private_chat)
     private.callback_query.filter(from_private_chat)
+    rule = flow_rule()
+    private.message.outer_middleware(FlowMiddleware(rule))
+    private.callback_query.outer_middleware(FlowMiddleware(rule))
     private.include_routers(
+        flow.build_router(rule),
         start.build_router(),
         admin.build_router(settings),
         moderation.build_router(settings),

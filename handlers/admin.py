@@ -26,6 +26,7 @@ from bot.services.moderation import (
     clean_alias,
 )
 from handlers.filters import FromUser, is_question
+from handlers.flow import Flow
 from handlers.regions import button
 from handlers.screens import show
 
@@ -33,6 +34,9 @@ from handlers.screens import show
 class AnnounceForm(StatesGroup):
     text = State()
     confirm = State()
+
+
+FLOW = Flow(name="announce", states=AnnounceForm, commands=frozenset({"announce"}))
 
 
 class AdminCb(CallbackData, prefix="ad"):

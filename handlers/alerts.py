@@ -6,6 +6,8 @@ the bot unsubscribes and deletes the chat's data (the my_chat_member update).
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiogram import F, Router
 from aiogram.enums import ChatMemberStatus, ChatType
 from aiogram.filters import Command
@@ -24,6 +26,7 @@ from bot.content.regions import RegionCatalog
 from bot.i18n import Tr
 from bot.services.subscriptions import Subscription, SubscriptionService, TooManyChanges
 from handlers.filters import is_question
+from handlers.flow import Flow
 from handlers.menu import Nav, home_row
 from handlers.regions import button, candidate_rows, region_list
 from handlers.screens import show
@@ -38,6 +41,14 @@ class AlertsCb(CallbackData, prefix="al"):
 
     action: str
     value: str = ""
+
+
+async def _resume(query: CallbackQuery, data: dict[str, Any]) -> None:
+    tr: Tr = data["tr"]
+    await show(query, tr("alerts-region-prompt"), _region_help(tr))
+
+
+FLOW = Flow(name="alerts", states=AlertsForm, commands=frozenset({"alerts"}), resume=_resume)
 
 
 def build_router() -> Router:

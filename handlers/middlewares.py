@@ -1,4 +1,4 @@
-"""Outer middlewares: in-flight accounting and the per-update language."""
+"""Outer middlewares: in-flight accounting, the per-update language and the query throttle."""
 
 from __future__ import annotations
 
@@ -6,11 +6,15 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import BaseMiddleware
-from aiogram.types import TelegramObject, User
+from aiogram.dispatcher.event.bases import UNHANDLED
+from aiogram.types import InlineQuery, Message, TelegramObject, User
 
+from bot.crypto.sealing import EpochTagger
 from bot.i18n import Tr, Translator, pick_language
 from bot.services.inflight import InFlight
+from bot.services.limits import DEFAULT_MAX_ENTRIES, LimiterFull, SlidingLimiter
 from bot.services.preferences import LanguagePreferences
+from bot.services.reports import DAY_SECONDS
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 
@@ -49,3 +53,54 @@ class LanguageMiddleware(BaseMiddleware):
         data["lang"] = lang
         data["tr"] = Tr(self._translator, lang)
         return await handler(event, data)
+
+
+class QueryThrottleMiddleware(BaseMiddleware):
+    """At most QUERIES_PER_MINUTE free-text messages and inline queries a person a minute.
+
+    Free text is what costs CPU (search, region matching); commands and buttons are cheap and
+    stay free, so /cancel and /sos always work. Over the limit, the first refusal in a window is
+    answered politely and the rest are dropped without a reply, so that a flood costs the bot
+    almost nothing and never turns into a flood of replies. People are counted under an
+    in-memory daily tag, never an id; when the table of people is full, everyone new is told the
+    bot is busy (forgetting someone would let them flood again).
+    """
+
+    def __init__(self, per_minute: int, max_entries: int = DEFAULT_MAX_ENTRIES) -> None:
+        self._tagger = EpochTagger(DAY_SECONDS)
+        self._limiter = SlidingLimiter(per_minute, 60, max_entries=max_entries)
+        self._told = SlidingLimiter(1, 60, max_entries=max_entries)
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        if isinstance(event, Message):
+            if event.chat.type != "private" or not _is_free_text(event):
+                return await handler(event, data)
+        elif not isinstance(event, InlineQuery):
+            return await handler(event, data)
+        user: User | None = data.get("event_from_user")
+        if user is None:
+            return await handler(event, data)
+        tag = self._tagger.tag(user.id)
+        try:
+            wait = self._limiter.reserve(tag)
+        except LimiterFull:
+            wait = -1
+        if wait == 0:
+            return await handler(event, data)
+        tr: Tr = data["tr"]
+        try:
+            first = self._told.reserve(tag) == 0
+        except LimiterFull:
+            first = True
+        if first:
+            text = tr("busy") if wait < 0 else tr("throttled", seconds=wait)
+            if isinstance(event, Message):
+                await event.answer(text)
+            else:
+                await event.answer([], cache_time=0, is_personal=True)
+        return UNHANDLED
+
+
+def _is_free_text(message: Message) -> bool:
+    text = message.text or message.caption
+    return bool(text) and not (message.text or "").startswith("/")

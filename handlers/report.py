@@ -2,9 +2,10 @@
 
 Steps: region → place → when → what happened → photo (optional) → location (optional) → review
 (Send, Edit a step, Cancel). The draft lives only in the memory-only FSM. Every wrong input gets
-an explanation and keeps the draft. After sending or cancelling, the bot deletes the form's
-messages (the user's and its own) and leaves one neutral message, so a phone seized at a
-checkpoint does not show what was reported.
+an explanation and keeps the draft. However the form ends (Send, Cancel, an exit such as /start,
+or the idle sweep) its messages, the user's and the bot's, leave the chat (handlers.flow), and
+after Send one neutral "received" stays for a minute, so a phone seized at a checkpoint does not
+show what was reported.
 """
 
 from __future__ import annotations
@@ -20,24 +21,28 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from bot.content.regions import RegionCatalog
 from bot.i18n import Tr
-from bot.services.commands import delete_messages
+from bot.services.drafts import DraftStorage
+from bot.services.janitor import MessageJanitor
 from bot.services.notices import ModeratorNotices
 from bot.services.reports import (
     PLACE_TYPES,
     TEXT_LIMIT,
     TIME_BUCKETS,
+    Busy,
+    GroupFull,
     RateLimited,
     ReportDraft,
     ReportService,
     clean_text,
 )
 from handlers.filters import has_location, has_photo, has_text
+from handlers.flow import CLEANUP_KEY, LANG_KEY, Flow
 from handlers.menu import Nav
 from handlers.regions import button, candidate_rows, region_list
 from handlers.screens import show
 
-CLEANUP_KEY = "cleanup"
-LANG_KEY = "lang"
+KEPT_TEXT_KEY = "kept_text"  # free text typed at a button step, offered at the description step
+ACK_SECONDS = 60  # the neutral "received" after Send leaves the chat after this long
 
 
 class ReportForm(StatesGroup):
@@ -48,6 +53,7 @@ class ReportForm(StatesGroup):
     photo = State()
     location = State()
     review = State()
+    sending = State()  # Send was tapped: the draft is being sealed and stored
 
 
 class RegionCb(CallbackData, prefix="rr"):
@@ -177,9 +183,27 @@ def build_router() -> Router:
     async def choice_typed(
         message: Message, tr: Tr, state: FSMContext, regions: RegionCatalog
     ) -> None:
-        # A typed answer where buttons are expected: ask again with the buttons.
+        # A typed answer where buttons are expected: what was typed is kept for the description
+        # step, the person is told so, and the step is asked again with its buttons.
         await _track(state, message.message_id)
+        kept = clean_text(message.text or message.caption or "")
+        if kept:
+            data = await state.get_data()
+            joined = "\n".join(filter(None, [str(data.get(KEPT_TEXT_KEY) or ""), kept]))
+            await state.update_data({KEPT_TEXT_KEY: joined[:TEXT_LIMIT]})
+            sent = await message.answer(tr("report-text-kept"))
+            await _track(state, sent.message_id)
         await _next_step(message, None, tr, state, regions)
+
+    @router.callback_query(ReportForm.text, ReportAct.filter(F.action == "use-kept"))
+    async def use_kept_text(
+        query: CallbackQuery, tr: Tr, state: FSMContext, regions: RegionCatalog
+    ) -> None:
+        data = await state.get_data()
+        kept = str(data.get(KEPT_TEXT_KEY) or "")
+        if kept:
+            await state.update_data({"text": kept, KEPT_TEXT_KEY: None})
+        await _next_step(None, query, tr, state, regions)
 
     # --- text -----------------------------------------------------------------------------------
     @router.message(ReportForm.text, has_text)
@@ -272,20 +296,35 @@ def build_router() -> Router:
         bot: Bot,
         report_service: ReportService,
         notices: ModeratorNotices,
+        janitor: MessageJanitor,
     ) -> None:
-        draft = ReportDraft.from_data(await state.get_data())
-        result = await report_service.submit(draft, query.from_user.id)
-        if isinstance(result, RateLimited):
-            await query.answer(
-                tr("report-rate-limited", minutes=result.wait_minutes), show_alert=True
-            )
+        # Taken, not read: of two simultaneous Send taps the second finds nothing to send.
+        data = _take(state, ReportForm.review, ReportForm.sending)
+        if data is None:
+            await query.answer(tr("report-stale"))
             return
-        await _finish(query, tr, state, bot, "report-sent")
+        try:
+            result = await report_service.submit(ReportDraft.from_data(data), query.from_user.id)
+        except BaseException:
+            await state.set_state(ReportForm.review)  # a failure loses nothing: the draft stays
+            raise
+        if isinstance(result, RateLimited | GroupFull | Busy):
+            await state.set_state(ReportForm.review)
+            await query.answer(_refusal(tr, result), show_alert=True)
+            return
+        await state.clear()  # handlers.flow deletes the form's messages
+        await query.answer()
+        if isinstance(query.message, Message):
+            sent = await bot.send_message(query.message.chat.id, tr("report-sent"))
+            janitor.schedule(query.message.chat.id, [sent.message_id], ACK_SECONDS)
         await notices.report_received()
 
     @router.callback_query(StateInForm(), ReportAct.filter(F.action == "cancel"))
     async def cancel(query: CallbackQuery, tr: Tr, state: FSMContext, bot: Bot) -> None:
-        await _finish(query, tr, state, bot, "report-cancelled")
+        await state.clear()  # handlers.flow deletes the form's messages
+        await query.answer()
+        if isinstance(query.message, Message):
+            await bot.send_message(query.message.chat.id, tr("report-cancelled"))
 
     @router.callback_query(ReportAct.filter())
     @router.callback_query(RegionCb.filter())
@@ -295,6 +334,30 @@ def build_router() -> Router:
         await query.answer(tr("report-stale"))
 
     return router
+
+
+FLOW = Flow(
+    name="report",
+    states=ReportForm,
+    commands=frozenset({"report"}),
+    resume=lambda query, data: _next_step(None, query, data["tr"], data["state"], data["regions"]),
+    deletes_messages=True,
+)
+
+
+def _take(state: FSMContext, expected: State, then: State) -> dict[str, Any] | None:
+    storage = state.storage
+    if not isinstance(storage, DraftStorage):  # pragma: no cover - the app always uses it
+        raise TypeError("the report form needs DraftStorage")
+    return storage.take(state.key, str(expected.state), str(then.state))
+
+
+def _refusal(tr: Tr, result: RateLimited | GroupFull | Busy) -> str:
+    if isinstance(result, RateLimited):
+        return tr("report-rate-limited", minutes=result.wait_minutes)
+    if isinstance(result, GroupFull):
+        return tr("report-group-full")
+    return tr("report-busy")
 
 
 class StateInForm(Filter):
@@ -347,7 +410,13 @@ async def _next_step(
     elif missing == "time_bucket":
         await _prompt(message, query, state, tr("report-when"), _choices(tr, "when", TIME_BUCKETS))
     elif missing == "text":
-        await _prompt(message, query, state, tr("report-text", limit=TEXT_LIMIT), _cancel_only(tr))
+        text = tr("report-text", limit=TEXT_LIMIT)
+        markup = _cancel_only(tr)
+        if data.get(KEPT_TEXT_KEY):
+            text += "\n\n" + tr("report-text-use-kept-hint")
+            use = [button(tr("report-text-use-kept"), ReportAct(action="use-kept"))]
+            markup = InlineKeyboardMarkup(inline_keyboard=[use, *markup.inline_keyboard])
+        await _prompt(message, query, state, text, markup)
     elif missing == "photo_done":
         await _prompt(message, query, state, tr("report-photo"), _skip_cancel(tr))
     else:
@@ -379,21 +448,6 @@ async def _track(state: FSMContext, message_id: int) -> None:
     if message_id not in ids:
         ids.append(message_id)
         await state.update_data({CLEANUP_KEY: ids})
-
-
-async def delete_form_messages(bot: Bot, chat_id: int, data: dict[str, Any]) -> None:
-    """Delete what the form left in the private chat (possible within 48 hours)."""
-    await delete_messages(bot, chat_id, sorted(set(data.get(CLEANUP_KEY, []))))
-
-
-async def _finish(query: CallbackQuery, tr: Tr, state: FSMContext, bot: Bot, key: str) -> None:
-    data = await state.get_data()
-    await state.clear()
-    await query.answer()
-    if isinstance(query.message, Message):
-        data.setdefault(CLEANUP_KEY, []).append(query.message.message_id)
-        await delete_form_messages(bot, query.message.chat.id, data)
-        await bot.send_message(query.message.chat.id, tr(key))
 
 
 def _review_text(data: dict[str, Any], tr: Tr, regions: RegionCatalog) -> str:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
+from typing import Any
+
 from aiogram import F, Router
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
@@ -13,6 +16,7 @@ from bot.content.questionnaire import Outcome
 from bot.content.store import ContentStore
 from bot.i18n import Tr
 from handlers.faq import EntryCb
+from handlers.flow import Flow
 from handlers.menu import Nav, home_row
 from handlers.screens import page_of, show
 
@@ -21,7 +25,22 @@ MAX_ENTRY_BUTTONS = 8
 
 class Situation(StatesGroup):
     answering = State()
-    done = State()
+
+
+RESULTS = "results"  # the storage destiny of a finished questionnaire's answers (for paging)
+
+
+async def _resume(query: CallbackQuery, data: dict[str, Any]) -> None:
+    await _next(query, data["tr"], data["state"], data["content"])
+
+
+# Free text typed while answering is a question: answered, and the questionnaire resumable.
+FLOW = Flow(name="situation", states=Situation, resume=_resume, text_is_detour=True)
+
+
+def _results_of(state: FSMContext) -> FSMContext:
+    """A finished questionnaire leaves no state behind: its answers wait aside, for paging."""
+    return FSMContext(storage=state.storage, key=dataclasses.replace(state.key, destiny=RESULTS))
 
 
 class AnswerCb(CallbackData, prefix="q"):
@@ -83,7 +102,7 @@ def build_router() -> Router:
     async def stale_answer(query: CallbackQuery, tr: Tr) -> None:
         await query.answer(tr("check-stale"))
 
-    @router.callback_query(Situation.done, ResultPageCb.filter())
+    @router.callback_query(ResultPageCb.filter())
     async def result_page(
         query: CallbackQuery,
         callback_data: ResultPageCb,
@@ -91,14 +110,12 @@ def build_router() -> Router:
         state: FSMContext,
         content: ContentStore,
     ) -> None:
-        questionnaire = content.current.questionnaire
-        answers = [tuple(a) for a in (await state.get_data()).get("answers", [])]
-        step = questionnaire.advance(answers)
+        stored = (await _results_of(state).get_data()).get("answers")
+        if not stored:
+            await query.answer(tr("check-stale"))
+            return
+        step = content.current.questionnaire.advance([tuple(a) for a in stored])
         await _results(query, tr, content, step.flags, callback_data.page)
-
-    @router.callback_query(ResultPageCb.filter())
-    async def stale_results(query: CallbackQuery, tr: Tr) -> None:
-        await query.answer(tr("check-stale"))
 
     return router
 
@@ -108,7 +125,10 @@ async def _next(query: CallbackQuery, tr: Tr, state: FSMContext, content: Conten
     answers = [tuple(a) for a in (await state.get_data()).get("answers", [])]
     step = questionnaire.advance(answers)
     if step.question is None:
-        await state.set_state(Situation.done)
+        await state.clear()
+        results = _results_of(state)
+        await results.set_state(RESULTS)
+        await results.set_data({"answers": answers})
         await _results(query, tr, content, step.flags, 0)
         return
     question = step.question

@@ -16,7 +16,6 @@ from bot.services.reports import ReportService
 from handlers.faq import entry_screen
 from handlers.inline import INLINE_HELP_PAYLOAD
 from handlers.menu import Nav, home_only, main_menu
-from handlers.report import CLEANUP_KEY, delete_form_messages
 from handlers.screens import show
 
 
@@ -61,17 +60,11 @@ def build_router() -> Router:
 
     @router.message(Command("cancel"))
     async def cancel(
-        message: Message, tr: Tr, state: FSMContext, bot: Bot, report_service: ReportService
+        message: Message, tr: Tr, report_service: ReportService, left_flow: str | None = None
     ) -> None:
-        had_state = await state.get_state() is not None
-        data = await state.get_data()
-        await state.clear()
-        if had_state:
-            # A cancelled form leaves nothing behind in the chat (its messages and this /cancel).
-            data.setdefault(CLEANUP_KEY, []).append(message.message_id)
-            await delete_form_messages(bot, message.chat.id, data)
+        # handlers.flow already dropped the draft (and a report form's messages, this one too).
         await message.answer(
-            tr("cancelled" if had_state else "nothing-to-cancel"),
+            tr("cancelled" if left_flow is not None else "nothing-to-cancel"),
             reply_markup=main_menu(tr, reports=report_service.enabled),
         )
 

@@ -16,11 +16,15 @@ from bot.i18n import Tr
 from bot.services.moderation import ModerationService
 from bot.services.signatures import verify_alert
 from handlers.filters import has_text
+from handlers.flow import Flow
 from handlers.menu import home_only
 
 
 class VerifyForm(StatesGroup):
     text = State()
+
+
+FLOW = Flow(name="verify", states=VerifyForm)  # /verify is a detour: it opens, never pauses
 
 
 def build_router() -> Router:

@@ -50,8 +50,9 @@ from bot.storage.subscribers import SubscriberRepository
 log = logging.getLogger(__name__)
 
 ProgressCallback = Callable[[str, Progress, bool], Awaitable[None]]
-# (alert id, language) -> the buttons under a delivered alert (announcements get none).
-ButtonsFactory = Callable[[str, str], InlineKeyboardMarkup | None]
+# (alert id, language, recipient's chat) -> the buttons under a delivered alert (announcements
+# get none); they are bound to the recipient, so they are made for each copy.
+ButtonsFactory = Callable[[str, str, int], InlineKeyboardMarkup | None]
 
 BACKOFF_BASE = 1.0  # seconds before the first retry of a 5xx / network error; doubles each time
 BACKOFF_CAP = 60.0
@@ -414,7 +415,7 @@ class Broadcaster:
                 reply_markup=(
                     None
                     if delivery.channel_id is not None  # a channel post: no answers from there
-                    else await self._markup(alert_id, delivery.lang)
+                    else await self._markup(alert_id, delivery.lang, chat_id)
                 ),
                 request_timeout=SEND_TIMEOUT,
             )
@@ -517,13 +518,13 @@ class Broadcaster:
                 await asyncio.sleep(0.1 * attempt)
         raise AssertionError("unreachable")
 
-    async def _markup(self, alert_id: str, lang: str) -> InlineKeyboardMarkup | None:
+    async def _markup(self, alert_id: str, lang: str, chat_id: int) -> InlineKeyboardMarkup | None:
         if self._buttons is None:
             return None
         kind = self._kinds.get(alert_id)
         if kind is None:
             kind = self._kinds[alert_id] = await self._outbox.kind(alert_id) or "alert"
-        return self._buttons(alert_id, lang) if kind == "alert" else None
+        return self._buttons(alert_id, lang, chat_id) if kind == "alert" else None
 
     async def _alert_texts(self, alert_id: str, action: str = "send") -> dict[str, str]:
         if action == "edit":  # rare and short-lived: not cached

@@ -4,11 +4,15 @@ aiogram's MemoryStorage keeps a record for every chat that ever sent a message (
 records) and keeps drafts forever. This storage creates records only when there is state, drops
 them when they are cleared, and `sweep()` discards any draft left idle too long, so an abandoned
 report does not sit in memory for days.
+
+It holds at most `max_records` drafts. At the cap the least recently touched one is dropped, and
+`on_evict` is told (a report form's messages are then deleted from its chat at once).
 """
 
 from __future__ import annotations
 
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,13 +28,33 @@ class _Record:
     touched: float = 0.0
 
 
+Evicted = Callable[[StorageKey, dict[str, Any]], None]
+
+
 class DraftStorage(BaseStorage):
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
-        self._records: dict[StorageKey, _Record] = {}
+    def __init__(
+        self,
+        clock: Callable[[], float] = time.monotonic,
+        *,
+        max_records: int = 50_000,
+        on_evict: Evicted | None = None,
+    ) -> None:
+        # Least recently touched first: the sweep and the cap both take from the front.
+        self._records: OrderedDict[StorageKey, _Record] = OrderedDict()
         self._clock = clock
+        self.max_records = max_records
+        self.on_evict = on_evict
 
     def _write(self, key: StorageKey) -> _Record:
-        record = self._records.setdefault(key, _Record())
+        record = self._records.get(key)
+        if record is None:
+            while len(self._records) >= self.max_records:
+                old_key, old = self._records.popitem(last=False)
+                if self.on_evict is not None:
+                    self.on_evict(old_key, old.data)
+            record = self._records[key] = _Record()
+        else:
+            self._records.move_to_end(key)
         record.touched = self._clock()
         return record
 
@@ -58,6 +82,16 @@ class DraftStorage(BaseStorage):
     async def close(self) -> None:
         self._records.clear()
 
+    def take(self, key: StorageKey, expected: str, then: str) -> dict[str, Any] | None:
+        """Compare and set, in one step with no `await`: the draft's data if it is in state
+        `expected`, which becomes `then`; else None. Of two simultaneous Send taps, the second
+        finds nothing to send."""
+        record = self._records.get(key)
+        if record is None or record.state != expected:
+            return None
+        record.state = then
+        return dict(record.data)
+
     async def sweep(self, max_idle_seconds: float) -> list[tuple[StorageKey, dict[str, Any]]]:
         """Forget every draft untouched for `max_idle_seconds`; returns what was forgotten (the
         caller may still have to clean the chat the form was in).
@@ -65,10 +99,14 @@ class DraftStorage(BaseStorage):
         A coroutine, so that it runs on the event loop like the handlers that touch the drafts.
         """
         limit = self._clock() - max_idle_seconds
-        stale = [(key, record) for key, record in self._records.items() if record.touched < limit]
-        for key, _ in stale:
+        stale = []
+        while self._records:
+            key, record = next(iter(self._records.items()))
+            if record.touched >= limit:
+                break
             del self._records[key]
-        return [(key, record.data) for key, record in stale]
+            stale.append((key, record.data))
+        return stale
 
     def __len__(self) -> int:
         return len(self._records)

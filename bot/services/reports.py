@@ -8,16 +8,15 @@ report itself is sealed to the review public key before it reaches the database.
 from __future__ import annotations
 
 import datetime as dt
-import math
 import time
 import uuid
-from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from bot.crypto.keyring import PublicKeyring
 from bot.crypto.sealing import EpochTagger, seal
+from bot.services.limits import DEFAULT_MAX_ENTRIES, LimiterFull, SlidingLimiter
 from bot.storage.db import Database
 from bot.storage.reports import ReportRepository, StoredReport
 
@@ -80,38 +79,6 @@ def clean_text(text: str) -> str:
     return kept.strip()[:TEXT_LIMIT]
 
 
-@dataclass
-class RateLimiter:
-    """At most `per_hour` reports per tag in any sliding hour; memory only, bounded."""
-
-    per_hour: int
-    clock: Callable[[], float] = time.time
-    max_tags: int = 100_000
-    _hits: dict[bytes, deque[float]] = field(default_factory=dict)
-
-    def wait_seconds(self, tag: bytes) -> int:
-        """0 when a report may be sent now, else how long until one may."""
-        now = self.clock()
-        hits = self._hits.get(tag)
-        if not hits:
-            return 0
-        while hits and hits[0] <= now - 3600:
-            hits.popleft()
-        if len(hits) < self.per_hour:
-            return 0
-        return max(1, math.ceil(hits[0] + 3600 - now))
-
-    def record(self, tag: bytes) -> None:
-        if len(self._hits) >= self.max_tags:
-            self._forget_idle()
-        self._hits.setdefault(tag, deque()).append(self.clock())
-
-    def _forget_idle(self) -> None:
-        cutoff = self.clock() - 3600
-        for tag in [t for t, hits in self._hits.items() if not hits or hits[-1] <= cutoff]:
-            del self._hits[tag]
-
-
 @dataclass(frozen=True)
 class Submitted:
     report_id: str
@@ -120,6 +87,27 @@ class Submitted:
 @dataclass(frozen=True)
 class RateLimited:
     wait_minutes: int
+
+
+@dataclass(frozen=True)
+class GroupFull:
+    """This person already sent REPORTS_PER_GROUP_PER_PERSON reports about this region and
+    two-hour window: one account must not bury a region's group."""
+
+
+@dataclass(frozen=True)
+class Busy:
+    """The instance took REPORTS_PER_HOUR_TOTAL reports in the last hour, or tracks too many
+    people at once: try again later."""
+
+
+Refused = RateLimited | GroupFull | Busy
+
+
+def group_window(moment: dt.datetime) -> str:
+    """The report group's window of a moment: its first hour, YYYY-MM-DDTHH (UTC, even hours),
+    as the queue groups reports (bot.storage.reports)."""
+    return moment.strftime("%Y-%m-%dT") + f"{moment.hour // 2 * 2:02d}"
 
 
 class ReportsUnavailable(Exception):
@@ -133,6 +121,10 @@ class ReportService:
         keyring: PublicKeyring | None,
         per_hour: int,
         clock: Callable[[], float] = time.time,
+        *,
+        per_group_per_person: int = 3,
+        per_hour_total: int = 500,
+        max_entries: int = DEFAULT_MAX_ENTRIES,
     ) -> None:
         self._db = db
         self._repo = ReportRepository(db)
@@ -140,7 +132,12 @@ class ReportService:
         self._clock = clock
         # One key per day: tags link a person's reports within the day, never across days.
         self._tagger = EpochTagger(DAY_SECONDS, clock)
-        self._limiter = RateLimiter(per_hour, clock)
+        self._per_person = SlidingLimiter(per_hour, 3600, max_entries=max_entries, clock=clock)
+        # A group is a region and a two-hour window; an entry lives as long as its window.
+        self._per_group = SlidingLimiter(
+            per_group_per_person, 2 * 3600, max_entries=max_entries, clock=clock
+        )
+        self._total = SlidingLimiter(per_hour_total, 3600, max_entries=1, clock=clock)
 
     @property
     def enabled(self) -> bool:
@@ -158,19 +155,58 @@ class ReportService:
 
     def wait_minutes(self, user_id: int) -> int:
         """Minutes until this person may report again (0: now)."""
-        seconds = self._limiter.wait_seconds(self._tagger.tag(user_id))
+        seconds = self._per_person.wait_seconds(self._tagger.tag(user_id))
         return -(-seconds // 60)
 
-    async def submit(self, draft: ReportDraft, user_id: int) -> Submitted | RateLimited:
+    async def submit(self, draft: ReportDraft, user_id: int) -> Submitted | Refused:
+        """Seal and store a report, within the limits; the limits are reserved before the first
+        `await` and given back if the report is not stored."""
         if self._keyring is None:
             raise ReportsUnavailable("no keyring: run `helpline-bot keys init`")
         if not draft.is_complete():
             raise ValueError("incomplete report draft")
+        now = dt.datetime.fromtimestamp(self._clock(), dt.UTC)
         tag = self._tagger.tag(user_id)
-        seconds = self._limiter.wait_seconds(tag)
+        group = (tag, str(draft.region), group_window(now))
+        refused = self._reserve(tag, group)
+        if refused is not None:
+            return refused
+        try:
+            return await self._store(draft, tag, now)
+        except BaseException:
+            self._release(tag, group)
+            raise
+
+    def _reserve(self, tag: bytes, group: tuple[bytes, str, str]) -> Refused | None:
+        """All three limits, reserved together or not at all (no `await` in here); None when
+        the report may be stored."""
+        try:
+            seconds = self._per_person.reserve(tag)
+        except LimiterFull:
+            return Busy()
         if seconds:
             return RateLimited(wait_minutes=-(-seconds // 60))
-        now = dt.datetime.fromtimestamp(self._clock(), dt.UTC)
+        try:
+            group_full = self._per_group.reserve(group)
+        except LimiterFull:
+            self._per_person.release(tag)
+            return Busy()
+        if group_full:
+            self._per_person.release(tag)
+            return GroupFull()
+        if self._total.reserve("all"):
+            self._per_person.release(tag)
+            self._per_group.release(group)
+            return Busy()
+        return None
+
+    def _release(self, tag: bytes, group: tuple[bytes, str, str]) -> None:
+        self._per_person.release(tag)
+        self._per_group.release(group)
+        self._total.release("all")
+
+    async def _store(self, draft: ReportDraft, tag: bytes, now: dt.datetime) -> Submitted:
+        assert self._keyring is not None
         report_id = str(uuid.uuid4())
         key = self._keyring.current_review_key
         payload = {
@@ -195,7 +231,6 @@ class ReportService:
                 sealed=sealed,
             )
         )
-        self._limiter.record(tag)
         return Submitted(report_id)
 
     async def purge(self, retention_days: int) -> int:

@@ -7,6 +7,7 @@ and applied at the next unlocked start; the subscriber is told so.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import time
@@ -17,8 +18,9 @@ from dataclasses import dataclass
 from bot.crypto.keyring import PublicKeyring, UnlockedKeyring
 from bot.crypto.sealing import EpochTagger, SealError, open_sealed, seal
 from bot.logs import fields
+from bot.services.limits import DEFAULT_MAX_ENTRIES, LimiterFull, SlidingLimiter
 from bot.services.people import subscriber_cipher
-from bot.services.reports import DAY_SECONDS, RateLimiter
+from bot.services.reports import DAY_SECONDS
 from bot.storage.db import Database
 from bot.storage.subscribers import SubscriberRepository
 
@@ -59,6 +61,8 @@ class SubscriptionService:
         keyring: PublicKeyring | None,
         unlocked: UnlockedKeyring | None,
         clock: Callable[[], float] = time.time,
+        *,
+        max_entries: int = DEFAULT_MAX_ENTRIES,
     ) -> None:
         self._repo = SubscriberRepository(db)
         self._keyring = keyring
@@ -67,7 +71,16 @@ class SubscriptionService:
         self._clock = clock
         # Only for changes made while locked: per-day keyed tags, in memory, like reports.
         self._tagger = EpochTagger(DAY_SECONDS, clock)
-        self._limiter = RateLimiter(LOCKED_CHANGES_PER_HOUR, clock)
+        self._limiter = SlidingLimiter(
+            LOCKED_CHANGES_PER_HOUR, 3600, max_entries=max_entries, clock=clock
+        )
+        # Locked: whoever unsubscribed today (coalesced: one stored "stop" a person a day), and
+        # the chats seen changing their subscription since start (only their blocks are kept).
+        self._stopped: set[bytes] = set()
+        self._stopped_epoch = self._tagger.epoch
+        self._changed: set[bytes] = set()
+        self._lifetime_tagger = EpochTagger(2**40, clock)  # one key for the process's life
+        self._max_entries = max_entries
 
     def use_keyring(self, keyring: PublicKeyring, unlocked: UnlockedKeyring | None) -> None:
         """After a rotation: seal to the new review key; the chat-id keys stay the same."""
@@ -104,10 +117,18 @@ class SubscriptionService:
         await self._apply(chat_id, lang, op, value)
 
     async def forget(self, chat_id: int) -> bool:
-        """Delete everything about a chat (it blocked the bot or asked to stop)."""
+        """Delete everything about a chat: it blocked the bot.
+
+        While locked, the block is kept for unlock only if this process saw the chat change its
+        subscription since start: anything else could be a flood of blocks by strangers, and a
+        subscriber who blocked the bot is retired by the next broadcast's 403 anyway.
+        """
         if self._cipher is None:
-            if self._keyring is not None:
-                await self._seal_change(chat_id, "ru", "stop", "")
+            seen = self._lifetime_tagger.tag(chat_id) in self._changed
+            if self._keyring is not None and seen:
+                # When the caps refuse it, the next broadcast's 403 retires the row.
+                with contextlib.suppress(TooManyChanges):
+                    await self._seal_change(chat_id, "ru", "stop", "")
             return False
         return await self._repo.delete(self._cipher.ref(chat_id))
 
@@ -157,11 +178,45 @@ class SubscriptionService:
         )
 
     async def _seal_change(self, chat_id: int, lang: str, op: str, value: str | bool) -> None:
+        """Store a change for unlock, within the caps (reserved before the first `await`).
+
+        Unsubscribing is never refused for the per-person cap, and a person's repeated "stop"s
+        in a day are stored once, so they count once against the global cap.
+        """
         assert self._keyring is not None
         tag = self._tagger.tag(chat_id)
-        if self._limiter.wait_seconds(tag) or await self._repo.pending_count() >= MAX_PENDING:
-            raise TooManyChanges("too many subscription changes while locked")
-        self._limiter.record(tag)
+        if self._tagger.epoch != self._stopped_epoch:
+            self._stopped.clear()
+            self._stopped_epoch = self._tagger.epoch
+        if op == "stop":
+            if tag in self._stopped:
+                return  # already stored today
+            if len(self._stopped) >= self._max_entries:
+                raise TooManyChanges("too many people tracked while locked")
+            self._stopped.add(tag)
+        else:
+            try:
+                if self._limiter.reserve(tag):
+                    raise TooManyChanges("too many subscription changes while locked")
+            except LimiterFull:
+                raise TooManyChanges("too many people tracked while locked") from None
+        try:
+            if await self._repo.pending_count() >= MAX_PENDING:
+                raise TooManyChanges("too many subscription changes while locked")
+            await self._store_change(chat_id, lang, op, value)
+        except BaseException:
+            if op == "stop":
+                self._stopped.discard(tag)
+            else:
+                self._limiter.release(tag)
+            raise
+        if op != "stop":
+            self._stopped.discard(tag)  # a later "stop" must be stored again, to come last
+        if len(self._changed) < self._max_entries:
+            self._changed.add(self._lifetime_tagger.tag(chat_id))
+
+    async def _store_change(self, chat_id: int, lang: str, op: str, value: str | bool) -> None:
+        assert self._keyring is not None
         change_id = str(uuid.uuid4())
         key = self._keyring.current_review_key
         payload = {"chat_id": chat_id, "lang": lang, "op": op, "value": value}

@@ -229,8 +229,11 @@ async def test_subscription_screen_and_unsubscribe(
     assert "Novosibirsk" not in screen.text and "all of Russia" in screen.text
     await user.press("Add a region")
     assert "don't know" in (await user.say("Qwxzzy land")).text
-    await user.say("/help")  # a command still works while the region is asked for
-    assert "/alerts" in user.last().text
+    await user.say("/help")  # a detour: answered, and the region input can be resumed
+    assert "/alerts" in api.messages(user.id)[-2].text
+    assert "unfinished" in user.last().text
+    resumed = await user.press("Continue")
+    assert "Which region" in resumed.text or "region" in resumed.text
     await user.say("/alerts")
     screen = await user.press("Unsubscribe")
     assert "unsubscribed" in screen.text and "not subscribed" in screen.text
@@ -251,6 +254,11 @@ async def test_locked_subscriptions_apply_at_unlock_and_moderators_are_told(
     saved = await user.say("Moscow")
     assert "Saved: Moscow" in saved.text
     assert "locked" in (await admin.say("/queue")).text
+    # A report's reject button (as shown by "Read") waits for the unlock like the others.
+    forged = "mr:00000000-0000-4000-8000-000000000000:spam"
+    api.push_callback(ADMIN, admin.last().message_id, forged)
+    await api.wait_idle()
+    assert "locked" in str(api.calls_for("answerCallbackQuery")[-1].params.get("text"))
     assert rows(bot, "SELECT count(*) FROM subscribers") == [(0,)]
     assert rows(bot, "SELECT count(*) FROM pending_subscriptions") == [(1,)]
     assert await bot.stop() == 0

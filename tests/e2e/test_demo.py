@@ -29,7 +29,7 @@ async def test_demo_walks_from_report_to_alert(tmp_path) -> None:  # type: ignor
     text = out.decode()
     assert process.returncode == 0, text
     assert "Добавлено: Москва" in text
-    assert "Спасибо" in text  # the report was sent
+    assert "Готово, спасибо" in text  # the report was sent
     assert "Черновик предупреждения" in text
     assert "Разослано: доставлено 1" in text
     alert = text.rsplit("── bot ──", 1)[-1]

@@ -67,7 +67,8 @@ async def test_full_report_is_sealed_and_the_chat_cleaned(
     assert "Санкт-Петербург" in review.text and MARKER in review.text
     assert "Фото: есть" in review.text and "Геопозиция: есть" in review.text
     done = await user.press("Отправить")
-    assert "Спасибо" in done.text and MARKER not in done.text
+    assert "Готово, спасибо" in done.text and MARKER not in done.text
+    assert "облав" not in done.text.lower()  # neutral: says nothing about what was sent
 
     log = api.chat_log(user.id)
     left = [m for m in log if not m.deleted]
@@ -92,6 +93,8 @@ async def test_full_report_is_sealed_and_the_chat_cleaned(
     )
     assert found == []
     assert scan_bytes(bot.logs().encode(), needles([MARKER, *NAMES], [user.id])) == []
+    # The "received" note was due in a minute; a stop deletes what is pending at once.
+    assert all(m.deleted for m in api.chat_log(user.id))
 
 
 async def test_wrong_input_at_every_step_keeps_the_draft(
@@ -102,12 +105,15 @@ async def test_wrong_input_at_every_step_keeps_the_draft(
     await user.say("/report")
     assert "don't know that region" in (await user.say("Qwxzzy land")).text
     assert "Type the region" in (await user.say(sticker=True)).text
-    assert "If you have been stopped" in (await user.say("/sos")).text  # works mid-form
-    assert "don't know that region" not in user.last().text
+    await user.say("/sos")  # a detour: answered, then the form resumes with one tap
+    assert "If you have been stopped" in api.messages(user.id)[-2].text
+    assert "unfinished form" in user.last().text
+    assert "Step 1 of 6" in (await user.press("Continue")).text
     choose = await user.say("Ново")  # ambiguous: candidates offered
     assert "Which region did you mean" in choose.text and len(user.labels()) > 2
     await user.say("Yekaterinburg")
     assert "Where is it" in (await user.say("in the metro")).text  # buttons expected
+    assert "kept what you wrote" in api.messages(user.id)[-2].text
     await user.press("Dormitory")
     await user.press("Within the hour")
     assert "Text is needed" in (await user.say(sticker=True)).text

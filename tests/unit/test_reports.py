@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from pathlib import Path
 
@@ -11,10 +12,12 @@ from hypothesis import strategies as st
 
 from bot.crypto.keyring import PublicKeyring, UnlockedKeyring, init_keyring
 from bot.crypto.sealing import SealError, open_sealed
+from bot.services.limits import LimiterFull, SlidingLimiter
 from bot.services.reports import (
     TEXT_LIMIT,
+    Busy,
+    GroupFull,
     RateLimited,
-    RateLimiter,
     ReportDraft,
     ReportService,
     Submitted,
@@ -115,14 +118,79 @@ async def test_retention_deletes_and_leaves_no_trace(db: Database, keys) -> None
         assert old.sealed[:64] not in path.read_bytes(), path.name
 
 
-def test_rate_limiter_memory_is_bounded() -> None:
+def test_a_full_limiter_refuses_newcomers_rather_than_forgetting_anyone() -> None:
     clock = Clock()
-    limiter = RateLimiter(per_hour=1, clock=clock, max_tags=10)
+    limiter = SlidingLimiter(1, 3600, max_entries=10, clock=clock)
     for i in range(10):
-        limiter.record(bytes([i]))
+        assert limiter.reserve(bytes([i])) == 0
+    with pytest.raises(LimiterFull):
+        limiter.reserve(b"new")
+    assert limiter.reserve(bytes([3])) > 0  # those it knows are still limited, not forgotten
+    clock.now += 3601  # once their hits expire, their entries make room
+    assert limiter.reserve(b"new") == 0 and len(limiter) == 1
+
+
+def test_a_released_hit_is_given_back() -> None:
+    limiter = SlidingLimiter(1, 60, clock=Clock())
+    assert limiter.reserve("k") == 0
+    assert limiter.reserve("k") > 0
+    limiter.release("k")
+    assert limiter.reserve("k") == 0
+
+
+async def test_simultaneous_sends_count_against_the_limit_before_storing(
+    db: Database, keys
+) -> None:  # type: ignore[no-untyped-def]
+    service = ReportService(db, keys[0], per_hour=1, clock=Clock())
+    results = await asyncio.gather(*(service.submit(draft(), USER) for _ in range(20)))
+    assert sum(isinstance(r, Submitted) for r in results) == 1
+    assert sum(isinstance(r, RateLimited) for r in results) == 19
+    assert len(await ReportRepository(db).all()) == 1
+
+
+async def test_one_reporter_cannot_bury_a_regions_group(db: Database, keys) -> None:  # type: ignore[no-untyped-def]
+    clock = Clock()
+    service = ReportService(db, keys[0], per_hour=100, clock=clock, per_group_per_person=3)
+    for _ in range(3):
+        assert isinstance(await service.submit(draft(), USER), Submitted)
+    assert isinstance(await service.submit(draft(), USER), GroupFull)
+    other_region = ReportDraft("spb", "metro", "now", "text")
+    assert isinstance(await service.submit(other_region, USER), Submitted)
+    assert isinstance(await service.submit(draft(), USER + 1), Submitted)  # others still can
+    clock.now += 2 * 3600  # the next two-hour window is a new group
+    assert isinstance(await service.submit(draft(), USER), Submitted)
+
+
+async def test_the_instance_takes_at_most_so_many_reports_an_hour(db: Database, keys) -> None:  # type: ignore[no-untyped-def]
+    clock = Clock()
+    service = ReportService(db, keys[0], per_hour=100, clock=clock, per_hour_total=5)
+    results = [await service.submit(draft(), USER + i) for i in range(7)]
+    assert [type(r).__name__ for r in results] == ["Submitted"] * 5 + ["Busy"] * 2
     clock.now += 3601
-    limiter.record(b"new")
-    assert len(limiter._hits) == 1
+    assert isinstance(await service.submit(draft(), USER + 99), Submitted)
+
+
+async def test_too_many_people_at_once_is_busy_not_forgotten(db: Database, keys) -> None:  # type: ignore[no-untyped-def]
+    service = ReportService(db, keys[0], per_hour=1, clock=Clock(), max_entries=3)
+    for i in range(3):
+        assert isinstance(await service.submit(draft(), USER + i), Submitted)
+    assert isinstance(await service.submit(draft(), USER + 10), Busy)
+    assert isinstance(await service.submit(draft(), USER), RateLimited)
+
+
+async def test_a_report_that_fails_to_store_gives_its_limits_back(
+    db: Database, keys, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    service = ReportService(db, keys[0], per_hour=1, clock=Clock())
+
+    async def broken(report: object) -> None:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(ReportRepository, "add", lambda self, report: broken(report))
+    with pytest.raises(RuntimeError):
+        await service.submit(draft(), USER)
+    monkeypatch.undo()
+    assert isinstance(await service.submit(draft(), USER), Submitted)
 
 
 @given(st.text(max_size=3000))

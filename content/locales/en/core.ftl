@@ -46,3 +46,12 @@ menu-language = 🌐 Language / Язык
 faq-footer =
     <i>Sources: { $sources }
     Reviewed: { $reviewed }. This is general information as of the review date, not legal advice for your case. Laws and practice change — in a difficult situation, talk to a lawyer.</i>
+
+## Limits and forms left open
+throttled = You are sending messages faster than I can answer. Please wait { $seconds } s and ask again.
+busy = The bot is very busy right now. Please try again in a few minutes.
+flow-paused = You have an unfinished form. Continue where you left off?
+flow-continue = ▶️ Continue
+flow-discard = ✖️ Discard
+flow-dropped = Discarded.
+flow-gone = This form is already closed.

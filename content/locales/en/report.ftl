@@ -8,6 +8,8 @@ report-intro =
 
     The bot does not keep who you are: the report is encrypted and stored without your account, and deleted later. Do not take risks to report — your safety comes first.
 
+    After you send it, moderators check it together with other reports from the region and, if it is confirmed, warn the subscribers there. You get no personal reply — that way the bot does not link the report to you. This form's messages disappear from the chat when you finish.
+
     <b>Step 1 of 6.</b> Which region? Type its name or a city — for example "Moscow", "Piter", "Yekaterinburg".
 report-region-list = Choose from the list
 report-region-unknown = I don't know that region. Try another spelling (for example "Moscow oblast" or a city) or choose from the list. Nothing else is lost.
@@ -54,12 +56,12 @@ report-edit-text = ✏️ Text
 report-edit-photo = ✏️ Photo
 report-edit-location = ✏️ Location
 report-rate-limited = You cannot send this now: too many reports in the last hour. Try again in { $minutes } min. Your draft is kept.
-report-sent =
-    Thank you. Your report was received.
-
-    What happens next: moderators review it together with other reports from your region and, if it is confirmed, warn the subscribers there. You will not get a personal reply — that way the bot does not link the report to you.
-
-    Stay safe: do not go back to take pictures, and delete this chat if your phone may be checked.
+report-sent = Done, thank you. This message will disappear in a minute.
+report-text-kept = I kept what you wrote: you can use it at the "What happened" step. Now please choose with the buttons.
+report-text-use-kept = ✅ Use what I wrote earlier
+report-text-use-kept-hint = You already wrote something at an earlier step: tap the button to use it, or send a new description.
+report-group-full = You have already sent several messages about this region in the last two hours. Moderators have them; more from you would not speed things up. You can try again later — your draft is kept.
+report-busy = The bot is receiving too many messages right now. Please try again in a few minutes — your draft is kept.
 report-cancelled = Cancelled. Nothing was sent or saved.
 report-stale = This form is already closed. Start again: /report
 report-region-prev = ◀

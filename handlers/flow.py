@@ -1,0 +1,282 @@
+"""What a person's input does while they are in the middle of something: one rule, one place.
+
+A *flow* is anything that keeps a draft between messages: the report form, the questionnaire,
+the /alerts region input, a moderator's area edit, /announce and /verify. Every input that
+arrives while one is open is one of three kinds:
+
+STEP INPUT: what the step asks for, handled by the flow's own handlers. It stays in the flow.
+    The report form keeps free text typed at a button step for the description step, and
+    says so.
+DETOUR: /sos, /privacy, /help, /language, /verify, any other command that opens no flow, the
+    main menu's info screens, and a free-text question typed in the questionnaire. It is
+    answered; the draft is paused, and a "Continue" button resumes it with one tap.
+EXIT: /start, Home, /cancel, a command or menu button that opens a flow (/report again,
+    /alerts, ...), or any handler that ends the flow or opens another one. The draft is
+    dropped, and a report form's messages are deleted.
+
+`FlowMiddleware` applies the rule around every private message and button; the flows' handlers
+never clean up after themselves. The idle sweep and the drafts cap, which end drafts without an
+update, delete a form's messages the same way (`delete_form_messages`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from aiogram import Bot, Router
+from aiogram.filters.callback_data import CallbackData
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import StatesGroup
+from aiogram.types import (
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    TelegramObject,
+)
+
+from bot.i18n import Tr
+from bot.services.commands import delete_messages
+
+CLEANUP_KEY = "cleanup"  # message ids a flow leaves in the chat, deleted when it ends
+LANG_KEY = "lang"  # the language a flow was started in (for notes sent without an update)
+RESUME_MESSAGE_KEY = "resume_message"
+PAUSED = "paused"  # the storage destiny where a paused flow waits
+
+STEP, DETOUR, EXIT = "step", "detour", "exit"
+
+# Commands that answer and leave the draft alone. Commands that open a flow are exits, and so
+# are /start and /cancel; any other command (a moderator's /queue, an unknown one) is a detour.
+EXIT_COMMANDS = frozenset({"start", "cancel"})
+# Main-menu screens: these open a flow (exit) ...
+FLOW_SCREENS = frozenset({"home", "report", "check", "check-go", "alerts"})
+# ... and these only show something (detour).
+INFO_SCREENS = frozenset({"topics", "sos", "privacy", "help", "language"})
+
+Resume = Callable[[CallbackQuery, dict[str, Any]], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Flow:
+    """One flow: its states, the commands that open it, and how to show its step again."""
+
+    name: str
+    states: type[StatesGroup]
+    commands: frozenset[str] = frozenset()
+    resume: Resume | None = None  # None: a detour drops it instead of pausing it
+    text_is_detour: bool = False  # free text is a question, not an answer (questionnaire)
+    deletes_messages: bool = False  # its messages leave the chat when it ends (report form)
+
+
+class FlowCb(CallbackData, prefix="fl"):
+    action: str  # "resume" or "drop"
+
+
+class FlowRule:
+    """The table of flows and the classification of an input against it."""
+
+    def __init__(self, flows: list[Flow]) -> None:
+        self.flows = flows
+        self._by_group = {flow.states.__full_group_name__: flow for flow in flows}
+        self._opening = frozenset(c for flow in flows for c in flow.commands)
+
+    def of_state(self, raw_state: str | None) -> Flow | None:
+        if not raw_state:
+            return None
+        return self._by_group.get(raw_state.split(":", 1)[0])
+
+    def classify(self, event: TelegramObject, flow: Flow | None) -> str:
+        if isinstance(event, Message):
+            command = _command(event)
+            if command is not None:
+                if command in EXIT_COMMANDS or command in self._opening:
+                    return EXIT
+                return DETOUR
+            if flow is not None and flow.text_is_detour and event.text:
+                return DETOUR
+            return STEP
+        if isinstance(event, CallbackQuery) and event.data and event.data.startswith("nav:"):
+            screen = event.data.removeprefix("nav:")
+            if screen in FLOW_SCREENS:
+                return EXIT
+            if screen in INFO_SCREENS:
+                return DETOUR
+        return STEP
+
+
+def _command(message: Message) -> str | None:
+    text = message.text or ""
+    if not text.startswith("/"):
+        return None
+    name = text[1:].split(maxsplit=1)[0] if len(text) > 1 else ""
+    return name.split("@", 1)[0].lower()
+
+
+Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
+
+
+class FlowMiddleware:
+    """Applies the rule above around every private message and button press."""
+
+    def __init__(self, rule: FlowRule) -> None:
+        self._rule = rule
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        state: FSMContext | None = data.get("state")
+        chat_id = _chat_id(event)
+        if state is None or chat_id is None:
+            return await handler(event, data)
+        raw_before = await state.get_state()
+        flow = self._rule.of_state(raw_before)
+        paused = _paused(state)
+        has_paused = await paused.get_state() is not None
+        if flow is None and not has_paused:
+            return await handler(event, data)  # nothing open: the common case, kept cheap
+        kind = self._rule.classify(event, flow)
+        bot: Bot = data["bot"]
+        if kind == EXIT:
+            dropped = await _drop(state, flow, bot, chat_id, also=_message_id(event))
+            if has_paused:
+                paused_flow = self._rule.of_state(await paused.get_state())
+                dropped = await _drop(paused, paused_flow, bot, chat_id) or dropped
+            data["left_flow"] = dropped
+            return await handler(event, data)
+        if kind == DETOUR:
+            if flow is not None and flow.resume is not None:
+                await _pause(state, paused, bot, chat_id)
+                has_paused = True
+            elif flow is not None:
+                await state.clear()
+            result = await handler(event, data)
+            if has_paused:
+                await _offer_resume(paused, bot, chat_id, data["tr"])
+            return result
+        before = await state.get_data() if flow is not None else {}
+        result = await handler(event, data)
+        if flow is not None and self._rule.of_state(await state.get_state()) is not flow:
+            # The flow ended (Send, Cancel) or another one replaced it: clean up after it.
+            await _clean(flow, before, bot, chat_id)
+        return result
+
+
+def _paused(state: FSMContext) -> FSMContext:
+    return FSMContext(storage=state.storage, key=dataclasses.replace(state.key, destiny=PAUSED))
+
+
+async def _pause(state: FSMContext, paused: FSMContext, bot: Bot, chat_id: int | None) -> None:
+    """Move the open flow aside (a flow already paused is dropped: only one waits)."""
+    old = await paused.get_data()
+    if old and chat_id is not None:
+        await delete_form_messages(bot, chat_id, old)
+    await paused.set_state(await state.get_state())
+    await paused.set_data(await state.get_data())
+    await state.clear()
+
+
+async def _drop(
+    state: FSMContext, flow: Flow | None, bot: Bot, chat_id: int | None, *, also: int | None = None
+) -> str | None:
+    """Drop a draft; a report form's messages (and the input that closed it) leave the chat."""
+    if await state.get_state() is None:
+        return None
+    data = await state.get_data()
+    await state.clear()
+    if flow is not None and flow.deletes_messages and also is not None:
+        data = {**data, CLEANUP_KEY: [*data.get(CLEANUP_KEY, []), also]}
+    await _clean(flow, data, bot, chat_id)
+    return flow.name if flow is not None else ""
+
+
+async def _clean(flow: Flow | None, data: dict[str, Any], bot: Bot, chat_id: int | None) -> None:
+    if chat_id is None:
+        return
+    if flow is not None and flow.deletes_messages:
+        await delete_form_messages(bot, chat_id, data)
+    elif data.get(RESUME_MESSAGE_KEY):
+        await delete_messages(bot, chat_id, [int(data[RESUME_MESSAGE_KEY])])
+
+
+async def _offer_resume(paused: FSMContext, bot: Bot, chat_id: int, tr: Tr) -> None:
+    """One message with Continue / Discard; the previous one, if any, is replaced."""
+    data = await paused.get_data()
+    previous = data.get(RESUME_MESSAGE_KEY)
+    markup = InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                InlineKeyboardButton(
+                    text=tr("flow-continue"), callback_data=FlowCb(action="resume").pack()
+                ),
+                InlineKeyboardButton(
+                    text=tr("flow-discard"), callback_data=FlowCb(action="drop").pack()
+                ),
+            ]
+        ]
+    )
+    sent = await bot.send_message(chat_id, tr("flow-paused"), reply_markup=markup)
+    cleanup = [i for i in data.get(CLEANUP_KEY, []) if i != previous] + [sent.message_id]
+    await paused.update_data({RESUME_MESSAGE_KEY: sent.message_id, CLEANUP_KEY: cleanup})
+    if previous:
+        await delete_messages(bot, chat_id, [int(previous)])
+
+
+def form_message_ids(data: dict[str, Any]) -> list[int]:
+    ids = {int(i) for i in data.get(CLEANUP_KEY, [])}
+    if data.get(RESUME_MESSAGE_KEY):
+        ids.add(int(data[RESUME_MESSAGE_KEY]))
+    return sorted(ids)
+
+
+async def delete_form_messages(bot: Bot, chat_id: int, data: dict[str, Any]) -> None:
+    """Delete what a form left in the private chat (possible within 48 hours)."""
+    await delete_messages(bot, chat_id, form_message_ids(data))
+
+
+def _chat_id(event: TelegramObject) -> int | None:
+    """The private chat an input came from; None elsewhere (flows live in private chats)."""
+    message = event.message if isinstance(event, CallbackQuery) else event
+    if isinstance(message, Message) and message.chat.type == "private":
+        return message.chat.id
+    return None
+
+
+def _message_id(event: TelegramObject) -> int | None:
+    return event.message_id if isinstance(event, Message) else None
+
+
+def build_router(rule: FlowRule) -> Router:
+    """The Continue and Discard buttons under a detour's answer."""
+    router = Router(name="flow")
+
+    @router.callback_query(FlowCb.filter())
+    async def resume_or_drop(
+        query: CallbackQuery,
+        callback_data: FlowCb,
+        state: FSMContext,
+        tr: Tr,
+        bot: Bot,
+        **deps: Any,
+    ) -> None:
+        paused = _paused(state)
+        raw = await paused.get_state()
+        flow = rule.of_state(raw)
+        chat_id = _chat_id(query)
+        if raw is None or flow is None or flow.resume is None:
+            await query.answer(tr("flow-gone"))
+            if chat_id is not None and isinstance(query.message, Message):
+                await delete_messages(bot, chat_id, [query.message.message_id])
+            return
+        if callback_data.action != "resume":
+            await _drop(paused, flow, bot, chat_id)
+            await query.answer(tr("flow-dropped"))
+            return
+        data = await paused.get_data()
+        await paused.clear()
+        data.pop(RESUME_MESSAGE_KEY, None)  # this message becomes the step's screen
+        await state.set_state(raw)
+        await state.set_data(data)
+        await flow.resume(query, {**deps, "state": state, "tr": tr, "bot": bot})
+
+    return router
