@@ -143,6 +143,7 @@ class FlowMiddleware:
                 paused_flow = self._rule.of_state(await paused.get_state())
                 dropped = await _drop(paused, paused_flow, bot, chat_id) or dropped
             data["left_flow"] = dropped
+            data["raw_state"] = None  # the handlers' state filters see what is left: nothing
             return await handler(event, data)
         if kind == DETOUR:
             if flow is not None and flow.resume is not None:
@@ -150,6 +151,7 @@ class FlowMiddleware:
                 has_paused = True
             elif flow is not None:
                 await state.clear()
+            data["raw_state"] = None
             result = await handler(event, data)
             if has_paused:
                 await _offer_resume(paused, bot, chat_id, data["tr"])

@@ -7,7 +7,7 @@ from typing import Any
 
 from aiogram import BaseMiddleware
 from aiogram.dispatcher.event.bases import UNHANDLED
-from aiogram.types import InlineQuery, Message, TelegramObject, User
+from aiogram.types import InlineQuery, InlineQueryResultsButton, Message, TelegramObject, User
 
 from bot.crypto.sealing import EpochTagger
 from bot.i18n import Tr, Translator, pick_language
@@ -88,16 +88,22 @@ class QueryThrottleMiddleware(BaseMiddleware):
         if wait == 0:
             return await handler(event, data)
         tr: Tr = data["tr"]
+        text = tr("busy") if wait < 0 else tr("throttled", seconds=wait)
+        if isinstance(event, InlineQuery):
+            # Inline answers appear in no chat: each gets its polite, empty answer.
+            await event.answer(
+                [],
+                cache_time=5,
+                is_personal=True,
+                button=InlineQueryResultsButton(text=text[:64], start_parameter="throttled"),
+            )
+            return UNHANDLED
         try:
             first = self._told.reserve(tag) == 0
         except LimiterFull:
             first = True
         if first:
-            text = tr("busy") if wait < 0 else tr("throttled", seconds=wait)
-            if isinstance(event, Message):
-                await event.answer(text)
-            else:
-                await event.answer([], cache_time=0, is_personal=True)
+            await event.answer(text)
         return UNHANDLED
 
 

@@ -2,17 +2,52 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+import os
 import re
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
-from bot.devserver.server import FakeBotAPI
+import pytest
+
+from bot.config import REPO_ROOT
+from bot.crypto.keyring import init_keyring
+from bot.devserver.server import ChatMessage, FakeBotAPI
 from tests.conftest import USER_IDS, StartBot
+from tests.e2e.test_alerts import ADMIN, rows
 from tests.support.chat import User
 from tests.support.leaks import needles, scan_bytes
+
+PASSPHRASE = "correct horse battery staple"
 
 INNOCENT = ("Innocent-Firstname", "innocent_username_31")
 ATTACKER = ("Attacker-Firstname", "attacker_username_52")
 SECRET = "секретныйтекст9c1e"
+
+
+async def report_and_approve(api: FakeBotAPI, admin: User, reporter: User) -> None:
+    """A Moscow report, drafted and approved by one admin (ALERT_APPROVALS=1), then sent."""
+    await reporter.say("/report")
+    await reporter.say("мск")
+    await reporter.press("Метро")
+    await reporter.press("Прямо сейчас")
+    await reporter.say("Проверяют документы у выхода 2")
+    await reporter.press("Пропустить")
+    await reporter.press("Пропустить")
+    await reporter.press("Отправить")
+    await admin.say("/queue")
+    await admin.press("Moscow ·")
+    await admin.press("Draft an alert")
+    since = len(api.calls)
+    await admin.press("Approve")
+    await api.wait_for(
+        lambda c: c.method == "editMessageText" and "Sent:" in str(c.params.get("text")),
+        timeout=30,
+        since=since,
+    )
 
 
 def poison_hidden_forward(api: FakeBotAPI, user_id: int) -> dict[str, Any]:
@@ -70,3 +105,153 @@ async def test_unparseable_updates_are_skipped_acknowledged_and_never_logged(
     leaks = needles(texts=[SECRET, *INNOCENT, *ATTACKER, "Hidden Sender"], ids=USER_IDS[:2])
     assert scan_bytes(logs.encode(), leaks) == []
     assert re.search(r"Traceback", logs) is None
+
+
+# --- bursts: check-then-act races through the real process -----------------------------------
+
+
+def export_reports(data_dir: Path) -> list[dict[str, Any]]:
+    keep = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "TMPDIR")}
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "reports", "export"],
+        env={**keep, "PYTHONPATH": str(REPO_ROOT), "DATA_DIR": str(data_dir),
+             "KEY_PASSPHRASE": PASSPHRASE},
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    return [json.loads(line) for line in result.stdout.splitlines()]
+
+
+@pytest.fixture
+def keyring_dir(tmp_path: Path) -> Path:
+    keys = tmp_path / "data" / "keys"
+    init_keyring(keys, PASSPHRASE.encode(), dt.date.today())
+    return keys
+
+
+async def to_review(user: User, text: str = f"Проверяют документы, {SECRET}") -> ChatMessage:
+    await user.say("/report")
+    await user.say("Питер")
+    await user.press("Метро")
+    await user.press("Прямо сейчас")
+    await user.say(text)
+    await user.press("Пропустить")
+    review = await user.press("Пропустить")
+    assert "Проверьте сообщение" in review.text
+    return review
+
+
+async def test_a_send_burst_stores_one_report(
+    api: FakeBotAPI, start_bot: StartBot, keyring_dir: Path
+) -> None:
+    bot = await start_bot(KEY_PASSPHRASE=PASSPHRASE, REPORTS_PER_HOUR="50")
+    user = User(api, USER_IDS[0], "ru")
+    review = await to_review(user)
+    send = next(b for row in review.buttons for b in row if "Отправить" in b.text)
+    for _ in range(20):  # twenty taps in one getUpdates batch, handled concurrently
+        api.push_callback(user.id, review.message_id, str(send.callback_data))
+    await api.wait_idle()
+    [report] = export_reports(bot.data_dir)
+    assert SECRET in report["text"]
+    toasts = [str(c.params.get("text")) for c in api.calls_for("answerCallbackQuery")[-20:]]
+    assert sum("уже закрыта" in t for t in toasts) == 19  # the other taps found nothing to send
+
+
+async def test_a_send_burst_at_the_rate_limit_stores_one_report(
+    api: FakeBotAPI, start_bot: StartBot, keyring_dir: Path
+) -> None:
+    bot = await start_bot(KEY_PASSPHRASE=PASSPHRASE, REPORTS_PER_HOUR="1")
+    users = [User(api, USER_IDS[0], "ru")]
+    first = await to_review(users[0], "first")
+    # Two forms of one person, both at review: their Send taps race for the one allowed report.
+    send = next(b for row in first.buttons for b in row if "Отправить" in b.text)
+    for _ in range(10):
+        api.push_callback(users[0].id, first.message_id, str(send.callback_data))
+    await api.wait_idle()
+    second = await to_review(users[0], "second")
+    send = next(b for row in second.buttons for b in row if "Отправить" in b.text)
+    for _ in range(10):
+        api.push_callback(users[0].id, second.message_id, str(send.callback_data))
+    await api.wait_idle()
+    assert [r["text"] for r in export_reports(bot.data_dir)] == ["first"]
+    assert "Проверьте сообщение" in users[0].last_with_buttons().text  # the draft is kept
+
+
+async def test_a_feedback_burst_counts_one_vote_and_forged_votes_none(
+    api: FakeBotAPI, start_bot: StartBot, keyring_dir: Path
+) -> None:
+    admin = User(api, ADMIN, "en")
+    subscriber = User(api, USER_IDS[0], "ru")
+    outsider = User(api, USER_IDS[1], "ru")
+    bot = await start_bot(KEY_PASSPHRASE=PASSPHRASE, ADMIN_IDS=str(ADMIN), ALERT_APPROVALS="1")
+    await subscriber.say("/alerts")
+    await subscriber.press("➕")
+    await subscriber.say("мск")
+    await report_and_approve(api, admin, User(api, USER_IDS[2], "ru"))
+    alert = subscriber.last()
+    still = alert.buttons[0][0]
+    assert str(still.callback_data).startswith("fv:")
+    for _ in range(30):
+        api.push_callback(subscriber.id, alert.message_id, str(still.callback_data))
+    await api.wait_idle()
+    assert rows(bot, "SELECT still, gone FROM alert_feedback") == [(1, 0)]
+
+    # Someone who never got the alert copies the button's data, or makes up the old format.
+    own = await outsider.say("/start")
+    alert_id = str(still.callback_data).split(":")[1]
+    for data in (str(still.callback_data), f"fb:{alert_id}:still", f"fv:{alert_id}:still:AAAA"):
+        api.push_callback(outsider.id, own.message_id, data)
+        await api.wait_idle()
+        toast = str(api.calls_for("answerCallbackQuery")[-1].params.get("text"))
+        assert "нельзя ответить" in toast
+    assert rows(bot, "SELECT still, gone FROM alert_feedback") == [(1, 0)]
+
+
+# --- floods ------------------------------------------------------------------------------------
+
+
+def long_word(seed: int) -> str:
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    return "".join(letters[(seed * 7 + i * 13) % 26] for i in range(4096))
+
+
+async def test_a_long_word_flood_does_not_hold_up_a_bystander(
+    api: FakeBotAPI, start_bot: StartBot
+) -> None:
+    # The throttle is lifted here, so that every flood message really runs a search.
+    await start_bot(QUERIES_PER_MINUTE="100000")
+    attacker = User(api, USER_IDS[1], "en")
+    bystander = User(api, USER_IDS[0], "ru")
+    for i in range(150):
+        api.push_message(attacker.id, long_word(i))
+    asked = api.push_message(bystander.id, "как получить отсрочку")
+    for i in range(150, 300):
+        api.push_message(attacker.id, long_word(i))
+    await api.wait_idle(timeout=60)
+    sends = [c for c in api.calls_for("sendMessage") if c.ok]
+    to_attacker = [c.index for c in sends if int(c.params["chat_id"]) == attacker.id]
+    to_bystander = [c.index for c in sends if int(c.params["chat_id"]) == bystander.id]
+    assert len(to_attacker) == 300 and len(to_bystander) == 1
+    assert to_bystander[0] < to_attacker[-1]  # answered before the flood's last reply
+    assert asked["update_id"]  # (pushed between the two halves of the flood)
+
+
+async def test_a_flood_is_throttled_politely_and_once(api: FakeBotAPI, start_bot: StartBot) -> None:
+    bot = await start_bot(QUERIES_PER_MINUTE="20")
+    attacker = User(api, USER_IDS[1], "en")
+    bystander = User(api, USER_IDS[0], "ru")
+    for i in range(100):
+        api.push_message(attacker.id, f"deferral question {i} " + long_word(i)[:500])
+    api.push_inline_query(attacker.id, "deferral")
+    await api.wait_idle(timeout=60)
+    replies = [m.text for m in api.messages(attacker.id)]
+    assert sum("faster than I can answer" in t for t in replies) == 1
+    assert len(replies) == 21  # 20 answers, one polite refusal, then silence
+    inline = api.calls_for("answerInlineQuery")[-1].params
+    assert inline["results"] == []  # the inline query was refused too, politely
+    assert "faster" in inline["button"]["text"]
+    assert (await attacker.say("/sos")).text  # commands stay free: /sos always works
+    assert "отсрочк" in (await bystander.say("как получить отсрочку")).text.lower() or (
+        bystander.last().buttons
+    )
+    assert "level=error" not in bot.logs()
