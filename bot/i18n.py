@@ -9,6 +9,7 @@ can never inject markup.
 from __future__ import annotations
 
 import html
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,6 +43,11 @@ def _variables(node: object) -> set[str]:
     return found
 
 
+# A message with markup is sent as HTML, where Telegram refuses a bare "&".
+_HTML_TAG = re.compile(r"</?(b|i|u|s|a|code|pre|blockquote|tg-spoiler)\b")
+_BARE_AMPERSAND = re.compile(r"&(?!(amp|lt|gt|quot|#\d+|#x[0-9a-fA-F]+);)")
+
+
 def _parse_dir(directory: Path) -> tuple[list[str], dict[str, _Message], list[str]]:
     """Read every .ftl file of one language: (sources, messages by id, problems)."""
     parser = FluentParser(with_spans=True)
@@ -62,11 +68,19 @@ def _parse_dir(directory: Path) -> tuple[list[str], dict[str, _Message], list[st
                 key = entry.id.name
                 if key in messages:
                     problems.append(f"{path}: message '{key}' defined twice")
+                source = text[entry.span.start : entry.span.end] if entry.span else ""
+                if _HTML_TAG.search(source) and _BARE_AMPERSAND.search(source):
+                    problems.append(
+                        f"{path}: message '{key}' is HTML and has a bare '&' (write &amp;)"
+                    )
                 messages[key] = _Message(
                     frozenset(_variables(entry)),
                     frozenset(a.id.name for a in entry.attributes),
                 )
     return sources, messages, problems
+
+
+_LONG_ARGUMENT = 1000
 
 
 class Translator:
@@ -107,10 +121,22 @@ class Translator:
         safe = {
             k: html.escape(v, quote=False) if isinstance(v, str) else v for k, v in args.items()
         }
+        # fluent.runtime refuses a placeable longer than 2,500 characters, and an escaped
+        # report text or announcement can be longer: such values are put in after formatting,
+        # in place of a marker (long values are never selector keys).
+        long_values: dict[str, str] = {}
+        for name, value in safe.items():
+            if isinstance(value, str) and len(value) > _LONG_ARGUMENT:
+                marker = f"\ue000{len(long_values)}\ue001"
+                long_values[marker] = value
+                safe[name] = marker
         text, errors = bundle.format_pattern(message.value, safe)
         if errors:
             raise KeyError(f"catalogue message '{key}': {errors[0]}")
-        return str(text)
+        result = str(text)
+        for marker, value in long_values.items():
+            result = result.replace(marker, value)
+        return result
 
 
 def check_catalogs(locales_dir: Path) -> list[str]:

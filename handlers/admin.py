@@ -25,6 +25,7 @@ from bot.services.moderation import (
     ModerationService,
     clean_alias,
 )
+from handlers.callbacks import RowId
 from handlers.filters import FromUser, is_question
 from handlers.flow import Flow
 from handlers.regions import button
@@ -43,7 +44,7 @@ class AdminCb(CallbackData, prefix="ad"):
     """action: ask (confirm removal), remove, list, announce, announce-cancel."""
 
     action: str
-    moderator: int = 0
+    moderator: RowId = 0
 
 
 def build_router(settings: Settings) -> Router:

@@ -11,6 +11,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 from bot.content.faq import Entry, render_entry
 from bot.content.store import ContentStore
 from bot.i18n import Tr
+from handlers.callbacks import PageNumber
 from handlers.menu import Nav, home_row
 from handlers.screens import page_of, show
 
@@ -19,18 +20,18 @@ LIST_PAGE_SIZE = 12
 
 class TopicCb(CallbackData, prefix="t"):
     topic: str
-    page: int = 0
+    page: PageNumber = 0
 
 
 class TopicsCb(CallbackData, prefix="ts"):
-    page: int = 0
+    page: PageNumber = 0
 
 
 class EntryCb(CallbackData, prefix="e"):
     """An entry and the page of it to show; the id is at most 32 ASCII bytes."""
 
     id: str
-    page: int = 0
+    page: PageNumber = 0
 
 
 def build_router() -> Router:

@@ -35,6 +35,7 @@ from bot.services.reports import (
     ReportService,
     clean_text,
 )
+from handlers.callbacks import PageNumber
 from handlers.filters import has_location, has_photo, has_text
 from handlers.flow import CLEANUP_KEY, LANG_KEY, Flow
 from handlers.menu import Nav
@@ -61,7 +62,7 @@ class RegionCb(CallbackData, prefix="rr"):
 
 
 class RegionPageCb(CallbackData, prefix="rp"):
-    page: int
+    page: PageNumber
 
 
 class ChoiceCb(CallbackData, prefix="rc"):

@@ -15,6 +15,7 @@ from bot.content.markup import paginate, render_blocks
 from bot.content.questionnaire import Outcome
 from bot.content.store import ContentStore
 from bot.i18n import Tr
+from handlers.callbacks import PageNumber
 from handlers.faq import EntryCb
 from handlers.flow import Flow
 from handlers.menu import Nav, home_row
@@ -49,7 +50,7 @@ class AnswerCb(CallbackData, prefix="q"):
 
 
 class ResultPageCb(CallbackData, prefix="qr"):
-    page: int
+    page: PageNumber
 
 
 def build_router() -> Router:

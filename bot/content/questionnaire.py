@@ -86,13 +86,21 @@ class Questionnaire:
         or forged callback can never skip a question or set a flag it should not.
         """
         flags: frozenset[str] = frozenset()
-        given = dict(answers)
+        given = iter(answers)  # in the order given: each answers the question then on screen
         asked = 0
         for question in self.questions:
             if not self._should_ask(question, flags):
                 continue
             asked += 1
-            option = question.option(given.get(question.id, ""))
+            option = next(
+                (
+                    found
+                    for question_id, option_id in given
+                    if question_id == question.id
+                    and (found := question.option(option_id)) is not None
+                ),
+                None,
+            )
             if option is None:
                 return Step(question, asked, flags)
             flags = flags | option.flags

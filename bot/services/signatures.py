@@ -81,6 +81,9 @@ def verify_alert(public: Ed25519PublicKey, text: str) -> Verdict:
         signature = base64.urlsafe_b64decode(match.group(3) + "==")
     except (binascii.Error, ValueError):
         return Verdict(found=True, genuine=False)
+    # One spelling only: the last character's unused bits must be zero, as the signer wrote them.
+    if base64.urlsafe_b64encode(signature).decode("ascii").rstrip("=") != match.group(3):
+        return Verdict(found=True, genuine=False)
     body = text[: match.start()] + text[match.end() :]
     genuine = verify_signature(public, canonical(kind, alert_id, body), signature)
     if not genuine:

@@ -67,6 +67,25 @@ def test_arguments_are_html_escaped(tmp_path: Path) -> None:
     assert translator("en", "hello", name="<i>&") == "<b>&lt;i&gt;&amp;</b>"
 
 
+def test_a_bare_ampersand_in_html_is_reported(tmp_path: Path) -> None:
+    shutil.copytree(LOCALES, tmp_path / "locales")
+    (tmp_path / "locales" / "en" / "x.ftl").write_text(
+        "bad = <b>Questions & rights</b>\ngood = <b>Q &amp; R</b>\nlabel = Q & R\n"
+    )
+    problems = check_catalogs(tmp_path / "locales")
+    assert any("'bad' is HTML and has a bare '&'" in p for p in problems)
+    assert [p for p in problems if "is HTML" in p and "'bad'" not in p] == []
+
+
+def test_long_arguments_pass_fluents_placeable_limit(tmp_path: Path) -> None:
+    for lang in ("ru", "en"):
+        (tmp_path / lang).mkdir()
+        (tmp_path / lang / "x.ftl").write_text("quote = Text: { $text } ({ $n })\n")
+    translator = Translator.load(tmp_path)
+    text = "&" * 1000  # escaped: 5,000 characters, twice what Fluent allows in a placeable
+    assert translator("en", "quote", text=text, n=3) == f"Text: {'&amp;' * 1000} (3)"
+
+
 @pytest.mark.parametrize(
     ("code", "expected"), [("ru", "ru"), ("en-US", "en"), ("uk", "ru"), (None, "ru"), ("EN", "en")]
 )

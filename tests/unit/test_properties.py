@@ -289,13 +289,6 @@ def test_questionnaire_replays_arbitrary_answer_lists(
         assert step.question.option("") is None
 
 
-@pytest.mark.xfail(
-    raises=AssertionError,
-    strict=True,
-    reason="Questionnaire.advance() applies a stale answer to a question not yet asked once "
-    "that question is reached (and a later answer replaces an earlier one), though its "
-    "docstring says such answers are ignored; handlers/situation.py filters them first",
-)
 def test_questionnaire_engine_ignores_an_answer_that_did_not_fit(quiz: Questionnaire) -> None:
     # "Is it happening now?" is on screen; a stale or forged "age: 30 or over" button arrives.
     forged = ("age", "a30")
@@ -419,12 +412,6 @@ def test_a_signed_text_with_a_character_inserted_does_not_verify(
     assert not verify_alert(ring.signing_public, changed).genuine, (at, new)
 
 
-@pytest.mark.xfail(
-    raises=AssertionError,
-    strict=True,
-    reason="verify_alert accepts non-canonical base64: the signature line's last character "
-    "has 4 unused bits, so 15 other spellings of it verify as genuine too",
-)
 def test_only_one_spelling_of_a_signature_verifies(ring: UnlockedKeyring) -> None:
     copied = signed_copy(ring, "Рейд: Москва, м. Курская", "a1b2c3d4", "alert")
     alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"

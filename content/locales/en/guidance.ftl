@@ -9,7 +9,7 @@ cmd-privacy = What the bot stores and what Telegram sees
 cmd-reload = Reload content from disk (admin)
 cmd-cancel = Leave a questionnaire or form
 
-faq-topics-title = <b>Questions & rights</b>
+faq-topics-title = <b>Questions &amp; rights</b>
 
     Choose a topic — or just type your question in your own words.
 faq-topic-title = <b>{ $topic }</b>
