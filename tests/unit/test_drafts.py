@@ -51,3 +51,33 @@ def test_an_empty_storage_is_still_used_by_the_dispatcher() -> None:
     # aiogram takes `storage or MemoryStorage()`: an empty DraftStorage must not be falsy.
     drafts = DraftStorage()
     assert Dispatcher(storage=drafts).storage is drafts
+
+
+async def test_at_the_cap_the_least_recently_touched_draft_goes_and_is_reported() -> None:
+    clock = FakeClock()
+    evicted: list[tuple[int, dict[str, object]]] = []
+    drafts = DraftStorage(
+        clock=clock, max_records=3, on_evict=lambda key, data: evicted.append((key.chat_id, data))
+    )
+    keys = [StorageKey(bot_id=1, chat_id=i, user_id=i) for i in range(1, 5)]
+    for key in keys[:3]:
+        clock.now += 1
+        await drafts.set_state(key, "ReportForm:text")
+        await drafts.set_data(key, {"cleanup": [key.chat_id * 10]})
+    clock.now += 1
+    await drafts.set_data(keys[0], {"cleanup": [10, 11]})  # the oldest is touched again
+    await drafts.set_state(keys[3], "ReportForm:region")  # a fourth person: one must go
+    assert len(drafts) == 3
+    assert evicted == [(2, {"cleanup": [20]})]  # the least recently touched, with its messages
+    assert await drafts.get_state(keys[1]) is None
+    assert await drafts.get_data(keys[0]) == {"cleanup": [10, 11]}
+
+
+async def test_take_is_a_compare_and_set() -> None:
+    drafts = DraftStorage(clock=FakeClock())
+    key = StorageKey(bot_id=1, chat_id=USERS[0], user_id=USERS[0])
+    await drafts.set_state(key, "ReportForm:review")
+    await drafts.set_data(key, {"text": "x"})
+    assert drafts.take(key, "ReportForm:review", "ReportForm:sending") == {"text": "x"}
+    assert drafts.take(key, "ReportForm:review", "ReportForm:sending") is None  # second tap
+    assert await drafts.get_state(key) == "ReportForm:sending"

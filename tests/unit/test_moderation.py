@@ -23,12 +23,13 @@ from bot.services.moderation import (
     clean_area,
 )
 from bot.services.reports import ReportDraft, ReportService
-from bot.services.subscriptions import Subscription, SubscriptionService
+from bot.services.subscriptions import Subscription, SubscriptionService, TooManyChanges
 from bot.storage import migrations
 from bot.storage.audit import AuditRepository
 from bot.storage.db import Database
 from bot.storage.outbox import OutboxRepository, Progress
 from bot.storage.reports import ReportGroups, ReportRepository, StoredReport
+from bot.storage.subscribers import SubscriberRepository
 from tests.support.leaks import needles, scan_dir
 
 PASSPHRASE = b"correct horse battery staple"
@@ -147,6 +148,42 @@ async def test_changes_made_while_locked_are_sealed_and_applied_at_unlock(
     assert await unlocked.current(SUBSCRIBERS[0]) == Subscription(frozenset({"spb"}))
     assert await unlocked.current(SUBSCRIBERS[1]) == Subscription()
     assert await unlocked.apply_pending() == 0  # applied once, then gone
+
+
+async def test_locked_caps_never_stop_an_unsubscribe_and_coalesce_it(db: Database, keys) -> None:  # type: ignore[no-untyped-def]
+    locked = SubscriptionService(db, keys[0], None, clock=Clock())
+    chat = SUBSCRIBERS[0]
+    for _ in range(30):
+        await locked.change(chat, "en", "add", "moscow")
+    with pytest.raises(TooManyChanges):
+        await locked.change(chat, "en", "add", "spb")  # the per-person cap
+    for _ in range(5):
+        await locked.change(chat, "en", "stop")  # exempt, and stored once
+    assert await SubscriberRepository(db).pending_count() == 31
+    unlocked = SubscriptionService(db, keys[0], keys[1])
+    assert await unlocked.apply_pending() == 31
+    assert await unlocked.current(chat) == Subscription()  # the stop came last
+
+
+async def test_a_stop_after_another_change_is_stored_again(db: Database, keys) -> None:  # type: ignore[no-untyped-def]
+    locked = SubscriptionService(db, keys[0], None, clock=Clock())
+    chat = SUBSCRIBERS[0]
+    await locked.change(chat, "en", "stop")
+    await locked.change(chat, "en", "add", "moscow")
+    await locked.change(chat, "en", "stop")
+    assert await SubscriberRepository(db).pending_count() == 3
+    unlocked = SubscriptionService(db, keys[0], keys[1])
+    await unlocked.apply_pending()
+    assert await unlocked.current(chat) == Subscription()
+
+
+async def test_locked_blocks_are_kept_only_for_chats_seen_changing(db: Database, keys) -> None:  # type: ignore[no-untyped-def]
+    locked = SubscriptionService(db, keys[0], None, clock=Clock())
+    await locked.forget(SUBSCRIBERS[0])  # never seen since start: dropped (403 retires it later)
+    assert await SubscriberRepository(db).pending_count() == 0
+    await locked.change(SUBSCRIBERS[1], "en", "add", "moscow")
+    await locked.forget(SUBSCRIBERS[1])  # seen changing: its block is kept for unlock
+    assert await SubscriberRepository(db).pending_count() == 2
 
 
 # --- moderators --------------------------------------------------------------------------------

@@ -1,0 +1,70 @@
+"""The one rule for input inside a flow (handlers.flow): which kind each input is."""
+
+from __future__ import annotations
+
+import pytest
+from aiogram.types import CallbackQuery, Chat, Message, User
+
+from handlers import flow_rule
+from handlers.flow import DETOUR, EXIT, STEP
+from handlers.report import FLOW as REPORT
+from handlers.situation import FLOW as SITUATION
+
+PERSON = User(id=5_123_456_789, is_bot=False, first_name="x")
+CHAT = Chat(id=PERSON.id, type="private")
+
+
+def text(value: str) -> Message:
+    return Message(message_id=1, date=0, chat=CHAT, from_user=PERSON, text=value)
+
+
+def button(data: str) -> CallbackQuery:
+    return CallbackQuery(
+        id="1", from_user=PERSON, chat_instance="1", data=data, message=text("screen")
+    )
+
+
+@pytest.mark.parametrize(
+    ("event", "kind"),
+    [
+        (text("/start"), EXIT),
+        (text("/start faq-entry"), EXIT),
+        (text("/cancel"), EXIT),
+        (text("/report"), EXIT),  # /report again
+        (text("/alerts"), EXIT),  # another flow
+        (text("/announce"), EXIT),
+        (text("/REPORT@helpline_bot"), EXIT),
+        (text("/sos"), DETOUR),
+        (text("/privacy"), DETOUR),
+        (text("/help"), DETOUR),
+        (text("/language"), DETOUR),
+        (text("/verify"), DETOUR),
+        (text("/queue"), DETOUR),  # a command that opens no flow
+        (text("/nonsense"), DETOUR),
+        (text("метро Выхино"), STEP),  # in the report form, typed text is step input
+        (button("nav:home"), EXIT),
+        (button("nav:report"), EXIT),
+        (button("nav:check-go"), EXIT),
+        (button("nav:sos"), DETOUR),
+        (button("nav:topics"), DETOUR),
+        (button("rc:place:metro"), STEP),
+        (button("fl:resume"), STEP),
+    ],
+)
+def test_inputs_in_the_report_form(event: Message | CallbackQuery, kind: str) -> None:
+    assert flow_rule().classify(event, REPORT) == kind
+
+
+def test_free_text_in_the_questionnaire_is_a_question() -> None:
+    rule = flow_rule()
+    assert rule.classify(text("как получить отсрочку"), SITUATION) == DETOUR
+    assert rule.classify(button("q:age:a30"), SITUATION) == STEP
+
+
+def test_every_flow_state_is_known() -> None:
+    rule = flow_rule()
+    assert rule.of_state("ReportForm:review") is REPORT
+    assert rule.of_state("Situation:answering") is SITUATION
+    assert rule.of_state(None) is None and rule.of_state("Unknown:x") is None
+    names = [f.name for f in rule.flows]
+    assert len(names) == len(set(names)) == 6
