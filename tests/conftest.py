@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import os
 import signal
 import sys
@@ -13,10 +14,21 @@ from pathlib import Path
 import pytest
 
 from bot.config import REPO_ROOT
+from bot.crypto.keyring import init_keyring
 from bot.devserver.server import FakeBotAPI
 
 # Ids above 2**24 make the 3-, 4- and 6-byte integer encodings distinctive in disk scans.
 USER_IDS = (5_123_456_789, 5_223_456_789, 5_323_456_789)
+# The passphrase of the keyring `keyring_dir` makes (where a test's bot finds it).
+PASSPHRASE = "correct horse battery staple"
+
+
+@pytest.fixture
+def keyring_dir(tmp_path: Path) -> Path:
+    """A keyring in the data directory the `start_bot` fixture's bot uses."""
+    keys = tmp_path / "data" / "keys"
+    init_keyring(keys, PASSPHRASE.encode(), dt.date.today())
+    return keys
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import os
 import re
@@ -11,43 +10,16 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from bot.config import REPO_ROOT
-from bot.crypto.keyring import init_keyring
 from bot.devserver.server import ChatMessage, FakeBotAPI
-from tests.conftest import USER_IDS, StartBot
-from tests.e2e.test_alerts import ADMIN, rows
-from tests.support.chat import User
+from tests.conftest import PASSPHRASE, USER_IDS, StartBot
+from tests.e2e.test_alerts import ADMIN, report_and_approve, rows
+from tests.support.chat import User, wait_calls
 from tests.support.leaks import needles, scan_bytes
-
-PASSPHRASE = "correct horse battery staple"
 
 INNOCENT = ("Innocent-Firstname", "innocent_username_31")
 ATTACKER = ("Attacker-Firstname", "attacker_username_52")
 SECRET = "секретныйтекст9c1e"
-
-
-async def report_and_approve(api: FakeBotAPI, admin: User, reporter: User) -> None:
-    """A Moscow report, drafted and approved by one admin (ALERT_APPROVALS=1), then sent."""
-    await reporter.say("/report")
-    await reporter.say("мск")
-    await reporter.press("Метро")
-    await reporter.press("Прямо сейчас")
-    await reporter.say("Проверяют документы у выхода 2")
-    await reporter.press("Пропустить")
-    await reporter.press("Пропустить")
-    await reporter.press("Отправить")
-    await admin.say("/queue")
-    await admin.press("Moscow ·")
-    await admin.press("Draft an alert")
-    since = len(api.calls)
-    await admin.press("Approve")
-    await api.wait_for(
-        lambda c: c.method == "editMessageText" and "Sent:" in str(c.params.get("text")),
-        timeout=30,
-        since=since,
-    )
 
 
 def poison_hidden_forward(api: FakeBotAPI, user_id: int) -> dict[str, Any]:
@@ -122,13 +94,6 @@ def export_reports(data_dir: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in result.stdout.splitlines()]
 
 
-@pytest.fixture
-def keyring_dir(tmp_path: Path) -> Path:
-    keys = tmp_path / "data" / "keys"
-    init_keyring(keys, PASSPHRASE.encode(), dt.date.today())
-    return keys
-
-
 async def to_review(user: User, text: str = f"Проверяют документы, {SECRET}") -> ChatMessage:
     await user.say("/report")
     await user.say("Питер")
@@ -148,9 +113,10 @@ async def test_a_send_burst_stores_one_report(
     user = User(api, USER_IDS[0], "ru")
     review = await to_review(user)
     send = next(b for row in review.buttons for b in row if "Отправить" in b.text)
+    answered = len(api.calls_for("answerCallbackQuery"))
     for _ in range(20):  # twenty taps in one getUpdates batch, handled concurrently
         api.push_callback(user.id, review.message_id, str(send.callback_data))
-    await api.wait_idle()
+    await wait_calls(api, "answerCallbackQuery", answered + 20)
     [report] = export_reports(bot.data_dir)
     assert SECRET in report["text"]
     toasts = [str(c.params.get("text")) for c in api.calls_for("answerCallbackQuery")[-20:]]
@@ -165,14 +131,16 @@ async def test_a_send_burst_at_the_rate_limit_stores_one_report(
     first = await to_review(users[0], "first")
     # Two forms of one person, both at review: their Send taps race for the one allowed report.
     send = next(b for row in first.buttons for b in row if "Отправить" in b.text)
+    answered = len(api.calls_for("answerCallbackQuery"))
     for _ in range(10):
         api.push_callback(users[0].id, first.message_id, str(send.callback_data))
-    await api.wait_idle()
+    await wait_calls(api, "answerCallbackQuery", answered + 10)
     second = await to_review(users[0], "second")
     send = next(b for row in second.buttons for b in row if "Отправить" in b.text)
+    answered = len(api.calls_for("answerCallbackQuery"))
     for _ in range(10):
         api.push_callback(users[0].id, second.message_id, str(send.callback_data))
-    await api.wait_idle()
+    await wait_calls(api, "answerCallbackQuery", answered + 10)
     assert [r["text"] for r in export_reports(bot.data_dir)] == ["first"]
     assert "Проверьте сообщение" in users[0].last_with_buttons().text  # the draft is kept
 
@@ -187,13 +155,14 @@ async def test_a_feedback_burst_counts_one_vote_and_forged_votes_none(
     await subscriber.say("/alerts")
     await subscriber.press("➕")
     await subscriber.say("мск")
-    await report_and_approve(api, admin, User(api, USER_IDS[2], "ru"))
+    await report_and_approve(api, admin)
     alert = subscriber.last()
     still = alert.buttons[0][0]
     assert str(still.callback_data).startswith("fv:")
+    answered = len(api.calls_for("answerCallbackQuery"))
     for _ in range(30):
         api.push_callback(subscriber.id, alert.message_id, str(still.callback_data))
-    await api.wait_idle()
+    await wait_calls(api, "answerCallbackQuery", answered + 30)
     assert rows(bot, "SELECT still, gone FROM alert_feedback") == [(1, 0)]
 
     # Someone who never got the alert copies the button's data, or makes up the old format.
@@ -222,12 +191,13 @@ async def test_a_long_word_flood_does_not_hold_up_a_bystander(
     await start_bot(QUERIES_PER_MINUTE="100000")
     attacker = User(api, USER_IDS[1], "en")
     bystander = User(api, USER_IDS[0], "ru")
+    sent_before = len(api.calls_for("sendMessage"))
     for i in range(150):
         api.push_message(attacker.id, long_word(i))
     asked = api.push_message(bystander.id, "как получить отсрочку")
     for i in range(150, 300):
         api.push_message(attacker.id, long_word(i))
-    await api.wait_idle(timeout=60)
+    await wait_calls(api, "sendMessage", sent_before + 301, timeout=90)
     sends = [c for c in api.calls_for("sendMessage") if c.ok]
     to_attacker = [c.index for c in sends if int(c.params["chat_id"]) == attacker.id]
     to_bystander = [c.index for c in sends if int(c.params["chat_id"]) == bystander.id]
@@ -243,7 +213,8 @@ async def test_a_flood_is_throttled_politely_and_once(api: FakeBotAPI, start_bot
     for i in range(100):
         api.push_message(attacker.id, f"deferral question {i} " + long_word(i)[:500])
     api.push_inline_query(attacker.id, "deferral")
-    await api.wait_idle(timeout=60)
+    await wait_calls(api, "answerInlineQuery", 1, timeout=90)
+    await api.wait_idle(quiet=1.0, timeout=90)  # then nothing more comes
     replies = [m.text for m in api.messages(attacker.id)]
     assert sum("faster than I can answer" in t for t in replies) == 1
     assert len(replies) == 21  # 20 answers, one polite refusal, then silence

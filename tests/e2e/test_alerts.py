@@ -3,34 +3,23 @@ two-person rule, the broadcast, forged buttons, blocking the bot, and a seized d
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from bot.config import REPO_ROOT
-from bot.crypto.keyring import PublicKeyring, init_keyring
+from bot.crypto.keyring import PublicKeyring
 from bot.devserver.server import FakeBotAPI
-from tests.conftest import BotProcess, StartBot
+from tests.conftest import PASSPHRASE, BotProcess, StartBot
 from tests.support.chat import User
 from tests.support.leaks import needles, scan_bytes, scan_dir
 
-PASSPHRASE = "correct horse battery staple"
 ADMIN, MODERATOR, OUTSIDER, REPORTER = 5_100_000_001, 5_200_000_002, 5_300_000_003, 5_400_000_004
 MOSCOW_RU, SPB_EN, MOSCOW_KAZAN_SILENT = 6_100_000_011, 6_200_000_022, 6_300_000_033
 MODERATOR_CHAT = -1_001_234_567_890
 MARKER = "облава-маркер-77ab"
-
-
-@pytest.fixture
-def keyring_dir(tmp_path: Path) -> Path:
-    keys = tmp_path / "data" / "keys"
-    init_keyring(keys, PASSPHRASE.encode(), dt.date.today())
-    return keys
 
 
 async def start(start_bot: StartBot, **overrides: str) -> BotProcess:

@@ -3,25 +3,15 @@ message in the chat, and every detour keeps the draft, which resumes with one ta
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 import pytest
 
-from bot.crypto.keyring import init_keyring
 from bot.devserver.server import FakeBotAPI
-from tests.conftest import USER_IDS, StartBot
+from tests.conftest import PASSPHRASE, USER_IDS, StartBot
 from tests.support.chat import User
 
-PASSPHRASE = "correct horse battery staple"
 MARKER = "маркер-формы-5d2e"
-
-
-@pytest.fixture
-def keyring_dir(tmp_path: Path) -> Path:
-    keys = tmp_path / "data" / "keys"
-    init_keyring(keys, PASSPHRASE.encode(), dt.date.today())
-    return keys
 
 
 async def half_a_report(user: User) -> list[int]:

@@ -3,31 +3,19 @@ newest first, and a moderator rejects one report without rejecting the genuine o
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 import sqlite3
 from pathlib import Path
 
-import pytest
-
-from bot.crypto.keyring import init_keyring
 from bot.devserver.server import ChatMessage, FakeBotAPI
-from tests.conftest import BotProcess, StartBot
+from tests.conftest import PASSPHRASE, BotProcess, StartBot
 from tests.support.chat import User
 from tests.support.leaks import needles, scan_bytes
 
-PASSPHRASE = "correct horse battery staple"
 ADMIN, OUTSIDER = 5_100_000_001, 5_300_000_003
 REPORTERS = (5_400_000_011, 5_400_000_022, 5_400_000_033, 5_400_000_044)
 MARKER = "поток-маркер-5c"
 UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
-
-
-@pytest.fixture
-def keyring_dir(tmp_path: Path) -> Path:
-    keys = tmp_path / "data" / "keys"
-    init_keyring(keys, PASSPHRASE.encode(), dt.date.today())
-    return keys
 
 
 def db_rows(bot: BotProcess, sql: str, params: tuple[object, ...] = ()) -> list[tuple[object, ...]]:

@@ -3,13 +3,10 @@ chat clean-up, forgetting idle drafts, and what a seized data directory reveals 
 
 from __future__ import annotations
 
-import datetime as dt
 import sqlite3
 from pathlib import Path
 
-import pytest
-
-from bot.crypto.keyring import UnlockedKeyring, init_keyring
+from bot.crypto.keyring import UnlockedKeyring
 from bot.crypto.sealing import open_sealed
 from bot.devserver.server import FakeBotAPI
 from tests.conftest import USER_IDS, BotProcess, StartBot
@@ -20,13 +17,6 @@ PASSPHRASE = b"correct horse battery staple"
 MARKER = "облава-маркер-42f1"
 LAT, LON = 59.934280, 30.335099
 NAMES = ("Reporter-Firstname", "Reporter-Lastname", "reporter_handle_91")
-
-
-@pytest.fixture
-def keyring_dir(tmp_path: Path) -> Path:
-    keys = tmp_path / "data" / "keys"
-    init_keyring(keys, PASSPHRASE, dt.date.today())
-    return keys
 
 
 def stored_reports(bot: BotProcess) -> list[dict[str, object]]:

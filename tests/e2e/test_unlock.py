@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import datetime as dt
 import os
 import pty
 import signal
@@ -19,20 +18,12 @@ from pathlib import Path
 
 import pytest
 
-from bot.crypto.keyring import init_keyring
 from bot.devserver.server import FakeBotAPI
 from tests.conftest import StartBot, bot_env
 
 PASSPHRASE = b"correct horse battery staple"
 WRONG = b"not-the-passphrase-7d1c"
 PROMPT = "Keyring passphrase (hardened mode): "
-
-
-@pytest.fixture
-def keyring_dir(tmp_path: Path) -> Path:
-    keys = tmp_path / "data" / "keys"
-    init_keyring(keys, PASSPHRASE, dt.date.today())
-    return keys
 
 
 class TerminalBot:

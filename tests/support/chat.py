@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from bot.devserver.server import ChatMessage, FakeBotAPI
 
 
@@ -43,3 +45,17 @@ class User:
         self.api.press_button(self.id, message.message_id, matches[0])
         await self.api.wait_idle()
         return self.last()
+
+
+async def wait_calls(api: FakeBotAPI, method: str, count: int, timeout: float = 30.0) -> None:
+    """Until the bot has made `count` calls of `method` (a burst's answers, however loaded the
+    machine is), then until it is idle again."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while len(api.calls_for(method)) < count:
+        if loop.time() > deadline:
+            raise TimeoutError(
+                f"{len(api.calls_for(method))} of {count} {method} calls after {timeout:g}s"
+            )
+        await asyncio.sleep(0.05)
+    await api.wait_idle(quiet=0.5, timeout=timeout)
