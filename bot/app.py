@@ -50,14 +50,13 @@ from bot.services.updates import SkippedUpdateMiddleware, TolerantSession, Updat
 from bot.storage import migrations
 from bot.storage.db import Database
 from bot.storage.instance import InstanceRepository
-from handlers import get_routers
+from handlers import flow_rule, get_routers
 from handlers.feedback import feedback_buttons
 from handlers.flow import (
     CLEANUP_KEY,
     LANG_KEY,
     RESUME_MESSAGE_KEY,
     delete_form_messages,
-    form_message_ids,
 )
 from handlers.middlewares import InFlightMiddleware, LanguageMiddleware, QueryThrottleMiddleware
 
@@ -220,7 +219,7 @@ async def build_app(settings: Settings, *, unlocked: UnlockedKeyring | None = No
     inflight = InFlight()
     janitor = MessageJanitor(bot, max_pending=settings.max_cleanup_lists)
     drafts = DraftStorage(
-        max_records=settings.max_drafts, on_evict=functools.partial(_evicted, janitor)
+        max_records=settings.max_drafts, on_evict=functools.partial(_evicted, bot)
     )
     dispatcher = Dispatcher(
         storage=drafts,  # drafts and questionnaire answers live in memory only
@@ -249,7 +248,9 @@ async def build_app(settings: Settings, *, unlocked: UnlockedKeyring | None = No
             translator, dispatcher["language_preferences"], settings.default_language
         )
     )
-    throttle = QueryThrottleMiddleware(settings.queries_per_minute, settings.max_rate_entries)
+    throttle = QueryThrottleMiddleware(
+        settings.queries_per_minute, settings.max_rate_entries, flow_rule()
+    )
     dispatcher.message.outer_middleware(throttle)
     dispatcher.inline_query.outer_middleware(throttle)
     dispatcher.include_routers(*get_routers(settings))
@@ -442,10 +443,10 @@ def _schedule_jobs(app: App) -> None:
         )
 
 
-def _evicted(janitor: MessageJanitor, key: StorageKey, data: dict[str, Any]) -> None:
+async def _evicted(bot: Bot, key: StorageKey, data: dict[str, Any]) -> None:
     """A draft dropped at the MAX_DRAFTS cap: its form's messages leave the chat now."""
     if data.get(CLEANUP_KEY) or data.get(RESUME_MESSAGE_KEY):
-        janitor.schedule(key.chat_id, form_message_ids(data), 0)
+        await delete_form_messages(bot, key.chat_id, data)
 
 
 async def _forget_idle_drafts(app: App) -> None:

@@ -23,7 +23,7 @@ from handlers import (
     verify,
 )
 from handlers.filters import from_private_chat, in_private_chat
-from handlers.flow import FlowMiddleware, FlowRule
+from handlers.flow import ChatTurns, FlowMiddleware, FlowRule
 
 
 def flow_rule() -> FlowRule:
@@ -40,8 +40,9 @@ def get_routers(settings: Settings) -> list[Router]:
     private.message.filter(in_private_chat)
     private.callback_query.filter(from_private_chat)
     rule = flow_rule()
-    private.message.outer_middleware(FlowMiddleware(rule))
-    private.callback_query.outer_middleware(FlowMiddleware(rule))
+    flows = FlowMiddleware(rule, ChatTurns())  # one instance: messages and buttons share turns
+    private.message.outer_middleware(flows)
+    private.callback_query.outer_middleware(flows)
     private.include_routers(
         flow.build_router(rule),
         start.build_router(),

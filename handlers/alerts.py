@@ -115,7 +115,9 @@ def build_router() -> Router:
     async def region_page(
         query: CallbackQuery, callback_data: AlertsCb, tr: Tr, regions: RegionCatalog
     ) -> None:
-        page = int(callback_data.value) if callback_data.value.isdigit() else 0
+        value = callback_data.value
+        # Client-supplied: only a short run of ASCII digits is a page ("²" is a digit too).
+        page = int(value) if value.isascii() and value.isdecimal() and len(value) <= 4 else 0
         markup = region_list(
             tr,
             regions,

@@ -15,23 +15,30 @@ EXIT: /start, Home, /cancel, a command or menu button that opens a flow (/report
     dropped, and a report form's messages are deleted.
 
 `FlowMiddleware` applies the rule around every private message and button; the flows' handlers
-never clean up after themselves. The idle sweep and the drafts cap, which end drafts without an
-update, delete a form's messages the same way (`delete_form_messages`).
+never clean up after themselves. It also lets one update of a chat run at a time (`ChatTurns`):
+the rule reads the state, awaits, then acts, and so do the flows (Send seals and stores while the
+draft waits), so two updates of one person must not interleave. The idle sweep and the drafts
+cap, which end drafts without an update, delete a form's messages the same way
+(`delete_form_messages`).
 """
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
 from aiogram import Bot, Router
+from aiogram.dispatcher.event.bases import UNHANDLED
+from aiogram.exceptions import TelegramAPIError
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import StatesGroup
 from aiogram.types import (
     CallbackQuery,
+    InaccessibleMessage,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     Message,
@@ -57,6 +64,9 @@ FLOW_SCREENS = frozenset({"home", "report", "check", "check-go", "alerts"})
 INFO_SCREENS = frozenset({"topics", "sos", "privacy", "help", "language"})
 
 Resume = Callable[[CallbackQuery, dict[str, Any]], Awaitable[None]]
+
+MAX_FORM_MESSAGES = 100  # message ids a form remembers; older ones are deleted at once
+MAX_WAITING = 20  # updates of one chat waiting for their turn; more are dropped (a flood)
 
 
 @dataclass(frozen=True)
@@ -118,17 +128,68 @@ def _command(message: Message) -> str | None:
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 
 
+@dataclass
+class _Turn:
+    lock: asyncio.Lock
+    users: int = 0
+
+
+class ChatTurns:
+    """One update at a time per chat. Only chats with an update in progress have an entry, so
+    the table is as small as the number of updates in flight; a chat with `max_waiting` updates
+    already waiting gets no more (one person's flood must not hold every handler slot)."""
+
+    def __init__(self, max_waiting: int = MAX_WAITING) -> None:
+        self.max_waiting = max_waiting
+        self._turns: dict[int, _Turn] = {}
+
+    def enter(self, chat_id: int) -> _Turn | None:
+        turn = self._turns.get(chat_id)
+        if turn is None:
+            turn = self._turns[chat_id] = _Turn(asyncio.Lock())
+        elif turn.users > self.max_waiting:
+            return None
+        turn.users += 1
+        return turn
+
+    def leave(self, chat_id: int, turn: _Turn) -> None:
+        turn.users -= 1
+        if turn.users == 0:
+            del self._turns[chat_id]
+
+    def __len__(self) -> int:
+        return len(self._turns)
+
+
 class FlowMiddleware:
     """Applies the rule above around every private message and button press."""
 
-    def __init__(self, rule: FlowRule) -> None:
+    def __init__(self, rule: FlowRule, turns: ChatTurns) -> None:
         self._rule = rule
+        self._turns = turns
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         state: FSMContext | None = data.get("state")
         chat_id = _chat_id(event)
         if state is None or chat_id is None:
             return await handler(event, data)
+        turn = self._turns.enter(chat_id)
+        if turn is None:
+            return UNHANDLED  # dropped: this chat already has a queue of updates waiting
+        try:
+            async with turn.lock:
+                return await self._apply(handler, event, data, state, chat_id)
+        finally:
+            self._turns.leave(chat_id, turn)
+
+    async def _apply(
+        self,
+        handler: Handler,
+        event: TelegramObject,
+        data: dict[str, Any],
+        state: FSMContext,
+        chat_id: int,
+    ) -> Any:
         raw_before = await state.get_state()
         flow = self._rule.of_state(raw_before)
         paused = _paused(state)
@@ -152,10 +213,12 @@ class FlowMiddleware:
             elif flow is not None:
                 await state.clear()
             data["raw_state"] = None
-            result = await handler(event, data)
-            if has_paused:
-                await _offer_resume(paused, bot, chat_id, data["tr"])
-            return result
+            try:
+                return await handler(event, data)
+            finally:
+                # Even when the detour's answer failed, the draft stays reachable.
+                if has_paused and await paused.get_state() is not None:
+                    await _offer_resume(paused, bot, chat_id, data["tr"])
         before = await state.get_data() if flow is not None else {}
         result = await handler(event, data)
         if flow is not None and self._rule.of_state(await state.get_state()) is not flow:
@@ -202,7 +265,8 @@ async def _clean(flow: Flow | None, data: dict[str, Any], bot: Bot, chat_id: int
 
 
 async def _offer_resume(paused: FSMContext, bot: Bot, chat_id: int, tr: Tr) -> None:
-    """One message with Continue / Discard; the previous one, if any, is replaced."""
+    """One message with Continue / Discard; the previous one, if any, is replaced. Failing to
+    send it loses nothing: the draft stays paused until the next detour, an exit or the sweep."""
     data = await paused.get_data()
     previous = data.get(RESUME_MESSAGE_KEY)
     markup = InlineKeyboardMarkup(
@@ -217,11 +281,29 @@ async def _offer_resume(paused: FSMContext, bot: Bot, chat_id: int, tr: Tr) -> N
             ]
         ]
     )
-    sent = await bot.send_message(chat_id, tr("flow-paused"), reply_markup=markup)
+    try:
+        sent = await bot.send_message(chat_id, tr("flow-paused"), reply_markup=markup)
+    except TelegramAPIError:
+        return
     cleanup = [i for i in data.get(CLEANUP_KEY, []) if i != previous] + [sent.message_id]
     await paused.update_data({RESUME_MESSAGE_KEY: sent.message_id, CLEANUP_KEY: cleanup})
     if previous:
         await delete_messages(bot, chat_id, [int(previous)])
+
+
+async def track_message(state: FSMContext, message: Message) -> None:
+    """Remember a message of a form, to delete it when the form ends. A form remembers at most
+    MAX_FORM_MESSAGES: past that, its oldest messages are deleted at once."""
+    data = await state.get_data()
+    ids = [int(i) for i in data.get(CLEANUP_KEY, [])]
+    if message.message_id in ids:
+        return
+    ids.append(message.message_id)
+    if len(ids) > MAX_FORM_MESSAGES:
+        old, ids = ids[: -MAX_FORM_MESSAGES // 2], ids[-MAX_FORM_MESSAGES // 2 :]
+        if message.bot is not None:
+            await delete_messages(message.bot, message.chat.id, old)
+    await state.update_data({CLEANUP_KEY: ids})
 
 
 def form_message_ids(data: dict[str, Any]) -> list[int]:
@@ -237,9 +319,12 @@ async def delete_form_messages(bot: Bot, chat_id: int, data: dict[str, Any]) -> 
 
 
 def _chat_id(event: TelegramObject) -> int | None:
-    """The private chat an input came from; None elsewhere (flows live in private chats)."""
+    """The private chat an input came from; None elsewhere (flows live in private chats).
+
+    A button under an old message comes with an InaccessibleMessage, which still has its chat.
+    """
     message = event.message if isinstance(event, CallbackQuery) else event
-    if isinstance(message, Message) and message.chat.type == "private":
+    if isinstance(message, Message | InaccessibleMessage) and message.chat.type == "private":
         return message.chat.id
     return None
 
@@ -274,6 +359,8 @@ def build_router(rule: FlowRule) -> Router:
             await _drop(paused, flow, bot, chat_id)
             await query.answer(tr("flow-dropped"))
             return
+        # Whatever was opened since (a /verify prompt, say) gives way to the resumed draft.
+        await _drop(state, rule.of_state(await state.get_state()), bot, chat_id)
         data = await paused.get_data()
         await paused.clear()
         data.pop(RESUME_MESSAGE_KEY, None)  # this message becomes the step's screen

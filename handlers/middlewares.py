@@ -7,6 +7,7 @@ from typing import Any
 
 from aiogram import BaseMiddleware
 from aiogram.dispatcher.event.bases import UNHANDLED
+from aiogram.fsm.context import FSMContext
 from aiogram.types import InlineQuery, InlineQueryResultsButton, Message, TelegramObject, User
 
 from bot.crypto.sealing import EpochTagger
@@ -15,6 +16,7 @@ from bot.services.inflight import InFlight
 from bot.services.limits import DEFAULT_MAX_ENTRIES, LimiterFull, SlidingLimiter
 from bot.services.preferences import LanguagePreferences
 from bot.services.reports import DAY_SECONDS
+from handlers.flow import FlowRule, track_message
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 
@@ -56,24 +58,32 @@ class LanguageMiddleware(BaseMiddleware):
 
 
 class QueryThrottleMiddleware(BaseMiddleware):
-    """At most QUERIES_PER_MINUTE free-text messages and inline queries a person a minute.
+    """At most QUERIES_PER_MINUTE messages and inline queries a person a minute.
 
-    Free text is what costs CPU (search, region matching); commands and buttons are cheap and
-    stay free, so /cancel and /sos always work. Over the limit, the first refusal in a window is
-    answered politely and the rest are dropped without a reply, so that a flood costs the bot
-    almost nothing and never turns into a flood of replies. People are counted under an
-    in-memory daily tag, never an id; when the table of people is full, everyone new is told the
-    bot is busy (forgetting someone would let them flood again).
+    Free text is what costs CPU (search, region matching), and every other message gets a reply
+    too; commands and buttons are cheap and stay free, so /cancel and /sos always work. Over the
+    limit, the first refusal in a window is answered politely and the rest are dropped without a
+    reply, so that a flood costs the bot almost nothing and never turns into a flood of replies.
+    Inside a report form, a refused message and the refusal are remembered with the form, which
+    deletes them when it ends. People are counted under an in-memory daily tag, never an id;
+    when the table of people is full, everyone new is told the bot is busy (forgetting someone
+    would let them flood again).
     """
 
-    def __init__(self, per_minute: int, max_entries: int = DEFAULT_MAX_ENTRIES) -> None:
+    def __init__(
+        self,
+        per_minute: int,
+        max_entries: int = DEFAULT_MAX_ENTRIES,
+        rule: FlowRule | None = None,
+    ) -> None:
+        self._rule = rule
         self._tagger = EpochTagger(DAY_SECONDS)
         self._limiter = SlidingLimiter(per_minute, 60, max_entries=max_entries)
         self._told = SlidingLimiter(1, 60, max_entries=max_entries)
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         if isinstance(event, Message):
-            if event.chat.type != "private" or not _is_free_text(event):
+            if event.chat.type != "private" or (event.text or "").startswith("/"):
                 return await handler(event, data)
         elif not isinstance(event, InlineQuery):
             return await handler(event, data)
@@ -98,15 +108,17 @@ class QueryThrottleMiddleware(BaseMiddleware):
                 button=InlineQueryResultsButton(text=text[:64], start_parameter="throttled"),
             )
             return UNHANDLED
+        flow = self._rule.of_state(data.get("raw_state")) if self._rule else None
+        state: FSMContext | None = data.get("state")
+        form = state if flow is not None and flow.deletes_messages else None
+        if form is not None:
+            await track_message(form, event)
         try:
             first = self._told.reserve(tag) == 0
         except LimiterFull:
             first = True
         if first:
-            await event.answer(text)
+            sent = await event.answer(text)
+            if form is not None:
+                await track_message(form, sent)
         return UNHANDLED
-
-
-def _is_free_text(message: Message) -> bool:
-    text = message.text or message.caption
-    return bool(text) and not (message.text or "").startswith("/")

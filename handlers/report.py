@@ -21,6 +21,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from bot.content.regions import RegionCatalog
 from bot.i18n import Tr
+from bot.services.commands import delete_messages
 from bot.services.drafts import DraftStorage
 from bot.services.janitor import MessageJanitor
 from bot.services.notices import ModeratorNotices
@@ -37,7 +38,7 @@ from bot.services.reports import (
 )
 from handlers.callbacks import PageNumber
 from handlers.filters import has_location, has_photo, has_text
-from handlers.flow import CLEANUP_KEY, LANG_KEY, Flow
+from handlers.flow import CLEANUP_KEY, LANG_KEY, Flow, track_message
 from handlers.menu import Nav
 from handlers.regions import button, candidate_rows, region_list
 from handlers.screens import show
@@ -116,7 +117,7 @@ def build_router() -> Router:
     async def region_text(
         message: Message, tr: Tr, state: FSMContext, regions: RegionCatalog
     ) -> None:
-        await _track(state, message.message_id)
+        await track_message(state, message)
         found = regions.resolve(message.text or "")
         if found is not None:
             await state.update_data(region=found.code)
@@ -131,7 +132,7 @@ def build_router() -> Router:
 
     @router.message(ReportForm.region)
     async def region_not_text(message: Message, tr: Tr, state: FSMContext) -> None:
-        await _track(state, message.message_id)
+        await track_message(state, message)
         await _prompt(message, None, state, tr("report-region-text-only"), _region_help(tr))
 
     @router.callback_query(ReportForm.region, RegionPageCb.filter())
@@ -186,14 +187,14 @@ def build_router() -> Router:
     ) -> None:
         # A typed answer where buttons are expected: what was typed is kept for the description
         # step, the person is told so, and the step is asked again with its buttons.
-        await _track(state, message.message_id)
+        await track_message(state, message)
         kept = clean_text(message.text or message.caption or "")
         if kept:
             data = await state.get_data()
             joined = "\n".join(filter(None, [str(data.get(KEPT_TEXT_KEY) or ""), kept]))
             await state.update_data({KEPT_TEXT_KEY: joined[:TEXT_LIMIT]})
             sent = await message.answer(tr("report-text-kept"))
-            await _track(state, sent.message_id)
+            await track_message(state, sent)
         await _next_step(message, None, tr, state, regions)
 
     @router.callback_query(ReportForm.text, ReportAct.filter(F.action == "use-kept"))
@@ -209,7 +210,7 @@ def build_router() -> Router:
     # --- text -----------------------------------------------------------------------------------
     @router.message(ReportForm.text, has_text)
     async def text(message: Message, tr: Tr, state: FSMContext, regions: RegionCatalog) -> None:
-        await _track(state, message.message_id)
+        await track_message(state, message)
         body = clean_text(message.text or "")
         length = len((message.text or "").strip())
         if length > TEXT_LIMIT:
@@ -226,20 +227,20 @@ def build_router() -> Router:
 
     @router.message(ReportForm.text)
     async def text_not_text(message: Message, tr: Tr, state: FSMContext) -> None:
-        await _track(state, message.message_id)
+        await track_message(state, message)
         await _prompt(message, None, state, tr("report-text-only"), _cancel_only(tr))
 
     # --- photo ----------------------------------------------------------------------------------
     @router.message(ReportForm.photo, has_photo)
     async def photo(message: Message, tr: Tr, state: FSMContext, regions: RegionCatalog) -> None:
-        await _track(state, message.message_id)
+        await track_message(state, message)
         largest = (message.photo or [])[-1]
         await state.update_data(photo_file_id=largest.file_id, photo_done=True)
         await _next_step(message, None, tr, state, regions)
 
     @router.message(ReportForm.photo)
     async def photo_wrong(message: Message, tr: Tr, state: FSMContext) -> None:
-        await _track(state, message.message_id)
+        await track_message(state, message)
         document = message.document
         as_file = document is not None and (document.mime_type or "").startswith("image/")
         key = "report-photo-as-file" if as_file else "report-photo-only"
@@ -248,7 +249,7 @@ def build_router() -> Router:
     # --- location -------------------------------------------------------------------------------
     @router.message(ReportForm.location, has_location)
     async def location(message: Message, tr: Tr, state: FSMContext, regions: RegionCatalog) -> None:
-        await _track(state, message.message_id)
+        await track_message(state, message)
         point = message.location
         if point is None or point.live_period:
             await _prompt(message, None, state, tr("report-location-live"), _skip_cancel(tr))
@@ -258,7 +259,7 @@ def build_router() -> Router:
 
     @router.message(ReportForm.location)
     async def location_wrong(message: Message, tr: Tr, state: FSMContext) -> None:
-        await _track(state, message.message_id)
+        await track_message(state, message)
         await _prompt(message, None, state, tr("report-location-only"), _skip_cancel(tr))
 
     # --- buttons: skip, edit, send, cancel ------------------------------------------------------
@@ -317,7 +318,8 @@ def build_router() -> Router:
         await query.answer()
         if isinstance(query.message, Message):
             sent = await bot.send_message(query.message.chat.id, tr("report-sent"))
-            janitor.schedule(query.message.chat.id, [sent.message_id], ACK_SECONDS)
+            if not janitor.schedule(query.message.chat.id, [sent.message_id], ACK_SECONDS):
+                await delete_messages(bot, query.message.chat.id, [sent.message_id])
         await notices.report_received()
 
     @router.callback_query(StateInForm(), ReportAct.filter(F.action == "cancel"))
@@ -435,20 +437,11 @@ async def _prompt(
     if query is not None:
         await show(query, text, markup)
         if isinstance(query.message, Message):
-            await _track(state, query.message.message_id)
+            await track_message(state, query.message)
         return
     if message is not None:
         sent = await message.answer(text, reply_markup=markup)
-        await _track(state, sent.message_id)
-
-
-async def _track(state: FSMContext, message_id: int) -> None:
-    """Remember a message of the form, to delete it when the form ends."""
-    data = await state.get_data()
-    ids = list(data.get(CLEANUP_KEY, []))
-    if message_id not in ids:
-        ids.append(message_id)
-        await state.update_data({CLEANUP_KEY: ids})
+        await track_message(state, sent)
 
 
 def _review_text(data: dict[str, Any], tr: Tr, regions: RegionCatalog) -> str:

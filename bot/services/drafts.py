@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,7 +28,7 @@ class _Record:
     touched: float = 0.0
 
 
-Evicted = Callable[[StorageKey, dict[str, Any]], None]
+Evicted = Callable[[StorageKey, dict[str, Any]], Awaitable[None]]
 
 
 class DraftStorage(BaseStorage):
@@ -45,13 +45,14 @@ class DraftStorage(BaseStorage):
         self.max_records = max_records
         self.on_evict = on_evict
 
-    def _write(self, key: StorageKey) -> _Record:
+    async def _write(self, key: StorageKey) -> _Record:
         record = self._records.get(key)
         if record is None:
             while len(self._records) >= self.max_records:
                 old_key, old = self._records.popitem(last=False)
                 if self.on_evict is not None:
-                    self.on_evict(old_key, old.data)
+                    # Awaited: whoever makes the store grow waits for the clean-up it causes.
+                    await self.on_evict(old_key, old.data)
             record = self._records[key] = _Record()
         else:
             self._records.move_to_end(key)
@@ -64,7 +65,10 @@ class DraftStorage(BaseStorage):
             del self._records[key]
 
     async def set_state(self, key: StorageKey, state: StateType = None) -> None:
-        self._write(key).state = state.state if isinstance(state, State) else state
+        value = state.state if isinstance(state, State) else state
+        if value is None and key not in self._records:
+            return  # clearing what does not exist: no record, and nobody else's is evicted
+        (await self._write(key)).state = value
         self._prune(key)
 
     async def get_state(self, key: StorageKey) -> str | None:
@@ -72,7 +76,9 @@ class DraftStorage(BaseStorage):
         return record.state if record else None
 
     async def set_data(self, key: StorageKey, data: Mapping[str, Any]) -> None:
-        self._write(key).data = dict(data)
+        if not data and key not in self._records:
+            return
+        (await self._write(key)).data = dict(data)
         self._prune(key)
 
     async def get_data(self, key: StorageKey) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import hmac
+import re
 import time
 from collections.abc import Callable
 from enum import StrEnum
@@ -27,6 +28,7 @@ from bot.storage.alerts import AlertRepository
 from bot.storage.db import Database
 from bot.storage.feedback import VOTES, FeedbackRepository
 
+ALERT_ID = re.compile(r"[0-9a-f]{8}")  # secrets.token_hex(4), as moderation makes them
 MAC_BYTES = 9  # 12 characters in base64url: forging one takes 2**72 guesses
 
 
@@ -61,7 +63,7 @@ class FeedbackService:
         """The recipient-bound part of one recipient's buttons."""
         if self._key is None:
             raise RuntimeError("feedback buttons need the unlocked keyring")
-        digest = hmac.digest(self._key, f"{alert_id}:{chat_id}".encode("ascii"), "sha256")
+        digest = hmac.digest(self._key, f"{alert_id}:{chat_id}".encode(), "sha256")
         return base64.urlsafe_b64encode(digest[:MAC_BYTES]).decode("ascii")
 
     def _genuine(self, alert_id: str, chat_id: int, mac: str) -> bool:
@@ -73,7 +75,7 @@ class FeedbackService:
         """Count one recipient's answer on an open alert; the same answer again counts once."""
         if vote not in VOTES:
             raise ValueError("a vote is 'still' or 'gone'")
-        if not self._genuine(alert_id, chat_id, mac):
+        if not ALERT_ID.fullmatch(alert_id) or not self._genuine(alert_id, chat_id, mac):
             return Answer.CLOSED
         if self._tagger.epoch != self._epoch:  # a new day: yesterday's tags mean nothing now
             self._answers.clear()

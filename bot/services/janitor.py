@@ -1,11 +1,11 @@
 """Deleting the bot's messages later, or at once, from one long-lived task.
 
-Some messages must leave a person's chat on their own: the neutral "received" after a report is
-deleted after a minute, and the messages of a form dropped at the drafts cap are deleted now. The
-janitor keeps (due time, chat, message ids) in memory only, in one heap, and deletes what is due.
-It holds at most `max_pending` lists: at the cap a new list is deleted now instead of later. At
-shutdown everything still pending is deleted before the bot stops, so a restart leaves nothing
-behind that was meant to go.
+Some messages must leave a person's chat on their own, such as the neutral "received" after a
+report, deleted after a minute. The janitor keeps (due time, chat, message ids) in memory only,
+in one heap, and deletes what is due. It holds at most `max_pending` lists: at the cap
+`schedule` refuses, and the caller deletes the messages at once instead. At shutdown everything
+still pending is deleted before the bot stops, so a restart leaves nothing behind that was meant
+to go.
 """
 
 from __future__ import annotations
@@ -42,16 +42,18 @@ class MessageJanitor:
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
-    def schedule(self, chat_id: int, message_ids: list[int], delay: float) -> None:
-        """Delete these messages of one chat after `delay` seconds (at once at the cap)."""
+    def schedule(self, chat_id: int, message_ids: list[int], delay: float) -> bool:
+        """Delete these messages of one chat after `delay` seconds; False at the cap (then the
+        caller deletes them now)."""
         if not message_ids:
-            return
+            return True
         if len(self._heap) >= self.max_pending:
-            delay = 0.0
+            return False
         due = self._clock() + max(delay, 0.0)
         heapq.heappush(self._heap, (due, next(self._order), chat_id, list(message_ids)))
         if self._heap[0][0] == due:
             self._wake.set()
+        return True
 
     def start(self) -> None:
         if self._task is None:

@@ -12,6 +12,7 @@ from typing import Any
 
 from bot.config import REPO_ROOT
 from bot.devserver.server import ChatMessage, FakeBotAPI
+from handlers.flow import MAX_WAITING
 from tests.conftest import PASSPHRASE, USER_IDS, StartBot
 from tests.e2e.test_alerts import ADMIN, report_and_approve, rows
 from tests.support.chat import User, wait_calls
@@ -114,7 +115,7 @@ async def test_a_send_burst_stores_one_report(
     review = await to_review(user)
     send = next(b for row in review.buttons for b in row if "Отправить" in b.text)
     answered = len(api.calls_for("answerCallbackQuery"))
-    for _ in range(20):  # twenty taps in one getUpdates batch, handled concurrently
+    for _ in range(20):  # twenty taps in one getUpdates batch
         api.push_callback(user.id, review.message_id, str(send.callback_data))
     await wait_calls(api, "answerCallbackQuery", answered + 20)
     [report] = export_reports(bot.data_dir)
@@ -162,7 +163,8 @@ async def test_a_feedback_burst_counts_one_vote_and_forged_votes_none(
     answered = len(api.calls_for("answerCallbackQuery"))
     for _ in range(30):
         api.push_callback(subscriber.id, alert.message_id, str(still.callback_data))
-    await wait_calls(api, "answerCallbackQuery", answered + 30)
+    # One at a time per chat, MAX_WAITING more waiting: the rest of the burst is dropped.
+    await wait_calls(api, "answerCallbackQuery", answered + 1 + MAX_WAITING)
     assert rows(bot, "SELECT still, gone FROM alert_feedback") == [(1, 0)]
 
     # Someone who never got the alert copies the button's data, or makes up the old format.
@@ -197,11 +199,14 @@ async def test_a_long_word_flood_does_not_hold_up_a_bystander(
     asked = api.push_message(bystander.id, "как получить отсрочку")
     for i in range(150, 300):
         api.push_message(attacker.id, long_word(i))
-    await wait_calls(api, "sendMessage", sent_before + 301, timeout=90)
+    await wait_calls(api, "sendMessage", sent_before + 2, timeout=90)
+    await api.wait_idle(quiet=1.0, timeout=90)
     sends = [c for c in api.calls_for("sendMessage") if c.ok]
     to_attacker = [c.index for c in sends if int(c.params["chat_id"]) == attacker.id]
     to_bystander = [c.index for c in sends if int(c.params["chat_id"]) == bystander.id]
-    assert len(to_attacker) == 300 and len(to_bystander) == 1
+    # One chat's updates take turns, and a chat with a queue of them gets no more: most of the
+    # flood is dropped unanswered, and what is answered does not hold up anyone else.
+    assert 1 <= len(to_attacker) < 300 and len(to_bystander) == 1
     assert to_bystander[0] < to_attacker[-1]  # answered before the flood's last reply
     assert asked["update_id"]  # (pushed between the two halves of the flood)
 

@@ -56,9 +56,11 @@ def test_an_empty_storage_is_still_used_by_the_dispatcher() -> None:
 async def test_at_the_cap_the_least_recently_touched_draft_goes_and_is_reported() -> None:
     clock = FakeClock()
     evicted: list[tuple[int, dict[str, object]]] = []
-    drafts = DraftStorage(
-        clock=clock, max_records=3, on_evict=lambda key, data: evicted.append((key.chat_id, data))
-    )
+
+    async def on_evict(key: StorageKey, data: dict[str, object]) -> None:
+        evicted.append((key.chat_id, data))
+
+    drafts = DraftStorage(clock=clock, max_records=3, on_evict=on_evict)
     keys = [StorageKey(bot_id=1, chat_id=i, user_id=i) for i in range(1, 5)]
     for key in keys[:3]:
         clock.now += 1

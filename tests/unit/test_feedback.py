@@ -69,3 +69,9 @@ async def test_a_full_table_refuses_newcomers_and_keeps_everyone_counted(db: Dat
     assert await service.answer(ALERT, OTHER, "still", service.mac(ALERT, OTHER)) == Answer.BUSY
     again = await service.answer(ALERT, RECIPIENT, "still", service.mac(ALERT, RECIPIENT))
     assert again == Answer.COUNTED and await counts(db) == (1, 0)  # not counted twice
+
+
+async def test_forged_alert_ids_are_closed_not_errors(db: Database) -> None:
+    service = FeedbackService(db, key=KEY)
+    for alert_id in ("жж", "", "A1B2C3D4", "a1b2c3d4 ", "x" * 300):
+        assert await service.answer(alert_id, RECIPIENT, "still", "AAAAAAAAAAAA") == (Answer.CLOSED)

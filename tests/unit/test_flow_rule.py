@@ -68,3 +68,20 @@ def test_every_flow_state_is_known() -> None:
     assert rule.of_state(None) is None and rule.of_state("Unknown:x") is None
     names = [f.name for f in rule.flows]
     assert len(names) == len(set(names)) == 6
+
+
+def test_a_button_under_an_old_message_still_belongs_to_its_chat() -> None:
+    from aiogram.types import InaccessibleMessage
+
+    from handlers.flow import _chat_id
+
+    old = CallbackQuery(
+        id="1",
+        from_user=PERSON,
+        chat_instance="1",
+        data="nav:home",
+        message=InaccessibleMessage(chat=CHAT, message_id=5),
+    )
+    assert _chat_id(old) == PERSON.id
+    group = Message(message_id=1, date=0, chat=Chat(id=-100, type="group"), text="/start")
+    assert _chat_id(group) is None

@@ -46,15 +46,16 @@ async def test_deletes_when_due_and_not_before(api: FakeBotAPI, bot: Bot) -> Non
     await janitor.stop()
 
 
-async def test_at_the_cap_a_list_is_deleted_now(api: FakeBotAPI, bot: Bot) -> None:
+async def test_at_the_cap_it_refuses_and_everything_pending_goes_at_shutdown(
+    api: FakeBotAPI, bot: Bot
+) -> None:
     api.add_user(USER)
     janitor = MessageJanitor(bot, max_pending=2)
     janitor.start()
     ids = await sent(api, bot, 3)
-    janitor.schedule(USER, [ids[0]], 3600)
-    janitor.schedule(USER, [ids[1]], 3600)
-    janitor.schedule(USER, [ids[2]], 3600)  # over the cap: not kept for later
-    await asyncio.sleep(0.2)
-    assert alive(api) == ids[:2]
-    await janitor.stop()  # and what is still pending goes at shutdown
-    assert alive(api) == []
+    assert janitor.schedule(USER, [ids[0]], 3600)
+    assert janitor.schedule(USER, [ids[1]], 3600)
+    assert not janitor.schedule(USER, [ids[2]], 3600)  # the caller deletes it now instead
+    assert len(janitor) == 2
+    await janitor.stop()  # what is still pending goes at shutdown
+    assert alive(api) == [ids[2]]
