@@ -32,6 +32,8 @@ bench: $(STAMP)
 	$(PY) bench/updates.py
 	$(PY) bench/search.py
 	$(PY) bench/broadcast.py
+	$(PY) bench/flood.py
+	$(PY) bench/memory.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

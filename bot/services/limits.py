@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections import OrderedDict, deque
+from collections import OrderedDict
 from collections.abc import Callable, Hashable
 
 DEFAULT_MAX_ENTRIES = 200_000
@@ -40,7 +40,8 @@ class SlidingLimiter:
         self.max_entries = max_entries
         self._clock = clock
         # Ordered by each key's latest hit, oldest first, so expired keys are found at the front.
-        self._hits: OrderedDict[Hashable, deque[float]] = OrderedDict()
+        # A short list a key (limits are small): a deque would cost 600 bytes even when empty.
+        self._hits: OrderedDict[Hashable, list[float]] = OrderedDict()
 
     def reserve(self, key: Hashable) -> int:
         """0 when the hit is allowed and recorded now; else the whole seconds until one is.
@@ -48,16 +49,18 @@ class SlidingLimiter:
         Raises LimiterFull when the key is new and the table is full of keys still in use.
         """
         now = self._clock()
+        # A few expired keys go on every call, so a spike's entries do not linger until the cap.
+        self._forget_expired(now, at_most=2)
         hits = self._hits.get(key)
         if hits is None:
             if len(self._hits) >= self.max_entries:
                 self._forget_expired(now)
                 if len(self._hits) >= self.max_entries:
                     raise LimiterFull(type(self).__name__)
-            hits = self._hits[key] = deque()
+            hits = self._hits[key] = []
         cutoff = now - self.window
         while hits and hits[0] <= cutoff:
-            hits.popleft()
+            del hits[0]
         if len(hits) >= self.limit:
             return max(1, math.ceil(hits[0] + self.window - now))
         hits.append(now)
@@ -83,13 +86,15 @@ class SlidingLimiter:
             if not hits:
                 del self._hits[key]
 
-    def _forget_expired(self, now: float) -> None:
+    def _forget_expired(self, now: float, at_most: int | None = None) -> None:
         cutoff = now - self.window
-        while self._hits:
+        forgotten = 0
+        while self._hits and (at_most is None or forgotten < at_most):
             key, hits = next(iter(self._hits.items()))
             if hits and hits[-1] > cutoff:
                 break
             del self._hits[key]
+            forgotten += 1
 
     def __len__(self) -> int:
         return len(self._hits)
