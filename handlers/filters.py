@@ -6,6 +6,8 @@ costs a thread hop per check on every update; these coroutine filters run inline
 
 from __future__ import annotations
 
+import re
+
 from aiogram.enums import ChatType
 from aiogram.filters import Filter
 from aiogram.types import CallbackQuery, Message
@@ -32,9 +34,20 @@ async def has_location(message: Message) -> bool:
     return message.location is not None
 
 
+# What Telegram marks as a bot command: "/name" or "/name@bot" at the start, then a space or
+# the end. "/" followed by anything else (a pasted alert, "/ hello") is plain text.
+_COMMAND = re.compile(r"/([A-Za-z0-9_]{1,32})(?:@[A-Za-z0-9_]{1,64})?(?=\s|$)")
+
+
+def command_name(message: Message) -> str | None:
+    """The command a message starts with, lower-cased, or None for anything else."""
+    match = _COMMAND.match(message.text or "")
+    return match.group(1).lower() if match else None
+
+
 async def is_question(message: Message) -> bool:
     """Free text that is not a command."""
-    return bool(message.text) and not message.text.startswith("/")  # type: ignore[union-attr]
+    return bool(message.text) and command_name(message) is None
 
 
 class FromUser(Filter):

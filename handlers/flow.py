@@ -47,6 +47,7 @@ from aiogram.types import (
 
 from bot.i18n import Tr
 from bot.services.commands import delete_messages
+from handlers.filters import command_name
 
 CLEANUP_KEY = "cleanup"  # message ids a flow leaves in the chat, deleted when it ends
 LANG_KEY = "lang"  # the language a flow was started in (for notes sent without an update)
@@ -100,7 +101,7 @@ class FlowRule:
 
     def classify(self, event: TelegramObject, flow: Flow | None) -> str:
         if isinstance(event, Message):
-            command = _command(event)
+            command = command_name(event)
             if command is not None:
                 if command in EXIT_COMMANDS or command in self._opening:
                     return EXIT
@@ -115,14 +116,6 @@ class FlowRule:
             if screen in INFO_SCREENS:
                 return DETOUR
         return STEP
-
-
-def _command(message: Message) -> str | None:
-    text = message.text or ""
-    if not text.startswith("/"):
-        return None
-    name = text[1:].split(maxsplit=1)[0] if len(text) > 1 else ""
-    return name.split("@", 1)[0].lower()
 
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]

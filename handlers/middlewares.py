@@ -16,6 +16,7 @@ from bot.services.inflight import InFlight
 from bot.services.limits import DEFAULT_MAX_ENTRIES, LimiterFull, SlidingLimiter
 from bot.services.preferences import LanguagePreferences
 from bot.services.reports import DAY_SECONDS
+from handlers.filters import command_name
 from handlers.flow import FlowRule, track_message
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
@@ -83,7 +84,7 @@ class QueryThrottleMiddleware(BaseMiddleware):
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         if isinstance(event, Message):
-            if event.chat.type != "private" or (event.text or "").startswith("/"):
+            if event.chat.type != "private" or command_name(event) is not None:
                 return await handler(event, data)
         elif not isinstance(event, InlineQuery):
             return await handler(event, data)

@@ -42,6 +42,9 @@ def button(data: str) -> CallbackQuery:
         (text("/queue"), DETOUR),  # a command that opens no flow
         (text("/nonsense"), DETOUR),
         (text("метро Выхино"), STEP),  # in the report form, typed text is step input
+        (text("/"), STEP),  # not a command: Telegram marks only "/name" as one
+        (text("/ hello"), STEP),
+        (text("/\n\n🔏 sig:A.1.x"), STEP),  # a pasted alert that happens to start with "/"
         (button("nav:home"), EXIT),
         (button("nav:report"), EXIT),
         (button("nav:check-go"), EXIT),
