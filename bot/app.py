@@ -333,6 +333,7 @@ def _on_startup(app: App) -> Any:
             app.settings.admin_ids,
             await app.moderation.moderator_chats(),
         )
+        await app.reports.resume_total()
         _schedule_jobs(app)
         app.scheduler.start()
         if app.janitor is not None:

@@ -153,6 +153,16 @@ class ReportService:
     async def key_ids_in_use(self) -> set[str]:
         return await self._repo.key_ids_in_use()
 
+    async def resume_total(self) -> int:
+        """After a restart, count the reports of the current and the previous hour against
+        REPORTS_PER_HOUR_TOTAL (hours are all the database knows), so a restart does not start
+        the instance's hour again."""
+        hour = dt.datetime.fromtimestamp(self._clock(), dt.UTC) - dt.timedelta(hours=1)
+        recent = await self._repo.count_since(hour.strftime("%Y-%m-%dT%H"))
+        for _ in range(min(recent, self._total.limit)):
+            self._total.reserve("all")
+        return recent
+
     def wait_minutes(self, user_id: int) -> int:
         """Minutes until this person may report again (0: now)."""
         seconds = self._per_person.wait_seconds(self._tagger.tag(user_id))

@@ -58,6 +58,14 @@ class ReportRepository:
     async def count(self) -> int:
         return int(await self._db.fetchval("SELECT count(*) FROM reports"))
 
+    async def count_since(self, created_hour: str) -> int:
+        """Reports created in `created_hour` (YYYY-MM-DDTHH) or later."""
+        return int(
+            await self._db.fetchval(
+                "SELECT count(*) FROM reports WHERE created_hour >= ?", (created_hour,)
+            )
+        )
+
     async def key_ids_in_use(self) -> set[str]:
         """Review keys that still protect a sealed record: a report, or a subscription change
         made while locked (they must not be destroyed)."""

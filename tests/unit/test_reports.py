@@ -173,6 +173,18 @@ async def test_the_instance_takes_at_most_so_many_reports_an_hour(db: Database, 
     assert isinstance(await service.submit(draft(), USER + 99), Submitted)
 
 
+async def test_a_restart_does_not_start_the_instances_hour_again(db: Database, keys) -> None:  # type: ignore[no-untyped-def]
+    clock = Clock()
+    first = ReportService(db, keys[0], per_hour=100, clock=clock, per_hour_total=5)
+    for i in range(3):
+        assert isinstance(await first.submit(draft(), USER + i), Submitted)
+    clock.now += 1800
+    restarted = ReportService(db, keys[0], per_hour=100, clock=clock, per_hour_total=5)
+    assert await restarted.resume_total() == 3
+    results = [await restarted.submit(draft(), USER + 10 + i) for i in range(3)]
+    assert [type(r).__name__ for r in results] == ["Submitted", "Submitted", "Busy"]
+
+
 async def test_too_many_people_at_once_is_busy_not_forgotten(db: Database, keys) -> None:  # type: ignore[no-untyped-def]
     service = ReportService(db, keys[0], per_hour=1, clock=Clock(), max_entries=3)
     for i in range(3):
