@@ -52,12 +52,7 @@ from bot.storage.db import Database
 from bot.storage.instance import InstanceRepository
 from handlers import flow_rule, get_routers
 from handlers.feedback import feedback_buttons
-from handlers.flow import (
-    CLEANUP_KEY,
-    LANG_KEY,
-    RESUME_MESSAGE_KEY,
-    delete_form_messages,
-)
+from handlers.flow import LANG_KEY, delete_form_messages, form_message_ids
 from handlers.middlewares import InFlightMiddleware, LanguageMiddleware, QueryThrottleMiddleware
 
 log = logging.getLogger("helpline.app")
@@ -446,8 +441,7 @@ def _schedule_jobs(app: App) -> None:
 
 async def _evicted(bot: Bot, key: StorageKey, data: dict[str, Any]) -> None:
     """A draft dropped at the MAX_DRAFTS cap: its form's messages leave the chat now."""
-    if data.get(CLEANUP_KEY) or data.get(RESUME_MESSAGE_KEY):
-        await delete_form_messages(bot, key.chat_id, data)
+    await delete_form_messages(bot, key.chat_id, data)  # no request when it left none
 
 
 async def _forget_idle_drafts(app: App) -> None:
@@ -455,7 +449,7 @@ async def _forget_idle_drafts(app: App) -> None:
     a phone seized later must not show a half-written report."""
     forgotten = await app.drafts.sweep(app.settings.draft_idle_minutes * 60)
     for key, data in forgotten:
-        if not (data.get(CLEANUP_KEY) or data.get(RESUME_MESSAGE_KEY)):
+        if not form_message_ids(data):
             continue
         await delete_form_messages(app.bot, key.chat_id, data)
         if not data.get(LANG_KEY):

@@ -185,7 +185,7 @@ class FlowMiddleware:
     ) -> Any:
         raw_before = await state.get_state()
         flow = self._rule.of_state(raw_before)
-        paused = _paused(state)
+        paused = aside(state, PAUSED)
         has_paused = await paused.get_state() is not None
         if flow is None and not has_paused:
             return await handler(event, data)  # nothing open: the common case, kept cheap
@@ -220,8 +220,10 @@ class FlowMiddleware:
         return result
 
 
-def _paused(state: FSMContext) -> FSMContext:
-    return FSMContext(storage=state.storage, key=dataclasses.replace(state.key, destiny=PAUSED))
+def aside(state: FSMContext, destiny: str) -> FSMContext:
+    """The same person's second slot in the draft storage (a paused flow, a finished
+    questionnaire's answers): it does not count as the open flow."""
+    return FSMContext(storage=state.storage, key=dataclasses.replace(state.key, destiny=destiny))
 
 
 async def _pause(state: FSMContext, paused: FSMContext, bot: Bot, chat_id: int | None) -> None:
@@ -339,7 +341,7 @@ def build_router(rule: FlowRule) -> Router:
         bot: Bot,
         **deps: Any,
     ) -> None:
-        paused = _paused(state)
+        paused = aside(state, PAUSED)
         raw = await paused.get_state()
         flow = rule.of_state(raw)
         chat_id = _chat_id(query)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
 from aiogram import F, Router
@@ -17,7 +16,7 @@ from bot.content.store import ContentStore
 from bot.i18n import Tr
 from handlers.callbacks import PageNumber
 from handlers.faq import EntryCb
-from handlers.flow import Flow
+from handlers.flow import Flow, aside
 from handlers.menu import Nav, home_row
 from handlers.screens import page_of, show
 
@@ -28,7 +27,8 @@ class Situation(StatesGroup):
     answering = State()
 
 
-RESULTS = "results"  # the storage destiny of a finished questionnaire's answers (for paging)
+# A finished questionnaire leaves no state behind: its answers wait aside, for paging.
+RESULTS = "results"
 
 
 async def _resume(query: CallbackQuery, data: dict[str, Any]) -> None:
@@ -37,11 +37,6 @@ async def _resume(query: CallbackQuery, data: dict[str, Any]) -> None:
 
 # Free text typed while answering is a question: answered, and the questionnaire resumable.
 FLOW = Flow(name="situation", states=Situation, resume=_resume, text_is_detour=True)
-
-
-def _results_of(state: FSMContext) -> FSMContext:
-    """A finished questionnaire leaves no state behind: its answers wait aside, for paging."""
-    return FSMContext(storage=state.storage, key=dataclasses.replace(state.key, destiny=RESULTS))
 
 
 class AnswerCb(CallbackData, prefix="q"):
@@ -111,7 +106,7 @@ def build_router() -> Router:
         state: FSMContext,
         content: ContentStore,
     ) -> None:
-        stored = (await _results_of(state).get_data()).get("answers")
+        stored = (await aside(state, RESULTS).get_data()).get("answers")
         if not stored:
             await query.answer(tr("check-stale"))
             return
@@ -127,7 +122,7 @@ async def _next(query: CallbackQuery, tr: Tr, state: FSMContext, content: Conten
     step = questionnaire.advance(answers)
     if step.question is None:
         await state.clear()
-        results = _results_of(state)
+        results = aside(state, RESULTS)
         await results.set_state(RESULTS)
         await results.set_data({"answers": answers})
         await _results(query, tr, content, step.flags, 0)
