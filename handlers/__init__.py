@@ -44,7 +44,7 @@ def get_routers(settings: Settings) -> list[Router]:
     private.message.outer_middleware(flows)
     private.callback_query.outer_middleware(flows)
     private.include_routers(
-        flow.build_router(rule),
+        flow.build_router(),
         start.build_router(),
         admin.build_router(settings),
         moderation.build_router(settings),

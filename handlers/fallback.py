@@ -11,17 +11,19 @@ from handlers.filters import has_text
 
 def build_router() -> Router:
     router = Router(name="fallback")
-
-    @router.message(has_text)
-    async def unknown_text(message: Message, tr: Tr) -> None:
-        await message.answer(tr("not-understood"))
-
-    @router.message()
-    async def unsupported(message: Message, tr: Tr) -> None:
-        await message.answer(tr("unsupported-message"))
-
-    @router.callback_query()
-    async def stale_button(query: CallbackQuery, tr: Tr) -> None:
-        await query.answer(tr("button-expired"), show_alert=False)
-
+    router.message.register(unknown_text, has_text)
+    router.message.register(unsupported)
+    router.callback_query.register(stale_button)
     return router
+
+
+async def unknown_text(message: Message, tr: Tr) -> None:
+    await message.answer(tr("not-understood"))
+
+
+async def unsupported(message: Message, tr: Tr) -> None:
+    await message.answer(tr("unsupported-message"))
+
+
+async def stale_button(query: CallbackQuery, tr: Tr) -> None:
+    await query.answer(tr("button-expired"), show_alert=False)

@@ -36,58 +36,58 @@ class EntryCb(CallbackData, prefix="e"):
 
 def build_router() -> Router:
     router = Router(name="faq")
-
-    @router.callback_query(Nav.filter(F.to == "topics"))
-    async def topics_from_menu(query: CallbackQuery, tr: Tr, content: ContentStore) -> None:
-        await show(query, tr("faq-topics-title"), topics_keyboard(tr, content, 0))
-
-    @router.callback_query(TopicsCb.filter())
-    async def topics_page(
-        query: CallbackQuery, callback_data: TopicsCb, tr: Tr, content: ContentStore
-    ) -> None:
-        await show(query, tr("faq-topics-title"), topics_keyboard(tr, content, callback_data.page))
-
-    @router.callback_query(TopicCb.filter())
-    async def topic(
-        query: CallbackQuery, callback_data: TopicCb, tr: Tr, content: ContentStore
-    ) -> None:
-        found = content.current.faq.topic(callback_data.topic)
-        if found is None:
-            await show(query, tr("faq-not-found"), topics_keyboard(tr, content, 0))
-            return
-        entries = content.current.faq.in_topic(tr.lang, found.id)
-        buttons = [
-            InlineKeyboardButton(text=e.title, callback_data=EntryCb(id=e.id).pack())
-            for e in entries
-        ]
-        rows = _paged(
-            buttons,
-            callback_data.page,
-            lambda page: TopicCb(topic=found.id, page=page).pack(),
-            tr,
-        )
-        rows.append(
-            [InlineKeyboardButton(text=tr("faq-back-topics"), callback_data=TopicsCb().pack())]
-        )
-        rows.append(home_row(tr))
-        await show(
-            query,
-            tr("faq-topic-title", topic=found.title(tr.lang)),
-            InlineKeyboardMarkup(inline_keyboard=rows),
-        )
-
-    @router.callback_query(EntryCb.filter())
-    async def entry(
-        query: CallbackQuery, callback_data: EntryCb, tr: Tr, content: ContentStore
-    ) -> None:
-        found = content.current.faq.entry(tr.lang, callback_data.id)
-        if found is None:
-            await show(query, tr("faq-not-found"), topics_keyboard(tr, content, 0))
-            return
-        text, markup = entry_screen(found, callback_data.page, tr, content)
-        await show(query, text, markup)
-
+    router.callback_query.register(topics_from_menu, Nav.filter(F.to == "topics"))
+    router.callback_query.register(topics_page, TopicsCb.filter())
+    router.callback_query.register(topic, TopicCb.filter())
+    router.callback_query.register(entry, EntryCb.filter())
     return router
+
+
+async def topics_from_menu(query: CallbackQuery, tr: Tr, content: ContentStore) -> None:
+    await show(query, tr("faq-topics-title"), topics_keyboard(tr, content, 0))
+
+
+async def topics_page(
+    query: CallbackQuery, callback_data: TopicsCb, tr: Tr, content: ContentStore
+) -> None:
+    await show(query, tr("faq-topics-title"), topics_keyboard(tr, content, callback_data.page))
+
+
+async def topic(
+    query: CallbackQuery, callback_data: TopicCb, tr: Tr, content: ContentStore
+) -> None:
+    found = content.current.faq.topic(callback_data.topic)
+    if found is None:
+        await show(query, tr("faq-not-found"), topics_keyboard(tr, content, 0))
+        return
+    entries = content.current.faq.in_topic(tr.lang, found.id)
+    buttons = [
+        InlineKeyboardButton(text=e.title, callback_data=EntryCb(id=e.id).pack()) for e in entries
+    ]
+    rows = _paged(
+        buttons,
+        callback_data.page,
+        lambda page: TopicCb(topic=found.id, page=page).pack(),
+        tr,
+    )
+    rows.append([InlineKeyboardButton(text=tr("faq-back-topics"), callback_data=TopicsCb().pack())])
+    rows.append(home_row(tr))
+    await show(
+        query,
+        tr("faq-topic-title", topic=found.title(tr.lang)),
+        InlineKeyboardMarkup(inline_keyboard=rows),
+    )
+
+
+async def entry(
+    query: CallbackQuery, callback_data: EntryCb, tr: Tr, content: ContentStore
+) -> None:
+    found = content.current.faq.entry(tr.lang, callback_data.id)
+    if found is None:
+        await show(query, tr("faq-not-found"), topics_keyboard(tr, content, 0))
+        return
+    text, markup = entry_screen(found, callback_data.page, tr, content)
+    await show(query, text, markup)
 
 
 def topics_keyboard(tr: Tr, content: ContentStore, page: int) -> InlineKeyboardMarkup:

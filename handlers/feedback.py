@@ -38,26 +38,27 @@ class FeedbackV1Cb(CallbackData, prefix="fb"):
 
 def build_router() -> Router:
     router = Router(name="feedback")
-
-    @router.callback_query(FeedbackV2Cb.filter())
-    async def answer(
-        query: CallbackQuery, callback_data: FeedbackV2Cb, tr: Tr, feedback: FeedbackService
-    ) -> None:
-        result = await feedback.answer(
-            callback_data.alert, query.from_user.id, callback_data.vote, callback_data.mac
-        )
-        key = {
-            Answer.COUNTED: "feedback-thanks",
-            Answer.CLOSED: "feedback-closed",
-            Answer.BUSY: "busy",
-        }
-        await query.answer(tr(key[result]))
-
-    @router.callback_query(FeedbackV1Cb.filter())
-    async def old_format(query: CallbackQuery, tr: Tr) -> None:
-        await query.answer(tr("feedback-closed"))
-
+    router.callback_query.register(answer, FeedbackV2Cb.filter())
+    router.callback_query.register(old_format, FeedbackV1Cb.filter())
     return router
+
+
+async def answer(
+    query: CallbackQuery, callback_data: FeedbackV2Cb, tr: Tr, feedback: FeedbackService
+) -> None:
+    result = await feedback.answer(
+        callback_data.alert, query.from_user.id, callback_data.vote, callback_data.mac
+    )
+    key = {
+        Answer.COUNTED: "feedback-thanks",
+        Answer.CLOSED: "feedback-closed",
+        Answer.BUSY: "busy",
+    }
+    await query.answer(tr(key[result]))
+
+
+async def old_format(query: CallbackQuery, tr: Tr) -> None:
+    await query.answer(tr("feedback-closed"))
 
 
 def feedback_buttons(

@@ -162,6 +162,7 @@ class FlowMiddleware:
         self._turns = turns
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        data["flow_rule"] = self._rule  # the Continue/Discard handler resolves flows with it
         state: FSMContext | None = data.get("state")
         chat_id = _chat_id(event)
         if state is None or chat_id is None:
@@ -328,39 +329,40 @@ def _message_id(event: TelegramObject) -> int | None:
     return event.message_id if isinstance(event, Message) else None
 
 
-def build_router(rule: FlowRule) -> Router:
+def build_router() -> Router:
     """The Continue and Discard buttons under a detour's answer."""
     router = Router(name="flow")
-
-    @router.callback_query(FlowCb.filter())
-    async def resume_or_drop(
-        query: CallbackQuery,
-        callback_data: FlowCb,
-        state: FSMContext,
-        tr: Tr,
-        bot: Bot,
-        **deps: Any,
-    ) -> None:
-        paused = aside(state, PAUSED)
-        raw = await paused.get_state()
-        flow = rule.of_state(raw)
-        chat_id = _chat_id(query)
-        if raw is None or flow is None or flow.resume is None:
-            await query.answer(tr("flow-gone"))
-            if chat_id is not None and isinstance(query.message, Message):
-                await delete_messages(bot, chat_id, [query.message.message_id])
-            return
-        if callback_data.action != "resume":
-            await _drop(paused, flow, bot, chat_id)
-            await query.answer(tr("flow-dropped"))
-            return
-        # Whatever was opened since (a /verify prompt, say) gives way to the resumed draft.
-        await _drop(state, rule.of_state(await state.get_state()), bot, chat_id)
-        data = await paused.get_data()
-        await paused.clear()
-        data.pop(RESUME_MESSAGE_KEY, None)  # this message becomes the step's screen
-        await state.set_state(raw)
-        await state.set_data(data)
-        await flow.resume(query, {**deps, "state": state, "tr": tr, "bot": bot})
-
+    router.callback_query.register(resume_or_drop, FlowCb.filter())
     return router
+
+
+async def resume_or_drop(
+    query: CallbackQuery,
+    callback_data: FlowCb,
+    state: FSMContext,
+    tr: Tr,
+    bot: Bot,
+    flow_rule: FlowRule,
+    **deps: Any,
+) -> None:
+    paused = aside(state, PAUSED)
+    raw = await paused.get_state()
+    flow = flow_rule.of_state(raw)
+    chat_id = _chat_id(query)
+    if raw is None or flow is None or flow.resume is None:
+        await query.answer(tr("flow-gone"))
+        if chat_id is not None and isinstance(query.message, Message):
+            await delete_messages(bot, chat_id, [query.message.message_id])
+        return
+    if callback_data.action != "resume":
+        await _drop(paused, flow, bot, chat_id)
+        await query.answer(tr("flow-dropped"))
+        return
+    # Whatever was opened since (a /verify prompt, say) gives way to the resumed draft.
+    await _drop(state, flow_rule.of_state(await state.get_state()), bot, chat_id)
+    data = await paused.get_data()
+    await paused.clear()
+    data.pop(RESUME_MESSAGE_KEY, None)  # this message becomes the step's screen
+    await state.set_state(raw)
+    await state.set_data(data)
+    await flow.resume(query, {**deps, "state": state, "tr": tr, "bot": bot})

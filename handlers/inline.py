@@ -29,29 +29,29 @@ INLINE_HELP_PAYLOAD = "inline_help"
 
 def build_router() -> Router:
     router = Router(name="inline")
-
-    @router.inline_query()
-    async def offer(query: InlineQuery, bot: Bot, tr: Tr, content: ContentStore) -> None:
-        faq = content.current.faq
-        if query.query.strip():
-            ids = [hit.entry_id for hit in content.current.search.search(query.query, RESULTS)]
-        else:
-            ids = list(DEFAULT_ENTRIES)
-        me = await bot.me()
-        entries = [e for e in (faq.entry(tr.lang, i) for i in ids) if e is not None]
-        results: list[InlineQueryResultUnion] = [
-            _article(entry, tr, me.username or "") for entry in entries
-        ]
-        await query.answer(
-            results,
-            cache_time=60,
-            is_personal=True,  # results depend on the user's language
-            button=InlineQueryResultsButton(
-                text=tr("inline-button"), start_parameter=INLINE_HELP_PAYLOAD
-            ),
-        )
-
+    router.inline_query.register(offer)
     return router
+
+
+async def offer(query: InlineQuery, bot: Bot, tr: Tr, content: ContentStore) -> None:
+    faq = content.current.faq
+    if query.query.strip():
+        ids = [hit.entry_id for hit in content.current.search.search(query.query, RESULTS)]
+    else:
+        ids = list(DEFAULT_ENTRIES)
+    me = await bot.me()
+    entries = [e for e in (faq.entry(tr.lang, i) for i in ids) if e is not None]
+    results: list[InlineQueryResultUnion] = [
+        _article(entry, tr, me.username or "") for entry in entries
+    ]
+    await query.answer(
+        results,
+        cache_time=60,
+        is_personal=True,  # results depend on the user's language
+        button=InlineQueryResultsButton(
+            text=tr("inline-button"), start_parameter=INLINE_HELP_PAYLOAD
+        ),
+    )
 
 
 def _article(entry: Entry, tr: Tr, username: str) -> InlineQueryResultArticle:

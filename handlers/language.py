@@ -20,32 +20,32 @@ class SetLanguage(CallbackData, prefix="lang"):
 
 def build_router() -> Router:
     router = Router(name="language")
-
-    @router.message(Command("language"))
-    async def choose(message: Message, tr: Tr) -> None:
-        await message.answer(tr("language-choose"), reply_markup=_keyboard(tr))
-
-    @router.callback_query(Nav.filter(F.to == "language"))
-    async def choose_from_menu(query: CallbackQuery, tr: Tr) -> None:
-        await show(query, tr("language-choose"), _keyboard(tr))
-
-    @router.callback_query(SetLanguage.filter(F.code.in_(LANGUAGES)))
-    async def switch(
-        query: CallbackQuery,
-        callback_data: SetLanguage,
-        translator: Translator,
-        language_preferences: LanguagePreferences,
-        subscriptions: SubscriptionService,
-    ) -> None:
-        language_preferences.set(query.from_user.id, callback_data.code)
-        # Alerts already subscribed to arrive in the new language from now on.
-        await subscriptions.set_language(query.from_user.id, callback_data.code)
-        tr = Tr(translator, callback_data.code)
-        await show(
-            query, tr("language-switched"), InlineKeyboardMarkup(inline_keyboard=[home_row(tr)])
-        )
-
+    router.message.register(choose, Command("language"))
+    router.callback_query.register(choose_from_menu, Nav.filter(F.to == "language"))
+    router.callback_query.register(switch, SetLanguage.filter(F.code.in_(LANGUAGES)))
     return router
+
+
+async def choose(message: Message, tr: Tr) -> None:
+    await message.answer(tr("language-choose"), reply_markup=_keyboard(tr))
+
+
+async def choose_from_menu(query: CallbackQuery, tr: Tr) -> None:
+    await show(query, tr("language-choose"), _keyboard(tr))
+
+
+async def switch(
+    query: CallbackQuery,
+    callback_data: SetLanguage,
+    translator: Translator,
+    language_preferences: LanguagePreferences,
+    subscriptions: SubscriptionService,
+) -> None:
+    language_preferences.set(query.from_user.id, callback_data.code)
+    # Alerts already subscribed to arrive in the new language from now on.
+    await subscriptions.set_language(query.from_user.id, callback_data.code)
+    tr = Tr(translator, callback_data.code)
+    await show(query, tr("language-switched"), InlineKeyboardMarkup(inline_keyboard=[home_row(tr)]))
 
 
 def _keyboard(tr: Tr) -> InlineKeyboardMarkup:

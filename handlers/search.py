@@ -18,39 +18,33 @@ ORGANISATIONS_ENTRY = "organisations"
 
 def build_router() -> Router:
     router = Router(name="search")
-
-    # Commands are not questions; unknown ones fall through to the fallback router.
-    @router.message(StateFilter(None), is_question)
-    async def question(message: Message, tr: Tr, content: ContentStore) -> None:
-        # The query is used here and dropped: never stored, never logged.
-        hits = content.current.search.search(message.text or "", limit=RESULTS)
-        faq = content.current.faq
-        rows = []
-        for hit in hits:
-            entry = faq.entry(tr.lang, hit.entry_id)
-            if entry is not None:
-                rows.append(
-                    [
-                        InlineKeyboardButton(
-                            text=entry.title, callback_data=EntryCb(id=entry.id).pack()
-                        )
-                    ]
-                )
-        topics = InlineKeyboardButton(text=tr("search-topics"), callback_data=TopicsCb().pack())
-        if rows:
-            rows.append([topics, *home_row(tr)])
-            await message.answer(
-                tr("search-results"), reply_markup=InlineKeyboardMarkup(inline_keyboard=rows)
-            )
-            return
-        help_button = InlineKeyboardButton(
-            text=tr("search-organisations"), callback_data=EntryCb(id=ORGANISATIONS_ENTRY).pack()
-        )
-        await message.answer(
-            tr("search-nothing"),
-            reply_markup=InlineKeyboardMarkup(
-                inline_keyboard=[[topics], [help_button], home_row(tr)]
-            ),
-        )
-
+    router.message.register(question, StateFilter(None), is_question)
     return router
+
+
+# Commands are not questions; unknown ones fall through to the fallback router.
+async def question(message: Message, tr: Tr, content: ContentStore) -> None:
+    # The query is used here and dropped: never stored, never logged.
+    hits = content.current.search.search(message.text or "", limit=RESULTS)
+    faq = content.current.faq
+    rows = []
+    for hit in hits:
+        entry = faq.entry(tr.lang, hit.entry_id)
+        if entry is not None:
+            rows.append(
+                [InlineKeyboardButton(text=entry.title, callback_data=EntryCb(id=entry.id).pack())]
+            )
+    topics = InlineKeyboardButton(text=tr("search-topics"), callback_data=TopicsCb().pack())
+    if rows:
+        rows.append([topics, *home_row(tr)])
+        await message.answer(
+            tr("search-results"), reply_markup=InlineKeyboardMarkup(inline_keyboard=rows)
+        )
+        return
+    help_button = InlineKeyboardButton(
+        text=tr("search-organisations"), callback_data=EntryCb(id=ORGANISATIONS_ENTRY).pack()
+    )
+    await message.answer(
+        tr("search-nothing"),
+        reply_markup=InlineKeyboardMarkup(inline_keyboard=[[topics], [help_button], home_row(tr)]),
+    )

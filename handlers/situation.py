@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from aiogram import F, Router
+from aiogram.filters import StateFilter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
@@ -50,70 +51,70 @@ class ResultPageCb(CallbackData, prefix="qr"):
 
 def build_router() -> Router:
     router = Router(name="situation")
-
-    @router.callback_query(Nav.filter(F.to == "check"))
-    async def intro(query: CallbackQuery, tr: Tr, state: FSMContext) -> None:
-        await state.clear()
-        markup = InlineKeyboardMarkup(
-            inline_keyboard=[
-                [
-                    InlineKeyboardButton(
-                        text=tr("check-start"), callback_data=Nav(to="check-go").pack()
-                    )
-                ],
-                home_row(tr),
-            ]
-        )
-        await show(query, tr("check-intro"), markup)
-
-    @router.callback_query(Nav.filter(F.to == "check-go"))
-    async def begin(query: CallbackQuery, tr: Tr, state: FSMContext, content: ContentStore) -> None:
-        await state.set_state(Situation.answering)
-        await state.set_data({"answers": []})
-        await _next(query, tr, state, content)
-
-    @router.callback_query(Situation.answering, AnswerCb.filter())
-    async def answer(
-        query: CallbackQuery,
-        callback_data: AnswerCb,
-        tr: Tr,
-        state: FSMContext,
-        content: ContentStore,
-    ) -> None:
-        questionnaire = content.current.questionnaire
-        answers = [tuple(a) for a in (await state.get_data()).get("answers", [])]
-        step = questionnaire.advance(answers)
-        # Only an answer to the question on screen counts: a stale or forged button does nothing.
-        question = step.question
-        if (
-            question is not None
-            and question.id == callback_data.question
-            and question.option(callback_data.option) is not None
-        ):
-            answers.append((callback_data.question, callback_data.option))
-            await state.update_data(answers=answers)
-        await _next(query, tr, state, content)
-
-    @router.callback_query(AnswerCb.filter())
-    async def stale_answer(query: CallbackQuery, tr: Tr) -> None:
-        await query.answer(tr("check-stale"))
-
-    @router.callback_query(ResultPageCb.filter())
-    async def result_page(
-        query: CallbackQuery,
-        callback_data: ResultPageCb,
-        tr: Tr,
-        state: FSMContext,
-        content: ContentStore,
-    ) -> None:
-        stored = (await aside(state, RESULTS).get_data()).get("answers")
-        if not stored:
-            await query.answer(tr("check-stale"))
-            return
-        step = content.current.questionnaire.advance([tuple(a) for a in stored])
-        await _results(query, tr, content, step.flags, callback_data.page)
-
+    router.callback_query.register(intro, Nav.filter(F.to == "check"))
+    router.callback_query.register(begin, Nav.filter(F.to == "check-go"))
+    router.callback_query.register(answer, StateFilter(Situation.answering), AnswerCb.filter())
+    router.callback_query.register(stale_answer, AnswerCb.filter())
+    router.callback_query.register(result_page, ResultPageCb.filter())
     return router
+
+
+async def intro(query: CallbackQuery, tr: Tr, state: FSMContext) -> None:
+    await state.clear()
+    markup = InlineKeyboardMarkup(
+        inline_keyboard=[
+            [InlineKeyboardButton(text=tr("check-start"), callback_data=Nav(to="check-go").pack())],
+            home_row(tr),
+        ]
+    )
+    await show(query, tr("check-intro"), markup)
+
+
+async def begin(query: CallbackQuery, tr: Tr, state: FSMContext, content: ContentStore) -> None:
+    await state.set_state(Situation.answering)
+    await state.set_data({"answers": []})
+    await _next(query, tr, state, content)
+
+
+async def answer(
+    query: CallbackQuery,
+    callback_data: AnswerCb,
+    tr: Tr,
+    state: FSMContext,
+    content: ContentStore,
+) -> None:
+    questionnaire = content.current.questionnaire
+    answers = [tuple(a) for a in (await state.get_data()).get("answers", [])]
+    step = questionnaire.advance(answers)
+    # Only an answer to the question on screen counts: a stale or forged button does nothing.
+    question = step.question
+    if (
+        question is not None
+        and question.id == callback_data.question
+        and question.option(callback_data.option) is not None
+    ):
+        answers.append((callback_data.question, callback_data.option))
+        await state.update_data(answers=answers)
+    await _next(query, tr, state, content)
+
+
+async def stale_answer(query: CallbackQuery, tr: Tr) -> None:
+    await query.answer(tr("check-stale"))
+
+
+async def result_page(
+    query: CallbackQuery,
+    callback_data: ResultPageCb,
+    tr: Tr,
+    state: FSMContext,
+    content: ContentStore,
+) -> None:
+    stored = (await aside(state, RESULTS).get_data()).get("answers")
+    if not stored:
+        await query.answer(tr("check-stale"))
+        return
+    step = content.current.questionnaire.advance([tuple(a) for a in stored])
+    await _results(query, tr, content, step.flags, callback_data.page)
 
 
 async def _next(query: CallbackQuery, tr: Tr, state: FSMContext, content: ContentStore) -> None:

@@ -16,26 +16,29 @@ from handlers.screens import show
 
 def build_router() -> Router:
     router = Router(name="sos")
-
-    @router.message(Command("sos"))
-    async def sos(message: Message, tr: Tr, content: ContentStore) -> None:
-        text, markup = sos_screen(tr, content)
-        await message.answer(text, reply_markup=markup)
-
-    @router.callback_query(Nav.filter(F.to == "sos"))
-    async def sos_from_menu(query: CallbackQuery, tr: Tr, content: ContentStore) -> None:
-        text, markup = sos_screen(tr, content)
-        await show(query, text, markup)
-
-    @router.message(Command("privacy"))
-    async def privacy(message: Message, tr: Tr) -> None:
-        await message.answer(tr("privacy-text"), reply_markup=home_only(tr))
-
-    @router.callback_query(Nav.filter(F.to == "privacy"))
-    async def privacy_from_menu(query: CallbackQuery, tr: Tr) -> None:
-        await show(query, tr("privacy-text"), home_only(tr))
-
+    router.message.register(sos, Command("sos"))
+    router.callback_query.register(sos_from_menu, Nav.filter(F.to == "sos"))
+    router.message.register(privacy, Command("privacy"))
+    router.callback_query.register(privacy_from_menu, Nav.filter(F.to == "privacy"))
     return router
+
+
+async def sos(message: Message, tr: Tr, content: ContentStore) -> None:
+    text, markup = sos_screen(tr, content)
+    await message.answer(text, reply_markup=markup)
+
+
+async def sos_from_menu(query: CallbackQuery, tr: Tr, content: ContentStore) -> None:
+    text, markup = sos_screen(tr, content)
+    await show(query, text, markup)
+
+
+async def privacy(message: Message, tr: Tr) -> None:
+    await message.answer(tr("privacy-text"), reply_markup=home_only(tr))
+
+
+async def privacy_from_menu(query: CallbackQuery, tr: Tr) -> None:
+    await show(query, tr("privacy-text"), home_only(tr))
 
 
 def sos_screen(tr: Tr, content: ContentStore) -> tuple[str, InlineKeyboardMarkup]:

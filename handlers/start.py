@@ -21,65 +21,67 @@ from handlers.screens import show
 
 def build_router() -> Router:
     router = Router(name="start")
-
-    @router.message(CommandStart())
-    async def start(
-        message: Message,
-        command: CommandObject,
-        tr: Tr,
-        state: FSMContext,
-        content: ContentStore,
-        bot: Bot,
-        report_service: ReportService,
-        moderation: ModerationService,
-    ) -> None:
-        # A deep-link payload is never stored or logged: a unique link could tag whoever clicks.
-        await state.clear()
-        payload = (command.args or "").strip()
-        if payload.startswith(INVITE_PREFIX):
-            await _redeem(message, payload.removeprefix(INVITE_PREFIX), tr, bot, moderation)
-            return
-        if payload == INLINE_HELP_PAYLOAD:
-            me = await bot.me()
-            await message.answer(
-                tr("inline-help", bot=me.username or ""), reply_markup=home_only(tr)
-            )
-            return
-        if ENTRY_ID.match(payload):
-            entry = content.current.faq.entry(tr.lang, payload)
-            if entry is not None:
-                text, markup = entry_screen(entry, 0, tr, content)
-                await message.answer(text, reply_markup=markup)
-                return
-        menu = main_menu(tr, reports=report_service.enabled)
-        await message.answer(tr("start-welcome"), reply_markup=menu)
-
-    @router.message(Command("help"))
-    async def help_command(message: Message, tr: Tr) -> None:
-        await message.answer(tr("help-text"), reply_markup=home_only(tr))
-
-    @router.message(Command("cancel"))
-    async def cancel(
-        message: Message, tr: Tr, report_service: ReportService, left_flow: str | None = None
-    ) -> None:
-        # handlers.flow already dropped the draft (and a report form's messages, this one too).
-        await message.answer(
-            tr("cancelled" if left_flow is not None else "nothing-to-cancel"),
-            reply_markup=main_menu(tr, reports=report_service.enabled),
-        )
-
-    @router.callback_query(Nav.filter(F.to == "home"))
-    async def home(
-        query: CallbackQuery, tr: Tr, state: FSMContext, report_service: ReportService
-    ) -> None:
-        await state.clear()  # leaving a questionnaire forgets its answers
-        await show(query, tr("start-welcome"), main_menu(tr, reports=report_service.enabled))
-
-    @router.callback_query(Nav.filter(F.to == "help"))
-    async def help_screen(query: CallbackQuery, tr: Tr) -> None:
-        await show(query, tr("help-text"), home_only(tr))
-
+    router.message.register(start, CommandStart())
+    router.message.register(help_command, Command("help"))
+    router.message.register(cancel, Command("cancel"))
+    router.callback_query.register(home, Nav.filter(F.to == "home"))
+    router.callback_query.register(help_screen, Nav.filter(F.to == "help"))
     return router
+
+
+async def start(
+    message: Message,
+    command: CommandObject,
+    tr: Tr,
+    state: FSMContext,
+    content: ContentStore,
+    bot: Bot,
+    report_service: ReportService,
+    moderation: ModerationService,
+) -> None:
+    # A deep-link payload is never stored or logged: a unique link could tag whoever clicks.
+    await state.clear()
+    payload = (command.args or "").strip()
+    if payload.startswith(INVITE_PREFIX):
+        await _redeem(message, payload.removeprefix(INVITE_PREFIX), tr, bot, moderation)
+        return
+    if payload == INLINE_HELP_PAYLOAD:
+        me = await bot.me()
+        await message.answer(tr("inline-help", bot=me.username or ""), reply_markup=home_only(tr))
+        return
+    if ENTRY_ID.match(payload):
+        entry = content.current.faq.entry(tr.lang, payload)
+        if entry is not None:
+            text, markup = entry_screen(entry, 0, tr, content)
+            await message.answer(text, reply_markup=markup)
+            return
+    menu = main_menu(tr, reports=report_service.enabled)
+    await message.answer(tr("start-welcome"), reply_markup=menu)
+
+
+async def help_command(message: Message, tr: Tr) -> None:
+    await message.answer(tr("help-text"), reply_markup=home_only(tr))
+
+
+async def cancel(
+    message: Message, tr: Tr, report_service: ReportService, left_flow: str | None = None
+) -> None:
+    # handlers.flow already dropped the draft (and a report form's messages, this one too).
+    await message.answer(
+        tr("cancelled" if left_flow is not None else "nothing-to-cancel"),
+        reply_markup=main_menu(tr, reports=report_service.enabled),
+    )
+
+
+async def home(
+    query: CallbackQuery, tr: Tr, state: FSMContext, report_service: ReportService
+) -> None:
+    await state.clear()  # leaving a questionnaire forgets its answers
+    await show(query, tr("start-welcome"), main_menu(tr, reports=report_service.enabled))
+
+
+async def help_screen(query: CallbackQuery, tr: Tr) -> None:
+    await show(query, tr("help-text"), home_only(tr))
 
 
 async def _redeem(

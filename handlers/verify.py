@@ -6,7 +6,7 @@ The answer never echoes the pasted text, and nothing of it is stored or logged.
 from __future__ import annotations
 
 from aiogram import Router
-from aiogram.filters import Command, CommandObject
+from aiogram.filters import Command, CommandObject, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import Message
@@ -29,47 +29,49 @@ FLOW = Flow(name="verify", states=VerifyForm)  # /verify is a detour: it opens, 
 
 def build_router() -> Router:
     router = Router(name="verify")
-
-    @router.message(Command("verify"))
-    async def verify_command(
-        message: Message,
-        command: CommandObject,
-        tr: Tr,
-        state: FSMContext,
-        signing_keyring: PublicKeyring | None,
-        moderation: ModerationService,
-    ) -> None:
-        if signing_keyring is None:
-            await message.answer(tr("verify-unavailable"), reply_markup=home_only(tr))
-            return
-        if command.args:
-            await message.answer(await _verdict(tr, signing_keyring, moderation, command.args))
-            return
-        await state.clear()
-        await state.set_state(VerifyForm.text)
-        await message.answer(tr("verify-prompt"))
-
-    @router.message(VerifyForm.text, has_text)
-    async def verify_text(
-        message: Message,
-        tr: Tr,
-        state: FSMContext,
-        signing_keyring: PublicKeyring | None,
-        moderation: ModerationService,
-    ) -> None:
-        await state.clear()
-        if signing_keyring is None:
-            await message.answer(tr("verify-unavailable"))
-            return
-        text = message.text or ""
-        verdict = await _verdict(tr, signing_keyring, moderation, text)
-        await message.answer(verdict, reply_markup=home_only(tr))
-
-    @router.message(VerifyForm.text)
-    async def verify_not_text(message: Message, tr: Tr) -> None:
-        await message.answer(tr("verify-text-only"))
-
+    router.message.register(verify_command, Command("verify"))
+    router.message.register(verify_text, StateFilter(VerifyForm.text), has_text)
+    router.message.register(verify_not_text, StateFilter(VerifyForm.text))
     return router
+
+
+async def verify_command(
+    message: Message,
+    command: CommandObject,
+    tr: Tr,
+    state: FSMContext,
+    signing_keyring: PublicKeyring | None,
+    moderation: ModerationService,
+) -> None:
+    if signing_keyring is None:
+        await message.answer(tr("verify-unavailable"), reply_markup=home_only(tr))
+        return
+    if command.args:
+        await message.answer(await _verdict(tr, signing_keyring, moderation, command.args))
+        return
+    await state.clear()
+    await state.set_state(VerifyForm.text)
+    await message.answer(tr("verify-prompt"))
+
+
+async def verify_text(
+    message: Message,
+    tr: Tr,
+    state: FSMContext,
+    signing_keyring: PublicKeyring | None,
+    moderation: ModerationService,
+) -> None:
+    await state.clear()
+    if signing_keyring is None:
+        await message.answer(tr("verify-unavailable"))
+        return
+    text = message.text or ""
+    verdict = await _verdict(tr, signing_keyring, moderation, text)
+    await message.answer(verdict, reply_markup=home_only(tr))
+
+
+async def verify_not_text(message: Message, tr: Tr) -> None:
+    await message.answer(tr("verify-text-only"))
 
 
 async def _verdict(tr: Tr, ring: PublicKeyring, moderation: ModerationService, text: str) -> str:
