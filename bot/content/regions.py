@@ -126,6 +126,75 @@ def _deletions(word: str, depth: int) -> set[str]:
 
 MAX_REGION_TEXT = 100
 
+_Scores = dict[str, tuple[float, bool]]  # region code -> (best score, matched exactly)
+
+
+def _offer(best: _Scores, codes: Iterable[str], score: float, exact: bool) -> None:
+    for code in codes:
+        old = best.get(code)
+        if old is None or (score, exact) > old:
+            best[code] = (score, exact)
+
+
+def _codes(regions: Sequence[Region], source: str) -> dict[str, Region]:
+    """Regions by code, in file order; a malformed or repeated code is an error."""
+    by_code: dict[str, Region] = {}
+    for region in regions:
+        if not _CODE_RE.fullmatch(region.code):
+            raise RegionError(
+                f"{source}: region {region.code!r}: code must match [a-z0-9-]{{1,24}}"
+            )
+        if region.code in by_code:
+            raise RegionError(f"{source}: duplicate region code {region.code!r}")
+        by_code[region.code] = region
+    return by_code
+
+
+def _explicit_keys(regions: Sequence[Region], source: str) -> dict[str, str]:
+    """Every written spelling, normalized, with its region; a spelling two regions share is an
+    error (it would route reports at random)."""
+    explicit: dict[str, str] = {}
+    for region in regions:
+        for raw in region.forms():
+            key = textnorm.normalize(raw)
+            if not key:
+                raise RegionError(
+                    f"{source}: region {region.code!r}: {raw!r} has no letters or digits"
+                )
+            owner = explicit.setdefault(key, region.code)
+            if owner != region.code:
+                raise RegionError(
+                    f"{source}: alias {raw!r} (normalized {key!r}) is shared by regions "
+                    f"{owner!r} and {region.code!r}; an ambiguous alias must be left out "
+                    f"of both"
+                )
+    return explicit
+
+
+def _prefix_index(exact: dict[str, frozenset[str]]) -> dict[str, tuple[tuple[str, int], ...]]:
+    """prefix -> ((code, how many of the region's keys start with it), ...); the count ranks
+    candidates for a shared prefix ("Ново" is more often Новосибирск than Новодвинск)."""
+    prefixes: dict[str, dict[str, int]] = {}
+    for key, codes in exact.items():
+        for end in range(_MIN_PREFIX, len(key)):
+            counts = prefixes.setdefault(key[:end], {})
+            for code in codes:
+                counts[code] = counts.get(code, 0) + 1
+    return {p: tuple(c.items()) for p, c in prefixes.items()}
+
+
+def _deletion_index(keys: tuple[str, ...]) -> tuple[dict[str, tuple[int, ...]], tuple[int, ...]]:
+    """Each key's deletion variants (for typo matching), and the keys too long to index."""
+    deletes: dict[str, list[int]] = {}
+    long_keys: list[int] = []
+    for kid, key in enumerate(keys):
+        if len(key) > _MAX_INDEXED_DELETES:
+            long_keys.append(kid)
+            continue
+        for variant in _deletions(key, _key_limit(len(key))):
+            deletes.setdefault(variant, []).append(kid)
+    return {d: tuple(k) for d, k in deletes.items()}, tuple(long_keys)
+
 
 class RegionCatalog:
     """All regions plus lookup indexes built once at load time, so that matching is cheap."""
@@ -139,34 +208,9 @@ class RegionCatalog:
         if not regions:
             raise RegionError(f"{source}: no regions defined")
         self._regions: tuple[Region, ...] = tuple(regions)
-        self._order: dict[str, int] = {}
-        by_code: dict[str, Region] = {}
-        for pos, region in enumerate(self._regions):
-            if not _CODE_RE.fullmatch(region.code):
-                raise RegionError(
-                    f"{source}: region {region.code!r}: code must match [a-z0-9-]{{1,24}}"
-                )
-            if region.code in by_code:
-                raise RegionError(f"{source}: duplicate region code {region.code!r}")
-            by_code[region.code] = region
-            self._order[region.code] = pos
-        self._by_code: dict[str, Region] = by_code
-
-        explicit: dict[str, str] = {}
-        for region in self._regions:
-            for raw in region.forms():
-                key = textnorm.normalize(raw)
-                if not key:
-                    raise RegionError(
-                        f"{source}: region {region.code!r}: {raw!r} has no letters or digits"
-                    )
-                owner = explicit.setdefault(key, region.code)
-                if owner != region.code:
-                    raise RegionError(
-                        f"{source}: alias {raw!r} (normalized {key!r}) is shared by regions "
-                        f"{owner!r} and {region.code!r}; an ambiguous alias must be left out "
-                        f"of both"
-                    )
+        self._by_code: dict[str, Region] = _codes(self._regions, source)
+        self._order: dict[str, int] = {code: pos for pos, code in enumerate(self._by_code)}
+        explicit = _explicit_keys(self._regions, source)
         derived: dict[str, set[str]] = {}
         for key, code in explicit.items():
             short = _strip_generic(key)
@@ -176,30 +220,9 @@ class RegionCatalog:
         exact: dict[str, frozenset[str]] = {k: frozenset((c,)) for k, c in explicit.items()}
         exact.update((k, frozenset(cs)) for k, cs in derived.items())
         self._exact: dict[str, frozenset[str]] = exact
-
-        # prefix -> {code: how many of the region's keys start with it}; the count ranks
-        # candidates for a shared prefix ("Ново" is more often Новосибирск than Новодвинск).
-        prefixes: dict[str, dict[str, int]] = {}
-        for key, codes in exact.items():
-            for end in range(_MIN_PREFIX, len(key)):
-                counts = prefixes.setdefault(key[:end], {})
-                for code in codes:
-                    counts[code] = counts.get(code, 0) + 1
-        self._prefix: dict[str, tuple[tuple[str, int], ...]] = {
-            p: tuple(c.items()) for p, c in prefixes.items()
-        }
-
+        self._prefix = _prefix_index(exact)
         self._keys: tuple[str, ...] = tuple(k for k in exact if _key_limit(len(k)) > 0)
-        deletes: dict[str, list[int]] = {}
-        long_keys: list[int] = []
-        for kid, key in enumerate(self._keys):
-            if len(key) > _MAX_INDEXED_DELETES:
-                long_keys.append(kid)
-                continue
-            for variant in _deletions(key, _key_limit(len(key))):
-                deletes.setdefault(variant, []).append(kid)
-        self._deletes: dict[str, tuple[int, ...]] = {d: tuple(k) for d, k in deletes.items()}
-        self._long_keys: tuple[int, ...] = tuple(long_keys)
+        self._deletes, self._long_keys = _deletion_index(self._keys)
 
     @classmethod
     def load(cls, path: Path) -> RegionCatalog:
@@ -242,43 +265,41 @@ class RegionCatalog:
         if not forms:
             return []
         best: dict[str, tuple[float, bool]] = {}
-
-        def offer(codes: Iterable[str], score: float, exact: bool) -> None:
-            for code in codes:
-                old = best.get(code)
-                if old is None or (score, exact) > old:
-                    best[code] = (score, exact)
-
         for i, form in enumerate(forms):
-            queries = [(form, 0.0 if i == 0 else _VARIANT_PENALTY)]
-            short = _strip_generic(form)
-            if short and short != form:
-                queries.append((short, queries[0][1] + _STRIPPED_PENALTY))
-            for query, penalty in queries:
-                hit = self._exact.get(query)
-                if hit:
-                    offer(hit, _EXACT - penalty, True)
-                if len(query) >= _MIN_PREFIX:
-                    shared = self._prefix.get(query, ())
-                    if len(shared) == 1:
-                        offer((shared[0][0],), _PREFIX_UNIQUE - penalty, False)
-                    for code, count in shared if len(shared) > 1 else ():
-                        bonus = _PREFIX_COUNT_STEP * min(count, 5)
-                        offer((code,), _PREFIX_SHARED + bonus - penalty, False)
-                for key, dist in self._fuzzy(query):
-                    offer(self._exact[key], _FUZZY_BASE - _FUZZY_STEP * dist - penalty, False)
+            self._offer_keys(best, form, 0.0 if i == 0 else _VARIANT_PENALTY)
         if not best:
             for i, form in enumerate(forms):
                 penalty = 0.0 if i == 0 else _VARIANT_PENALTY
                 for codes, words in self._phrases(form):
                     score = _PHRASE_BASE + _PHRASE_STEP * (words - 1) - penalty
-                    offer(codes, min(score, _PREFIX_UNIQUE - _FUZZY_STEP), False)
+                    _offer(best, codes, min(score, _PREFIX_UNIQUE - _FUZZY_STEP), False)
 
         ranked = sorted(best.items(), key=lambda kv: (-kv[1][0], self._order[kv[0]]))
         return [
             RegionMatch(region=self._by_code[code], score=round(score, 6), exact=exact)
             for code, (score, exact) in ranked[:limit]
         ]
+
+    def _offer_keys(self, best: _Scores, form: str, penalty: float) -> None:
+        """Score the regions whose keys this form (and the form without "oblast" and the like)
+        matches exactly, as a prefix, or within a few typos."""
+        queries = [(form, penalty)]
+        short = _strip_generic(form)
+        if short and short != form:
+            queries.append((short, penalty + _STRIPPED_PENALTY))
+        for query, cost in queries:
+            hit = self._exact.get(query)
+            if hit:
+                _offer(best, hit, _EXACT - cost, True)
+            if len(query) >= _MIN_PREFIX:
+                shared = self._prefix.get(query, ())
+                if len(shared) == 1:
+                    _offer(best, (shared[0][0],), _PREFIX_UNIQUE - cost, False)
+                for code, count in shared if len(shared) > 1 else ():
+                    bonus = _PREFIX_COUNT_STEP * min(count, 5)
+                    _offer(best, (code,), _PREFIX_SHARED + bonus - cost, False)
+            for key, dist in self._fuzzy(query):
+                _offer(best, self._exact[key], _FUZZY_BASE - _FUZZY_STEP * dist - cost, False)
 
     def resolve(self, text: str) -> Region | None:
         """One region when the text clearly names it, else None (the bot then offers buttons)."""

@@ -203,40 +203,38 @@ def edit_distance(a: str, b: str, limit: int) -> int:
         return dist if dist <= limit else limit + 1
     if limit <= 2:
         return _distance_up_to_two(s, t, limit)
+    return _banded_distance(s, t, limit)
+
+
+def _banded_distance(s: str, t: str, limit: int) -> int:
+    """Only cells within `limit` of the diagonal can stay within the limit (Ukkonen's band);
+    everything outside it is treated as "too far"."""
     big = limit + 1
-    # Only cells within `limit` of the diagonal can stay within the limit (Ukkonen's band);
-    # everything outside it is treated as "too far".
+    lt = len(t)
     prev2: list[int] = []
     prev = [j if j <= limit else big for j in range(lt + 1)]
-    for i in range(1, ls + 1):
-        cur = [big] * (lt + 1)
-        if i <= limit:
-            cur[0] = i
-        si = s[i - 1]
-        row_min = cur[0]
-        lo = max(1, i - limit)
-        hi = min(lt, i + limit)
-        for j in range(lo, hi + 1):
-            tj = t[j - 1]
-            val = prev[j - 1] + (si != tj)
-            if prev[j] + 1 < val:
-                val = prev[j] + 1
-            if cur[j - 1] + 1 < val:
-                val = cur[j - 1] + 1
-            if i > 1 and j > 1 and si != tj and si == t[j - 2] and s[i - 2] == tj:
-                trans = prev2[j - 2] + 1
-                if trans < val:
-                    val = trans
-            if val > big:
-                val = big
-            cur[j] = val
-            if val < row_min:
-                row_min = val
-        if row_min > limit:
+    for i in range(1, len(s) + 1):
+        cur = _band_row(s, t, i, limit, prev, prev2)
+        if min(cur) > limit:
             return big
         prev2, prev = prev, cur
     dist = prev[lt]
     return dist if dist <= limit else big
+
+
+def _band_row(s: str, t: str, i: int, limit: int, prev: list[int], prev2: list[int]) -> list[int]:
+    big = limit + 1
+    cur = [big] * (len(t) + 1)
+    if i <= limit:
+        cur[0] = i
+    si = s[i - 1]
+    for j in range(max(1, i - limit), min(len(t), i + limit) + 1):
+        tj = t[j - 1]
+        val = min(prev[j - 1] + (si != tj), prev[j] + 1, cur[j - 1] + 1)
+        if i > 1 and j > 1 and si != tj and si == t[j - 2] and s[i - 2] == tj:
+            val = min(val, prev2[j - 2] + 1)
+        cur[j] = min(val, big)
+    return cur
 
 
 def _trim(a: str, b: str) -> tuple[str, str]:
