@@ -109,7 +109,7 @@ def burst_capacity(rate: float) -> float:
 
 def backoff_delay(attempts: int, rng: random.Random) -> float:
     """Delay after the `attempts`-th failed attempt: 1, 2, 4 ... capped, times 0.75-1.25."""
-    base = min(BACKOFF_CAP, BACKOFF_BASE * 2 ** max(0, attempts - 1))
+    base = min(BACKOFF_CAP, BACKOFF_BASE * 2.0 ** max(0, attempts - 1))
     return base * rng.uniform(0.75, 1.25)
 
 
