@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.content.markup import MESSAGE_LIMIT, paginate, render_blocks, visible_length
+from bot.content.telegram_html import EntityParseError, parse_html
 
 LANGUAGES = ("ru", "en")
 ENTRY_ID = re.compile(r"^[a-z0-9-]{1,32}$")
@@ -248,8 +249,6 @@ def _check_parity(faq_dir: Path, entries: dict[str, dict[str, Entry]], problems:
 
 def check_rendering(catalog: FaqCatalog, translate: Callable[[str], Translate]) -> list[str]:
     """Render every entry as the bot would and validate it as Telegram would (HTML and length)."""
-    from bot.devserver.htmlcheck import EntityParseError, parse_html
-
     problems = []
     for lang, by_id in catalog.entries.items():
         tr = translate(lang)

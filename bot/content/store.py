@@ -23,6 +23,7 @@ from bot.content.faq import (
 from bot.content.markup import MESSAGE_LIMIT, visible_length
 from bot.content.questionnaire import Questionnaire
 from bot.content.search import SearchIndex
+from bot.content.telegram_html import EntityParseError, parse_html
 
 
 @dataclass(frozen=True)
@@ -66,8 +67,6 @@ def _check_screens(
     content_dir: Path, content: Content, translate: Callable[[str], Translate]
 ) -> list[str]:
     """Render the emergency card as the bot would and check it as Telegram would."""
-    from bot.devserver.htmlcheck import EntityParseError, parse_html
-
     problems = []
     for lang in LANGUAGES:
         card = render_card(content.emergency, content.contacts, translate(lang), lang)

@@ -5,7 +5,6 @@ running in another process (`python -m bot.devserver`).
 """
 
 from .client import ControlError, DevServerClient
-from .htmlcheck import EntityParseError, ParsedText, parse_html, parse_text, utf16_len
 from .server import DEFAULT_TOKEN, ApiError, BotMessage, Button, Call, ChatMessage, FakeBotAPI
 
 __all__ = [
@@ -17,10 +16,5 @@ __all__ = [
     "ChatMessage",
     "ControlError",
     "DevServerClient",
-    "EntityParseError",
     "FakeBotAPI",
-    "ParsedText",
-    "parse_html",
-    "parse_text",
-    "utf16_len",
 ]

@@ -31,13 +31,9 @@ from typing import Any
 
 from aiohttp import web
 
-from .htmlcheck import (
-    EntityParseError,
-    ParsedText,
-    UnsupportedParseModeError,
-    parse_text,
-    utf16_len,
-)
+from bot.content.telegram_html import EntityParseError, ParsedText, utf16_len
+
+from .formatting import UnsupportedParseModeError, parse_text
 
 __all__ = [
     "DEFAULT_TOKEN",

@@ -38,8 +38,9 @@ from aiogram.types import (
     Message,
 )
 
+from bot.content.telegram_html import EntityParseError, parse_html
 from bot.devserver import DevServerClient, FakeBotAPI
-from bot.devserver.htmlcheck import EntityParseError, parse_html, parse_markdown_v2
+from bot.devserver.formatting import parse_markdown_v2
 
 # One server and one Bot for the module: a Bot's session takes 0.25 s to close.
 on_module_loop = pytest.mark.asyncio(loop_scope="module")

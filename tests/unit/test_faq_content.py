@@ -11,7 +11,7 @@ import pytest
 from bot.config import REPO_ROOT
 from bot.content.faq import ENTRY_ID, FaqCatalog, render_entry, render_summary, validate
 from bot.content.markup import paginate, render_blocks, visible_length
-from bot.devserver.htmlcheck import parse_html
+from bot.content.telegram_html import parse_html
 from bot.i18n import Tr, Translator
 
 CONTENT = REPO_ROOT / "content"

@@ -39,7 +39,7 @@ from bot.app import App
 from bot.config import REPO_ROOT
 from bot.content.faq import FaqCatalog
 from bot.content.regions import RegionCatalog
-from bot.devserver.htmlcheck import parse_text
+from bot.devserver.formatting import parse_text
 from bot.devserver.server import Call, FakeBotAPI
 from tests.support.fuzz import build_test_app, close_app, failures, feed, rendered, start_background
 

@@ -1,14 +1,11 @@
-"""Telegram's text formatting, parsed the way the Bot API does it.
+"""Telegram HTML, parsed as the Bot API parses it, so text Telegram would refuse is never served.
 
-The stand-in must refuse what Telegram refuses: a bot that sends malformed HTML gets a 400 in
-production, so it has to get the same 400 in tests. The HTML parser follows tdlib's
-`parse_html` (tag names, attribute rules, error wording with UTF-8 byte offsets), with one
+`check` and start-up render every FAQ page and the emergency card and parse them here; the local
+Bot API stand-in (`bot.devserver`) refuses the same text with the same 400. The parser follows
+tdlib's `parse_html` (tag names, attribute rules, error wording with UTF-8 byte offsets), with one
 deliberate difference asked for by the project: an `&` that does not start a known entity is an
 error here, while tdlib keeps it literally. Bot API docs say such an `&` must be escaped, so the
 stricter check catches text that only works by accident.
-
-MarkdownV2 is checked loosely: reserved characters that are not escaped and entities that are
-never closed are refused, which covers the mistakes bots make in practice.
 """
 
 from __future__ import annotations
@@ -20,20 +17,11 @@ from typing import Any
 __all__ = [
     "EntityParseError",
     "ParsedText",
-    "UnsupportedParseModeError",
+    "byte_offset",
     "parse_html",
-    "parse_markdown",
-    "parse_markdown_v2",
-    "parse_text",
     "utf16_len",
 ]
 
-_HTML_TAGS = frozenset(
-    {
-        "a", "b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "span", "tg-spoiler",
-        "code", "pre", "blockquote", "tg-emoji",
-    }
-)  # fmt: skip
 _SIMPLE_ENTITY = {
     "b": "bold",
     "strong": "bold",
@@ -47,6 +35,8 @@ _SIMPLE_ENTITY = {
     "span": "spoiler",
     "tg-spoiler": "spoiler",
 }
+# The simple tags, and those whose entity carries more than a type.
+_HTML_TAGS = frozenset({*_SIMPLE_ENTITY, "a", "code", "pre", "blockquote", "tg-emoji"})
 _NAMED_ENTITIES = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
 _SPACE = " \t\n\r\f\v"
 _SPECIAL = re.compile("[<&]")
@@ -54,10 +44,6 @@ _SPECIAL = re.compile("[<&]")
 
 class EntityParseError(ValueError):
     """Text that Telegram would refuse; `str(exc)` is the part after "can't parse entities: "."""
-
-
-class UnsupportedParseModeError(ValueError):
-    """A parse_mode Telegram does not know."""
 
 
 @dataclass(frozen=True)
@@ -78,7 +64,8 @@ def utf16_len(text: str) -> int:
     return len(text) + sum(1 for ch in text if ord(ch) > 0xFFFF)
 
 
-def _byte_offset(source: str, index: int) -> int:
+def byte_offset(source: str, index: int) -> int:
+    """Telegram's error messages count positions in UTF-8 bytes."""
     return len(source[:index].encode("utf-8"))
 
 
@@ -159,11 +146,16 @@ class _HtmlParser:
         decoded = self.decode_entity(i)
         if decoded is None:
             raise EntityParseError(
-                f"Unsupported HTML entity at byte offset {_byte_offset(self.src, i)}: "
+                f"Unsupported HTML entity at byte offset {byte_offset(self.src, i)}: "
                 "escape '&' as &amp;"
             )
         self.emit(decoded[0])
         return decoded[1]
+
+    def skip_space(self, i: int) -> int:
+        while i < len(self.src) and self.src[i] in _SPACE:
+            i += 1
+        return i
 
     def tag(self, begin: int) -> int:
         if self.at(begin + 1) == "/":
@@ -172,21 +164,26 @@ class _HtmlParser:
         i = begin + 1
         while i < len(src) and src[i] not in _SPACE and src[i] != ">":
             i += 1
-        boff = _byte_offset(src, begin)
+        boff = byte_offset(src, begin)
         if i >= len(src):
             raise EntityParseError(f"Unclosed start tag at byte offset {boff}")
         name = src[begin + 1 : i].lower()
         if name not in _HTML_TAGS:
             raise EntityParseError(f'Unsupported start tag "{name}" at byte offset {boff}')
+        attrs, i = self.attributes(i, name, boff)
+        self.open_tag(name, attrs, begin, boff)
+        return i
+
+    def attributes(self, i: int, name: str, boff: int) -> tuple[dict[str, str], int]:
+        """The attributes of a start tag, read from `i` up to and including its `>`."""
+        src = self.src
         attrs: dict[str, str] = {}
         while True:
-            while i < len(src) and src[i] in _SPACE:
-                i += 1
+            i = self.skip_space(i)
             if i >= len(src):
                 raise EntityParseError(f"Unclosed start tag at byte offset {boff}")
             if src[i] == ">":
-                i += 1
-                break
+                return attrs, i + 1
             attr_begin = i
             while i < len(src) and src[i] not in _SPACE and src[i] not in "=>":
                 i += 1
@@ -195,8 +192,7 @@ class _HtmlParser:
                 raise EntityParseError(
                     f'Empty attribute name in the tag "{name}" at byte offset {boff}'
                 )
-            while i < len(src) and src[i] in _SPACE:
-                i += 1
+            i = self.skip_space(i)
             if self.at(i) != "=":
                 if name == "blockquote" and attr == "expandable":
                     attrs[attr] = ""
@@ -205,15 +201,11 @@ class _HtmlParser:
                     'Expected equal sign in declaration of an attribute of the tag "'
                     f'{name}" at byte offset {boff}'
                 )
-            i += 1
-            while i < len(src) and src[i] in _SPACE:
-                i += 1
+            i = self.skip_space(i + 1)
             if i >= len(src):
                 raise EntityParseError(f'Unclosed start tag "{name}" at byte offset {boff}')
             value, i = self.attribute_value(i, boff)
             attrs[attr] = value
-        self.open_tag(name, attrs, begin, boff)
-        return i
 
     def attribute_value(self, i: int, boff: int) -> tuple[str, int]:
         src = self.src
@@ -224,7 +216,7 @@ class _HtmlParser:
                 i += 1
             if i >= len(src) or (src[i] not in _SPACE and src[i] != ">"):
                 raise EntityParseError(
-                    f"Unexpected end of name token at byte offset {_byte_offset(src, start)}"
+                    f"Unexpected end of name token at byte offset {byte_offset(src, start)}"
                 )
             return src[start:i].lower(), i
         i += 1
@@ -268,7 +260,7 @@ class _HtmlParser:
 
     def end_tag(self, begin: int) -> int:
         src = self.src
-        boff = _byte_offset(src, begin)
+        boff = byte_offset(src, begin)
         if not self.stack:
             raise EntityParseError(f"Unexpected end tag at byte offset {boff}")
         i = begin + 2
@@ -326,187 +318,3 @@ def parse_html(source: str) -> ParsedText:
         if entity["type"] == "code":
             entity.pop("language", None)
     return parsed
-
-
-_MD2_RESERVED = frozenset("_*[]()~`>#+-=|{}.!")
-_MD2_NAMES = {
-    "*": "Bold",
-    "_": "Italic",
-    "__": "Underline",
-    "~": "Strikethrough",
-    "||": "Spoiler",
-    "[": "TextUrl",
-}
-_MD2_TYPES = {
-    "*": "bold",
-    "_": "italic",
-    "__": "underline",
-    "~": "strikethrough",
-    "||": "spoiler",
-}
-
-
-def parse_markdown_v2(source: str) -> ParsedText:
-    """Loose MarkdownV2: visible text plus simple entities; refuses the common mistakes."""
-    out: list[str] = []
-    utf16 = 0
-    entities: list[dict[str, Any]] = []
-    stack: list[tuple[str, int, int]] = []  # marker, utf16 offset, source index
-    i = 0
-    n = len(source)
-    line_start = True
-
-    def emit(text: str) -> None:
-        nonlocal utf16
-        out.append(text)
-        utf16 += utf16_len(text)
-
-    while i < n:
-        ch = source[i]
-        at_line_start = line_start
-        line_start = ch == "\n"
-        if ch == "\\" and i + 1 < n:
-            emit(source[i + 1])
-            i += 2
-            continue
-        if ch == "`":
-            fence = source.startswith("```", i)
-            marker = "```" if fence else "`"
-            j = i + len(marker)
-            body: list[str] = []
-            while j < n and not source.startswith(marker, j):
-                if source[j] == "\\" and j + 1 < n:
-                    body.append(source[j + 1])
-                    j += 2
-                    continue
-                body.append(source[j])
-                j += 1
-            if j >= n:
-                kind = "Pre" if fence else "Code"
-                raise EntityParseError(
-                    f"Can't find end of {kind} entity at byte offset {_byte_offset(source, i)}"
-                )
-            text = "".join(body)
-            entity: dict[str, Any] = {"type": "pre" if fence else "code", "offset": utf16}
-            if fence and "\n" in text:
-                first, rest = text.split("\n", 1)
-                if first and not any(c in _SPACE for c in first):
-                    entity["language"] = first
-                    text = rest
-            emit(text)
-            entity["length"] = utf16_len(text)
-            if entity["length"]:
-                entities.append(entity)
-            i = j + len(marker)
-            continue
-        if ch == ">" and at_line_start:
-            i += 1
-            continue
-        if ch == "[" or (ch == "!" and source.startswith("![", i)):
-            stack.append(("[", utf16, i))
-            i += 2 if ch == "!" else 1
-            continue
-        if ch == "]" and stack and stack[-1][0] == "[":
-            _, start, src_index = stack.pop()
-            if not source.startswith("(", i + 1):
-                raise EntityParseError(
-                    f"Can't find end of TextUrl entity at byte offset "
-                    f"{_byte_offset(source, src_index)}"
-                )
-            j = i + 2
-            url: list[str] = []
-            while j < n and source[j] != ")":
-                if source[j] == "\\" and j + 1 < n:
-                    j += 1
-                url.append(source[j])
-                j += 1
-            if j >= n:
-                raise EntityParseError(
-                    f"Can't find end of a URL at byte offset {_byte_offset(source, i + 1)}"
-                )
-            if utf16 > start:
-                link = "".join(url)
-                if link.startswith("tg://emoji?id="):
-                    emoji_id = link.removeprefix("tg://emoji?id=")
-                    entities.append(
-                        {"type": "custom_emoji", "offset": start, "length": utf16 - start,
-                         "custom_emoji_id": emoji_id}
-                    )  # fmt: skip
-                else:
-                    entities.append(
-                        {"type": "text_link", "offset": start, "length": utf16 - start,
-                         "url": link}
-                    )  # fmt: skip
-            i = j + 1
-            continue
-        marker = ""
-        if source.startswith("||", i):
-            marker = "||"
-        elif source.startswith("__", i):
-            marker = "__"
-        elif ch in "*_~":
-            marker = ch
-        if marker:
-            if stack and stack[-1][0] == marker:
-                _, start, _src = stack.pop()
-                if utf16 > start:
-                    entities.append(
-                        {"type": _MD2_TYPES[marker], "offset": start, "length": utf16 - start}
-                    )
-            else:
-                stack.append((marker, utf16, i))
-            i += len(marker)
-            continue
-        if ch in _MD2_RESERVED:
-            raise EntityParseError(
-                f"Character '{ch}' is reserved and must be escaped with the preceding '\\'"
-            )
-        emit(ch)
-        i += 1
-    if stack:
-        marker, _start, src_index = stack[-1]
-        raise EntityParseError(
-            f"Can't find end of {_MD2_NAMES[marker]} entity at byte offset "
-            f"{_byte_offset(source, src_index)}"
-        )
-    entities.sort(key=lambda e: (e["offset"], -e["length"]))
-    return ParsedText("".join(out), entities)
-
-
-def parse_markdown(source: str) -> ParsedText:
-    """Legacy Markdown, accepted as Telegram accepts it; markers are stripped, nothing refused."""
-    out: list[str] = []
-    i = 0
-    while i < len(source):
-        ch = source[i]
-        if ch == "\\" and i + 1 < len(source) and source[i + 1] in "_*`[":
-            out.append(source[i + 1])
-            i += 2
-            continue
-        if ch in "*_`":
-            i += 1
-            continue
-        if ch == "[":
-            close = source.find("](", i)
-            end = source.find(")", close) if close != -1 else -1
-            if close != -1 and end != -1:
-                out.append(source[i + 1 : close])
-                i = end + 1
-                continue
-        out.append(ch)
-        i += 1
-    return ParsedText("".join(out))
-
-
-def parse_text(text: str, parse_mode: str | None) -> ParsedText:
-    """Dispatch on parse_mode (case-insensitive, like Telegram); None or "" means plain text."""
-    if not parse_mode:
-        return ParsedText(text)
-    mode = parse_mode.lower()
-    if mode == "html":
-        return parse_html(text)
-    if mode == "markdownv2":
-        return parse_markdown_v2(text)
-    if mode == "markdown":
-        return parse_markdown(text)
-    raise UnsupportedParseModeError(parse_mode)
