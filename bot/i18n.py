@@ -17,6 +17,7 @@ from fluent.runtime import FluentBundle, FluentResource
 from fluent.syntax import FluentParser, ast
 from fluent.syntax.visitor import Visitor
 
+# The languages every catalogue and every content file exists in; the first is the fallback.
 LANGUAGES = ("ru", "en")
 
 

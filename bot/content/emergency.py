@@ -13,8 +13,9 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.content.faq import LANGUAGES, ContentError, Translate
+from bot.content.faq import ContentError, Translate
 from bot.content.markup import render_blocks
+from bot.i18n import LANGUAGES
 
 CONTACT_STATUSES = ("foreign-agent", "none-known", "unknown")
 _CONTACT = re.compile(r"^(@[A-Za-z0-9_]{5,32}|[a-z0-9.-]+\.[a-z]{2,}(/[^\s]*)?|)$")

@@ -15,8 +15,8 @@ from pathlib import Path
 
 from bot.content.markup import MESSAGE_LIMIT, paginate, render_blocks, visible_length
 from bot.content.telegram_html import EntityParseError, parse_html
+from bot.i18n import LANGUAGES
 
-LANGUAGES = ("ru", "en")
 ENTRY_ID = re.compile(r"^[a-z0-9-]{1,32}$")
 TITLE_LIMIT = 64
 REQUIRED = {

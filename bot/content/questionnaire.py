@@ -14,7 +14,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.content.faq import LANGUAGES, ContentError
+from bot.content.faq import ContentError
+from bot.i18n import LANGUAGES
 
 _QUESTION_ID = re.compile(r"^[a-z0-9_]{1,12}$")
 _OUTCOME_ID = re.compile(r"^[a-z0-9_]{1,24}$")

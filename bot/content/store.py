@@ -12,18 +12,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.content.emergency import Contact, Emergency, load_contacts, load_emergency, render_card
-from bot.content.faq import (
-    LANGUAGES,
-    ContentError,
-    FaqCatalog,
-    Translate,
-    check_rendering,
-    validate,
-)
+from bot.content.faq import ContentError, FaqCatalog, Translate, check_rendering, validate
 from bot.content.markup import MESSAGE_LIMIT, visible_length
 from bot.content.questionnaire import Questionnaire
 from bot.content.search import SearchIndex
 from bot.content.telegram_html import EntityParseError, parse_html
+from bot.i18n import LANGUAGES
 
 
 @dataclass(frozen=True)
@@ -114,7 +108,6 @@ class ContentStore:
 
 __all__ = [
     "Content",
-    "ContentError",
     "ContentStore",
     "check_rendering",
     "content_problems",

@@ -31,13 +31,13 @@ from hypothesis import strategies as st
 import handlers
 from bot.app import App
 from bot.config import REPO_ROOT, Settings
-from bot.content.faq import ENTRY_ID, LANGUAGES, FaqCatalog
+from bot.content.faq import ENTRY_ID, FaqCatalog
 from bot.content.questionnaire import Questionnaire
 from bot.content.regions import RegionCatalog
 from bot.content.search import SearchIndex
 from bot.crypto.keyring import UnlockedKeyring
 from bot.devserver.server import FakeBotAPI
-from bot.i18n import Tr
+from bot.i18n import LANGUAGES, Tr
 from bot.services.moderation import INVITE_PREFIX, REJECT_REASONS
 from bot.services.reports import PLACE_TYPES, TIME_BUCKETS
 from bot.services.signatures import KINDS, sign_alert, verify_alert, visible_text
