@@ -4,8 +4,11 @@
 running in another process (`python -m bot.devserver`).
 """
 
+from .calls import Call
+from .chats import BotMessage, Button, ChatMessage
 from .client import ControlError, DevServerClient
-from .server import DEFAULT_TOKEN, ApiError, BotMessage, Button, Call, ChatMessage, FakeBotAPI
+from .protocol import ApiError
+from .server import DEFAULT_TOKEN, FakeBotAPI
 
 __all__ = [
     "DEFAULT_TOKEN",

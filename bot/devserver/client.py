@@ -13,7 +13,8 @@ from typing import Any
 
 from aiohttp import ClientSession, ClientTimeout
 
-from .server import Call, ChatMessage
+from .calls import Call
+from .chats import ChatMessage
 
 __all__ = ["ControlError", "DevServerClient"]
 

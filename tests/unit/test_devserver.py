@@ -639,10 +639,11 @@ async def test_control_api_round_trip(server: FakeBotAPI, bot: Bot) -> None:
 
 @on_module_loop
 async def test_standalone_process_prints_url_and_stops_on_sigterm() -> None:
+    command = [sys.executable, "-m", "bot.devserver", "--port", "0"]
+    repo_root = Path(__file__).resolve().parents[2]
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.devserver", "--port", "0",
-        stdout=asyncio.subprocess.PIPE, cwd=Path(__file__).resolve().parents[2],
-    )  # fmt: skip
+        *command, stdout=asyncio.subprocess.PIPE, cwd=repo_root
+    )
     assert process.stdout is not None
     try:
         line = (await asyncio.wait_for(process.stdout.readline(), 10)).decode()
