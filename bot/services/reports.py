@@ -12,6 +12,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from bot.crypto.keyring import PublicKeyring
@@ -20,18 +21,44 @@ from bot.services.limits import DEFAULT_MAX_ENTRIES, LimiterFull, SlidingLimiter
 from bot.storage.db import Database
 from bot.storage.reports import ReportRepository, StoredReport
 
-PLACE_TYPES = (
-    "metro",
-    "street",
-    "hostel",
-    "club",
-    "workplace",
-    "university",
-    "hospital",
-    "commissariat",
-    "other",
-)
-TIME_BUCKETS = ("now", "hour", "today", "earlier")
+
+class PlaceType(StrEnum):
+    """Where a raid is happening. The values are what reports and alerts store: never change
+    one (stored rows keep it); add a member with its `place-<value>` catalogue label."""
+
+    METRO = "metro"
+    STREET = "street"
+    HOSTEL = "hostel"
+    CLUB = "club"
+    WORKPLACE = "workplace"
+    UNIVERSITY = "university"
+    HOSPITAL = "hospital"
+    COMMISSARIAT = "commissariat"
+    OTHER = "other"
+
+    @property
+    def label_key(self) -> str:
+        return f"place-{self.value}"
+
+
+class TimeBucket(StrEnum):
+    """When it happened, most recent first (the order alert drafts rely on). The values are
+    stored like PlaceType's; labels are `when-<value>`."""
+
+    NOW = "now"
+    HOUR = "hour"
+    TODAY = "today"
+    EARLIER = "earlier"
+
+    @property
+    def label_key(self) -> str:
+        return f"when-{self.value}"
+
+
+# The members in order. A member equals its string, so a stored value is found here as it is:
+# `"metro" in PLACE_TYPES`, `TIME_BUCKETS.index("now")`.
+PLACE_TYPES: tuple[PlaceType, ...] = tuple(PlaceType)
+TIME_BUCKETS: tuple[TimeBucket, ...] = tuple(TimeBucket)
 TEXT_LIMIT = 1000
 REPORT_PURPOSE = "report"
 REPORT_SCHEMA = 1

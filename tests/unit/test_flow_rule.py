@@ -50,7 +50,7 @@ def button(data: str) -> CallbackQuery:
         (button("nav:check-go"), EXIT),
         (button("nav:sos"), DETOUR),
         (button("nav:topics"), DETOUR),
-        (button("rc:place:metro"), STEP),
+        (button("rpl:metro"), STEP),
         (button("fl:resume"), STEP),
     ],
 )

@@ -1,0 +1,299 @@
+"""The report form's handlers: one per input a step accepts or refuses, and the form's buttons.
+
+Every wrong input gets an explanation and keeps the draft. What comes next is the step table's
+business (handlers.report.steps); these only store an answer and ask for the next step.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiogram import Bot
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State
+from aiogram.types import CallbackQuery, Message
+
+from bot.content.regions import RegionCatalog
+from bot.i18n import Tr
+from bot.services.commands import delete_messages
+from bot.services.drafts import DraftStorage
+from bot.services.janitor import MessageJanitor
+from bot.services.notices import ModeratorNotices
+from bot.services.reports import (
+    TEXT_LIMIT,
+    Busy,
+    GroupFull,
+    RateLimited,
+    ReportDraft,
+    ReportService,
+    clean_text,
+)
+from handlers.flow import track_message
+from handlers.report import screens
+from handlers.report.callbacks import (
+    EditCb,
+    FormStep,
+    PlaceCb,
+    RegionCb,
+    RegionPageCb,
+    WhenCb,
+)
+from handlers.report.states import KEPT_TEXT_KEY, ReportForm
+from handlers.report.steps import (
+    clear_answer,
+    open_form,
+    save_answer,
+    show_next_step,
+    show_prompt,
+)
+from handlers.screens import show
+
+ACK_SECONDS = 60  # the neutral "received" after Send leaves the chat after this long
+
+
+# --- opening the form -----------------------------------------------------------------------
+
+
+async def start_command(
+    message: Message, tr: Tr, state: FSMContext, report_service: ReportService
+) -> None:
+    if not report_service.enabled:
+        await message.answer(tr("report-unavailable"))
+        return
+    await open_form(message, None, tr, state)
+
+
+async def start_button(
+    query: CallbackQuery, tr: Tr, state: FSMContext, report_service: ReportService
+) -> None:
+    if not report_service.enabled:
+        await query.answer(tr("report-unavailable"), show_alert=True)
+        return
+    await open_form(None, query, tr, state)
+
+
+# --- region ---------------------------------------------------------------------------------
+
+
+async def region_text(message: Message, tr: Tr, state: FSMContext, regions: RegionCatalog) -> None:
+    await track_message(state, message)
+    found = regions.resolve(message.text or "")
+    if found is not None:
+        await save_answer(state, FormStep.REGION, found.code)
+        await show_next_step(message, None, tr, state, regions)
+        return
+    candidates = regions.match(message.text or "", limit=5)
+    await show_prompt(message, None, state, *screens.region_candidates(tr, candidates))
+
+
+async def region_not_text(message: Message, tr: Tr, state: FSMContext) -> None:
+    await track_message(state, message)
+    await show_prompt(message, None, state, tr("report-region-text-only"), screens.region_help(tr))
+
+
+async def region_page(
+    query: CallbackQuery, callback_data: RegionPageCb, tr: Tr, regions: RegionCatalog
+) -> None:
+    await show(query, *screens.region_page(tr, regions, callback_data.page))
+
+
+async def region_pick(
+    query: CallbackQuery,
+    callback_data: RegionCb,
+    tr: Tr,
+    state: FSMContext,
+    regions: RegionCatalog,
+) -> None:
+    if regions.get(callback_data.code) is None:
+        await query.answer(tr("report-stale"))
+        return
+    await save_answer(state, FormStep.REGION, callback_data.code)
+    await show_next_step(None, query, tr, state, regions)
+
+
+# --- place and time: buttons only -------------------------------------------------------------
+
+
+async def place(
+    query: CallbackQuery,
+    callback_data: PlaceCb,
+    tr: Tr,
+    state: FSMContext,
+    regions: RegionCatalog,
+) -> None:
+    await save_answer(state, FormStep.PLACE, callback_data.place.value)
+    await show_next_step(None, query, tr, state, regions)
+
+
+async def when(
+    query: CallbackQuery,
+    callback_data: WhenCb,
+    tr: Tr,
+    state: FSMContext,
+    regions: RegionCatalog,
+) -> None:
+    await save_answer(state, FormStep.WHEN, callback_data.when.value)
+    await show_next_step(None, query, tr, state, regions)
+
+
+async def choice_typed(message: Message, tr: Tr, state: FSMContext, regions: RegionCatalog) -> None:
+    """A typed answer where buttons are expected: what was typed is kept for the description
+    step, the person is told so, and the step is asked again with its buttons."""
+    await track_message(state, message)
+    kept = clean_text(message.text or message.caption or "")
+    if kept:
+        data = await state.get_data()
+        joined = "\n".join(filter(None, [str(data.get(KEPT_TEXT_KEY) or ""), kept]))
+        await state.update_data({KEPT_TEXT_KEY: joined[:TEXT_LIMIT]})
+        sent = await message.answer(tr("report-text-kept"))
+        await track_message(state, sent)
+    await show_next_step(message, None, tr, state, regions)
+
+
+async def use_kept_text(
+    query: CallbackQuery, tr: Tr, state: FSMContext, regions: RegionCatalog
+) -> None:
+    data = await state.get_data()
+    kept = str(data.get(KEPT_TEXT_KEY) or "")
+    if kept:
+        await save_answer(state, FormStep.TEXT, kept)
+        await state.update_data({KEPT_TEXT_KEY: None})
+    await show_next_step(None, query, tr, state, regions)
+
+
+# --- text -----------------------------------------------------------------------------------
+
+
+async def text(message: Message, tr: Tr, state: FSMContext, regions: RegionCatalog) -> None:
+    await track_message(state, message)
+    body = clean_text(message.text or "")
+    length = len((message.text or "").strip())
+    if length > TEXT_LIMIT:
+        too_long = tr("report-text-too-long", length=length, limit=TEXT_LIMIT)
+        await show_prompt(message, None, state, too_long, screens.cancel_only(tr))
+        return
+    if not body:
+        await show_prompt(message, None, state, tr("report-text-only"), screens.cancel_only(tr))
+        return
+    await save_answer(state, FormStep.TEXT, body)
+    await show_next_step(message, None, tr, state, regions)
+
+
+async def text_not_text(message: Message, tr: Tr, state: FSMContext) -> None:
+    await track_message(state, message)
+    await show_prompt(message, None, state, tr("report-text-only"), screens.cancel_only(tr))
+
+
+# --- photo ----------------------------------------------------------------------------------
+
+
+async def photo(message: Message, tr: Tr, state: FSMContext, regions: RegionCatalog) -> None:
+    await track_message(state, message)
+    largest = (message.photo or [])[-1]
+    await save_answer(state, FormStep.PHOTO, largest.file_id)
+    await show_next_step(message, None, tr, state, regions)
+
+
+async def photo_wrong(message: Message, tr: Tr, state: FSMContext) -> None:
+    await track_message(state, message)
+    document = message.document
+    as_file = document is not None and (document.mime_type or "").startswith("image/")
+    key = "report-photo-as-file" if as_file else "report-photo-only"
+    await show_prompt(message, None, state, tr(key), screens.skip_cancel(tr))
+
+
+# --- location -------------------------------------------------------------------------------
+
+
+async def location(message: Message, tr: Tr, state: FSMContext, regions: RegionCatalog) -> None:
+    await track_message(state, message)
+    point = message.location
+    if point is None or point.live_period:
+        await show_prompt(message, None, state, tr("report-location-live"), screens.skip_cancel(tr))
+        return
+    await save_answer(state, FormStep.LOCATION, [point.latitude, point.longitude])
+    await show_next_step(message, None, tr, state, regions)
+
+
+async def location_wrong(message: Message, tr: Tr, state: FSMContext) -> None:
+    await track_message(state, message)
+    await show_prompt(message, None, state, tr("report-location-only"), screens.skip_cancel(tr))
+
+
+# --- buttons: skip, edit, send, cancel ------------------------------------------------------
+
+
+async def skip_photo(
+    query: CallbackQuery, tr: Tr, state: FSMContext, regions: RegionCatalog
+) -> None:
+    await save_answer(state, FormStep.PHOTO, None)
+    await show_next_step(None, query, tr, state, regions)
+
+
+async def skip_location(
+    query: CallbackQuery, tr: Tr, state: FSMContext, regions: RegionCatalog
+) -> None:
+    await save_answer(state, FormStep.LOCATION, None)
+    await show_next_step(None, query, tr, state, regions)
+
+
+async def edit(
+    query: CallbackQuery,
+    callback_data: EditCb,
+    tr: Tr,
+    state: FSMContext,
+    regions: RegionCatalog,
+) -> None:
+    await clear_answer(state, callback_data.step)
+    await show_next_step(None, query, tr, state, regions)
+
+
+async def send(
+    query: CallbackQuery,
+    tr: Tr,
+    state: FSMContext,
+    bot: Bot,
+    report_service: ReportService,
+    notices: ModeratorNotices,
+    janitor: MessageJanitor,
+) -> None:
+    # Taken, not read: of two simultaneous Send taps the second finds nothing to send.
+    data = _take(state, ReportForm.review, ReportForm.sending)
+    if data is None:
+        await query.answer(tr("report-stale"))
+        return
+    try:
+        result = await report_service.submit(ReportDraft.from_data(data), query.from_user.id)
+    except BaseException:
+        await state.set_state(ReportForm.review)  # a failure loses nothing: the draft stays
+        raise
+    if isinstance(result, RateLimited | GroupFull | Busy):
+        await state.set_state(ReportForm.review)
+        await query.answer(screens.refusal(tr, result), show_alert=True)
+        return
+    await state.clear()  # handlers.flow deletes the form's messages
+    await query.answer()
+    if isinstance(query.message, Message):
+        sent = await bot.send_message(query.message.chat.id, tr("report-sent"))
+        if not janitor.schedule(query.message.chat.id, [sent.message_id], ACK_SECONDS):
+            await delete_messages(bot, query.message.chat.id, [sent.message_id])
+    await notices.report_received()
+
+
+async def cancel(query: CallbackQuery, tr: Tr, state: FSMContext, bot: Bot) -> None:
+    await state.clear()  # handlers.flow deletes the form's messages
+    await query.answer()
+    if isinstance(query.message, Message):
+        await bot.send_message(query.message.chat.id, tr("report-cancelled"))
+
+
+async def stale(query: CallbackQuery, tr: Tr) -> None:
+    """A form button outside its step (an older screen of the form, or a closed form)."""
+    await query.answer(tr("report-stale"))
+
+
+def _take(state: FSMContext, expected: State, then: State) -> dict[str, Any] | None:
+    storage = state.storage
+    if not isinstance(storage, DraftStorage):  # pragma: no cover - the app always uses it
+        raise TypeError("the report form needs DraftStorage")
+    return storage.take(state.key, str(expected.state), str(then.state))

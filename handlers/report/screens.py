@@ -1,0 +1,167 @@
+"""The report form's screens: each step's question with its buttons, the review screen's lines
+and buttons, and the answers to a refused Send. Nothing here sends or stores anything."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.content.regions import RegionCatalog, RegionMatch
+from bot.i18n import Tr
+from bot.services.reports import TEXT_LIMIT, Busy, GroupFull, PlaceType, RateLimited, TimeBucket
+from handlers.regions import button, candidate_rows, region_list
+from handlers.report.callbacks import (
+    EditCb,
+    FormAction,
+    FormStep,
+    PlaceCb,
+    RegionCb,
+    RegionPageCb,
+    ReportActCb,
+    WhenCb,
+)
+from handlers.report.states import KEPT_TEXT_KEY
+
+Screen = tuple[str, InlineKeyboardMarkup]
+Draft = Mapping[str, Any]
+
+
+def action_button(tr: Tr, action: FormAction) -> InlineKeyboardButton:
+    return button(tr(action.label_key), ReportActCb(action=action))
+
+
+def cancel_only(tr: Tr) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(inline_keyboard=[[action_button(tr, FormAction.CANCEL)]])
+
+
+def skip_cancel(tr: Tr) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [action_button(tr, FormAction.SKIP)],
+            [action_button(tr, FormAction.CANCEL)],
+        ]
+    )
+
+
+def region_help(tr: Tr) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [button(tr("report-region-list"), RegionPageCb(page=0))],
+            [action_button(tr, FormAction.CANCEL)],
+        ]
+    )
+
+
+def region_candidates(tr: Tr, matches: list[RegionMatch]) -> Screen:
+    """The regions a typed name may mean, or "unknown" when there are none."""
+    rows = candidate_rows(tr, matches, lambda code: RegionCb(code=code))
+    key = "report-region-choose" if rows else "report-region-unknown"
+    rows.append([button(tr("report-region-list"), RegionPageCb(page=0))])
+    rows.append([action_button(tr, FormAction.CANCEL)])
+    return tr(key), InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def region_page(tr: Tr, regions: RegionCatalog, page: int) -> Screen:
+    markup = region_list(
+        tr,
+        regions,
+        page,
+        lambda code: RegionCb(code=code),
+        lambda page: RegionPageCb(page=page),
+        [[action_button(tr, FormAction.CANCEL)]],
+    )
+    return tr("report-region-pick"), markup
+
+
+def _two_a_row(buttons: list[InlineKeyboardButton], tr: Tr) -> InlineKeyboardMarkup:
+    rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+    rows.append([action_button(tr, FormAction.CANCEL)])
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+# --- each step's question: a row of the step table names one of these --------------------------
+
+
+def region_prompt(tr: Tr, draft: Draft) -> Screen:
+    return tr("report-intro"), region_help(tr)
+
+
+def place_prompt(tr: Tr, draft: Draft) -> Screen:
+    buttons = [button(tr(place.label_key), PlaceCb(place=place)) for place in PlaceType]
+    return tr("report-place"), _two_a_row(buttons, tr)
+
+
+def when_prompt(tr: Tr, draft: Draft) -> Screen:
+    buttons = [button(tr(when.label_key), WhenCb(when=when)) for when in TimeBucket]
+    return tr("report-when"), _two_a_row(buttons, tr)
+
+
+def text_prompt(tr: Tr, draft: Draft) -> Screen:
+    """The description step; text typed at an earlier step is offered with one button."""
+    text = tr("report-text", limit=TEXT_LIMIT)
+    markup = cancel_only(tr)
+    if draft.get(KEPT_TEXT_KEY):
+        text += "\n\n" + tr("report-text-use-kept-hint")
+        use = [action_button(tr, FormAction.USE_KEPT)]
+        markup = InlineKeyboardMarkup(inline_keyboard=[use, *markup.inline_keyboard])
+    return text, markup
+
+
+def photo_prompt(tr: Tr, draft: Draft) -> Screen:
+    return tr("report-photo"), skip_cancel(tr)
+
+
+def location_prompt(tr: Tr, draft: Draft) -> Screen:
+    return tr("report-location"), skip_cancel(tr)
+
+
+# --- each step's line on the review screen ------------------------------------------------------
+
+
+def region_line(tr: Tr, value: Any, regions: RegionCatalog) -> str:
+    region = regions.get(str(value))
+    return tr("report-review-region", value=region.name(tr.lang) if region else "?")
+
+
+def place_line(tr: Tr, value: Any, regions: RegionCatalog) -> str:
+    return tr("report-review-place", value=tr(PlaceType(value).label_key))
+
+
+def when_line(tr: Tr, value: Any, regions: RegionCatalog) -> str:
+    return tr("report-review-when", value=tr(TimeBucket(value).label_key))
+
+
+def text_line(tr: Tr, value: Any, regions: RegionCatalog) -> str:
+    return tr("report-review-text", value=str(value or ""))
+
+
+def photo_line(tr: Tr, value: Any, regions: RegionCatalog) -> str:
+    return tr("report-review-photo", value=tr("report-yes" if value else "report-no"))
+
+
+def location_line(tr: Tr, value: Any, regions: RegionCatalog) -> str:
+    return tr("report-review-location", value=tr("report-yes" if value else "report-no"))
+
+
+def review(tr: Tr, lines: Iterable[str], steps: Iterable[FormStep]) -> Screen:
+    """Every answer, then Send, an Edit button per step (three a row) and Cancel."""
+    edits = [button(tr(step.label_key), EditCb(step=step)) for step in steps]
+    markup = InlineKeyboardMarkup(
+        inline_keyboard=[
+            [action_button(tr, FormAction.SEND)],
+            *(edits[i : i + 3] for i in range(0, len(edits), 3)),
+            [action_button(tr, FormAction.CANCEL)],
+        ]
+    )
+    return "\n".join([tr("report-review-title"), "", *lines]), markup
+
+
+def refusal(tr: Tr, result: RateLimited | GroupFull | Busy) -> str:
+    """Why Send was refused; the draft is kept in every case."""
+    if isinstance(result, RateLimited):
+        return tr("report-rate-limited", minutes=result.wait_minutes)
+    if isinstance(result, GroupFull):
+        return tr("report-group-full")
+    return tr("report-busy")

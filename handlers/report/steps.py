@@ -1,0 +1,155 @@
+"""The step table: one row per step of the report form, and the logic that reads it.
+
+Which step comes next, what Edit clears, what Skip records and what Continue shows again all
+come from STEPS. To add a step: a FormStep member, a ReportForm state, the ReportDraft field
+its answer fills, its catalogue keys, one row here (its prompt and review line in screens), and
+its input handler in handlers (registered in build_router).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+
+from bot.content.regions import RegionCatalog
+from bot.i18n import Tr
+from handlers.flow import CLEANUP_KEY, LANG_KEY, track_message
+from handlers.report import screens
+from handlers.report.callbacks import FormStep
+from handlers.report.states import ReportForm
+from handlers.screens import show
+
+Prompt = Callable[[Tr, Mapping[str, Any]], screens.Screen]
+ReviewLine = Callable[[Tr, Any, RegionCatalog], str]
+
+
+@dataclass(frozen=True)
+class Step:
+    """A row of the table. An optional step is answered once answered or skipped, which its
+    `<name>_done` key records (its answer may be None)."""
+
+    name: FormStep  # also names its Edit button on the review screen
+    state: State
+    key: str  # the draft key its answer goes in (what ReportDraft reads)
+    prompt: Prompt  # its question and buttons
+    review_line: ReviewLine  # its line on the review screen
+    optional: bool = False  # it has a Skip button
+
+    @property
+    def done_key(self) -> str | None:
+        return f"{self.name}_done" if self.optional else None
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        """Every draft key the step fills."""
+        return (self.key, self.done_key) if self.done_key else (self.key,)
+
+    def answered(self, draft: Mapping[str, Any]) -> bool:
+        return bool(draft.get(self.done_key or self.key))
+
+    def answer(self, value: Any) -> dict[str, Any]:
+        """The draft update that answers the step (None skips an optional one)."""
+        update = {self.key: value}
+        if self.done_key:
+            update[self.done_key] = True
+        return update
+
+    def cleared(self) -> dict[str, Any]:
+        """The draft update that asks the step again: Edit on the review screen."""
+        return dict.fromkeys(self.keys)
+
+
+STEPS: tuple[Step, ...] = (
+    Step(FormStep.REGION, ReportForm.region, "region", screens.region_prompt, screens.region_line),
+    Step(FormStep.PLACE, ReportForm.place, "place_type", screens.place_prompt, screens.place_line),
+    Step(FormStep.WHEN, ReportForm.when, "time_bucket", screens.when_prompt, screens.when_line),
+    Step(FormStep.TEXT, ReportForm.text, "text", screens.text_prompt, screens.text_line),
+    Step(
+        FormStep.PHOTO,
+        ReportForm.photo,
+        "photo_file_id",
+        screens.photo_prompt,
+        screens.photo_line,
+        optional=True,
+    ),
+    Step(
+        FormStep.LOCATION,
+        ReportForm.location,
+        "location",
+        screens.location_prompt,
+        screens.location_line,
+        optional=True,
+    ),
+)
+STEP_OF: dict[FormStep, Step] = {step.name: step for step in STEPS}
+
+
+async def save_answer(state: FSMContext, step: FormStep, value: Any) -> None:
+    await state.update_data(STEP_OF[step].answer(value))
+
+
+async def clear_answer(state: FSMContext, step: FormStep) -> None:
+    await state.update_data(STEP_OF[step].cleared())
+
+
+async def open_form(
+    message: Message | None, query: CallbackQuery | None, tr: Tr, state: FSMContext
+) -> None:
+    """A new draft (replacing any other), at the first step. The language is kept with the
+    draft so that closing an abandoned form speaks it too."""
+    first = STEPS[0]
+    await state.clear()
+    await state.set_state(first.state)
+    draft = {CLEANUP_KEY: [message.message_id] if message else [], LANG_KEY: tr.lang}
+    await state.set_data(draft)
+    await show_prompt(message, query, state, *first.prompt(tr, draft))
+
+
+async def show_next_step(
+    message: Message | None,
+    query: CallbackQuery | None,
+    tr: Tr,
+    state: FSMContext,
+    regions: RegionCatalog,
+) -> None:
+    """Show the first unanswered step, or the review screen when all are answered."""
+    draft = await state.get_data()
+    step = next((step for step in STEPS if not step.answered(draft)), None)
+    if step is None:
+        await state.set_state(ReportForm.review)
+        lines = [s.review_line(tr, draft.get(s.key), regions) for s in STEPS]
+        await show_prompt(
+            message, query, state, *screens.review(tr, lines, [s.name for s in STEPS])
+        )
+        return
+    await state.set_state(step.state)
+    await show_prompt(message, query, state, *step.prompt(tr, draft))
+
+
+async def resume(query: CallbackQuery, data: dict[str, Any]) -> None:
+    """Continue after a detour: the step the form was at, on the Continue button's message."""
+    await show_next_step(None, query, data["tr"], data["state"], data["regions"])
+
+
+async def show_prompt(
+    message: Message | None,
+    query: CallbackQuery | None,
+    state: FSMContext,
+    text: str,
+    markup: InlineKeyboardMarkup,
+) -> None:
+    """Edit the screen a button was pressed on, or send a new prompt after a typed answer;
+    either way the message is the form's, deleted when it ends."""
+    if query is not None:
+        await show(query, text, markup)
+        if isinstance(query.message, Message):
+            await track_message(state, query.message)
+        return
+    if message is not None:
+        sent = await message.answer(text, reply_markup=markup)
+        await track_message(state, sent)
