@@ -198,38 +198,57 @@ def _load(content_dir: Path) -> tuple[FaqCatalog, list[str]]:
     topic_ids = {t.id for t in topics}
     entries: dict[str, dict[str, Entry]] = {lang: {} for lang in LANGUAGES}
     for lang in LANGUAGES:
-        directory = faq_dir / lang
-        if not directory.is_dir():
-            problems.append(f"{directory}: missing directory")
-            continue
-        for path in sorted(directory.glob("*.md")):
-            entry = _entry_from(path, lang, problems)
-            if entry is None:
-                continue
-            if not ENTRY_ID.match(entry.id):
-                problems.append(f"{path}: id '{entry.id}' must match [a-z0-9-]{{1,32}}")
-                continue
-            if entry.id != path.stem:
-                problems.append(f"{path}: id '{entry.id}' differs from the file name")
-            if entry.id in entries[lang]:
-                problems.append(f"{path}: id '{entry.id}' is used twice")
-                continue
-            if entry.topic not in topic_ids:
-                problems.append(f"{path}: unknown topic '{entry.topic}'")
-            if len(entry.title) > TITLE_LIMIT:
-                problems.append(f"{path}: title longer than {TITLE_LIMIT} characters")
-            if entry.reviewed > dt.date.today():
-                problems.append(f"{path}: review date {entry.reviewed} is in the future")
-            entries[lang][entry.id] = entry
+        _load_language(faq_dir / lang, lang, topic_ids, entries[lang], problems)
     for lang in LANGUAGES:
-        for entry in entries[lang].values():
-            for other in entry.related:
-                if other not in entries[lang]:
-                    problems.append(f"{entry.path}: related id '{other}' does not exist")
-                elif other == entry.id:
-                    problems.append(f"{entry.path}: an entry cannot be related to itself")
+        _check_related(entries[lang], problems)
     _check_parity(faq_dir, entries, problems)
     return FaqCatalog(topics, entries), problems
+
+
+def _load_language(
+    directory: Path,
+    lang: str,
+    topic_ids: set[str],
+    found: dict[str, Entry],
+    problems: list[str],
+) -> None:
+    """Every entry of one language into `found`; an entry with a bad id is left out."""
+    if not directory.is_dir():
+        problems.append(f"{directory}: missing directory")
+        return
+    for path in sorted(directory.glob("*.md")):
+        entry = _entry_from(path, lang, problems)
+        if entry is None:
+            continue
+        if not ENTRY_ID.match(entry.id):
+            problems.append(f"{path}: id '{entry.id}' must match [a-z0-9-]{{1,32}}")
+            continue
+        if entry.id != path.stem:
+            problems.append(f"{path}: id '{entry.id}' differs from the file name")
+        if entry.id in found:
+            problems.append(f"{path}: id '{entry.id}' is used twice")
+            continue
+        _check_fields(entry, topic_ids, problems)
+        found[entry.id] = entry
+
+
+def _check_fields(entry: Entry, topic_ids: set[str], problems: list[str]) -> None:
+    path = entry.path
+    if entry.topic not in topic_ids:
+        problems.append(f"{path}: unknown topic '{entry.topic}'")
+    if len(entry.title) > TITLE_LIMIT:
+        problems.append(f"{path}: title longer than {TITLE_LIMIT} characters")
+    if entry.reviewed > dt.date.today():
+        problems.append(f"{path}: review date {entry.reviewed} is in the future")
+
+
+def _check_related(entries: dict[str, Entry], problems: list[str]) -> None:
+    for entry in entries.values():
+        for other in entry.related:
+            if other not in entries:
+                problems.append(f"{entry.path}: related id '{other}' does not exist")
+            elif other == entry.id:
+                problems.append(f"{entry.path}: an entry cannot be related to itself")
 
 
 def _check_parity(faq_dir: Path, entries: dict[str, dict[str, Entry]], problems: list[str]) -> None:
