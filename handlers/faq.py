@@ -9,7 +9,7 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.content.faq import Entry, render_entry
-from bot.content.store import ContentStore
+from bot.content.store import Content, ContentStore
 from bot.i18n import Tr
 from handlers.callbacks import PageNumber
 from handlers.menu import Nav, home_row
@@ -91,13 +91,19 @@ async def entry(
 
 
 def topics_keyboard(tr: Tr, content: ContentStore, page: int) -> InlineKeyboardMarkup:
-    buttons = [
-        InlineKeyboardButton(text=t.title(tr.lang), callback_data=TopicCb(topic=t.id).pack())
-        for t in content.current.faq.topics
-    ]
-    rows = _paged(buttons, page, lambda p: TopicsCb(page=p).pack(), tr)
-    rows.append(home_row(tr))
-    return InlineKeyboardMarkup(inline_keyboard=rows)
+    """The same for everyone in a language: built once per content snapshot and page."""
+    page = _clip_page(len(content.current.faq.topics), page)
+
+    def build(current: Content) -> InlineKeyboardMarkup:
+        buttons = [
+            InlineKeyboardButton(text=t.title(tr.lang), callback_data=TopicCb(topic=t.id).pack())
+            for t in current.faq.topics
+        ]
+        rows = _paged(buttons, page, lambda p: TopicsCb(page=p).pack(), tr)
+        rows.append(home_row(tr))
+        return InlineKeyboardMarkup(inline_keyboard=rows)
+
+    return content.derived(("faq-topics", tr.translator, tr.lang, page), build)
 
 
 def entry_screen(
@@ -134,7 +140,7 @@ def _paged(
 ) -> list[list[InlineKeyboardButton]]:
     """One button per row, LIST_PAGE_SIZE at a time, with ◀ ▶ when the list is longer."""
     pages = max(1, -(-len(buttons) // LIST_PAGE_SIZE))
-    page = min(max(page, 0), pages - 1)
+    page = _clip_page(len(buttons), page)
     chunk = buttons[page * LIST_PAGE_SIZE : (page + 1) * LIST_PAGE_SIZE]
     rows = [[button] for button in chunk]
     if pages > 1:
@@ -149,3 +155,8 @@ def _paged(
             )
         rows.append(nav)
     return rows
+
+
+def _clip_page(items: int, page: int) -> int:
+    pages = max(1, -(-items // LIST_PAGE_SIZE))
+    return min(max(page, 0), pages - 1)

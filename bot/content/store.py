@@ -7,9 +7,10 @@ it in only if it validates, so a broken edit never replaces working content.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar, cast
 
 from bot.content.emergency import Contact, Emergency, load_contacts, load_emergency, render_card
 from bot.content.faq import ContentError, FaqCatalog, Translate, check_rendering, validate
@@ -18,6 +19,8 @@ from bot.content.questionnaire import Questionnaire
 from bot.content.search import SearchIndex
 from bot.content.telegram_html import EntityParseError, parse_html
 from bot.i18n import LANGUAGES
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -94,6 +97,17 @@ class ContentStore:
         self._translate = translate
         self.current = load_content(content_dir, translate)
         self.loaded_at = dt.datetime.now(dt.UTC)
+        self._derived: dict[Hashable, Any] = {}
+
+    def derived(self, key: Hashable, build: Callable[[Content], T]) -> T:
+        """What `build` makes of the current snapshot, built once per snapshot: keyboards that
+        depend only on the content, the language and a page are not rebuilt for every press.
+        The caller keeps `key` to a bounded set (a page number clipped to the real pages)."""
+        try:
+            return cast(T, self._derived[key])
+        except KeyError:
+            value = self._derived[key] = build(self.current)
+            return value
 
     def reload(self) -> list[str]:
         """Load from disk again; on problems keep serving the old content and return them."""
@@ -103,6 +117,7 @@ class ContentStore:
             return exc.problems
         self.current = fresh
         self.loaded_at = dt.datetime.now(dt.UTC)
+        self._derived = {}
         return []
 
 
