@@ -32,6 +32,8 @@ from bot.content.store import ContentStore
 from bot.crypto.keyring import KeyringMissing, PublicKeyring, UnlockedKeyring
 from bot.i18n import Tr, Translator
 from bot.logs import fields
+from bot.services.alert_desk import AlertDesk, AlertProgress
+from bot.services.alert_text import AlertText
 from bot.services.broadcast import Broadcaster
 from bot.services.commands import delete_messages, set_commands
 from bot.services.drafts import DraftStorage
@@ -40,12 +42,14 @@ from bot.services.inflight import InFlight
 from bot.services.janitor import MessageJanitor
 from bot.services.keypins import check_and_pin
 from bot.services.keyrotation import KeyRotation
-from bot.services.moderation import ModerationService
 from bot.services.notices import ModeratorNotices, ProgressReporter
 from bot.services.people import subscriber_cipher
 from bot.services.preferences import LanguagePreferences
 from bot.services.reports import ReportService
+from bot.services.review import ReviewQueue
+from bot.services.review_keys import ReviewKeys
 from bot.services.subscriptions import SubscriptionService
+from bot.services.team import ModeratorTeam
 from bot.services.updates import SkippedUpdateMiddleware, TolerantSession, UpdateGate
 from bot.storage import migrations
 from bot.storage.db import Database
@@ -72,7 +76,10 @@ class App:
     drafts: DraftStorage
     reports: ReportService
     subscriptions: SubscriptionService
-    moderation: ModerationService
+    team: ModeratorTeam
+    review: ReviewQueue
+    alert_desk: AlertDesk
+    review_keys: ReviewKeys
     notices: ModeratorNotices
     broadcaster: Broadcaster | None
     key_rotation: KeyRotation | None = None
@@ -163,22 +170,15 @@ async def build_app(settings: Settings, *, unlocked: UnlockedKeyring | None = No
     subscriptions = SubscriptionService(
         db, keyring, unlocked, max_entries=settings.max_rate_entries
     )
-    moderation = ModerationService(
-        db,
-        admin_ids=settings.admin_ids,
-        unlocked=unlocked,
-        translator=translator,
-        regions=regions,
-        approvals_needed=settings.alert_approvals,
-        ttl_hours=settings.alert_ttl_hours,
-        copy_minutes=settings.report_view_minutes,
-        region_channels=settings.region_channels,
-        channel_lang=settings.default_language,
+    review_keys = ReviewKeys(unlocked)
+    team = ModeratorTeam(
+        db, review_keys, admin_ids=settings.admin_ids, copy_minutes=settings.report_view_minutes
     )
+    review = ReviewQueue(db, review_keys)
 
     async def queue_counts() -> dict[str, int]:
         counts: dict[str, int] = {}
-        for group in await moderation.report_groups():
+        for group in await review.groups():
             region = regions.get(group.region)
             name = region.name(settings.default_language) if region else group.region
             counts[name] = counts.get(name, 0) + group.reports
@@ -205,9 +205,20 @@ async def build_app(settings: Settings, *, unlocked: UnlockedKeyring | None = No
                 translator,
                 settings.default_language,
                 settings.broadcast_rate,
-                moderation.progress_target,
+                AlertProgress(db, team).target,
             ),
         )
+    alert_desk = AlertDesk(
+        db,
+        review_keys,
+        team,
+        AlertText(translator, regions),
+        approvals_needed=settings.alert_approvals,
+        ttl_hours=settings.alert_ttl_hours,
+        region_channels=settings.region_channels,
+        channel_lang=settings.default_language,
+        wake=broadcaster.wake if broadcaster is not None else None,
+    )
     scheduler = AsyncIOScheduler(
         timezone="UTC", job_defaults={"coalesce": True, "max_instances": 1}
     )
@@ -225,7 +236,9 @@ async def build_app(settings: Settings, *, unlocked: UnlockedKeyring | None = No
         regions=regions,
         report_service=report_service,
         subscriptions=subscriptions,
-        moderation=moderation,
+        team=team,
+        review=review,
+        alert_desk=alert_desk,
         notices=notices,
         broadcaster=broadcaster,
         feedback=feedback,
@@ -260,7 +273,10 @@ async def build_app(settings: Settings, *, unlocked: UnlockedKeyring | None = No
         drafts,
         report_service,
         subscriptions,
-        moderation,
+        team,
+        review,
+        alert_desk,
+        review_keys,
         notices,
         broadcaster,
         inflight=inflight,
@@ -295,7 +311,7 @@ def _keys_changed(app: App) -> Any:
         app.reports.use_keyring(public)
         app.subscriptions.use_keyring(public, unlocked)
         if unlocked is not None:
-            app.moderation.use_keyring(unlocked)
+            app.review_keys.use(unlocked)
             app.dispatcher["feedback"].use_key(unlocked.subkey(FEEDBACK_KEY_LABEL))
             app.dispatcher["keyring_unlocked"] = unlocked
 
@@ -326,7 +342,7 @@ def _on_startup(app: App) -> Any:
             app.translator,
             app.settings.default_language,
             app.settings.admin_ids,
-            await app.moderation.moderator_chats(),
+            await app.team.moderator_chats(),
         )
         await app.reports.resume_total()
         _schedule_jobs(app)
@@ -336,7 +352,7 @@ def _on_startup(app: App) -> Any:
         if app.broadcaster is not None:
             # Alerts that expired while the bot was down are closed first, so that resuming
             # the outbox never sends them on; then it resumes any interrupted broadcast.
-            await app.moderation.expire_due()
+            await app.alert_desk.expire_due()
             app.broadcaster.start()
         elif app.reports.enabled:
             await _tell_locked(app)
@@ -415,12 +431,13 @@ def _schedule_jobs(app: App) -> None:
         ("wal-checkpoint", app.db.checkpoint, [], 3600, None),
         # Retention also right after a start.
         ("report-retention", app.reports.purge, [settings.report_retention_days], 3600, now),
-        ("alert-retention", app.moderation.purge, [settings.alert_retention_days], 3600, now),
+        ("alert-retention", app.alert_desk.purge, [settings.alert_retention_days], 3600, now),
+        ("invite-retention", app.team.purge_invites, [], 3600, now),
         # Every minute, or more often when drafts are forgotten sooner than in two minutes.
         ("forget-idle-drafts", _forget_idle_drafts, [app],
          min(60.0, settings.draft_idle_minutes * 30), None),
     ]  # fmt: skip
-    if not app.moderation.locked:
+    if not app.team.locked:
         jobs.append(("delete-report-copies", _delete_report_copies, [app], 60, now))
         jobs.append(("alert-expiry", _expire_alerts, [app], 60, None))  # first run: start-up
     if app.key_rotation is not None:
@@ -464,13 +481,12 @@ async def _forget_idle_drafts(app: App) -> None:
 
 async def _expire_alerts(app: App) -> None:
     """Alerts past ALERT_TTL_HOURS: stop their sends and have their copies say so."""
-    if await app.moderation.expire_due() and app.broadcaster is not None:
-        app.broadcaster.wake()
+    await app.alert_desk.expire_due()  # wakes the broadcaster when copies are to be edited
 
 
 async def _tell_locked(app: App) -> None:
     """Moderators must know why the queue does not open: tell the admins and the group."""
-    waiting = await app.moderation.waiting_reports()
+    waiting = await app.review.waiting_reports()
     text = app.translator(app.settings.default_language, "mod-locked", reports=waiting)
     await app.notices.send(text)
     for admin_id in sorted(app.settings.admin_ids):
@@ -482,7 +498,7 @@ async def _tell_locked(app: App) -> None:
 
 async def _delete_report_copies(app: App) -> None:
     """Decrypted reports shown to moderators leave their chats after REPORT_VIEW_MINUTES."""
-    for chat_id, message_ids in (await app.moderation.due_copies()).items():
+    for chat_id, message_ids in (await app.team.due_copies()).items():
         await delete_messages(app.bot, chat_id, message_ids)
 
 

@@ -331,8 +331,8 @@ def _cmd_reports_export(args: argparse.Namespace) -> int:
 
     from bot.crypto.keyring import UnlockedKeyring
     from bot.crypto.passphrase import obtain_passphrase
-    from bot.crypto.sealing import KeyDestroyed, open_sealed
-    from bot.services.reports import REPORT_PURPOSE, REPORT_SCHEMA
+    from bot.crypto.sealing import KeyDestroyed
+    from bot.services.review import open_report
 
     settings = _settings()
     passphrase = obtain_passphrase(settings.key_passphrase, settings.key_passphrase_file)
@@ -348,14 +348,7 @@ def _cmd_reports_export(args: argparse.Namespace) -> int:
             "state": row.state,
         }
         try:
-            record |= open_sealed(
-                ring,
-                row.sealed,
-                key_id=row.key_id,
-                purpose=REPORT_PURPOSE,
-                record_id=row.id,
-                schema=REPORT_SCHEMA,
-            )
+            record |= open_report(ring, row)
         except KeyDestroyed:
             record["expired"] = True
         print(json.dumps(record, ensure_ascii=False))

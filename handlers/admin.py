@@ -16,15 +16,10 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from bot.config import Settings
 from bot.content.store import ContentStore
 from bot.i18n import Tr
-from bot.services.broadcast import Broadcaster
+from bot.services.alert_desk import AlertDesk
+from bot.services.alert_text import ANNOUNCEMENT_LIMIT
 from bot.services.commands import delete_messages, hide_moderator_menu
-from bot.services.moderation import (
-    ANNOUNCEMENT_LIMIT,
-    INVITE_HOURS,
-    INVITE_PREFIX,
-    ModerationService,
-    clean_alias,
-)
+from bot.services.team import INVITE_HOURS, INVITE_PREFIX, ModeratorTeam, clean_alias
 from handlers.callbacks import RowId
 from handlers.filters import FromUser, is_question
 from handlers.flow import Flow
@@ -64,9 +59,9 @@ def build_router(settings: Settings) -> Router:
 
     @router.message(Command("invite"))
     async def invite(
-        message: Message, command: CommandObject, tr: Tr, bot: Bot, moderation: ModerationService
+        message: Message, command: CommandObject, tr: Tr, bot: Bot, team: ModeratorTeam
     ) -> None:
-        admin = await moderation.identify(message.chat.id)
+        admin = await team.identify(message.chat.id)
         if admin is None:
             await message.answer(tr("mod-locked-short"))
             return
@@ -75,8 +70,8 @@ def build_router(settings: Settings) -> Router:
             await message.answer(tr("admin-invite-alias"))
             return
         if alias is None:
-            alias = f"mod-{len(await moderation.moderators()) + 1}"
-        token = await moderation.invite(admin, alias)
+            alias = f"mod-{len(await team.moderators()) + 1}"
+        token = await team.invite(admin, alias)
         me = await bot.me()
         link = f"https://t.me/{me.username}?start={INVITE_PREFIX}{token}"
         # Not protected: the admin has to pass the link on (through a private channel).
@@ -84,8 +79,8 @@ def build_router(settings: Settings) -> Router:
 
     @router.message(Command("announce"))
     async def announce(message: Message, tr: Tr, state: FSMContext,
-                       moderation: ModerationService) -> None:  # fmt: skip
-        if moderation.locked:
+                       team: ModeratorTeam) -> None:  # fmt: skip
+        if team.locked:
             await message.answer(tr("mod-locked-short"))
             return
         await state.clear()
@@ -113,24 +108,21 @@ def build_router(settings: Settings) -> Router:
 
     @router.callback_query(AnnounceForm.confirm, AdminCb.filter(F.action == "announce"))
     async def announce_send(query: CallbackQuery, tr: Tr, lang: str, state: FSMContext,
-                            moderation: ModerationService,
-                            broadcaster: Broadcaster | None) -> None:  # fmt: skip
+                            team: ModeratorTeam, alert_desk: AlertDesk) -> None:  # fmt: skip
         text = str((await state.get_data()).get("text", ""))
         await state.clear()
-        admin = await moderation.identify(query.from_user.id)
+        admin = await team.identify(query.from_user.id)
         if admin is None or not text:
             await query.answer(tr("mod-gone"), show_alert=True)
             return
         message_id = query.message.message_id if query.message else None
         try:
-            recipients = await moderation.announce(admin, text, message_id, lang)
+            recipients = await alert_desk.announce(admin, text, message_id, lang)
         except ValueError:  # checked when typed; only a changed limit could get here
             await show(query, tr("announce-too-long", length=len(text),
                                  limit=ANNOUNCEMENT_LIMIT), None)  # fmt: skip
             return
         await show(query, tr("mod-sending", recipients=recipients), None)
-        if broadcaster is not None:
-            broadcaster.wake()
 
     @router.callback_query(AdminCb.filter(F.action == "announce-cancel"))
     async def announce_cancel(query: CallbackQuery, tr: Tr, state: FSMContext) -> None:
@@ -138,19 +130,23 @@ def build_router(settings: Settings) -> Router:
         await show(query, tr("announce-cancelled"), None)
 
     @router.message(Command("moderators"))
-    async def moderators(message: Message, tr: Tr, moderation: ModerationService) -> None:
-        text, markup = await _moderators_screen(tr, moderation)
+    async def moderators(
+        message: Message, tr: Tr, team: ModeratorTeam, alert_desk: AlertDesk
+    ) -> None:
+        text, markup = await _moderators_screen(tr, team, alert_desk)
         await message.answer(text, reply_markup=markup)
 
     @router.callback_query(AdminCb.filter(F.action == "list"))
-    async def moderators_again(query: CallbackQuery, tr: Tr, moderation: ModerationService) -> None:
-        await show(query, *await _moderators_screen(tr, moderation))
+    async def moderators_again(
+        query: CallbackQuery, tr: Tr, team: ModeratorTeam, alert_desk: AlertDesk
+    ) -> None:
+        await show(query, *await _moderators_screen(tr, team, alert_desk))
 
     @router.callback_query(AdminCb.filter(F.action == "ask"))
     async def confirm(
-        query: CallbackQuery, callback_data: AdminCb, tr: Tr, moderation: ModerationService
+        query: CallbackQuery, callback_data: AdminCb, tr: Tr, team: ModeratorTeam
     ) -> None:
-        alias = dict(await moderation.moderators()).get(callback_data.moderator)
+        alias = dict(await team.moderators()).get(callback_data.moderator)
         if alias is None:
             await query.answer(tr("mod-gone"))
             return
@@ -169,10 +165,11 @@ def build_router(settings: Settings) -> Router:
         callback_data: AdminCb,
         tr: Tr,
         bot: Bot,
-        moderation: ModerationService,
+        team: ModeratorTeam,
+        alert_desk: AlertDesk,
     ) -> None:
-        admin = await moderation.identify(query.from_user.id)
-        removed = await moderation.remove(admin, callback_data.moderator) if admin else None
+        admin = await team.identify(query.from_user.id)
+        removed = await team.remove(admin, callback_data.moderator) if admin else None
         if removed is None:
             await query.answer(tr("mod-gone"))
             return
@@ -180,22 +177,22 @@ def build_router(settings: Settings) -> Router:
             await hide_moderator_menu(bot, removed.chat_id)
             await delete_messages(bot, removed.chat_id, removed.copies)
         toast = tr("admin-removed", alias=removed.alias)
-        await show(query, *await _moderators_screen(tr, moderation), toast=toast)
+        await show(query, *await _moderators_screen(tr, team, alert_desk), toast=toast)
 
     return router
 
 
 async def _moderators_screen(
-    tr: Tr, moderation: ModerationService
+    tr: Tr, team: ModeratorTeam, alert_desk: AlertDesk
 ) -> tuple[str, InlineKeyboardMarkup | None]:
-    if moderation.locked:
+    if team.locked:
         return tr("mod-locked-short"), None
-    listed = await moderation.moderators()
+    listed = await team.moderators()
     text = tr(
         "admin-moderators",
         count=len(listed),
-        needed=moderation.approvals_needed,
-        admins=len(moderation.admin_ids),
+        needed=alert_desk.approvals_needed,
+        admins=len(team.admin_ids),
     )
     rows = [
         [button(tr("admin-remove", alias=alias), AdminCb(action="ask", moderator=moderator_id))]

@@ -9,6 +9,7 @@ formatting, and are deleted from the chat after REPORT_VIEW_MINUTES.
 from __future__ import annotations
 
 import logging
+import re
 from collections import Counter
 from collections.abc import Callable
 from contextlib import suppress
@@ -26,19 +27,14 @@ from bot.config import Settings
 from bot.content.regions import RegionCatalog
 from bot.i18n import Tr
 from bot.logs import fields
-from bot.services.broadcast import Broadcaster
-from bot.services.moderation import (
-    REJECT_REASONS,
-    ModerationService,
-    Moderator,
-    OpenedReport,
-    ReportPage,
-    Stats,
-)
+from bot.services.alert_desk import AlertDesk
+from bot.services.alert_text import AlertField, hash_tag
 from bot.services.notices import ModeratorNotices
+from bot.services.report_window import ReportWindow
+from bot.services.review import Group, OpenedReport, RejectReason, ReportPage, ReviewQueue, Stats
 from bot.services.signatures import SIGNATURE_SEPARATOR
+from bot.services.team import Moderator, ModeratorTeam
 from bot.storage.alerts import Alert
-from bot.storage.reports import ReportGroup
 from handlers.admin import AdminCb
 from handlers.filters import FromUser, is_question
 from handlers.flow import Flow
@@ -85,11 +81,11 @@ class ModeratorRole(Filter):
     """Passes only for a current moderator or admin, and hands the handler `moderator`."""
 
     async def __call__(
-        self, event: Message | CallbackQuery, moderation: ModerationService
+        self, event: Message | CallbackQuery, team: ModeratorTeam
     ) -> bool | dict[str, Any]:
         if event.from_user is None:
             return False
-        moderator = await moderation.identify(event.from_user.id)
+        moderator = await team.identify(event.from_user.id)
         return {"moderator": moderator} if moderator is not None else False
 
 
@@ -98,15 +94,15 @@ def build_router(settings: Settings) -> Router:
     role = ModeratorRole()
 
     @router.message(Command("queue"), role)
-    async def queue_command(message: Message, tr: Tr, moderation: ModerationService,
+    async def queue_command(message: Message, tr: Tr, review: ReviewQueue, alert_desk: AlertDesk,
                             regions: RegionCatalog) -> None:  # fmt: skip
-        text, markup = await _queue_screen(tr, moderation, regions)
+        text, markup = await _queue_screen(tr, review, alert_desk, regions)
         await message.answer(text, reply_markup=markup)
 
     @router.message(Command("queue"), FromUser(settings.admin_ids))
-    async def queue_locked(message: Message, tr: Tr, moderation: ModerationService) -> None:
+    async def queue_locked(message: Message, tr: Tr, review: ReviewQueue) -> None:
         # Only reached while locked: an admin is recognised from the configuration alone.
-        await message.answer(tr("mod-locked", reports=await moderation.waiting_reports()))
+        await message.answer(tr("mod-locked", reports=await review.waiting_reports()))
 
     @router.message(Command("queue"), is_locked)
     async def queue_locked_moderator(message: Message, tr: Tr) -> None:
@@ -115,45 +111,45 @@ def build_router(settings: Settings) -> Router:
         await message.answer(tr("mod-locked-short"))
 
     @router.message(Command("stats"), role)
-    async def stats(message: Message, tr: Tr, moderation: ModerationService,
+    async def stats(message: Message, tr: Tr, review: ReviewQueue,
                     regions: RegionCatalog) -> None:  # fmt: skip
-        await message.answer(_stats_text(tr, await moderation.stats(), regions))
+        await message.answer(_stats_text(tr, await review.stats(), regions))
 
     @router.message(Command("stats"), is_locked)
     async def stats_locked(message: Message, tr: Tr) -> None:
         await message.answer(tr("mod-locked-short"))
 
     @router.callback_query(ModCb.filter(F.action == "queue"), role)
-    async def queue_button(query: CallbackQuery, tr: Tr, moderation: ModerationService,
-                           regions: RegionCatalog) -> None:  # fmt: skip
-        await show(query, *await _queue_screen(tr, moderation, regions))
+    async def queue_button(query: CallbackQuery, tr: Tr, review: ReviewQueue,
+                           alert_desk: AlertDesk, regions: RegionCatalog) -> None:  # fmt: skip
+        await show(query, *await _queue_screen(tr, review, alert_desk, regions))
 
     @router.callback_query(ModCb.filter(F.action == "group"), role)
     async def group(query: CallbackQuery, callback_data: ModCb, tr: Tr,
-                    moderation: ModerationService, regions: RegionCatalog) -> None:  # fmt: skip
-        await show(query, *await _group_screen(tr, moderation, regions, callback_data))
+                    review: ReviewQueue, regions: RegionCatalog) -> None:  # fmt: skip
+        await show(query, *await _group_screen(tr, review, regions, callback_data))
 
     @router.callback_query(ModCb.filter(F.action == "read"), role)
     async def read(query: CallbackQuery, callback_data: ModCb, tr: Tr, bot: Bot,
-                   moderator: Moderator, moderation: ModerationService,
+                   moderator: Moderator, review: ReviewQueue, team: ModeratorTeam,
                    regions: RegionCatalog) -> None:  # fmt: skip
-        page = await moderation.open_group(
-            moderator, callback_data.region, callback_data.window, _page_arg(callback_data.arg)
-        )
-        if not page.stored:
+        window = _window_arg(callback_data.window)
+        page = await review.open_group(
+            moderator, callback_data.region, window, _page_arg(callback_data.arg)
+        ) if window else None  # fmt: skip
+        if page is None or not page.stored:
             await query.answer(tr("mod-gone"), show_alert=True)
             return
         await query.answer()
-        await _show_reports(bot, tr, moderator, moderation, page, rejectable=True)
+        await _show_reports(bot, tr, moderator, team, page, rejectable=True)
         # The group again below the page: where it is, the next page, and the group's decisions.
-        text, markup = await _group_screen(tr, moderation, regions, callback_data, page)
+        text, markup = await _group_screen(tr, review, regions, callback_data, page)
         sent = await bot.send_message(moderator.chat_id, text, reply_markup=markup)
-        await moderation.remember_copy(moderator, sent.message_id)
+        await team.remember_copy(moderator, sent.message_id)
 
     @router.callback_query(ReportCb.filter(), role)
     async def reject_report(query: CallbackQuery, callback_data: ReportCb, tr: Tr,
-                            moderator: Moderator,
-                            moderation: ModerationService) -> None:  # fmt: skip
+                            moderator: Moderator, review: ReviewQueue) -> None:  # fmt: skip
         message = query.message if isinstance(query.message, Message) else None
         report_id, arg = callback_data.report, callback_data.arg
         if arg in ("", "keep"):
@@ -164,10 +160,10 @@ def build_router(settings: Settings) -> Router:
                     await message.edit_reply_markup(reply_markup=markup)
             await query.answer()
             return
-        if arg not in REJECT_REASONS:
+        if arg not in tuple(RejectReason):
             await query.answer(tr("button-expired"))
             return
-        rejected = await moderation.reject_report(moderator, report_id, arg)
+        rejected = await review.reject_report(moderator, report_id, RejectReason(arg))
         if message is not None:
             with suppress(TelegramBadRequest):
                 if rejected:
@@ -185,66 +181,70 @@ def build_router(settings: Settings) -> Router:
 
     @router.callback_query(ModCb.filter(F.action == "evidence"), role)
     async def evidence(query: CallbackQuery, callback_data: ModCb, tr: Tr, bot: Bot,
-                       moderator: Moderator, moderation: ModerationService) -> None:  # fmt: skip
-        alert = await moderation.alert(callback_data.alert)
+                       moderator: Moderator, review: ReviewQueue, team: ModeratorTeam,
+                       alert_desk: AlertDesk) -> None:  # fmt: skip
+        alert = await alert_desk.alert(callback_data.alert)
         if alert is None or alert.state != "draft":
             await query.answer(tr("mod-gone"), show_alert=True)
             return
-        page = await moderation.open_alert_reports(
-            moderator, alert.id, _page_arg(callback_data.arg)
-        )
+        page = await review.open_alert_reports(moderator, alert.id, _page_arg(callback_data.arg))
         await query.answer(None if page.stored else tr("mod-no-reports"),
                            show_alert=not page.stored)  # fmt: skip
         # The reports behind a draft were drafted from ('reviewed'): nothing to reject one by one.
-        await _show_reports(bot, tr, moderator, moderation, page, rejectable=False)
+        await _show_reports(bot, tr, moderator, team, page, rejectable=False)
         # The card again below the reports, so that Approve (and the next page) is at hand.
-        text, markup = await _alert_screen(tr, moderation, alert, page if page.stored else None)
+        text, markup = await _alert_screen(tr, alert_desk, alert, page if page.stored else None)
         await bot.send_message(moderator.chat_id, text, reply_markup=markup)
 
     @router.callback_query(ModCb.filter(F.action == "draft"), role)
     async def draft(query: CallbackQuery, callback_data: ModCb, tr: Tr, moderator: Moderator,
-                    moderation: ModerationService) -> None:  # fmt: skip
+                    alert_desk: AlertDesk) -> None:  # fmt: skip
+        window = _window_arg(callback_data.window)
         try:
-            alert = await moderation.draft_from_group(
-                moderator, callback_data.region, callback_data.window
-            )
+            if window is None:
+                raise LookupError("not a window")
+            alert = await alert_desk.draft_from_group(moderator, callback_data.region, window)
         except LookupError:
             await query.answer(tr("mod-gone"), show_alert=True)
             return
-        await show(query, *await _alert_screen(tr, moderation, alert))
+        await show(query, *await _alert_screen(tr, alert_desk, alert))
 
     @router.callback_query(ModCb.filter(F.action == "reject"), role)
     async def reject(query: CallbackQuery, callback_data: ModCb, tr: Tr, moderator: Moderator,
-                     moderation: ModerationService, regions: RegionCatalog) -> None:  # fmt: skip
-        if callback_data.arg not in REJECT_REASONS:
+                     review: ReviewQueue, alert_desk: AlertDesk,
+                     regions: RegionCatalog) -> None:  # fmt: skip
+        if callback_data.arg not in tuple(RejectReason):
             await query.answer(tr("button-expired"))
             return
-        count = await moderation.reject_group(
-            moderator, callback_data.region, callback_data.window, callback_data.arg
-        )
+        window = _window_arg(callback_data.window)
+        count = await review.reject_group(
+            moderator, callback_data.region, window, RejectReason(callback_data.arg)
+        ) if window else 0  # fmt: skip
         toast = tr("mod-rejected", count=count) if count else tr("mod-gone")
-        await show(query, *await _queue_screen(tr, moderation, regions), toast=toast)
+        await show(query, *await _queue_screen(tr, review, alert_desk, regions), toast=toast)
 
     @router.callback_query(ModCb.filter(F.action == "alert"), role)
     async def alert_card(query: CallbackQuery, callback_data: ModCb, tr: Tr,
-                         moderation: ModerationService) -> None:  # fmt: skip
-        alert = await moderation.alert(callback_data.alert)
+                         alert_desk: AlertDesk) -> None:  # fmt: skip
+        alert = await alert_desk.alert(callback_data.alert)
         if alert is None or alert.state != "draft":
             await query.answer(tr("mod-gone"), show_alert=True)
             return
-        await show(query, *await _alert_screen(tr, moderation, alert))
+        await show(query, *await _alert_screen(tr, alert_desk, alert))
 
     @router.callback_query(ModCb.filter(F.action == "edit"), role)
     async def edit(query: CallbackQuery, callback_data: ModCb, tr: Tr, moderator: Moderator,
-                   moderation: ModerationService) -> None:  # fmt: skip
+                   alert_desk: AlertDesk) -> None:  # fmt: skip
         try:
-            alert = await moderation.edit(moderator, callback_data.alert, callback_data.arg)
+            alert = await alert_desk.edit(
+                moderator, callback_data.alert, AlertField(callback_data.arg)
+            )
         except ValueError:
             alert = None
         if alert is None:
             await query.answer(tr("mod-gone"), show_alert=True)
             return
-        await show(query, *await _alert_screen(tr, moderation, alert))
+        await show(query, *await _alert_screen(tr, alert_desk, alert))
 
     @router.callback_query(ModCb.filter(F.action == "area"), role)
     async def area_prompt(query: CallbackQuery, callback_data: ModCb, tr: Tr,
@@ -257,10 +257,10 @@ def build_router(settings: Settings) -> Router:
 
     @router.message(ModForm.area, is_question, role)
     async def area_typed(message: Message, tr: Tr, state: FSMContext, moderator: Moderator,
-                         moderation: ModerationService) -> None:  # fmt: skip
+                         alert_desk: AlertDesk) -> None:  # fmt: skip
         alert_id = str((await state.get_data()).get("alert", ""))
         try:
-            alert = await moderation.edit(moderator, alert_id, "area", message.text or "")
+            alert = await alert_desk.edit(moderator, alert_id, AlertField.AREA, message.text or "")
         except ValueError:
             await message.answer(tr("mod-area-invalid"))
             return
@@ -268,28 +268,23 @@ def build_router(settings: Settings) -> Router:
         if alert is None:
             await message.answer(tr("mod-gone"))
             return
-        text, markup = await _alert_screen(tr, moderation, alert)
+        text, markup = await _alert_screen(tr, alert_desk, alert)
         await message.answer(text, reply_markup=markup)
 
     @router.callback_query(ModCb.filter(F.action == "approve"), role)
     async def approve(query: CallbackQuery, callback_data: ModCb, tr: Tr, lang: str,
-                      moderator: Moderator, moderation: ModerationService,
-                      notices: ModeratorNotices, regions: RegionCatalog,
-                      broadcaster: Broadcaster | None) -> None:  # fmt: skip
-        alert = await moderation.alert(callback_data.alert)
-        if alert is None or alert.state != "draft":
-            await query.answer(tr("mod-gone"), show_alert=True)
-            return
-        if alert.text_hash.hex()[:16] != callback_data.arg:
-            await query.answer(tr("mod-stale"), show_alert=True)
-            await show(query, *await _alert_screen(tr, moderation, alert))
-            return
+                      moderator: Moderator, alert_desk: AlertDesk,
+                      notices: ModeratorNotices, regions: RegionCatalog) -> None:  # fmt: skip
         message_id = query.message.message_id if query.message else None
-        result = await moderation.approve(moderator, alert.id, alert.text_hash, message_id, lang)
+        seen = bytes.fromhex(callback_data.arg) if _HASH_TAG.fullmatch(callback_data.arg) else b""
+        result = await alert_desk.approve(moderator, callback_data.alert, seen, message_id, lang)
+        alert = await alert_desk.alert(callback_data.alert)
         if result.outcome == "sending":
             await show(query, tr("mod-sending", recipients=result.recipients), None)
-            if broadcaster is not None:
-                broadcaster.wake()
+            return
+        if result.outcome == "stale" and alert is not None:
+            await query.answer(tr("mod-stale"), show_alert=True)
+            await show(query, *await _alert_screen(tr, alert_desk, alert))
             return
         if result.outcome == "refused":
             await query.answer(tr("mod-refused"), show_alert=True)
@@ -297,17 +292,17 @@ def build_router(settings: Settings) -> Router:
         if result.outcome == "duplicate":
             await query.answer(tr("mod-already-approved"), show_alert=True)
             return
-        if result.outcome == "recorded":
+        if result.outcome == "recorded" and alert is not None:
             region = regions.get(alert.region)
             await notices.approval_wanted(region.name(notices.lang) if region else alert.region)
-            await show(query, *await _alert_screen(tr, moderation, alert))
+            await show(query, *await _alert_screen(tr, alert_desk, alert))
             return
         await query.answer(tr("mod-gone"), show_alert=True)
 
     @router.callback_query(ModCb.filter(F.action == "sent"), role)
     async def sent_card(query: CallbackQuery, callback_data: ModCb, tr: Tr,
-                        moderation: ModerationService) -> None:  # fmt: skip
-        alert = await moderation.alert(callback_data.alert)
+                        alert_desk: AlertDesk) -> None:  # fmt: skip
+        alert = await alert_desk.alert(callback_data.alert)
         if alert is None or alert.state not in ("sending", "sent"):
             await query.answer(tr("mod-gone"), show_alert=True)
             return
@@ -328,43 +323,42 @@ def build_router(settings: Settings) -> Router:
 
     @router.callback_query(ModCb.filter(F.action == "update"), role)
     async def update(query: CallbackQuery, callback_data: ModCb, tr: Tr, moderator: Moderator,
-                     moderation: ModerationService) -> None:  # fmt: skip
+                     alert_desk: AlertDesk) -> None:  # fmt: skip
         try:
-            alert = await moderation.draft_update(moderator, callback_data.alert)
+            alert = await alert_desk.draft_update(moderator, callback_data.alert)
         except LookupError:
             await query.answer(tr("mod-gone"), show_alert=True)
             return
-        await show(query, *await _alert_screen(tr, moderation, alert))
+        await show(query, *await _alert_screen(tr, alert_desk, alert))
 
     @router.callback_query(ModCb.filter(F.action == "withdraw"), role)
     async def withdraw(query: CallbackQuery, callback_data: ModCb, tr: Tr,
-                       moderator: Moderator, moderation: ModerationService,
-                       regions: RegionCatalog,
-                       broadcaster: Broadcaster | None) -> None:  # fmt: skip
-        edits = await moderation.withdraw(moderator, callback_data.alert)
+                       moderator: Moderator, review: ReviewQueue, alert_desk: AlertDesk,
+                       regions: RegionCatalog) -> None:  # fmt: skip
+        edits = await alert_desk.withdraw(moderator, callback_data.alert)
         if edits is None:
             await query.answer(tr("mod-gone"), show_alert=True)
             return
-        if broadcaster is not None:
-            broadcaster.wake()
         toast = tr("mod-withdrawn", copies=edits)
-        await show(query, *await _queue_screen(tr, moderation, regions), toast=toast)
+        await show(query, *await _queue_screen(tr, review, alert_desk, regions), toast=toast)
 
     @router.callback_query(ModCb.filter(F.action == "drop"), role)
     async def drop(query: CallbackQuery, callback_data: ModCb, tr: Tr, moderator: Moderator,
-                   moderation: ModerationService, regions: RegionCatalog) -> None:  # fmt: skip
-        if not await moderation.reject_alert(moderator, callback_data.alert):
+                   review: ReviewQueue, alert_desk: AlertDesk,
+                   regions: RegionCatalog) -> None:  # fmt: skip
+        if not await alert_desk.reject_alert(moderator, callback_data.alert):
             await query.answer(tr("mod-gone"), show_alert=True)
             return
-        await show(query, *await _queue_screen(tr, moderation, regions), toast=tr("mod-dropped"))
+        screen = await _queue_screen(tr, review, alert_desk, regions)
+        await show(query, *screen, toast=tr("mod-dropped"))
 
     @router.callback_query(ModCb.filter())
     @router.callback_query(ReportCb.filter())
     @router.callback_query(AdminCb.filter())
-    async def refused(query: CallbackQuery, tr: Tr, moderation: ModerationService) -> None:
+    async def refused(query: CallbackQuery, tr: Tr, team: ModeratorTeam) -> None:
         # Not a moderator or admin (or no longer one): nothing is done, and the log says so
         # without saying who. While locked nobody can be recognised: say why instead.
-        if moderation.locked:
+        if team.locked:
             await query.answer(tr("mod-locked-short"), show_alert=True)
             return
         log.warning("moderation button refused", extra=fields(reason="role"))
@@ -373,12 +367,23 @@ def build_router(settings: Settings) -> Router:
     return router
 
 
-async def is_locked(message: Message, moderation: ModerationService) -> bool:
-    return moderation.locked
+async def is_locked(message: Message, team: ModeratorTeam) -> bool:
+    return team.locked
 
 
 def _markup(rows: list[list[InlineKeyboardButton]]) -> InlineKeyboardMarkup | None:
     return InlineKeyboardMarkup(inline_keyboard=rows) if rows else None
+
+
+_HASH_TAG = re.compile(r"[0-9a-f]{16}")
+
+
+def _window_arg(arg: str) -> ReportWindow | None:
+    """The report window a button names; None when it is not one."""
+    try:
+        return ReportWindow.parse(arg)
+    except ValueError:
+        return None
 
 
 def _page_arg(arg: str) -> int:
@@ -408,56 +413,50 @@ def _report_markup(tr: Tr, report_id: str, *, reasons: bool) -> InlineKeyboardMa
     return InlineKeyboardMarkup(
         inline_keyboard=[
             [
-                button(tr(f"mod-reject-{reason}"), ReportCb(report=report_id, arg=reason))
-                for reason in REJECT_REASONS
+                button(tr(reason.label_key), ReportCb(report=report_id, arg=reason))
+                for reason in RejectReason
             ],
             [button(tr("mod-report-keep"), ReportCb(report=report_id, arg="keep"))],
         ]
     )
 
 
-def _window_label(window: str) -> str:
-    """'2026-11-25T14' -> '25.11 14:00–16:00 UTC'."""
-    day, hour = window[8:10] + "." + window[5:7], int(window[11:13])
-    return f"{day} {hour:02d}:00–{(hour + 2) % 24:02d}:00 UTC"
-
-
-def _group_values(tr: Tr, regions: RegionCatalog, group: ReportGroup) -> dict[str, object]:
+def _group_values(tr: Tr, regions: RegionCatalog, group: Group) -> dict[str, object]:
     region = regions.get(group.region)
     return {
         "region": region.name(tr.lang) if region else group.region,
-        "window": _window_label(group.window),
+        "window": group.window.label(),
         "reports": group.reports,
         "reporters": group.reporters,
     }
 
 
 async def _queue_screen(
-    tr: Tr, moderation: ModerationService, regions: RegionCatalog
+    tr: Tr, review: ReviewQueue, alert_desk: AlertDesk, regions: RegionCatalog
 ) -> tuple[str, InlineKeyboardMarkup | None]:
-    queue = await moderation.queue()
+    groups, drafts = await review.groups(), await alert_desk.drafts()
     rows = []
-    for group in queue.groups[:20]:
+    for group in groups[:20]:
         label = tr("mod-group-button", **_group_values(tr, regions, group))
-        data = ModCb(action="group", region=group.region, window=group.window)
+        data = ModCb(action="group", region=group.region, window=str(group.window))
         rows.append([button(label, data)])
-    for sent in (await moderation.open_alerts())[:10]:
+    for sent in (await alert_desk.open_alerts())[:10]:
         region = regions.get(sent.region)
         label = tr("mod-open-button", region=region.name(tr.lang) if region else sent.region,
                    at=sent.approved_at or "")  # fmt: skip
         rows.append([button(label, ModCb(action="sent", alert=sent.id))])
-    for alert, approvals in queue.drafts[:20]:
+    for alert, approvals in drafts[:20]:
         region = regions.get(alert.region)
         label = tr(
             "mod-draft-button",
             region=region.name(tr.lang) if region else alert.region,
             approvals=approvals,
-            needed=moderation.approvals_needed,
+            needed=alert_desk.approvals_needed,
         )
         rows.append([button(label, ModCb(action="alert", alert=alert.id))])
     if not rows:
         return tr("mod-queue-empty"), _markup([])
-    text = tr("mod-queue", groups=len(queue.groups), drafts=len(queue.drafts))
+    text = tr("mod-queue", groups=len(groups), drafts=len(drafts))
     return text, _markup(rows)
 
 
@@ -498,13 +497,14 @@ def _stats_text(tr: Tr, stats: Stats, regions: RegionCatalog) -> str:
 
 async def _group_screen(
     tr: Tr,
-    moderation: ModerationService,
+    review: ReviewQueue,
     regions: RegionCatalog,
     data: ModCb,
     page: ReportPage | None = None,
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     """A group's counts and decisions; after a page was read, which page and the way on."""
-    group = await moderation.group(data.region, data.window)
+    window = _window_arg(data.window)
+    group = await review.group(data.region, window) if window else None
     back = [button(tr("mod-back-queue"), ModCb(action="queue"))]
     if group is None:
         return tr("mod-gone"), _markup([back])
@@ -523,8 +523,8 @@ async def _group_screen(
         read,
         [button(tr("mod-draft"), ModCb(action="draft", **key))],
         [
-            button(tr(f"mod-reject-{reason}"), ModCb(action="reject", arg=reason, **key))
-            for reason in REJECT_REASONS
+            button(tr(reason.label_key), ModCb(action="reject", arg=reason, **key))
+            for reason in RejectReason
         ],
         back,
     ]
@@ -532,14 +532,14 @@ async def _group_screen(
 
 
 async def _alert_screen(
-    tr: Tr, moderation: ModerationService, alert: Alert, page: ReportPage | None = None
+    tr: Tr, alert_desk: AlertDesk, alert: Alert, page: ReportPage | None = None
 ) -> tuple[str, InlineKeyboardMarkup | None]:
-    approvals = len(await moderation.approvers(alert.id))
+    approvals = len(await alert_desk.approvers(alert.id))
     # The alert texts are already HTML (rendered from the catalogue with escaped values), so
     # they are joined here rather than passed through the catalogue, which would escape them.
     text = "\n\n".join(
         (
-            tr("mod-alert", id=alert.id, approvals=approvals, needed=moderation.approvals_needed),
+            tr("mod-alert", id=alert.id, approvals=approvals, needed=alert_desk.approvals_needed),
             tr("mod-alert-ru") + "\n" + alert.text_ru,
             tr("mod-alert-en") + "\n" + alert.text_en,
             tr("mod-alert-rules"),
@@ -562,7 +562,7 @@ async def _alert_screen(
         [edit("certainty", "mod-edit-certainty"), edit("advice", "mod-edit-advice")],
         evidence,
         [button(tr("mod-approve"), ModCb(action="approve", alert=alert.id,
-                                         arg=alert.text_hash.hex()[:16]))],
+                                         arg=hash_tag(alert.text_hash)))],
         [button(tr("mod-drop"), ModCb(action="drop", alert=alert.id)),
          button(tr("mod-back-queue"), ModCb(action="queue"))],
     ]  # fmt: skip
@@ -570,14 +570,14 @@ async def _alert_screen(
 
 
 async def _show_reports(
-    bot: Bot, tr: Tr, moderator: Moderator, moderation: ModerationService,
+    bot: Bot, tr: Tr, moderator: Moderator, team: ModeratorTeam,
     page: ReportPage, *, rejectable: bool,
 ) -> None:  # fmt: skip
     for number, report in enumerate(page.reports, page.first):
         markup = _report_markup(tr, report.id, reasons=False) if rejectable else None
         for message_id in await _send_report(bot, moderator.chat_id, tr, report, number,
                                              page.total, markup):  # fmt: skip
-            await moderation.remember_copy(moderator, message_id)
+            await team.remember_copy(moderator, message_id)
 
 
 async def _send_report(

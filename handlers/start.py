@@ -11,8 +11,8 @@ from bot.content.faq import ENTRY_ID
 from bot.content.store import ContentStore
 from bot.i18n import Tr
 from bot.services.commands import show_moderator_menu
-from bot.services.moderation import INVITE_PREFIX, ModerationService
 from bot.services.reports import ReportService
+from bot.services.team import INVITE_PREFIX, ModeratorTeam
 from handlers.faq import entry_screen
 from handlers.inline import INLINE_HELP_PAYLOAD
 from handlers.menu import Nav, home_only, main_menu
@@ -37,13 +37,13 @@ async def start(
     content: ContentStore,
     bot: Bot,
     report_service: ReportService,
-    moderation: ModerationService,
+    team: ModeratorTeam,
 ) -> None:
     # A deep-link payload is never stored or logged: a unique link could tag whoever clicks.
     await state.clear()
     payload = (command.args or "").strip()
     if payload.startswith(INVITE_PREFIX):
-        await _redeem(message, payload.removeprefix(INVITE_PREFIX), tr, bot, moderation)
+        await _redeem(message, payload.removeprefix(INVITE_PREFIX), tr, bot, team)
         return
     if payload == INLINE_HELP_PAYLOAD:
         me = await bot.me()
@@ -84,18 +84,16 @@ async def help_screen(query: CallbackQuery, tr: Tr) -> None:
     await show(query, tr("help-text"), home_only(tr))
 
 
-async def _redeem(
-    message: Message, token: str, tr: Tr, bot: Bot, moderation: ModerationService
-) -> None:
+async def _redeem(message: Message, token: str, tr: Tr, bot: Bot, team: ModeratorTeam) -> None:
     """A moderator invite: single use, 24 hours; the token itself is never stored or logged."""
-    if moderation.locked:
+    if team.locked:
         await message.answer(tr("invite-locked"))
         return
-    if message.chat.id in moderation.admin_ids:
+    if message.chat.id in team.admin_ids:
         # An admin tapping their own link would use it up: it stays valid for the invitee.
         await message.answer(tr("invite-admin"))
         return
-    alias = await moderation.redeem(token, message.chat.id)
+    alias = await team.redeem(token, message.chat.id)
     if alias is None:
         await message.answer(tr("invite-invalid"))
         return

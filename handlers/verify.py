@@ -13,7 +13,7 @@ from aiogram.types import Message
 
 from bot.crypto.keyring import PublicKeyring
 from bot.i18n import Tr
-from bot.services.moderation import ModerationService
+from bot.services.alert_desk import AlertDesk
 from bot.services.signatures import verify_alert
 from handlers.filters import has_text
 from handlers.flow import Flow
@@ -41,13 +41,13 @@ async def verify_command(
     tr: Tr,
     state: FSMContext,
     signing_keyring: PublicKeyring | None,
-    moderation: ModerationService,
+    alert_desk: AlertDesk,
 ) -> None:
     if signing_keyring is None:
         await message.answer(tr("verify-unavailable"), reply_markup=home_only(tr))
         return
     if command.args:
-        await message.answer(await _verdict(tr, signing_keyring, moderation, command.args))
+        await message.answer(await _verdict(tr, signing_keyring, alert_desk, command.args))
         return
     await state.clear()
     await state.set_state(VerifyForm.text)
@@ -59,14 +59,14 @@ async def verify_text(
     tr: Tr,
     state: FSMContext,
     signing_keyring: PublicKeyring | None,
-    moderation: ModerationService,
+    alert_desk: AlertDesk,
 ) -> None:
     await state.clear()
     if signing_keyring is None:
         await message.answer(tr("verify-unavailable"))
         return
     text = message.text or ""
-    verdict = await _verdict(tr, signing_keyring, moderation, text)
+    verdict = await _verdict(tr, signing_keyring, alert_desk, text)
     await message.answer(verdict, reply_markup=home_only(tr))
 
 
@@ -74,7 +74,7 @@ async def verify_not_text(message: Message, tr: Tr) -> None:
     await message.answer(tr("verify-text-only"))
 
 
-async def _verdict(tr: Tr, ring: PublicKeyring, moderation: ModerationService, text: str) -> str:
+async def _verdict(tr: Tr, ring: PublicKeyring, alert_desk: AlertDesk, text: str) -> str:
     verdict = verify_alert(ring.signing_public, text)
     if not verdict.found:
         return tr("verify-unsigned")
@@ -84,7 +84,7 @@ async def _verdict(tr: Tr, ring: PublicKeyring, moderation: ModerationService, t
     if verdict.kind == "announcement":
         return genuine + "\n\n" + tr("verify-announcement")
     # Genuine, but is it still standing? The bot knows what happened to its alerts since.
-    alert = await moderation.alert(verdict.alert_id)
+    alert = await alert_desk.alert(verdict.alert_id)
     if alert is None:
         status = "verify-status-gone"
     elif alert.state in ("withdrawn", "replaced", "expired"):

@@ -3,7 +3,8 @@ are written in one transaction, so an approved alert can never miss its recipien
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import hmac
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -55,6 +56,15 @@ class Approval:
 class DraftSummary:
     alert: Alert
     approvals: int
+
+
+# The shortest hash prefix an approval may name (an Approve button carries 8 bytes).
+MIN_HASH_PREFIX = 8
+
+
+def _same_text(stored_hash: bytes, seen: bytes) -> bool:
+    """The approver saw the stored text: `seen` is its hash, or a long enough prefix of it."""
+    return len(seen) >= MIN_HASH_PREFIX and hmac.compare_digest(stored_hash[: len(seen)], seen)
 
 
 class _Taken(Exception):
@@ -137,16 +147,19 @@ class AlertRepository:
         progress_message_id: int | None,
         progress_lang: str | None = None,
         admin_refs: frozenset[bytes] = frozenset(),
-        final_texts: tuple[str, str] | None = None,
+        final_texts: Callable[[str, str], tuple[str, str]] | None = None,
         channel: tuple[int, str] | None = None,
     ) -> Approval:
-        """Record one approval of exactly `text_hash`; with `needed` distinct approvals the
-        alert goes to 'sending' and every recipient gets an outbox row, all in one transaction.
+        """Record one approval of the text whose hash is `text_hash` (or starts with it: at
+        least 8 bytes, what a button carries); with `needed` distinct approvals the alert goes
+        to 'sending' and every recipient gets an outbox row, all in one transaction.
 
+        The hash is checked here and only here, against the text as this transaction reads it.
         The role is checked again inside the transaction, and only approvals of people who are
         still moderators (or admins) count: a removal racing with an approval cannot slip one in.
-        `final_texts` (ru, en) replace the texts when the alert is sent: the approved texts with
-        their signature line; `text_hash` stays that of the approved texts.
+        `final_texts` makes the texts sent from the approved ones (ru, en), read in this same
+        transaction: the approved texts with their signature line; the stored hash stays that
+        of the approved texts.
         """
         admins = ", ".join("?" for _ in admin_refs) or "NULL"
         current = (
@@ -159,21 +172,23 @@ class AlertRepository:
             ):
                 return Approval("refused", 0)
             row = await tx.fetchone(
-                "SELECT state, text_hash, region FROM alerts WHERE id = ?", (alert_id,)
+                "SELECT state, text_hash, region, text_ru, text_en FROM alerts WHERE id = ?",
+                (alert_id,),
             )
             if row is None or row[0] != "draft":
                 return Approval("gone", 0)
-            if bytes(row[1]) != text_hash:
+            stored_hash = bytes(row[1])
+            if not _same_text(stored_hash, text_hash):
                 return Approval("stale", 0)
             added = await tx.execute(
                 "INSERT OR IGNORE INTO approvals (alert_id, moderator_ref, text_hash, approved_at)"
                 " VALUES (?, ?, ?, ?)",
-                (alert_id, moderator_ref, text_hash, now),
+                (alert_id, moderator_ref, stored_hash, now),
             )
             counted = await tx.fetchone(
                 f"SELECT count(*) FROM approvals AS a WHERE a.alert_id = ? AND a.text_hash = ?"  # noqa: S608
                 f" AND {current}",
-                (alert_id, text_hash, *admin_refs),
+                (alert_id, stored_hash, *admin_refs),
             )
             count = int(counted[0]) if counted else 0
             if count < needed:
@@ -181,7 +196,7 @@ class AlertRepository:
             if final_texts is not None:
                 await tx.execute(
                     "UPDATE alerts SET text_ru = ?, text_en = ? WHERE id = ?",
-                    (*final_texts, alert_id),
+                    (*final_texts(str(row[3]), str(row[4])), alert_id),
                 )
             recipients = await enqueue_alert(tx, alert_id, str(row[2]), channel)
             await tx.execute(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import sqlite3
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -14,16 +15,15 @@ from bot.config import REPO_ROOT
 from bot.content.regions import RegionCatalog
 from bot.crypto.keyring import PublicKeyring, UnlockedKeyring, init_keyring
 from bot.i18n import Translator
-from bot.services import moderation as moderation_module
-from bot.services.moderation import (
-    ModerationLocked,
-    ModerationService,
-    Moderator,
-    clean_alias,
-    clean_area,
-)
+from bot.services import review as review_module
+from bot.services.alert_desk import AlertDesk
+from bot.services.alert_text import AlertField, AlertText, clean_area, hash_tag
+from bot.services.report_window import ReportWindow
 from bot.services.reports import ReportDraft, ReportService
+from bot.services.review import RejectReason, ReviewQueue
+from bot.services.review_keys import ModerationLocked, ReviewKeys
 from bot.services.subscriptions import Subscription, SubscriptionService, TooManyChanges
+from bot.services.team import Moderator, ModeratorTeam, clean_alias
 from bot.storage import migrations
 from bot.storage.audit import AuditRepository
 from bot.storage.db import Database
@@ -71,25 +71,40 @@ async def db(tmp_path: Path):  # type: ignore[no-untyped-def]
     await database.close()
 
 
+@dataclass
+class Moderation:
+    """The moderation services over one database and keyring, wired as the app wires them."""
+
+    team: ModeratorTeam
+    review: ReviewQueue
+    desk: AlertDesk
+    wakes: list[str] = field(default_factory=list)  # one entry per broadcaster wake-up
+
+
 def moderation(db, keys, translator, regions, *, needed=2, clock=None, locked=False):  # type: ignore[no-untyped-def]
-    return ModerationService(
+    clock = clock or Clock()
+    ring = ReviewKeys(None if locked else keys[1])
+    team = ModeratorTeam(db, ring, admin_ids=frozenset({ADMIN}), clock=clock)
+    wakes: list[str] = []
+    desk = AlertDesk(
         db,
-        admin_ids=frozenset({ADMIN}),
-        unlocked=None if locked else keys[1],
-        translator=translator,
-        regions=regions,
+        ring,
+        team,
+        AlertText(translator, regions),
         approvals_needed=needed,
         ttl_hours=6,
-        clock=clock or Clock(),
+        wake=lambda: wakes.append("wake"),
+        clock=clock,
     )
+    return Moderation(team, ReviewQueue(db, ring, clock=clock), desk, wakes)
 
 
-async def join(service: ModerationService, user_id: int, alias: str) -> Moderator:
-    admin = await service.identify(ADMIN)
+async def join(service: Moderation, user_id: int, alias: str) -> Moderator:
+    admin = await service.team.identify(ADMIN)
     assert admin is not None and admin.is_admin
-    token = await service.invite(admin, alias)
-    assert await service.redeem(token, user_id) == alias
-    moderator = await service.identify(user_id)
+    token = await service.team.invite(admin, alias)
+    assert await service.team.redeem(token, user_id) == alias
+    moderator = await service.team.identify(user_id)
     assert moderator is not None
     return moderator
 
@@ -194,23 +209,23 @@ async def test_invites_are_single_use_hashed_and_expire(
 ) -> None:  # type: ignore[no-untyped-def]
     clock = Clock()
     service = moderation(db, keys, translator, regions, clock=clock)
-    admin = await service.identify(ADMIN)
+    admin = await service.team.identify(ADMIN)
     assert admin is not None
-    token = await service.invite(admin, "anna")
+    token = await service.team.invite(admin, "anna")
     with sqlite3.connect(db.path) as raw:
         stored = raw.execute("SELECT token_hash FROM invites").fetchall()
     assert len(stored) == 1 and token.encode() not in stored[0][0]
-    assert await service.identify(MOD_A) is None
-    assert await service.redeem(token, MOD_A) == "anna"
-    assert await service.redeem(token, MOD_B) is None  # single use
-    assert await service.identify(MOD_B) is None
-    late = await service.invite(admin, "boris")
+    assert await service.team.identify(MOD_A) is None
+    assert await service.team.redeem(token, MOD_A) == "anna"
+    assert await service.team.redeem(token, MOD_B) is None  # single use
+    assert await service.team.identify(MOD_B) is None
+    late = await service.team.invite(admin, "boris")
     clock.now += 25 * 3600
-    assert await service.redeem(late, MOD_B) is None
-    assert await service.redeem("made-up-token", MOD_B) is None
-    assert [alias for _, alias in await service.moderators()] == ["anna"]
+    assert await service.team.redeem(late, MOD_B) is None
+    assert await service.team.redeem("made-up-token", MOD_B) is None
+    assert [alias for _, alias in await service.team.moderators()] == ["anna"]
     with pytest.raises(PermissionError):
-        await service.invite((await service.identify(MOD_A)), "eve")  # type: ignore[arg-type]
+        await service.team.invite((await service.team.identify(MOD_A)), "eve")  # type: ignore[arg-type]
 
 
 async def test_two_person_rule(db: Database, keys, translator, regions) -> None:  # type: ignore[no-untyped-def]
@@ -219,30 +234,30 @@ async def test_two_person_rule(db: Database, keys, translator, regions) -> None:
     boris = await join(service, MOD_B, "boris")
     for user in (MOD_A, MOD_B, OUTSIDER):
         await report(db, keys, user)
-    queue = await service.queue()
-    assert [(g.region, g.reports, g.reporters) for g in queue.groups] == [("moscow", 3, 3)]
-    group = queue.groups[0]
-    opened = (await service.open_group(anna, group.region, group.window)).reports
+    groups = await service.review.groups()
+    assert [(g.region, g.reports, g.reporters) for g in groups] == [("moscow", 3, 3)]
+    group = groups[0]
+    opened = (await service.review.open_group(anna, group.region, group.window)).reports
     assert len(opened) == 3 and all("vans at exit 2" in r.text for r in opened)
-    alert = await service.draft_from_group(anna, group.region, group.window)
+    alert = await service.desk.draft_from_group(anna, group.region, group.window)
     assert alert.certainty == "corroborated" and "Москва" in alert.text_ru
-    assert (await service.queue()).groups == []  # the group is decided
+    assert (await service.review.groups()) == []  # the group is decided
 
-    first = await service.approve(anna, alert.id, alert.text_hash, None, "ru")
+    first = await service.desk.approve(anna, alert.id, alert.text_hash, None, "ru")
     assert first.outcome == "recorded" and first.approvals == 1
-    again = await service.approve(anna, alert.id, alert.text_hash, None, "ru")
+    again = await service.desk.approve(anna, alert.id, alert.text_hash, None, "ru")
     assert again.outcome == "duplicate"  # the same person twice is still one approval
     # Editing voids the approval: it was for the old text.
-    edited = await service.edit(anna, alert.id, "area", "м. Курская, выход 2")
+    edited = await service.desk.edit(anna, alert.id, AlertField.AREA, "м. Курская, выход 2")
     assert edited is not None and "Курская" in edited.text_ru
-    stale = await service.approve(boris, alert.id, alert.text_hash, None, "ru")
+    stale = await service.desk.approve(boris, alert.id, alert.text_hash, None, "ru")
     assert stale.outcome == "stale"
-    assert await service.approvers(alert.id) == []
-    assert (await service.approve(anna, alert.id, edited.text_hash, None, "ru")).approvals == 1
-    done = await service.approve(boris, alert.id, edited.text_hash, 77, "en")
+    assert await service.desk.approvers(alert.id) == []
+    assert (await service.desk.approve(anna, alert.id, edited.text_hash, None, "ru")).approvals == 1
+    done = await service.desk.approve(boris, alert.id, edited.text_hash, 77, "en")
     assert done.outcome == "sending"
-    assert (await service.alert(alert.id)).state in ("sending", "sent")  # type: ignore[union-attr]
-    late = await service.approve(boris, alert.id, edited.text_hash, None, "ru")
+    assert (await service.desk.alert(alert.id)).state in ("sending", "sent")  # type: ignore[union-attr]
+    late = await service.desk.approve(boris, alert.id, edited.text_hash, None, "ru")
     assert late.outcome == "gone"
 
 
@@ -253,24 +268,24 @@ async def test_removing_a_moderator_voids_their_pending_approval(
     anna = await join(service, MOD_A, "anna")
     boris = await join(service, MOD_B, "boris")
     await report(db, keys, OUTSIDER)
-    group = (await service.queue()).groups[0]
-    alert = await service.draft_from_group(boris, group.region, group.window)
+    group = (await service.review.groups())[0]
+    alert = await service.desk.draft_from_group(boris, group.region, group.window)
     assert alert.certainty == "single"
-    assert (await service.approve(boris, alert.id, alert.text_hash, None, "ru")).approvals == 1
-    admin = await service.identify(ADMIN)
-    moderator_id = dict((a, i) for i, a in await service.moderators())["boris"]
-    assert await service.remove(admin, moderator_id) is not None  # type: ignore[arg-type]
-    assert await service.identify(MOD_B) is None
-    assert await service.approvers(alert.id) == []
-    result = await service.approve(anna, alert.id, alert.text_hash, None, "ru")
+    assert (await service.desk.approve(boris, alert.id, alert.text_hash, None, "ru")).approvals == 1
+    admin = await service.team.identify(ADMIN)
+    moderator_id = dict((a, i) for i, a in await service.team.moderators())["boris"]
+    assert await service.team.remove(admin, moderator_id) is not None  # type: ignore[arg-type]
+    assert await service.team.identify(MOD_B) is None
+    assert await service.desk.approvers(alert.id) == []
+    result = await service.desk.approve(anna, alert.id, alert.text_hash, None, "ru")
     assert result.outcome == "recorded" and result.approvals == 1  # still one short
 
 
 async def test_locked_moderation_recognises_nobody(db: Database, keys, translator, regions) -> None:  # type: ignore[no-untyped-def]
     service = moderation(db, keys, translator, regions, locked=True)
-    assert service.locked
-    assert await service.identify(ADMIN) is None
-    assert await service.redeem("anything", MOD_A) is None
+    assert service.team.locked
+    assert await service.team.identify(ADMIN) is None
+    assert await service.team.redeem("anything", MOD_A) is None
 
 
 async def test_audit_chain_verifies_and_detects_tampering(
@@ -323,10 +338,10 @@ async def test_one_group_gives_one_draft_and_the_evidence_stays_readable(
     boris = await join(service, MOD_B, "boris")
     for user in (OUTSIDER, REPORTER):
         await report(db, keys, user)
-    group = (await service.queue()).groups[0]
+    group = (await service.review.groups())[0]
     drafts = await asyncio.gather(
-        service.draft_from_group(anna, group.region, group.window),
-        service.draft_from_group(boris, group.region, group.window),
+        service.desk.draft_from_group(anna, group.region, group.window),
+        service.desk.draft_from_group(boris, group.region, group.window),
         return_exceptions=True,
     )
     made = [d for d in drafts if not isinstance(d, BaseException)]
@@ -335,11 +350,11 @@ async def test_one_group_gives_one_draft_and_the_evidence_stays_readable(
     )
     alert = made[0]
     # The second approver reads the same reports the draft was made from.
-    evidence = (await service.open_alert_reports(boris, alert.id)).reports
+    evidence = (await service.review.open_alert_reports(boris, alert.id)).reports
     assert len(evidence) == 2 and all("vans at exit 2" in r.text for r in evidence)
     # The draft rejected (not the reports): they return to the queue.
-    assert await service.reject_alert(anna, alert.id)
-    assert [g.reports for g in (await service.queue()).groups] == [2]
+    assert await service.desk.reject_alert(anna, alert.id)
+    assert [g.reports for g in (await service.review.groups())] == [2]
 
 
 async def test_a_removed_moderator_cannot_approve_with_a_stale_role(
@@ -349,20 +364,20 @@ async def test_a_removed_moderator_cannot_approve_with_a_stale_role(
     anna = await join(service, MOD_A, "anna")
     boris = await join(service, MOD_B, "boris")
     await report(db, keys, OUTSIDER)
-    group = (await service.queue()).groups[0]
-    alert = await service.draft_from_group(anna, group.region, group.window)
-    await service.remember_copy(boris, 901)
-    await service.remember_copy(boris, 902)
-    admin = await service.identify(ADMIN)
-    boris_id = dict((a, i) for i, a in await service.moderators())["boris"]
-    removed = await service.remove(admin, boris_id)  # type: ignore[arg-type]
+    group = (await service.review.groups())[0]
+    alert = await service.desk.draft_from_group(anna, group.region, group.window)
+    await service.team.remember_copy(boris, 901)
+    await service.team.remember_copy(boris, 902)
+    admin = await service.team.identify(ADMIN)
+    boris_id = dict((a, i) for i, a in await service.team.moderators())["boris"]
+    removed = await service.team.remove(admin, boris_id)  # type: ignore[arg-type]
     # The chat and the decrypted reports shown there come back to be deleted now.
     assert removed is not None and removed.chat_id == MOD_B and removed.copies == [901, 902]
-    assert await service.due_copies() == {}
+    assert await service.team.due_copies() == {}
     # `boris` was checked a moment before the removal: the approval is still refused.
-    result = await service.approve(boris, alert.id, alert.text_hash, None, "ru")
+    result = await service.desk.approve(boris, alert.id, alert.text_hash, None, "ru")
     assert result.outcome == "refused"
-    assert (await service.approve(anna, alert.id, alert.text_hash, None, "ru")).approvals == 1
+    assert (await service.desk.approve(anna, alert.id, alert.text_hash, None, "ru")).approvals == 1
 
 
 async def test_two_edits_at_once_cannot_leave_text_and_fields_apart(
@@ -371,15 +386,15 @@ async def test_two_edits_at_once_cannot_leave_text_and_fields_apart(
     service = moderation(db, keys, translator, regions)
     anna = await join(service, MOD_A, "anna")
     await report(db, keys, OUTSIDER)
-    group = (await service.queue()).groups[0]
-    alert = await service.draft_from_group(anna, group.region, group.window)
+    group = (await service.review.groups())[0]
+    alert = await service.desk.draft_from_group(anna, group.region, group.window)
     await asyncio.gather(
-        service.edit(anna, alert.id, "place_type", "street"),
-        service.edit(anna, alert.id, "advice", "warn"),
+        service.desk.edit(anna, alert.id, AlertField.PLACE_TYPE, "street"),
+        service.desk.edit(anna, alert.id, AlertField.ADVICE, "warn"),
     )
-    stored = await service.alert(alert.id)
+    stored = await service.desk.alert(alert.id)
     assert stored is not None
-    assert stored.text_ru == service.render_text(stored, "ru")  # the text matches the fields
+    assert stored.text_ru == service.desk.render_text(stored, "ru")  # the text matches the fields
     assert "Московское время" not in stored.text_ru and "по московскому времени" in stored.text_ru
 
 
@@ -393,15 +408,46 @@ async def test_expiry_closes_the_alert_and_stops_its_pending_sends(
     for chat in SUBSCRIBERS[:2]:
         await subscriptions.change(chat, "ru", "add", "moscow")
     await report(db, keys, OUTSIDER)
-    group = (await service.queue()).groups[0]
-    alert = await service.draft_from_group(anna, group.region, group.window)
-    assert (await service.approve(anna, alert.id, alert.text_hash, None, "ru")).recipients == 2
+    group = (await service.review.groups())[0]
+    alert = await service.desk.draft_from_group(anna, group.region, group.window)
+    assert (await service.desk.approve(anna, alert.id, alert.text_hash, None, "ru")).recipients == 2
     clock.now += 5 * 3600
-    assert await service.expire_due() == 0 and (await service.alert(alert.id)).state == "sending"  # type: ignore[union-attr]
+    assert (
+        await service.desk.expire_due() == 0
+        and (await service.desk.alert(alert.id)).state == "sending"
+    )  # type: ignore[union-attr]
     clock.now += 2 * 3600  # past ALERT_TTL_HOURS=6
-    assert await service.expire_due() == 0  # nothing was delivered, so nothing to edit
-    assert (await service.alert(alert.id)).state == "expired"  # type: ignore[union-attr]
+    assert await service.desk.expire_due() == 0  # nothing was delivered, so nothing to edit
+    assert (await service.desk.alert(alert.id)).state == "expired"  # type: ignore[union-attr]
     assert await OutboxRepository(db).progress(alert.id) == Progress(dropped=2)
+
+
+async def test_an_approval_names_the_text_by_its_tag_and_wakes_the_broadcaster_once_sent(
+    db: Database, keys, translator, regions
+) -> None:  # type: ignore[no-untyped-def]
+    service = moderation(db, keys, translator, regions, needed=2)
+    anna = await join(service, MOD_A, "anna")
+    boris = await join(service, MOD_B, "boris")
+    await report(db, keys, OUTSIDER)
+    group = (await service.review.groups())[0]
+    alert = await service.desk.draft_from_group(anna, group.region, group.window)
+    tag = bytes.fromhex(hash_tag(alert.text_hash))  # what an Approve button carries
+    assert len(tag) == 8
+    for seen in (b"", tag[:7], bytes(8), tag[:7] + bytes([tag[7] ^ 1])):
+        assert (await service.desk.approve(anna, alert.id, seen, None, "ru")).outcome == "stale"
+    assert (await service.desk.approve(anna, alert.id, tag, None, "ru")).outcome == "recorded"
+    assert service.wakes == []  # nothing to send yet
+    # The approval counts for the full text hash, whichever way the text was named.
+    assert (await service.desk.approve(anna, alert.id, alert.text_hash, None, "ru")).outcome == (
+        "duplicate"
+    )
+    done = await service.desk.approve(boris, alert.id, tag, None, "en")
+    assert done.outcome == "sending" and service.wakes == ["wake"]
+    sent = await service.desk.alert(alert.id)
+    assert sent is not None and sent.text_hash == alert.text_hash
+    assert sent.text_ru.startswith(alert.text_ru) and "🔏" in sent.text_ru  # signed as approved
+    assert await service.desk.withdraw(anna, alert.id) == 0
+    assert service.wakes == ["wake", "wake"]  # the withdrawal's edits (none yet) and stops
 
 
 # --- reading a flooded group page by page, rejecting one report ------------------------------
@@ -428,17 +474,17 @@ async def test_reading_a_group_pages_newest_first_and_opens_only_the_page(
     await reports_at(db, keys, 13, 20, 12, first_user=7_100_000_000)
     await reports_at(db, keys, 14, 5, 2, first_user=7_200_000_000)  # the next window
     await reports_at(db, keys, 13, 30, 2, first_user=7_300_000_000, region="spb")
-    window = "2026-11-25T12"
+    window = ReportWindow.parse("2026-11-25T12")
     opened_count = 0
-    real_open = moderation_module.open_sealed
+    real_open = review_module.open_sealed
 
     def counting_open(*args, **kwargs):  # type: ignore[no-untyped-def]
         nonlocal opened_count
         opened_count += 1
         return real_open(*args, **kwargs)
 
-    monkeypatch.setattr(moderation_module, "open_sealed", counting_open)
-    pages = [await service.open_group(anna, "moscow", window, n) for n in range(3)]
+    monkeypatch.setattr(review_module, "open_sealed", counting_open)
+    pages = [await service.review.open_group(anna, "moscow", window, n) for n in range(3)]
     assert [(p.page, p.pages, p.first, p.last, p.total) for p in pages] == [
         (0, 3, 1, 10, 23), (1, 3, 11, 20, 23), (2, 3, 21, 23, 23)
     ]  # fmt: skip
@@ -449,15 +495,15 @@ async def test_reading_a_group_pages_newest_first_and_opens_only_the_page(
     assert len({r.id for r in shown}) == 23
     assert all(r.text.startswith("report 13:") for r in shown[:12])
     # Within an hour the order is stable (by id): reading again gives the same pages.
-    again = await service.open_group(anna, "moscow", window, 1)
+    again = await service.review.open_group(anna, "moscow", window, 1)
     assert [r.id for r in again.reports] == [r.id for r in pages[1].reports]
     assert [r.id for r in shown[:12]] == sorted(r.id for r in shown[:12])
     # Out-of-range pages are clamped to those that exist.
-    assert (await service.open_group(anna, "moscow", window, 99)).page == 2
-    assert (await service.open_group(anna, "moscow", window, -3)).page == 0
+    assert (await service.review.open_group(anna, "moscow", window, 99)).page == 2
+    assert (await service.review.open_group(anna, "moscow", window, -3)).page == 0
     reads = [e for e in await AuditRepository(db).entries() if e.action == "group.read"]
     assert len(reads) == 6 and {e.subject for e in reads} == {f"moscow|{window}"}
-    empty = await service.open_group(anna, "kazan", window)
+    empty = await service.review.open_group(anna, "kazan", window)
     assert (empty.reports, empty.stored, empty.total, empty.pages) == ([], 0, 0, 1)
     assert len([e for e in await AuditRepository(db).entries() if e.action == "group.read"]) == 6
 
@@ -495,30 +541,35 @@ async def test_rejecting_one_report_leaves_the_rest_of_the_group(
     service = moderation(db, keys, translator, regions)
     anna = await join(service, MOD_A, "anna")
     await reports_at(db, keys, 12, 10, 3, first_user=7_000_000_000)
-    group = (await service.queue()).groups[0]
+    group = (await service.review.groups())[0]
     assert (group.reports, group.reporters) == (3, 3)
-    target = (await service.open_group(anna, group.region, group.window)).reports[1]
+    target = (await service.review.open_group(anna, group.region, group.window)).reports[1]
     with pytest.raises(ValueError, match="reason"):
-        await service.reject_report(anna, target.id, "boring")
-    assert await service.reject_report(anna, target.id, "spam") is True
-    assert await service.reject_report(anna, target.id, "false") is False  # already decided
-    group = (await service.queue()).groups[0]
+        await service.review.reject_report(anna, target.id, "boring")  # type: ignore[arg-type]
+    assert await service.review.reject_report(anna, target.id, RejectReason.SPAM) is True
+    assert (
+        await service.review.reject_report(anna, target.id, RejectReason.FALSE) is False
+    )  # decided
+    group = (await service.review.groups())[0]
     assert (group.reports, group.reporters) == (2, 2)
-    assert await service.waiting_reports() == 2
-    page = await service.open_group(anna, group.region, group.window)
+    assert await service.review.waiting_reports() == 2
+    page = await service.review.open_group(anna, group.region, group.window)
     assert page.total == 2 and target.id not in {r.id for r in page.reports}
     entries = [e for e in await AuditRepository(db).entries() if e.action.startswith("report.")]
     assert [(e.actor, e.action, e.subject) for e in entries] == [
         ("anna", "report.reject.spam", target.id)
     ]
     # Drafted from: the group's reports are decided and cannot be rejected one by one.
-    alert = await service.draft_from_group(anna, group.region, group.window)
-    assert await service.reject_report(anna, page.reports[0].id, "duplicate") is False
-    evidence = await service.open_alert_reports(anna, alert.id)
+    alert = await service.desk.draft_from_group(anna, group.region, group.window)
+    assert (
+        await service.review.reject_report(anna, page.reports[0].id, RejectReason.DUPLICATE)
+        is False
+    )
+    evidence = await service.review.open_alert_reports(anna, alert.id)
     assert evidence.total == 2 and target.id not in {r.id for r in evidence.reports}
     locked = moderation(db, keys, translator, regions, locked=True)
     with pytest.raises(ModerationLocked):
-        await locked.reject_report(anna, page.reports[1].id, "spam")
+        await locked.review.reject_report(anna, page.reports[1].id, RejectReason.SPAM)
 
 
 async def test_the_evidence_behind_a_draft_is_paged_too(
@@ -528,10 +579,10 @@ async def test_the_evidence_behind_a_draft_is_paged_too(
     anna = await join(service, MOD_A, "anna")
     await reports_at(db, keys, 12, 10, 4, first_user=7_000_000_000)
     await reports_at(db, keys, 13, 10, 8, first_user=7_100_000_000)
-    group = (await service.queue()).groups[0]
-    alert = await service.draft_from_group(anna, group.region, group.window)
-    first = await service.open_alert_reports(anna, alert.id)
-    second = await service.open_alert_reports(anna, alert.id, 1)
+    group = (await service.review.groups())[0]
+    alert = await service.desk.draft_from_group(anna, group.region, group.window)
+    first = await service.review.open_alert_reports(anna, alert.id)
+    second = await service.review.open_alert_reports(anna, alert.id, 1)
     assert (first.stored, first.total, first.pages) == (10, 12, 2)
     assert (second.first, second.last) == (11, 12)
     hours = [r.created_hour[11:] for r in first.reports + second.reports]

@@ -1,0 +1,382 @@
+"""Alerts from draft to close: drafting from a report group, editing, the two-person rule,
+withdrawing, expiring, replacing, and an admin's announcement.
+
+What goes out is signed with the instance's key; the text hash is checked once, inside the
+transaction that records an approval, so only the very text a moderator saw is ever signed.
+Whenever an action leaves work in the outbox the broadcaster is woken here, never by a handler.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import replace
+
+from bot.crypto.keyring import UnlockedKeyring
+from bot.services.alert_text import (
+    ANNOUNCEMENT_LIMIT,
+    Advice,
+    AlertField,
+    AlertText,
+    Certainty,
+    Closing,
+    clean_area,
+    text_hash,
+)
+from bot.services.audit_trail import SYSTEM, AuditTrail, minute
+from bot.services.report_window import ReportWindow, group_key
+from bot.services.reports import PLACE_TYPES, TIME_BUCKETS
+from bot.services.review_keys import ReviewKeys
+from bot.services.signatures import sign_alert
+from bot.services.team import Moderator, ModeratorTeam
+from bot.storage.alerts import Alert, AlertRepository, Approval
+from bot.storage.db import Database
+from bot.storage.reports import ReportGroups
+
+# The choices each cycling field goes through, in order ("area" is typed instead).
+CHOICES: dict[AlertField, tuple[str, ...]] = {
+    AlertField.PLACE_TYPE: PLACE_TYPES,
+    AlertField.TIME_WINDOW: TIME_BUCKETS,
+    AlertField.CERTAINTY: tuple(Certainty),
+    AlertField.ADVICE: tuple(Advice),
+}
+
+
+def edited_value(alert: Alert, field: AlertField, value: str | None) -> str:
+    """A field's new value: `value` if it is allowed, or for a choice field the next choice
+    when `value` is None. ValueError when it does not fit."""
+    if field is AlertField.AREA:
+        area = clean_area(value or "")
+        if area is None:
+            raise ValueError("area must be one short line")
+        return area
+    choices = CHOICES[field]
+    if value is None:
+        current = getattr(alert, field.value)
+        index = choices.index(current) if current in choices else -1
+        return choices[(index + 1) % len(choices)]
+    if value not in choices:
+        raise ValueError(f"not a choice for {field}")
+    return value
+
+
+class AlertProgress:
+    """Where a broadcast's progress is shown: the approving moderator's message."""
+
+    def __init__(self, db: Database, team: ModeratorTeam) -> None:
+        self._alerts = AlertRepository(db)
+        self._team = team
+
+    async def target(self, alert_id: str) -> tuple[int, int, str | None] | None:
+        """(chat, message id, language) of the progress message, if there is one."""
+        alert = await self._alerts.get(alert_id)
+        if alert is None or alert.progress_by is None or alert.progress_message_id is None:
+            return None
+        chat = await self._team.chat_of(alert.progress_by)
+        return None if chat is None else (chat, alert.progress_message_id, alert.progress_lang)
+
+
+class AlertDesk:
+    """Drafts, approvals and the life of sent alerts."""
+
+    def __init__(
+        self,
+        db: Database,
+        keys: ReviewKeys,
+        team: ModeratorTeam,
+        text: AlertText,
+        *,
+        approvals_needed: int,
+        ttl_hours: int,
+        region_channels: dict[str, int] | None = None,
+        channel_lang: str = "ru",
+        wake: Callable[[], None] | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._alerts = AlertRepository(db)
+        self._groups = ReportGroups(db)
+        self._audit = AuditTrail(db, clock)
+        self._keys = keys
+        self._team = team
+        self._text = text
+        self.approvals_needed = approvals_needed
+        self._ttl_hours = ttl_hours
+        self._region_channels = dict(region_channels or {})
+        self._channel_lang = channel_lang
+        self._wake = wake or (lambda: None)
+
+    # --- reading -------------------------------------------------------------------------------
+
+    async def alert(self, alert_id: str) -> Alert | None:
+        return await self._alerts.get(alert_id)
+
+    async def approvers(self, alert_id: str) -> list[bytes]:
+        """Refs of those whose approval is for the draft's current text."""
+        return await self._alerts.approvals(alert_id)
+
+    async def drafts(self) -> list[tuple[Alert, int]]:
+        """Drafts waiting for approval, oldest first, with their approvals of the current text."""
+        return [(d.alert, d.approvals) for d in await self._alerts.drafts()]
+
+    async def open_alerts(self) -> list[Alert]:
+        """Alerts sent (or sending) and still standing, newest first."""
+        return await self._alerts.open_alerts()
+
+    def render_text(self, alert: Alert, lang: str) -> str:
+        """The alert as subscribers in `lang` will read it."""
+        return self._text.render(alert, lang)
+
+    # --- drafts --------------------------------------------------------------------------------
+
+    async def draft_from_group(
+        self, moderator: Moderator, region: str, window: ReportWindow
+    ) -> Alert:
+        """An alert draft pre-filled from a group: its most common place and latest time."""
+        self._keys.require()
+        members = await self._groups.members(region, str(window))
+        if not members:
+            raise LookupError("the group is empty or already decided")
+        reporters = len({r.reporter_tag for r in members})
+        place = Counter(r.place_type for r in members).most_common(1)[0][0]
+        bucket = min((r.time_bucket for r in members), key=TIME_BUCKETS.index)
+        alert = self._text.with_texts(
+            Alert(
+                id=secrets.token_hex(4),
+                kind="alert",
+                region=region,
+                area="",
+                place_type=place,
+                time_window=bucket,
+                certainty=Certainty.CORROBORATED if reporters >= 2 else Certainty.SINGLE,
+                advice=Advice.AVOID,
+                text_ru="",
+                text_en="",
+                text_hash=b"",
+                state="draft",
+                group_key=group_key(region, window),
+                created_at=minute(self._audit.now()),
+            )
+        )
+        if not await self._alerts.create(alert, [r.id for r in members]):
+            raise LookupError("another moderator drafted from this group meanwhile")
+        await self._audit.moderator_did(moderator.alias, "alert.draft", alert.id)
+        return alert
+
+    async def draft_update(self, moderator: Moderator, alert_id: str) -> Alert:
+        """A draft that updates a sent alert: the same fields to edit, a line that refers to the
+        original, and, once approved like any alert, the original's copies say it was replaced."""
+        self._keys.require()
+        original = await self._alerts.get(alert_id)
+        if (
+            original is None
+            or original.kind != "alert"
+            or original.state not in ("sending", "sent")
+        ):
+            raise LookupError("only an open alert can be updated")
+        alert = self._text.with_texts(
+            replace(
+                original,
+                id=secrets.token_hex(4),
+                state="draft",
+                created_at=minute(self._audit.now()),
+                approved_at=None,
+                expires_at=None,
+                progress_by=None,
+                progress_message_id=None,
+                progress_lang=None,
+                closed_ru=None,
+                closed_en=None,
+                update_of=original.id,
+            )
+        )
+        if not await self._alerts.create(alert):
+            raise LookupError("the update could not be stored")
+        await self._audit.moderator_did(
+            moderator.alias, "alert.update", f"{alert.id}:{original.id}"
+        )
+        return alert
+
+    async def edit(
+        self, moderator: Moderator, alert_id: str, field: AlertField, value: str | None = None
+    ) -> Alert | None:
+        """Change one template field (cycling through the choices when `value` is None).
+
+        Any change voids the approvals given so far: they were for the old text. None when the
+        draft is gone or was changed meanwhile; ValueError when `value` does not fit.
+        """
+        self._keys.require()
+        try:
+            field = AlertField(field)
+        except ValueError:
+            return None
+        alert = await self._alerts.get(alert_id)
+        if alert is None or alert.state != "draft":
+            return None
+        new_value = edited_value(alert, field, value)
+        changed = replace(alert, **{field.value: new_value})  # type: ignore[arg-type]  # str fields
+        updated = self._text.with_texts(changed)
+        if not await self._alerts.update_draft(
+            alert_id,
+            alert.text_hash,
+            {field.value: new_value},
+            updated.text_ru,
+            updated.text_en,
+            updated.text_hash,
+        ):
+            return None
+        await self._audit.moderator_did(moderator.alias, "alert.edit", f"{alert_id}:{field}")
+        return updated
+
+    async def reject_alert(self, moderator: Moderator, alert_id: str) -> bool:
+        """Reject a draft; its reports go back to the queue (the draft, not they, was wrong)."""
+        self._keys.require()
+        rejected = await self._alerts.reject(alert_id)
+        if rejected:
+            await self._audit.moderator_did(moderator.alias, "alert.reject", alert_id)
+        return rejected
+
+    # --- approval ------------------------------------------------------------------------------
+
+    async def approve(
+        self,
+        moderator: Moderator,
+        alert_id: str,
+        seen_hash: bytes,
+        progress_message_id: int | None,
+        lang: str,
+    ) -> Approval:
+        """One moderator's approval of the text they saw: `seen_hash` is its hash, or the first
+        8 bytes of it (an Approve button's). At the quorum the alert is queued, signed with the
+        instance's key, and the broadcaster woken."""
+        ring = self._keys.require()
+        alert = await self._alerts.get(alert_id)
+        if alert is None:
+            return Approval("gone", 0)
+        now = self._audit.now()
+        expires = now + dt.timedelta(hours=self._ttl_hours)
+        result = await self._alerts.approve(
+            alert_id,
+            moderator.ref,
+            seen_hash,
+            needed=self.approvals_needed,
+            now=minute(now),
+            expires_at=minute(expires),
+            progress_message_id=progress_message_id,
+            progress_lang=lang,
+            admin_refs=self._team.admin_refs(),
+            final_texts=self._signer(ring, alert_id, expires),
+            channel=(
+                (self._region_channels[alert.region], self._channel_lang)
+                if alert.region in self._region_channels
+                else None
+            ),
+        )
+        if result.outcome in ("recorded", "sending"):
+            await self._audit.moderator_did(moderator.alias, "alert.approve", alert_id)
+        if result.outcome == "sending":
+            await self._audit.record(SYSTEM, "alert.send", f"{alert_id}:{result.recipients}")
+            if alert.update_of is not None:
+                await self._close(alert.update_of, Closing.REPLACED)
+            self._wake()
+        return result
+
+    def _signer(
+        self, ring: UnlockedKeyring, alert_id: str, expires: dt.datetime
+    ) -> Callable[[str, str], tuple[str, str]]:
+        """What goes out, made from the texts as the approving transaction reads them: the
+        approved text, when it stops being valid, and the signature of both."""
+
+        def sign(text_ru: str, text_en: str) -> tuple[str, str]:
+            ru, en = (
+                sign_alert(
+                    ring, text + "\n" + self._text.valid_until(lang, alert_id, expires), alert_id
+                )
+                for lang, text in (("ru", text_ru), ("en", text_en))
+            )
+            return ru, en
+
+        return sign
+
+    # --- sent alerts ---------------------------------------------------------------------------
+
+    async def withdraw(self, moderator: Moderator, alert_id: str) -> int | None:
+        """Withdraw a sent alert: pending sends stop and delivered copies are edited to say so.
+        None if it was not open; else how many copies will be edited."""
+        self._keys.require()
+        edits = await self._close(alert_id, Closing.WITHDRAWN)
+        if edits is not None:
+            await self._audit.moderator_did(moderator.alias, "alert.withdraw", alert_id)
+            self._wake()
+        return edits
+
+    async def expire_due(self) -> int:
+        """Close every alert past its expiry (a job); returns how many copies will be edited."""
+        edits = 0
+        for alert_id in await self._alerts.expired(minute(self._audit.now())):
+            closed = await self._close(alert_id, Closing.EXPIRED)
+            if closed is not None:
+                edits += closed
+                await self._audit.record(SYSTEM, "alert.expire", alert_id)
+        if edits:
+            self._wake()
+        return edits
+
+    async def purge(self, retention_days: int) -> int:
+        """Retention: finished alerts (with their outbox rows) go."""
+        before = self._audit.now() - dt.timedelta(days=retention_days)
+        return await self._alerts.purge(minute(before))
+
+    async def _close(self, alert_id: str, closing: Closing) -> int | None:
+        alert = await self._alerts.get(alert_id)
+        if alert is None:
+            return None
+        closed = (self._text.closed(alert, "ru", closing), self._text.closed(alert, "en", closing))
+        return await self._alerts.close(alert_id, closing, closed)
+
+    # --- announcements -------------------------------------------------------------------------
+
+    async def announce(
+        self, admin: Moderator, text: str, progress_message_id: int | None, lang: str
+    ) -> int:
+        """Queue an admin's announcement (plain text, signed like alerts) to every subscriber,
+        in both languages alike, and wake the broadcaster; returns how many will get it."""
+        if not admin.is_admin:
+            raise PermissionError("admins only")
+        ring = self._keys.require()
+        text = text.strip()
+        if not text or len(text) > ANNOUNCEMENT_LIMIT:
+            raise ValueError("an announcement is 1 to 3000 characters")
+        markup = self._text.announcement(lang, text)
+        alert_id = secrets.token_hex(4)
+        signed = sign_alert(ring, markup, alert_id, kind="announcement")
+        now = minute(self._audit.now())
+        alert = Alert(
+            id=alert_id,
+            kind="announcement",
+            region="*",
+            area="",
+            place_type="",
+            time_window="",
+            certainty=Certainty.SINGLE,
+            advice="",
+            text_ru=signed,
+            text_en=signed,
+            text_hash=text_hash(markup, markup),
+            state="sending",
+            group_key=None,
+            created_at=now,
+            approved_at=now,
+            expires_at=None,
+            progress_by=admin.ref,
+            progress_message_id=progress_message_id,
+            progress_lang=lang,
+        )
+        recipients = await self._alerts.create_announcement(alert)
+        await self._audit.moderator_did(
+            admin.alias, "announcement.send", f"{alert.id}:{recipients}"
+        )
+        self._wake()
+        return recipients

@@ -1,0 +1,139 @@
+"""What an alert says: its template fields and their choices, and the texts rendered from them.
+
+Pure functions of an alert and the catalogue, no I/O: the draft's texts, the validity line that
+is signed with them, the notice that replaces a closed alert, and an admin's announcement.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import html
+from dataclasses import replace
+from enum import StrEnum
+
+from bot.content.regions import RegionCatalog
+from bot.i18n import LANGUAGES, Translator
+from bot.services.report_window import MOSCOW, window_of_group
+from bot.services.signatures import SIGNATURE_SEPARATOR
+from bot.storage.alerts import Alert
+
+AREA_LIMIT = 60
+ANNOUNCEMENT_LIMIT = 3000
+
+
+class AlertField(StrEnum):
+    """The template fields a moderator may change while an alert is a draft (the texts follow
+    from them); the values are the stored columns (bot.storage.alerts.EDITABLE)."""
+
+    AREA = "area"
+    PLACE_TYPE = "place_type"
+    TIME_WINDOW = "time_window"
+    CERTAINTY = "certainty"
+    ADVICE = "advice"
+
+
+class Certainty(StrEnum):
+    """How sure the alert is; labels are `certainty-<value>`."""
+
+    CORROBORATED = "corroborated"
+    SINGLE = "single"
+
+    @property
+    def label_key(self) -> str:
+        return f"certainty-{self.value}"
+
+
+class Advice(StrEnum):
+    """What the alert tells people to do; labels are `advice-<value>`."""
+
+    AVOID = "avoid"
+    CALM = "calm"
+    WARN = "warn"
+
+    @property
+    def label_key(self) -> str:
+        return f"advice-{self.value}"
+
+
+class Closing(StrEnum):
+    """How a sent alert stops standing; each has the notice `alert-<value>` its copies get."""
+
+    WITHDRAWN = "withdrawn"
+    EXPIRED = "expired"
+    REPLACED = "replaced"
+
+    @property
+    def label_key(self) -> str:
+        return f"alert-{self.value}"
+
+
+def clean_area(text: str) -> str | None:
+    """One short line: a station or district. None when it is empty, too long or multi-line."""
+    area = " ".join(text.split())
+    if not area or len(area) > AREA_LIMIT or not area.isprintable():
+        return None
+    return area
+
+
+def text_hash(text_ru: str, text_en: str) -> bytes:
+    """What approvals are given for: both texts, exactly."""
+    return hashlib.sha256(text_ru.encode() + b"\x00" + text_en.encode()).digest()
+
+
+def hash_tag(digest: bytes) -> str:
+    """A text hash's first 8 bytes in hex: what an Approve button carries."""
+    return digest[:8].hex()
+
+
+class AlertText:
+    """Renders alerts in every language from the catalogue and the region names."""
+
+    def __init__(self, translator: Translator, regions: RegionCatalog) -> None:
+        self._tr = translator
+        self._regions = regions
+
+    def render(self, alert: Alert, lang: str) -> str:
+        """The alert as subscribers in `lang` will read it."""
+        tr = self._tr
+        region = self._regions.get(alert.region)
+        lines = [tr(lang, "alert-title", region=region.name(lang) if region else alert.region)]
+        if alert.area:
+            lines.append(tr(lang, "alert-area", area=alert.area))
+        lines.append(tr(lang, "alert-place", place=tr(lang, f"place-{alert.place_type}")))
+        lines.append(tr(lang, "alert-when", when=tr(lang, f"when-{alert.time_window}")))
+        if alert.update_of is not None:
+            lines.insert(0, tr(lang, "alert-update-of", id=alert.update_of))
+        reported = window_of_group(alert.group_key)
+        if reported is not None:
+            day, hours = reported.in_zone(MOSCOW)
+            lines.append(tr(lang, "alert-reported", day=day, window=hours))
+        lines.append(tr(lang, f"certainty-{alert.certainty}"))
+        lines.append("")
+        lines.append(tr(lang, f"advice-{alert.advice}"))
+        return "\n".join(lines)
+
+    def with_texts(self, alert: Alert) -> Alert:
+        """The alert with its texts (and their hash) rendered from its fields."""
+        text_ru, text_en = (self.render(alert, lang) for lang in LANGUAGES)
+        return replace(
+            alert, text_ru=text_ru, text_en=text_en, text_hash=text_hash(text_ru, text_en)
+        )
+
+    def valid_until(self, lang: str, alert_id: str, expires: dt.datetime) -> str:
+        """The line signed with the approved text: which alert, valid until when."""
+        local = expires.astimezone(MOSCOW)
+        return self._tr(
+            lang, "alert-valid-until", id=alert_id, day=f"{local:%d.%m.%Y}", time=f"{local:%H:%M}"
+        )
+
+    def closed(self, alert: Alert, lang: str, closing: Closing) -> str:
+        """The notice, then the old text struck through (its signature line dropped: it no
+        longer stands as an alert)."""
+        text = alert.text_ru if lang == "ru" else alert.text_en
+        body = text.split(SIGNATURE_SEPARATOR, 1)[0]
+        return self._tr(lang, closing.label_key) + "\n\n<s>" + body + "</s>"
+
+    def announcement(self, lang: str, text: str) -> str:
+        """An admin's plain text under the announcement title, escaped: never markup."""
+        return self._tr(lang, "announcement-title") + "\n\n" + html.escape(text, quote=False)
