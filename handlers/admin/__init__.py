@@ -1,0 +1,52 @@
+"""Admin commands. Non-admins get the same answer as for any unknown command.
+
+/invite makes a single-use moderator link; /moderators lists moderators and removes one (which
+voids their pending approvals and hides the moderator commands from their menu); /announce
+sends a signed announcement to every subscriber; /reload reloads the content.
+
+The modules: `handlers` (what each command and button does), `screens` (texts and keyboards),
+`callbacks` (the buttons' data), `states`.
+"""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.filters import Command, StateFilter
+
+from bot.config import Settings
+from handlers.admin import handlers as admin
+from handlers.admin.callbacks import AdminCb
+from handlers.admin.states import AnnounceForm
+from handlers.filters import FromUser, is_question
+from handlers.flow import Flow
+
+FLOW = Flow(name="announce", states=AnnounceForm, commands=frozenset({"announce"}))
+
+
+def build_router(settings: Settings) -> Router:
+    router = Router(name="admin")
+    # Checked on the server for every update: the command menu only hides, it does not protect.
+    admins = FromUser(settings.admin_ids)
+    router.message.filter(admins)
+    router.callback_query.filter(admins)
+
+    router.message.register(admin.reload, Command("reload"))
+    router.message.register(admin.invite, Command("invite"))
+    router.message.register(admin.announce, Command("announce"))
+    router.message.register(admin.announce_text, StateFilter(AnnounceForm.text), is_question)
+    router.callback_query.register(
+        admin.announce_send,
+        StateFilter(AnnounceForm.confirm),
+        AdminCb.filter(F.action == "announce"),
+    )
+    router.callback_query.register(
+        admin.announce_cancel, AdminCb.filter(F.action == "announce-cancel")
+    )
+    router.message.register(admin.moderators, Command("moderators"))
+    router.callback_query.register(admin.moderators_again, AdminCb.filter(F.action == "list"))
+    router.callback_query.register(admin.confirm_removal, AdminCb.filter(F.action == "ask"))
+    router.callback_query.register(admin.remove, AdminCb.filter(F.action == "remove"))
+    return router
+
+
+__all__ = ["FLOW", "AdminCb", "AnnounceForm", "build_router"]

@@ -1,0 +1,235 @@
+"""Alert drafts and sent alerts: drafting from a group, the evidence behind a draft, editing
+(the area is typed), the two-person approval, and withdrawing or updating a sent alert.
+
+The services do the work and wake the broadcaster; these handlers only show the outcome.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from aiogram import Bot
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message
+
+from bot.content.regions import RegionCatalog
+from bot.i18n import Tr
+from bot.services.alert_desk import AlertDesk
+from bot.services.alert_text import AlertField
+from bot.services.notices import ModeratorNotices
+from bot.services.review import ReviewQueue
+from bot.services.team import Moderator, ModeratorTeam
+from bot.storage.alerts import Alert
+from handlers.moderation import screens
+from handlers.moderation.callbacks import ModCb
+from handlers.moderation.queue import show_reports
+from handlers.moderation.states import ModForm
+from handlers.screens import show
+
+_HASH_TAG = re.compile(r"[0-9a-f]{16}")
+
+
+async def _draft(alert_desk: AlertDesk, alert_id: str) -> Alert | None:
+    """The draft a button names, if it is still a draft."""
+    alert = await alert_desk.alert(alert_id)
+    return alert if alert is not None and alert.state == "draft" else None
+
+
+async def evidence(
+    query: CallbackQuery,
+    callback_data: ModCb,
+    tr: Tr,
+    bot: Bot,
+    moderator: Moderator,
+    review: ReviewQueue,
+    team: ModeratorTeam,
+    alert_desk: AlertDesk,
+) -> None:
+    """The reports a draft was made from, a page at a time, then its card again."""
+    alert = await _draft(alert_desk, callback_data.alert)
+    if alert is None:
+        await query.answer(tr("mod-gone"), show_alert=True)
+        return
+    page = await review.open_alert_reports(moderator, alert.id, screens.page_arg(callback_data.arg))
+    await query.answer(None if page.stored else tr("mod-no-reports"), show_alert=not page.stored)
+    # The reports behind a draft were drafted from ('reviewed'): nothing to reject one by one.
+    await show_reports(bot, tr, moderator, team, page, rejectable=False)
+    # The card again below the reports, so that Approve (and the next page) is at hand.
+    shown = page if page.stored else None
+    text, markup = await screens.alert_screen(tr, alert_desk, alert, shown)
+    await bot.send_message(moderator.chat_id, text, reply_markup=markup)
+
+
+async def draft(
+    query: CallbackQuery,
+    callback_data: ModCb,
+    tr: Tr,
+    moderator: Moderator,
+    alert_desk: AlertDesk,
+) -> None:
+    window = screens.window_arg(callback_data.window)
+    try:
+        if window is None:
+            raise LookupError("not a report window")
+        alert = await alert_desk.draft_from_group(moderator, callback_data.region, window)
+    except LookupError:
+        await query.answer(tr("mod-gone"), show_alert=True)
+        return
+    await show(query, *await screens.alert_screen(tr, alert_desk, alert))
+
+
+async def alert_card(
+    query: CallbackQuery, callback_data: ModCb, tr: Tr, alert_desk: AlertDesk
+) -> None:
+    alert = await _draft(alert_desk, callback_data.alert)
+    if alert is None:
+        await query.answer(tr("mod-gone"), show_alert=True)
+        return
+    await show(query, *await screens.alert_screen(tr, alert_desk, alert))
+
+
+async def edit(
+    query: CallbackQuery,
+    callback_data: ModCb,
+    tr: Tr,
+    moderator: Moderator,
+    alert_desk: AlertDesk,
+) -> None:
+    """A choice field moves on to its next choice."""
+    try:
+        field = AlertField(callback_data.arg)
+        alert = await alert_desk.edit(moderator, callback_data.alert, field)
+    except ValueError:
+        alert = None
+    if alert is None:
+        await query.answer(tr("mod-gone"), show_alert=True)
+        return
+    await show(query, *await screens.alert_screen(tr, alert_desk, alert))
+
+
+async def area_prompt(
+    query: CallbackQuery, callback_data: ModCb, tr: Tr, state: FSMContext
+) -> None:
+    await state.clear()
+    await state.set_state(ModForm.area)
+    await state.set_data({"alert": callback_data.alert})
+    await show(query, *screens.area_prompt(tr, callback_data.alert))
+
+
+async def resume_area(query: CallbackQuery, data: dict[str, Any]) -> None:
+    """Continue after a detour: the area prompt again (handlers.flow)."""
+    tr: Tr = data["tr"]
+    alert_id = str((await data["state"].get_data()).get("alert", ""))
+    await show(query, *screens.area_prompt(tr, alert_id))
+
+
+async def area_typed(
+    message: Message, tr: Tr, state: FSMContext, moderator: Moderator, alert_desk: AlertDesk
+) -> None:
+    alert_id = str((await state.get_data()).get("alert", ""))
+    try:
+        alert = await alert_desk.edit(moderator, alert_id, AlertField.AREA, message.text or "")
+    except ValueError:
+        await message.answer(tr("mod-area-invalid"))
+        return
+    await state.clear()
+    if alert is None:
+        await message.answer(tr("mod-gone"))
+        return
+    text, markup = await screens.alert_screen(tr, alert_desk, alert)
+    await message.answer(text, reply_markup=markup)
+
+
+async def approve(
+    query: CallbackQuery,
+    callback_data: ModCb,
+    tr: Tr,
+    lang: str,
+    moderator: Moderator,
+    alert_desk: AlertDesk,
+    notices: ModeratorNotices,
+    regions: RegionCatalog,
+) -> None:
+    """One approval of the text on the card; the service checks that text and sends."""
+    message_id = query.message.message_id if query.message else None
+    seen = bytes.fromhex(callback_data.arg) if _HASH_TAG.fullmatch(callback_data.arg) else b""
+    result = await alert_desk.approve(moderator, callback_data.alert, seen, message_id, lang)
+    if result.outcome == "sending":
+        await show(query, tr("mod-sending", recipients=result.recipients), None)
+        return
+    if result.outcome == "refused":
+        await query.answer(tr("mod-refused"), show_alert=True)
+        return
+    if result.outcome == "duplicate":
+        await query.answer(tr("mod-already-approved"), show_alert=True)
+        return
+    alert = await _draft(alert_desk, callback_data.alert)
+    if alert is None:  # "gone"
+        await query.answer(tr("mod-gone"), show_alert=True)
+        return
+    if result.outcome == "stale":
+        await query.answer(tr("mod-stale"), show_alert=True)
+    else:  # "recorded": the other moderators are asked for theirs
+        region = regions.get(alert.region)
+        await notices.approval_wanted(region.name(notices.lang) if region else alert.region)
+    await show(query, *await screens.alert_screen(tr, alert_desk, alert))
+
+
+async def sent_card(
+    query: CallbackQuery, callback_data: ModCb, tr: Tr, alert_desk: AlertDesk
+) -> None:
+    alert = await alert_desk.alert(callback_data.alert)
+    if alert is None or alert.state not in ("sending", "sent"):
+        await query.answer(tr("mod-gone"), show_alert=True)
+        return
+    await show(query, *screens.sent_screen(tr, alert, confirm=callback_data.arg == "confirm"))
+
+
+async def update(
+    query: CallbackQuery,
+    callback_data: ModCb,
+    tr: Tr,
+    moderator: Moderator,
+    alert_desk: AlertDesk,
+) -> None:
+    try:
+        alert = await alert_desk.draft_update(moderator, callback_data.alert)
+    except LookupError:
+        await query.answer(tr("mod-gone"), show_alert=True)
+        return
+    await show(query, *await screens.alert_screen(tr, alert_desk, alert))
+
+
+async def withdraw(
+    query: CallbackQuery,
+    callback_data: ModCb,
+    tr: Tr,
+    moderator: Moderator,
+    review: ReviewQueue,
+    alert_desk: AlertDesk,
+    regions: RegionCatalog,
+) -> None:
+    edits = await alert_desk.withdraw(moderator, callback_data.alert)
+    if edits is None:
+        await query.answer(tr("mod-gone"), show_alert=True)
+        return
+    toast = tr("mod-withdrawn", copies=edits)
+    await show(query, *await screens.queue_screen(tr, review, alert_desk, regions), toast=toast)
+
+
+async def drop(
+    query: CallbackQuery,
+    callback_data: ModCb,
+    tr: Tr,
+    moderator: Moderator,
+    review: ReviewQueue,
+    alert_desk: AlertDesk,
+    regions: RegionCatalog,
+) -> None:
+    """Reject a draft: its reports go back to the queue."""
+    if not await alert_desk.reject_alert(moderator, callback_data.alert):
+        await query.answer(tr("mod-gone"), show_alert=True)
+        return
+    screen = await screens.queue_screen(tr, review, alert_desk, regions)
+    await show(query, *screen, toast=tr("mod-dropped"))

@@ -1,0 +1,190 @@
+"""The queue of new report groups: /queue, /stats, a group, reading it page by page, and
+rejecting one report or a whole group.
+
+Decrypted reports go only to a moderator's private chat, protected from forwarding, without
+formatting, and are deleted from the chat after REPORT_VIEW_MINUTES.
+"""
+
+from __future__ import annotations
+
+from contextlib import suppress
+
+from aiogram import Bot
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+
+from bot.content.regions import RegionCatalog
+from bot.i18n import Tr
+from bot.services.alert_desk import AlertDesk
+from bot.services.review import OpenedReport, RejectReason, ReportPage, ReviewQueue
+from bot.services.team import Moderator, ModeratorTeam
+from handlers.moderation import screens
+from handlers.moderation.callbacks import ModCb, ReportCb
+from handlers.screens import show
+
+
+async def queue_command(
+    message: Message, tr: Tr, review: ReviewQueue, alert_desk: AlertDesk, regions: RegionCatalog
+) -> None:
+    text, markup = await screens.queue_screen(tr, review, alert_desk, regions)
+    await message.answer(text, reply_markup=markup)
+
+
+async def stats_command(
+    message: Message, tr: Tr, review: ReviewQueue, regions: RegionCatalog
+) -> None:
+    await message.answer(screens.stats_text(tr, await review.stats(), regions))
+
+
+async def queue_button(
+    query: CallbackQuery,
+    tr: Tr,
+    review: ReviewQueue,
+    alert_desk: AlertDesk,
+    regions: RegionCatalog,
+) -> None:
+    await show(query, *await screens.queue_screen(tr, review, alert_desk, regions))
+
+
+async def group(
+    query: CallbackQuery,
+    callback_data: ModCb,
+    tr: Tr,
+    review: ReviewQueue,
+    regions: RegionCatalog,
+) -> None:
+    await show(query, *await screens.group_screen(tr, review, regions, callback_data))
+
+
+async def read(
+    query: CallbackQuery,
+    callback_data: ModCb,
+    tr: Tr,
+    bot: Bot,
+    moderator: Moderator,
+    review: ReviewQueue,
+    team: ModeratorTeam,
+    regions: RegionCatalog,
+) -> None:
+    """One page of a group's reports, each its own message, and the group again below them."""
+    window = screens.window_arg(callback_data.window)
+    page = None
+    if window is not None:
+        number = screens.page_arg(callback_data.arg)
+        page = await review.open_group(moderator, callback_data.region, window, number)
+    if page is None or not page.stored:
+        await query.answer(tr("mod-gone"), show_alert=True)
+        return
+    await query.answer()
+    await show_reports(bot, tr, moderator, team, page, rejectable=True)
+    # The group again below the page: where it is, the next page, and the group's decisions.
+    text, markup = await screens.group_screen(tr, review, regions, callback_data, page)
+    sent = await bot.send_message(moderator.chat_id, text, reply_markup=markup)
+    await team.remember_copy(moderator, sent.message_id)
+
+
+async def report_button(
+    query: CallbackQuery,
+    callback_data: ReportCb,
+    tr: Tr,
+    moderator: Moderator,
+    review: ReviewQueue,
+) -> None:
+    """Under one shown report: a tap shows the reasons, "keep" takes them back, a reason
+    rejects that report alone."""
+    message = query.message if isinstance(query.message, Message) else None
+    report_id, arg = callback_data.report, callback_data.arg
+    if arg in ("", "keep"):
+        markup = screens.report_markup(tr, report_id, reasons=arg == "")
+        if message is not None:
+            with suppress(TelegramBadRequest):
+                await message.edit_reply_markup(reply_markup=markup)
+        await query.answer()
+        return
+    if arg not in tuple(RejectReason):
+        await query.answer(tr("button-expired"))
+        return
+    rejected = await review.reject_report(moderator, report_id, RejectReason(arg))
+    if message is not None:
+        with suppress(TelegramBadRequest):
+            if rejected:
+                # The decrypted text leaves the chat now; the edited copy is still deleted
+                # with the others.
+                await message.edit_text(tr("mod-report-rejected", reason=arg), reply_markup=None)
+            else:
+                await message.edit_reply_markup(reply_markup=None)
+    if rejected:
+        await query.answer(tr("mod-rejected", count=1))
+    else:
+        await query.answer(tr("mod-gone"), show_alert=True)
+
+
+async def reject_group(
+    query: CallbackQuery,
+    callback_data: ModCb,
+    tr: Tr,
+    moderator: Moderator,
+    review: ReviewQueue,
+    alert_desk: AlertDesk,
+    regions: RegionCatalog,
+) -> None:
+    if callback_data.arg not in tuple(RejectReason):
+        await query.answer(tr("button-expired"))
+        return
+    window = screens.window_arg(callback_data.window)
+    count = 0
+    if window is not None:
+        reason = RejectReason(callback_data.arg)
+        count = await review.reject_group(moderator, callback_data.region, window, reason)
+    toast = tr("mod-rejected", count=count) if count else tr("mod-gone")
+    await show(query, *await screens.queue_screen(tr, review, alert_desk, regions), toast=toast)
+
+
+async def show_reports(
+    bot: Bot,
+    tr: Tr,
+    moderator: Moderator,
+    team: ModeratorTeam,
+    page: ReportPage,
+    *,
+    rejectable: bool,
+) -> None:
+    """Send a page of decrypted reports to the moderator, each remembered for deletion."""
+    for number, report in enumerate(page.reports, page.first):
+        markup = screens.report_markup(tr, report.id, reasons=False) if rejectable else None
+        sent = await _send_report(bot, moderator.chat_id, tr, report, number, page.total, markup)
+        for message_id in sent:
+            await team.remember_copy(moderator, message_id)
+
+
+async def _send_report(
+    bot: Bot,
+    chat_id: int,
+    tr: Tr,
+    report: OpenedReport,
+    number: int,
+    total: int,
+    markup: InlineKeyboardMarkup | None = None,
+) -> list[int]:
+    """Show one decrypted report: plain text (no markup parsing), protected from forwarding."""
+    header = screens.report_header(tr, report, number, total)
+    # The catalogue's header is HTML-free by design; the report text is sent verbatim.
+    message = await bot.send_message(
+        chat_id,
+        f"{header}\n\n{report.text}",
+        parse_mode=None,
+        protect_content=True,
+        reply_markup=markup,
+    )
+    sent = [message.message_id]
+    if report.photo_file_id:
+        photo = await bot.send_photo(
+            chat_id, report.photo_file_id, caption=header, parse_mode=None, protect_content=True
+        )
+        sent.append(photo.message_id)
+    if report.location is not None:
+        point = await bot.send_location(
+            chat_id, report.location[0], report.location[1], protect_content=True
+        )
+        sent.append(point.message_id)
+    return sent
