@@ -23,44 +23,18 @@ from bot.services.alert_text import (
     AlertText,
     Certainty,
     Closing,
-    clean_area,
+    edited_value,
     text_hash,
 )
 from bot.services.audit_trail import SYSTEM, AuditTrail, minute
 from bot.services.report_window import ReportWindow, group_key
-from bot.services.reports import PLACE_TYPES, TIME_BUCKETS
+from bot.services.reports import TIME_BUCKETS
 from bot.services.review_keys import ReviewKeys
 from bot.services.signatures import sign_alert
 from bot.services.team import Moderator, ModeratorTeam
 from bot.storage.alerts import Alert, AlertRepository, Approval
 from bot.storage.db import Database
 from bot.storage.reports import ReportGroups
-
-# The choices each cycling field goes through, in order ("area" is typed instead).
-CHOICES: dict[AlertField, tuple[str, ...]] = {
-    AlertField.PLACE_TYPE: PLACE_TYPES,
-    AlertField.TIME_WINDOW: TIME_BUCKETS,
-    AlertField.CERTAINTY: tuple(Certainty),
-    AlertField.ADVICE: tuple(Advice),
-}
-
-
-def edited_value(alert: Alert, field: AlertField, value: str | None) -> str:
-    """A field's new value: `value` if it is allowed, or for a choice field the next choice
-    when `value` is None. ValueError when it does not fit."""
-    if field is AlertField.AREA:
-        area = clean_area(value or "")
-        if area is None:
-            raise ValueError("area must be one short line")
-        return area
-    choices = CHOICES[field]
-    if value is None:
-        current = getattr(alert, field.value)
-        index = choices.index(current) if current in choices else -1
-        return choices[(index + 1) % len(choices)]
-    if value not in choices:
-        raise ValueError(f"not a choice for {field}")
-    return value
 
 
 class AlertProgress:

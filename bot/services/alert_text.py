@@ -15,6 +15,7 @@ from enum import StrEnum
 from bot.content.regions import RegionCatalog
 from bot.i18n import LANGUAGES, Translator
 from bot.services.report_window import MOSCOW, window_of_group
+from bot.services.reports import PLACE_TYPES, TIME_BUCKETS
 from bot.services.signatures import SIGNATURE_SEPARATOR
 from bot.storage.alerts import Alert
 
@@ -74,6 +75,33 @@ def clean_area(text: str) -> str | None:
     if not area or len(area) > AREA_LIMIT or not area.isprintable():
         return None
     return area
+
+
+# The choices each cycling field goes through, in order ("area" is typed instead).
+CHOICES: dict[AlertField, tuple[str, ...]] = {
+    AlertField.PLACE_TYPE: PLACE_TYPES,
+    AlertField.TIME_WINDOW: TIME_BUCKETS,
+    AlertField.CERTAINTY: tuple(Certainty),
+    AlertField.ADVICE: tuple(Advice),
+}
+
+
+def edited_value(alert: Alert, field: AlertField, value: str | None) -> str:
+    """A field's new value: `value` if it is allowed, or for a choice field the next choice
+    when `value` is None. ValueError when it does not fit."""
+    if field is AlertField.AREA:
+        area = clean_area(value or "")
+        if area is None:
+            raise ValueError("area must be one short line")
+        return area
+    choices = CHOICES[field]
+    if value is None:
+        current = getattr(alert, field.value)
+        index = choices.index(current) if current in choices else -1
+        return choices[(index + 1) % len(choices)]
+    if value not in choices:
+        raise ValueError(f"not a choice for {field}")
+    return value
 
 
 def text_hash(text_ru: str, text_en: str) -> bytes:

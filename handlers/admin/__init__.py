@@ -10,12 +10,19 @@ The modules: `handlers` (what each command and button does), `screens` (texts an
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.filters import Command, StateFilter
 
 from bot.config import Settings
 from handlers.admin import handlers as admin
-from handlers.admin.callbacks import AdminCb
+from handlers.admin.callbacks import (
+    AnnounceCancelCb,
+    AnnounceSendCb,
+    LegacyAdminCb,
+    ModeratorsCb,
+    RemoveAskCb,
+    RemoveCb,
+)
 from handlers.admin.states import AnnounceForm
 from handlers.filters import FromUser, is_question
 from handlers.flow import Flow
@@ -35,18 +42,16 @@ def build_router(settings: Settings) -> Router:
     router.message.register(admin.announce, Command("announce"))
     router.message.register(admin.announce_text, StateFilter(AnnounceForm.text), is_question)
     router.callback_query.register(
-        admin.announce_send,
-        StateFilter(AnnounceForm.confirm),
-        AdminCb.filter(F.action == "announce"),
+        admin.announce_send, StateFilter(AnnounceForm.confirm), AnnounceSendCb.filter()
     )
-    router.callback_query.register(
-        admin.announce_cancel, AdminCb.filter(F.action == "announce-cancel")
-    )
+    router.callback_query.register(admin.announce_cancel, AnnounceCancelCb.filter())
     router.message.register(admin.moderators, Command("moderators"))
-    router.callback_query.register(admin.moderators_again, AdminCb.filter(F.action == "list"))
-    router.callback_query.register(admin.confirm_removal, AdminCb.filter(F.action == "ask"))
-    router.callback_query.register(admin.remove, AdminCb.filter(F.action == "remove"))
+    router.callback_query.register(admin.moderators_again, ModeratorsCb.filter())
+    router.callback_query.register(admin.confirm_removal, RemoveAskCb.filter())
+    router.callback_query.register(admin.remove, RemoveCb.filter())
     return router
 
 
-__all__ = ["FLOW", "AdminCb", "AnnounceForm", "build_router"]
+# The old format's factory is here too (answered "expired" by the moderation gate), so that
+# every factory of the package is found in one place.
+__all__ = ["FLOW", "AnnounceForm", "LegacyAdminCb", "build_router"]

@@ -14,7 +14,7 @@ from bot.services.alert_text import ANNOUNCEMENT_LIMIT
 from bot.services.commands import delete_messages, hide_moderator_menu
 from bot.services.team import INVITE_HOURS, INVITE_PREFIX, ModeratorTeam, clean_alias
 from handlers.admin import screens
-from handlers.admin.callbacks import AdminCb
+from handlers.admin.callbacks import RemoveAskCb, RemoveCb
 from handlers.admin.states import AnnounceForm
 from handlers.screens import show
 
@@ -112,7 +112,7 @@ async def moderators_again(
 
 
 async def confirm_removal(
-    query: CallbackQuery, callback_data: AdminCb, tr: Tr, team: ModeratorTeam
+    query: CallbackQuery, callback_data: RemoveAskCb, tr: Tr, team: ModeratorTeam
 ) -> None:
     alias = dict(await team.moderators()).get(callback_data.moderator)
     if alias is None:
@@ -123,7 +123,7 @@ async def confirm_removal(
 
 async def remove(
     query: CallbackQuery,
-    callback_data: AdminCb,
+    callback_data: RemoveCb,
     tr: Tr,
     bot: Bot,
     team: ModeratorTeam,

@@ -7,7 +7,13 @@ from aiogram.types import InlineKeyboardMarkup
 from bot.i18n import Tr
 from bot.services.alert_desk import AlertDesk
 from bot.services.team import ModeratorTeam
-from handlers.admin.callbacks import AdminCb
+from handlers.admin.callbacks import (
+    AnnounceCancelCb,
+    AnnounceSendCb,
+    ModeratorsCb,
+    RemoveAskCb,
+    RemoveCb,
+)
 from handlers.regions import button
 
 Screen = tuple[str, InlineKeyboardMarkup | None]
@@ -25,7 +31,7 @@ async def moderators_screen(tr: Tr, team: ModeratorTeam, alert_desk: AlertDesk) 
         admins=len(team.admin_ids),
     )
     rows = [
-        [button(tr("admin-remove", alias=alias), AdminCb(action="ask", moderator=moderator_id))]
+        [button(tr("admin-remove", alias=alias), RemoveAskCb(moderator=moderator_id))]
         for moderator_id, alias in listed
     ]
     return text, InlineKeyboardMarkup(inline_keyboard=rows) if rows else None
@@ -35,8 +41,8 @@ def remove_confirm(tr: Tr, alias: str, moderator_id: int) -> Screen:
     """Remove this moderator? Yes, or back to the list."""
     markup = InlineKeyboardMarkup(
         inline_keyboard=[
-            [button(tr("admin-remove-yes"), AdminCb(action="remove", moderator=moderator_id))],
-            [button(tr("button-back"), AdminCb(action="list"))],
+            [button(tr("admin-remove-yes"), RemoveCb(moderator=moderator_id))],
+            [button(tr("button-back"), ModeratorsCb())],
         ]
     )
     return tr("admin-remove-confirm", alias=alias), markup
@@ -46,8 +52,8 @@ def announce_preview(tr: Tr, text: str) -> Screen:
     """The announcement as it will go out, with Send and Cancel."""
     markup = InlineKeyboardMarkup(
         inline_keyboard=[
-            [button(tr("announce-send"), AdminCb(action="announce"))],
-            [button(tr("report-cancel"), AdminCb(action="announce-cancel"))],
+            [button(tr("announce-send"), AnnounceSendCb())],
+            [button(tr("report-cancel"), AnnounceCancelCb())],
         ]
     )
     return tr("announce-preview", text=text), markup

@@ -5,8 +5,8 @@ anything else; a forged button from anyone else is refused with a polite toast a
 without ids (the gate router, tried after the moderators' own).
 
 The modules: `queue` (report groups, reading and rejecting reports, /stats), `drafts` (alert
-drafts, approval, sent alerts), `gate` (the refused and locked answers), `roles` (who gets
-in), `screens` (texts and keyboards), `callbacks` (the buttons' data), `states`.
+drafts, approval, sent alerts), `gate` (the refused, locked and expired answers), `roles` (who
+gets in), `screens` (texts and keyboards), `callbacks` (the buttons' data), `states`.
 """
 
 from __future__ import annotations
@@ -15,10 +15,31 @@ from aiogram import F, Router
 from aiogram.filters import Command, StateFilter
 
 from bot.config import Settings
+from bot.services.alert_text import AlertField
+from handlers.admin.callbacks import LegacyAdminCb
 from handlers.filters import FromUser, is_question
 from handlers.flow import Flow
 from handlers.moderation import drafts, gate, queue
-from handlers.moderation.callbacks import ModCb, ReportCb
+from handlers.moderation.callbacks import (
+    ApproveCb,
+    DraftCardCb,
+    DraftCb,
+    DropCb,
+    EditCb,
+    EvidenceCb,
+    GroupCb,
+    LegacyModCb,
+    LegacyReportCb,
+    QueueCb,
+    ReadCb,
+    RejectGroupCb,
+    RejectReportCb,
+    ReportAskCb,
+    ReportKeepCb,
+    SentCardCb,
+    UpdateCb,
+    WithdrawCb,
+)
 from handlers.moderation.roles import (
     ModeratorRole,
     is_locked,
@@ -47,23 +68,25 @@ def _moderators_router() -> Router:
 
     router.message.register(queue.queue_command, Command("queue"))
     router.message.register(queue.stats_command, Command("stats"))
-    router.callback_query.register(queue.queue_button, ModCb.filter(F.action == "queue"))
-    router.callback_query.register(queue.group, ModCb.filter(F.action == "group"))
-    router.callback_query.register(queue.read, ModCb.filter(F.action == "read"))
-    router.callback_query.register(queue.report_button, ReportCb.filter())
-    router.callback_query.register(queue.reject_group, ModCb.filter(F.action == "reject"))
+    router.callback_query.register(queue.queue_button, QueueCb.filter())
+    router.callback_query.register(queue.group, GroupCb.filter())
+    router.callback_query.register(queue.read, ReadCb.filter())
+    router.callback_query.register(queue.report_reasons, ReportAskCb.filter())
+    router.callback_query.register(queue.report_reasons, ReportKeepCb.filter())
+    router.callback_query.register(queue.reject_report, RejectReportCb.filter())
+    router.callback_query.register(queue.reject_group, RejectGroupCb.filter())
 
-    router.callback_query.register(drafts.evidence, ModCb.filter(F.action == "evidence"))
-    router.callback_query.register(drafts.draft, ModCb.filter(F.action == "draft"))
-    router.callback_query.register(drafts.alert_card, ModCb.filter(F.action == "alert"))
-    router.callback_query.register(drafts.edit, ModCb.filter(F.action == "edit"))
-    router.callback_query.register(drafts.area_prompt, ModCb.filter(F.action == "area"))
+    router.callback_query.register(drafts.evidence, EvidenceCb.filter())
+    router.callback_query.register(drafts.draft, DraftCb.filter())
+    router.callback_query.register(drafts.alert_card, DraftCardCb.filter())
+    router.callback_query.register(drafts.area_prompt, EditCb.filter(F.field == AlertField.AREA))
+    router.callback_query.register(drafts.edit, EditCb.filter())
     router.message.register(drafts.area_typed, StateFilter(ModForm.area), is_question)
-    router.callback_query.register(drafts.approve, ModCb.filter(F.action == "approve"))
-    router.callback_query.register(drafts.sent_card, ModCb.filter(F.action == "sent"))
-    router.callback_query.register(drafts.update, ModCb.filter(F.action == "update"))
-    router.callback_query.register(drafts.withdraw, ModCb.filter(F.action == "withdraw"))
-    router.callback_query.register(drafts.drop, ModCb.filter(F.action == "drop"))
+    router.callback_query.register(drafts.approve, ApproveCb.filter())
+    router.callback_query.register(drafts.sent_card, SentCardCb.filter())
+    router.callback_query.register(drafts.update, UpdateCb.filter())
+    router.callback_query.register(drafts.withdraw, WithdrawCb.filter())
+    router.callback_query.register(drafts.drop, DropCb.filter())
     return router
 
 
@@ -73,8 +96,10 @@ def _gate_router(settings: Settings) -> Router:
         gate.queue_locked_for_admin, Command("queue"), FromUser(settings.admin_ids)
     )
     router.message.register(gate.locked, Command("queue", "stats"), is_locked)
+    for legacy in (LegacyModCb, LegacyReportCb, LegacyAdminCb):
+        router.callback_query.register(gate.old_button, legacy.filter())
     router.callback_query.register(gate.refused, is_staff_button)
     return router
 
 
-__all__ = ["FLOW", "ModCb", "ModForm", "ReportCb", "build_router"]
+__all__ = ["FLOW", "ModForm", "build_router"]

@@ -6,7 +6,6 @@ The services do the work and wake the broadcaster; these handlers only show the 
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from aiogram import Bot
@@ -22,12 +21,20 @@ from bot.services.review import ReviewQueue
 from bot.services.team import Moderator, ModeratorTeam
 from bot.storage.alerts import Alert
 from handlers.moderation import screens
-from handlers.moderation.callbacks import ModCb
+from handlers.moderation.callbacks import (
+    ApproveCb,
+    DraftCardCb,
+    DraftCb,
+    DropCb,
+    EditCb,
+    EvidenceCb,
+    SentCardCb,
+    UpdateCb,
+    WithdrawCb,
+)
 from handlers.moderation.queue import show_reports
 from handlers.moderation.states import ModForm
 from handlers.screens import show
-
-_HASH_TAG = re.compile(r"[0-9a-f]{16}")
 
 
 async def _draft(alert_desk: AlertDesk, alert_id: str) -> Alert | None:
@@ -38,7 +45,7 @@ async def _draft(alert_desk: AlertDesk, alert_id: str) -> Alert | None:
 
 async def evidence(
     query: CallbackQuery,
-    callback_data: ModCb,
+    callback_data: EvidenceCb,
     tr: Tr,
     bot: Bot,
     moderator: Moderator,
@@ -51,7 +58,7 @@ async def evidence(
     if alert is None:
         await query.answer(tr("mod-gone"), show_alert=True)
         return
-    page = await review.open_alert_reports(moderator, alert.id, screens.page_arg(callback_data.arg))
+    page = await review.open_alert_reports(moderator, alert.id, callback_data.page)
     await query.answer(None if page.stored else tr("mod-no-reports"), show_alert=not page.stored)
     # The reports behind a draft were drafted from ('reviewed'): nothing to reject one by one.
     await show_reports(bot, tr, moderator, team, page, rejectable=False)
@@ -63,16 +70,14 @@ async def evidence(
 
 async def draft(
     query: CallbackQuery,
-    callback_data: ModCb,
+    callback_data: DraftCb,
     tr: Tr,
     moderator: Moderator,
     alert_desk: AlertDesk,
 ) -> None:
-    window = screens.window_arg(callback_data.window)
+    region, window = callback_data.region, callback_data.window
     try:
-        if window is None:
-            raise LookupError("not a report window")
-        alert = await alert_desk.draft_from_group(moderator, callback_data.region, window)
+        alert = await alert_desk.draft_from_group(moderator, region, window)
     except LookupError:
         await query.answer(tr("mod-gone"), show_alert=True)
         return
@@ -80,7 +85,7 @@ async def draft(
 
 
 async def alert_card(
-    query: CallbackQuery, callback_data: ModCb, tr: Tr, alert_desk: AlertDesk
+    query: CallbackQuery, callback_data: DraftCardCb, tr: Tr, alert_desk: AlertDesk
 ) -> None:
     alert = await _draft(alert_desk, callback_data.alert)
     if alert is None:
@@ -91,15 +96,14 @@ async def alert_card(
 
 async def edit(
     query: CallbackQuery,
-    callback_data: ModCb,
+    callback_data: EditCb,
     tr: Tr,
     moderator: Moderator,
     alert_desk: AlertDesk,
 ) -> None:
-    """A choice field moves on to its next choice."""
+    """A choice field moves on to its next choice (the area has its own prompt)."""
     try:
-        field = AlertField(callback_data.arg)
-        alert = await alert_desk.edit(moderator, callback_data.alert, field)
+        alert = await alert_desk.edit(moderator, callback_data.alert, callback_data.field)
     except ValueError:
         alert = None
     if alert is None:
@@ -109,8 +113,9 @@ async def edit(
 
 
 async def area_prompt(
-    query: CallbackQuery, callback_data: ModCb, tr: Tr, state: FSMContext
+    query: CallbackQuery, callback_data: EditCb, tr: Tr, state: FSMContext
 ) -> None:
+    """The area is typed: the next message in this chat is the draft's area."""
     await state.clear()
     await state.set_state(ModForm.area)
     await state.set_data({"alert": callback_data.alert})
@@ -143,7 +148,7 @@ async def area_typed(
 
 async def approve(
     query: CallbackQuery,
-    callback_data: ModCb,
+    callback_data: ApproveCb,
     tr: Tr,
     lang: str,
     moderator: Moderator,
@@ -153,7 +158,7 @@ async def approve(
 ) -> None:
     """One approval of the text on the card; the service checks that text and sends."""
     message_id = query.message.message_id if query.message else None
-    seen = bytes.fromhex(callback_data.arg) if _HASH_TAG.fullmatch(callback_data.arg) else b""
+    seen = bytes.fromhex(callback_data.text_tag)
     result = await alert_desk.approve(moderator, callback_data.alert, seen, message_id, lang)
     if result.outcome == "sending":
         await show(query, tr("mod-sending", recipients=result.recipients), None)
@@ -164,8 +169,11 @@ async def approve(
     if result.outcome == "duplicate":
         await query.answer(tr("mod-already-approved"), show_alert=True)
         return
-    alert = await _draft(alert_desk, callback_data.alert)
-    if alert is None:  # "gone"
+    # "stale" or "recorded": the card again; "gone" (or gone since): nothing left to approve.
+    alert = None
+    if result.outcome in ("stale", "recorded"):
+        alert = await _draft(alert_desk, callback_data.alert)
+    if alert is None:
         await query.answer(tr("mod-gone"), show_alert=True)
         return
     if result.outcome == "stale":
@@ -177,18 +185,18 @@ async def approve(
 
 
 async def sent_card(
-    query: CallbackQuery, callback_data: ModCb, tr: Tr, alert_desk: AlertDesk
+    query: CallbackQuery, callback_data: SentCardCb, tr: Tr, alert_desk: AlertDesk
 ) -> None:
     alert = await alert_desk.alert(callback_data.alert)
     if alert is None or alert.state not in ("sending", "sent"):
         await query.answer(tr("mod-gone"), show_alert=True)
         return
-    await show(query, *screens.sent_screen(tr, alert, confirm=callback_data.arg == "confirm"))
+    await show(query, *screens.sent_screen(tr, alert, confirm=callback_data.confirm))
 
 
 async def update(
     query: CallbackQuery,
-    callback_data: ModCb,
+    callback_data: UpdateCb,
     tr: Tr,
     moderator: Moderator,
     alert_desk: AlertDesk,
@@ -203,7 +211,7 @@ async def update(
 
 async def withdraw(
     query: CallbackQuery,
-    callback_data: ModCb,
+    callback_data: WithdrawCb,
     tr: Tr,
     moderator: Moderator,
     review: ReviewQueue,
@@ -220,7 +228,7 @@ async def withdraw(
 
 async def drop(
     query: CallbackQuery,
-    callback_data: ModCb,
+    callback_data: DropCb,
     tr: Tr,
     moderator: Moderator,
     review: ReviewQueue,

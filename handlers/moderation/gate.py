@@ -1,6 +1,7 @@
 """What someone who is not (or cannot be recognised as) a moderator gets: the moderation
 commands say why they do not open while the bot is locked, and a moderation or admin button
-is refused politely, logged without ids, and never acts."""
+is refused politely, logged without ids, and never acts. A button from before the versioned
+prefixes answers "expired" to anyone."""
 
 from __future__ import annotations
 
@@ -36,3 +37,9 @@ async def refused(query: CallbackQuery, tr: Tr, team: ModeratorTeam) -> None:
         return
     log.warning("moderation button refused", extra=fields(reason="role"))
     await query.answer(tr("mod-refused"), show_alert=True)
+
+
+async def old_button(query: CallbackQuery, tr: Tr) -> None:
+    """A moderation or admin button in the format before the versioned prefixes (md:, mr:,
+    ad:): it never acts; the screen is opened again with /queue or /moderators."""
+    await query.answer(tr("button-expired"))

@@ -16,10 +16,17 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from bot.content.regions import RegionCatalog
 from bot.i18n import Tr
 from bot.services.alert_desk import AlertDesk
-from bot.services.review import OpenedReport, RejectReason, ReportPage, ReviewQueue
+from bot.services.review import OpenedReport, ReportPage, ReviewQueue
 from bot.services.team import Moderator, ModeratorTeam
 from handlers.moderation import screens
-from handlers.moderation.callbacks import ModCb, ReportCb
+from handlers.moderation.callbacks import (
+    GroupCb,
+    ReadCb,
+    RejectGroupCb,
+    RejectReportCb,
+    ReportAskCb,
+    ReportKeepCb,
+)
 from handlers.screens import show
 
 
@@ -48,17 +55,18 @@ async def queue_button(
 
 async def group(
     query: CallbackQuery,
-    callback_data: ModCb,
+    callback_data: GroupCb,
     tr: Tr,
     review: ReviewQueue,
     regions: RegionCatalog,
 ) -> None:
-    await show(query, *await screens.group_screen(tr, review, regions, callback_data))
+    region, window = callback_data.region, callback_data.window
+    await show(query, *await screens.group_screen(tr, review, regions, region, window))
 
 
 async def read(
     query: CallbackQuery,
-    callback_data: ModCb,
+    callback_data: ReadCb,
     tr: Tr,
     bot: Bot,
     moderator: Moderator,
@@ -67,50 +75,50 @@ async def read(
     regions: RegionCatalog,
 ) -> None:
     """One page of a group's reports, each its own message, and the group again below them."""
-    window = screens.window_arg(callback_data.window)
-    page = None
-    if window is not None:
-        number = screens.page_arg(callback_data.arg)
-        page = await review.open_group(moderator, callback_data.region, window, number)
-    if page is None or not page.stored:
+    region, window = callback_data.region, callback_data.window
+    page = await review.open_group(moderator, region, window, callback_data.page)
+    if not page.stored:
         await query.answer(tr("mod-gone"), show_alert=True)
         return
     await query.answer()
     await show_reports(bot, tr, moderator, team, page, rejectable=True)
     # The group again below the page: where it is, the next page, and the group's decisions.
-    text, markup = await screens.group_screen(tr, review, regions, callback_data, page)
+    text, markup = await screens.group_screen(tr, review, regions, region, window, page)
     sent = await bot.send_message(moderator.chat_id, text, reply_markup=markup)
     await team.remember_copy(moderator, sent.message_id)
 
 
-async def report_button(
+async def report_reasons(
+    query: CallbackQuery, callback_data: ReportAskCb | ReportKeepCb, tr: Tr
+) -> None:
+    """Under one shown report: a tap shows the reasons to reject it, "Keep it" takes them
+    back (as for a whole group)."""
+    reasons = isinstance(callback_data, ReportAskCb)
+    markup = screens.report_markup(tr, callback_data.report, reasons=reasons)
+    if isinstance(query.message, Message):
+        with suppress(TelegramBadRequest):
+            await query.message.edit_reply_markup(reply_markup=markup)
+    await query.answer()
+
+
+async def reject_report(
     query: CallbackQuery,
-    callback_data: ReportCb,
+    callback_data: RejectReportCb,
     tr: Tr,
     moderator: Moderator,
     review: ReviewQueue,
 ) -> None:
-    """Under one shown report: a tap shows the reasons, "keep" takes them back, a reason
-    rejects that report alone."""
+    """Reject one shown report; the rest of its group stays in the queue."""
     message = query.message if isinstance(query.message, Message) else None
-    report_id, arg = callback_data.report, callback_data.arg
-    if arg in ("", "keep"):
-        markup = screens.report_markup(tr, report_id, reasons=arg == "")
-        if message is not None:
-            with suppress(TelegramBadRequest):
-                await message.edit_reply_markup(reply_markup=markup)
-        await query.answer()
-        return
-    if arg not in tuple(RejectReason):
-        await query.answer(tr("button-expired"))
-        return
-    rejected = await review.reject_report(moderator, report_id, RejectReason(arg))
+    reason = callback_data.reason
+    rejected = await review.reject_report(moderator, callback_data.report, reason)
     if message is not None:
         with suppress(TelegramBadRequest):
             if rejected:
                 # The decrypted text leaves the chat now; the edited copy is still deleted
                 # with the others.
-                await message.edit_text(tr("mod-report-rejected", reason=arg), reply_markup=None)
+                text = tr("mod-report-rejected", reason=reason.value)
+                await message.edit_text(text, reply_markup=None)
             else:
                 await message.edit_reply_markup(reply_markup=None)
     if rejected:
@@ -121,21 +129,15 @@ async def report_button(
 
 async def reject_group(
     query: CallbackQuery,
-    callback_data: ModCb,
+    callback_data: RejectGroupCb,
     tr: Tr,
     moderator: Moderator,
     review: ReviewQueue,
     alert_desk: AlertDesk,
     regions: RegionCatalog,
 ) -> None:
-    if callback_data.arg not in tuple(RejectReason):
-        await query.answer(tr("button-expired"))
-        return
-    window = screens.window_arg(callback_data.window)
-    count = 0
-    if window is not None:
-        reason = RejectReason(callback_data.arg)
-        count = await review.reject_group(moderator, callback_data.region, window, reason)
+    region, window, reason = callback_data.region, callback_data.window, callback_data.reason
+    count = await review.reject_group(moderator, region, window, reason)
     toast = tr("mod-rejected", count=count) if count else tr("mod-gone")
     await show(query, *await screens.queue_screen(tr, review, alert_desk, regions), toast=toast)
 

@@ -10,18 +10,26 @@ from __future__ import annotations
 from typing import Any
 
 from aiogram.filters import Filter
+from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery, Message
 
 from bot.services.team import ModeratorTeam
-from handlers.admin.callbacks import AdminCb
+from handlers.admin import callbacks as admin_buttons
 from handlers.filters import command_name
-from handlers.moderation.callbacks import ModCb, ReportCb
+from handlers.moderation import callbacks as moderation_buttons
 from handlers.moderation.states import ModForm
 
 COMMANDS = frozenset({"queue", "stats"})
-BUTTON_PREFIXES = frozenset({ModCb.__prefix__, ReportCb.__prefix__})
-# What the gate refuses: moderation buttons, and admin buttons the admin router did not take.
-STAFF_PREFIXES = BUTTON_PREFIXES | {AdminCb.__prefix__}
+# What the gate refuses to anyone not recognised: moderation buttons, and admin buttons the
+# admin router did not take.
+_STAFF_FACTORIES: dict[str, type[CallbackData]] = {
+    factory.__prefix__: factory
+    for factory in (*moderation_buttons.FACTORIES, *admin_buttons.FACTORIES)
+}
+
+
+def _prefix(query: CallbackQuery) -> str:
+    return (query.data or "").split(":", 1)[0]
 
 
 class ModeratorRole(Filter):
@@ -42,13 +50,21 @@ async def is_moderation_message(message: Message, raw_state: str | None = None) 
 
 
 async def is_moderation_button(query: CallbackQuery) -> bool:
-    """A button made by the moderation screens (whoever presses it)."""
-    return (query.data or "").split(":", 1)[0] in BUTTON_PREFIXES
+    """A button of the moderation screens, by its prefix (its fields are the handlers')."""
+    return _prefix(query) in moderation_buttons.PREFIXES
 
 
 async def is_staff_button(query: CallbackQuery) -> bool:
-    """A moderation or admin button (whoever presses it)."""
-    return (query.data or "").split(":", 1)[0] in STAFF_PREFIXES
+    """A well-formed moderation or admin button, whoever presses it. Data that does not fit
+    its factory is no button of ours: it gets the "expired" answer like any other."""
+    factory = _STAFF_FACTORIES.get(_prefix(query))
+    if factory is None or query.data is None:
+        return False
+    try:
+        factory.unpack(query.data)
+    except (TypeError, ValueError):
+        return False
+    return True
 
 
 async def is_locked(message: Message, team: ModeratorTeam) -> bool:

@@ -6,17 +6,35 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 
+from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.content.regions import RegionCatalog
 from bot.i18n import Tr
 from bot.services.alert_desk import AlertDesk
-from bot.services.alert_text import hash_tag
+from bot.services.alert_text import AlertField, hash_tag
 from bot.services.report_window import ReportWindow
 from bot.services.review import Group, OpenedReport, RejectReason, ReportPage, ReviewQueue, Stats
 from bot.services.signatures import SIGNATURE_SEPARATOR
 from bot.storage.alerts import Alert
-from handlers.moderation.callbacks import ModCb, ReportCb
+from handlers.moderation.callbacks import (
+    ApproveCb,
+    DraftCardCb,
+    DraftCb,
+    DropCb,
+    EditCb,
+    EvidenceCb,
+    GroupCb,
+    QueueCb,
+    ReadCb,
+    RejectGroupCb,
+    RejectReportCb,
+    ReportAskCb,
+    ReportKeepCb,
+    SentCardCb,
+    UpdateCb,
+    WithdrawCb,
+)
 from handlers.regions import button
 
 Screen = tuple[str, InlineKeyboardMarkup | None]
@@ -25,27 +43,22 @@ QUEUE_GROUPS = 20  # rows of each kind on the queue screen
 QUEUE_OPEN_ALERTS = 10
 QUEUE_DRAFTS = 20
 STATS_ROWS = 10
+# The edit buttons of a draft's card, by the field they change.
+EDIT_LABELS = {
+    AlertField.AREA: "mod-edit-area",
+    AlertField.PLACE_TYPE: "mod-edit-place",
+    AlertField.TIME_WINDOW: "mod-edit-when",
+    AlertField.CERTAINTY: "mod-edit-certainty",
+    AlertField.ADVICE: "mod-edit-advice",
+}
 
 
 def markup(rows: list[list[InlineKeyboardButton]]) -> InlineKeyboardMarkup | None:
     return InlineKeyboardMarkup(inline_keyboard=rows) if rows else None
 
 
-def window_arg(arg: str) -> ReportWindow | None:
-    """The report window a button names; None when it is not one."""
-    try:
-        return ReportWindow.parse(arg)
-    except ValueError:
-        return None
-
-
-def page_arg(arg: str) -> int:
-    """The page a button asks for (0-based); anything else is the first page."""
-    return int(arg) if arg.isdecimal() and len(arg) <= 6 else 0
-
-
 def page_nav(
-    tr: Tr, page: ReportPage, data: Callable[[int], ModCb]
+    tr: Tr, page: ReportPage, data: Callable[[int], CallbackData]
 ) -> tuple[str, list[InlineKeyboardButton]]:
     """'Reports 11–20 of 57' and the Previous/Next buttons (none on a single page)."""
     text = tr("mod-page", first=page.first, last=page.last, total=page.total)
@@ -61,15 +74,15 @@ def report_markup(tr: Tr, report_id: str, *, reasons: bool) -> InlineKeyboardMar
     """Under a shown report: "Reject this report", or, after one tap, the reasons."""
     if not reasons:
         return InlineKeyboardMarkup(
-            inline_keyboard=[[button(tr("mod-report-reject"), ReportCb(report=report_id))]]
+            inline_keyboard=[[button(tr("mod-report-reject"), ReportAskCb(report=report_id))]]
         )
     return InlineKeyboardMarkup(
         inline_keyboard=[
             [
-                button(tr(reason.label_key), ReportCb(report=report_id, arg=reason))
+                button(tr(reason.label_key), RejectReportCb(report=report_id, reason=reason))
                 for reason in RejectReason
             ],
-            [button(tr("mod-report-keep"), ReportCb(report=report_id, arg="keep"))],
+            [button(tr("mod-report-keep"), ReportKeepCb(report=report_id))],
         ]
     )
 
@@ -108,12 +121,11 @@ async def queue_screen(
     rows = []
     for group in groups[:QUEUE_GROUPS]:
         label = tr("mod-group-button", **_group_values(tr, regions, group))
-        data = ModCb(action="group", region=group.region, window=str(group.window))
-        rows.append([button(label, data)])
+        rows.append([button(label, GroupCb(region=group.region, window=group.window))])
     for sent in (await alert_desk.open_alerts())[:QUEUE_OPEN_ALERTS]:
         region = _region_name(tr, regions, sent.region)
         label = tr("mod-open-button", region=region, at=sent.approved_at or "")
-        rows.append([button(label, ModCb(action="sent", alert=sent.id))])
+        rows.append([button(label, SentCardCb(alert=sent.id))])
     for alert, approvals in drafts[:QUEUE_DRAFTS]:
         label = tr(
             "mod-draft-button",
@@ -121,7 +133,7 @@ async def queue_screen(
             approvals=approvals,
             needed=alert_desk.approvals_needed,
         )
-        rows.append([button(label, ModCb(action="alert", alert=alert.id))])
+        rows.append([button(label, DraftCardCb(alert=alert.id))])
     if not rows:
         return tr("mod-queue-empty"), markup([])
     return tr("mod-queue", groups=len(groups), drafts=len(drafts)), markup(rows)
@@ -170,13 +182,13 @@ async def group_screen(
     tr: Tr,
     review: ReviewQueue,
     regions: RegionCatalog,
-    data: ModCb,
+    region: str,
+    window: ReportWindow,
     page: ReportPage | None = None,
 ) -> Screen:
     """A group's counts and decisions; after a page was read, which page and the way on."""
-    window = window_arg(data.window)
-    group = await review.group(data.region, window) if window else None
-    back = [button(tr("mod-back-queue"), ModCb(action="queue"))]
+    group = await review.group(region, window)
+    back = [button(tr("mod-back-queue"), QueueCb())]
     if group is None:
         return tr("mod-gone"), markup([back])
     summary, places = group
@@ -184,17 +196,16 @@ async def group_screen(
         f"{tr(f'place-{place}')} ×{count}" for place, count in Counter(places).most_common()
     )
     text = tr("mod-group", places=place_text, **_group_values(tr, regions, summary))
-    key = {"region": data.region, "window": data.window}
-    read = [button(tr("mod-read"), ModCb(action="read", **key))]
+    read = [button(tr("mod-read"), ReadCb(region=region, window=window))]
     if page is not None:
-        indicator, nav = page_nav(tr, page, lambda n: ModCb(action="read", arg=str(n), **key))
+        indicator, nav = page_nav(tr, page, lambda n: ReadCb(region=region, window=window, page=n))
         text += "\n\n" + indicator
         read = nav or read
     rows = [
         read,
-        [button(tr("mod-draft"), ModCb(action="draft", **key))],
+        [button(tr("mod-draft"), DraftCb(region=region, window=window))],
         [
-            button(tr(reason.label_key), ModCb(action="reject", arg=reason, **key))
+            button(tr(reason.label_key), RejectGroupCb(region=region, window=window, reason=reason))
             for reason in RejectReason
         ],
         back,
@@ -217,30 +228,24 @@ async def alert_screen(
             tr("mod-alert-rules"),
         )
     )
-    evidence = [button(tr("mod-evidence"), ModCb(action="evidence", alert=alert.id))]
+    evidence = [button(tr("mod-evidence"), EvidenceCb(alert=alert.id))]
     if page is not None:
-        indicator, nav = page_nav(
-            tr, page, lambda n: ModCb(action="evidence", alert=alert.id, arg=str(n))
-        )
+        indicator, nav = page_nav(tr, page, lambda n: EvidenceCb(alert=alert.id, page=n))
         text += "\n\n" + indicator
         evidence = nav or evidence
 
-    def edit(field: str, label: str) -> InlineKeyboardButton:
-        return button(tr(label), ModCb(action="edit", alert=alert.id, arg=field))
+    def edit(field: AlertField) -> InlineKeyboardButton:
+        return button(tr(EDIT_LABELS[field]), EditCb(alert=alert.id, field=field))
 
-    approve = ModCb(action="approve", alert=alert.id, arg=hash_tag(alert.text_hash))
+    approve = ApproveCb(alert=alert.id, text_tag=hash_tag(alert.text_hash))
     rows = [
-        [
-            button(tr("mod-edit-area"), ModCb(action="area", alert=alert.id)),
-            edit("place_type", "mod-edit-place"),
-            edit("time_window", "mod-edit-when"),
-        ],
-        [edit("certainty", "mod-edit-certainty"), edit("advice", "mod-edit-advice")],
+        [edit(AlertField.AREA), edit(AlertField.PLACE_TYPE), edit(AlertField.TIME_WINDOW)],
+        [edit(AlertField.CERTAINTY), edit(AlertField.ADVICE)],
         evidence,
         [button(tr("mod-approve"), approve)],
         [
-            button(tr("mod-drop"), ModCb(action="drop", alert=alert.id)),
-            button(tr("mod-back-queue"), ModCb(action="queue")),
+            button(tr("mod-drop"), DropCb(alert=alert.id)),
+            button(tr("mod-back-queue"), QueueCb()),
         ],
     ]
     return text, markup(rows)
@@ -248,14 +253,15 @@ async def alert_screen(
 
 def sent_screen(tr: Tr, alert: Alert, *, confirm: bool) -> Screen:
     """A sent alert: Withdraw (asked twice), Update, and the way back."""
-    action = ModCb(
-        action="withdraw" if confirm else "sent", alert=alert.id, arg="" if confirm else "confirm"
+    withdraw = (
+        button(tr("mod-withdraw-yes"), WithdrawCb(alert=alert.id))
+        if confirm
+        else button(tr("mod-withdraw"), SentCardCb(alert=alert.id, confirm=True))
     )
-    label = tr("mod-withdraw-yes" if confirm else "mod-withdraw")
     rows = [
-        [button(label, action)],
-        [button(tr("mod-update"), ModCb(action="update", alert=alert.id))],
-        [button(tr("mod-back-queue"), ModCb(action="queue"))],
+        [withdraw],
+        [button(tr("mod-update"), UpdateCb(alert=alert.id))],
+        [button(tr("mod-back-queue"), QueueCb())],
     ]
     text = tr("mod-sent-alert", id=alert.id, at=alert.approved_at or "") + "\n\n"
     text += alert.text_ru.split(SIGNATURE_SEPARATOR, 1)[0]
@@ -266,5 +272,5 @@ def sent_screen(tr: Tr, alert: Alert, *, confirm: bool) -> Screen:
 
 def area_prompt(tr: Tr, alert_id: str) -> Screen:
     """Asks for a draft's area, with the way back to its card."""
-    back = ModCb(action="alert", alert=alert_id)
+    back = DraftCardCb(alert=alert_id)
     return tr("mod-area-prompt"), markup([[button(tr("button-back"), back)]])

@@ -180,13 +180,30 @@ class Fuzzer:
             "rr",
             "rp",
             "rc",
+            "rpl",
+            "rwh",
             "ra",
+            "red",
             "al",
+            "alm",
+            "alr",
+            "ald",
+            "alp",
+            "alt",
             "fb",
             "fv",
             "ad",
             "md",
             "mr",
+            "a1.remove",
+            "a1.announce",
+            "m1.group",
+            "m1.read",
+            "m1.reject",
+            "m1.reject-one",
+            "m1.edit",
+            "m1.approve",
+            "m1.sent",
             "fl",
             "x",
             "",
@@ -633,12 +650,12 @@ class Fuzzer:
         if step == "region":
             if self.chance(0.6):
                 return [self.message(person, self.region_text())]
-            return self.press(person, "rr:", "al:pick", "rp:", "al:list")
+            return self.press(person, "rr:", "alr:", "rp:", "alp:")
         if form == "reportform":
             if step == "place":
-                return self.press(person, "rc:place")
+                return self.press(person, "rpl:")
             if step == "when":
-                return self.press(person, "rc:when")
+                return self.press(person, "rwh:")
             if step == "text":
                 return [self.message(person, self.hostile(self.rng.choice([20, 200, 1000])))]
             if step == "photo":
@@ -650,7 +667,11 @@ class Fuzzer:
                     return [self.message(person, location=(55.75, 37.61))]
                 return self.press(person, "ra:skip")
             if step == "review":
-                return self.press(person, *(["ra:send"] if self.chance(0.8) else []), "ra:")
+                return self.press(
+                    person,
+                    *(["ra:send"] if self.chance(0.8) else []),
+                    self.rng.choice(["ra:", "red:"]),
+                )
             return self.press(person, "ra:")
         if form == "situation":
             return self.press(person, "q:", "qr:", "e:")
@@ -658,7 +679,7 @@ class Fuzzer:
             return [self.message(person, self.pasted())]
         if form == "announceform":
             if step == "confirm":
-                return self.press(person, "ad:announce")
+                return self.press(person, "a1.announce")
             return [self.message(person, self.hostile(self.rng.choice([100, 3000])))]
         if form == "modform":
             return [self.message(person, self.rng.choice(["Курская", self.hostile(60)]))]
@@ -668,16 +689,18 @@ class Fuzzer:
             "fv:",
             "fb:",
             "fl:resume",
-            "md:approve",
-            "md:draft",
-            "md:group",
-            "md:read",
-            "md:evidence",
-            "md:edit",
-            "md:sent",
-            "mr:",
-            "al:add",
-            "al:all",
+            "m1.approve",
+            "m1.draft",
+            "m1.group",
+            "m1.read",
+            "m1.evidence",
+            "m1.edit",
+            "m1.sent",
+            "m1.report",
+            "m1.reject-one",
+            "m1.keep",
+            "alm:add",
+            "alt:all",
             "q:",
         )
         if pressed and self.chance(0.7):
@@ -990,7 +1013,7 @@ async def test_forged_moderator_id_is_refused(
         await feed(app, api.push_message(ADMIN_ID, "/moderators"))
         message = api.last_message(ADMIN_ID)
         assert message is not None
-        forged = f"ad:remove:{2**63}"
+        forged = f"a1.remove:{2**63}"
         await feed(app, api.push_callback(ADMIN_ID, message.message_id, forged))
     finally:
         await close_app(app)
@@ -1032,8 +1055,8 @@ async def test_the_review_screen_shows_any_accepted_report_text(
         api.add_user(user, language_code="ru")
         await feed(app, api.push_message(user, "/report"))
         await feed(app, api.push_message(user, "Москва"))
-        await press(app, api, user, "rc:place")
-        await press(app, api, user, "rc:when")
+        await press(app, api, user, "rpl:")
+        await press(app, api, user, "rwh:")
         await feed(app, api.push_message(user, "&" * 501))  # accepted: 501 <= 1000
         await press(app, api, user, "ra:skip")  # no photo
         await press(app, api, user, "ra:skip")  # no location: the review screen

@@ -6,14 +6,17 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import sqlite3
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from bot.config import REPO_ROOT
 from bot.content.regions import RegionCatalog
 from bot.crypto.keyring import PublicKeyring, UnlockedKeyring, init_keyring
+from bot.crypto.sealing import open_sealed
 from bot.i18n import Translator
 from bot.services import review as review_module
 from bot.services.alert_desk import AlertDesk
@@ -33,6 +36,7 @@ from bot.storage.subscribers import SubscriberRepository
 from tests.support.leaks import needles, scan_dir
 
 PASSPHRASE = b"correct horse battery staple"
+Keys = tuple[PublicKeyring, UnlockedKeyring]
 ADMIN = 5_000_000_001
 MOD_A, MOD_B, OUTSIDER, REPORTER = 5_123_456_789, 5_223_456_789, 5_323_456_789, 5_423_456_789
 SUBSCRIBERS = (6_100_000_001, 6_200_000_002, 6_300_000_003)
@@ -47,7 +51,7 @@ class Clock:
 
 
 @pytest.fixture(scope="module")
-def keys(tmp_path_factory: pytest.TempPathFactory) -> tuple[PublicKeyring, UnlockedKeyring]:
+def keys(tmp_path_factory: pytest.TempPathFactory) -> Keys:
     directory = tmp_path_factory.mktemp("keys") / "keys"
     public = init_keyring(directory, PASSPHRASE, dt.date(2026, 11, 25))
     return public, UnlockedKeyring.unlock(directory, PASSPHRASE)
@@ -64,7 +68,7 @@ def regions() -> RegionCatalog:
 
 
 @pytest.fixture
-async def db(tmp_path: Path):  # type: ignore[no-untyped-def]
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
     database = await Database.open(tmp_path / "data" / "helpline.sqlite3")
     await migrations.apply(database)
     yield database
@@ -81,7 +85,16 @@ class Moderation:
     wakes: list[str] = field(default_factory=list)  # one entry per broadcaster wake-up
 
 
-def moderation(db, keys, translator, regions, *, needed=2, clock=None, locked=False):  # type: ignore[no-untyped-def]
+def moderation(
+    db: Database,
+    keys: Keys,
+    translator: Translator,
+    regions: RegionCatalog,
+    *,
+    needed: int = 2,
+    clock: Clock | None = None,
+    locked: bool = False,
+) -> Moderation:
     clock = clock or Clock()
     ring = ReviewKeys(None if locked else keys[1])
     team = ModeratorTeam(db, ring, admin_ids=frozenset({ADMIN}), clock=clock)
@@ -109,7 +122,7 @@ async def join(service: Moderation, user_id: int, alias: str) -> Moderator:
     return moderator
 
 
-async def report(db: Database, keys, user_id: int, region: str = "moscow") -> None:  # type: ignore[no-untyped-def]
+async def report(db: Database, keys: Keys, user_id: int, region: str = "moscow") -> None:
     reports = ReportService(db, keys[0], per_hour=50, clock=Clock())
     draft = ReportDraft(region, "metro", "now", f"vans at exit 2 ({user_id % 7})", None, None)
     await reports.submit(draft, user_id)
@@ -119,8 +132,8 @@ async def report(db: Database, keys, user_id: int, region: str = "moscow") -> No
 
 
 async def test_subscriptions_are_stored_blind_and_encrypted(
-    db: Database, keys, tmp_path: Path
-) -> None:  # type: ignore[no-untyped-def]
+    db: Database, keys: Keys, tmp_path: Path
+) -> None:
     service = SubscriptionService(db, keys[0], keys[1])
     await service.change(SUBSCRIBERS[0], "ru", "add", "moscow")
     await service.change(SUBSCRIBERS[0], "ru", "add", "spb")
@@ -147,8 +160,8 @@ async def test_subscriptions_are_stored_blind_and_encrypted(
 
 
 async def test_changes_made_while_locked_are_sealed_and_applied_at_unlock(
-    db: Database, keys, tmp_path: Path
-) -> None:  # type: ignore[no-untyped-def]
+    db: Database, keys: Keys, tmp_path: Path
+) -> None:
     locked = SubscriptionService(db, keys[0], None)
     assert locked.locked and await locked.current(SUBSCRIBERS[0]) is None
     await locked.change(SUBSCRIBERS[0], "en", "add", "moscow")
@@ -165,7 +178,9 @@ async def test_changes_made_while_locked_are_sealed_and_applied_at_unlock(
     assert await unlocked.apply_pending() == 0  # applied once, then gone
 
 
-async def test_locked_caps_never_stop_an_unsubscribe_and_coalesce_it(db: Database, keys) -> None:  # type: ignore[no-untyped-def]
+async def test_locked_caps_never_stop_an_unsubscribe_and_coalesce_it(
+    db: Database, keys: Keys
+) -> None:
     locked = SubscriptionService(db, keys[0], None, clock=Clock())
     chat = SUBSCRIBERS[0]
     for _ in range(30):
@@ -180,7 +195,7 @@ async def test_locked_caps_never_stop_an_unsubscribe_and_coalesce_it(db: Databas
     assert await unlocked.current(chat) == Subscription()  # the stop came last
 
 
-async def test_a_stop_after_another_change_is_stored_again(db: Database, keys) -> None:  # type: ignore[no-untyped-def]
+async def test_a_stop_after_another_change_is_stored_again(db: Database, keys: Keys) -> None:
     locked = SubscriptionService(db, keys[0], None, clock=Clock())
     chat = SUBSCRIBERS[0]
     await locked.change(chat, "en", "stop")
@@ -192,7 +207,9 @@ async def test_a_stop_after_another_change_is_stored_again(db: Database, keys) -
     assert await unlocked.current(chat) == Subscription()
 
 
-async def test_locked_blocks_are_kept_only_for_chats_seen_changing(db: Database, keys) -> None:  # type: ignore[no-untyped-def]
+async def test_locked_blocks_are_kept_only_for_chats_seen_changing(
+    db: Database, keys: Keys
+) -> None:
     locked = SubscriptionService(db, keys[0], None, clock=Clock())
     await locked.forget(SUBSCRIBERS[0])  # never seen since start: dropped (403 retires it later)
     assert await SubscriberRepository(db).pending_count() == 0
@@ -205,8 +222,8 @@ async def test_locked_blocks_are_kept_only_for_chats_seen_changing(db: Database,
 
 
 async def test_invites_are_single_use_hashed_and_expire(
-    db: Database, keys, translator, regions
-) -> None:  # type: ignore[no-untyped-def]
+    db: Database, keys: Keys, translator: Translator, regions: RegionCatalog
+) -> None:
     clock = Clock()
     service = moderation(db, keys, translator, regions, clock=clock)
     admin = await service.team.identify(ADMIN)
@@ -228,7 +245,9 @@ async def test_invites_are_single_use_hashed_and_expire(
         await service.team.invite((await service.team.identify(MOD_A)), "eve")  # type: ignore[arg-type]
 
 
-async def test_two_person_rule(db: Database, keys, translator, regions) -> None:  # type: ignore[no-untyped-def]
+async def test_two_person_rule(
+    db: Database, keys: Keys, translator: Translator, regions: RegionCatalog
+) -> None:
     service = moderation(db, keys, translator, regions, needed=2)
     anna = await join(service, MOD_A, "anna")
     boris = await join(service, MOD_B, "boris")
@@ -262,8 +281,8 @@ async def test_two_person_rule(db: Database, keys, translator, regions) -> None:
 
 
 async def test_removing_a_moderator_voids_their_pending_approval(
-    db: Database, keys, translator, regions
-) -> None:  # type: ignore[no-untyped-def]
+    db: Database, keys: Keys, translator: Translator, regions: RegionCatalog
+) -> None:
     service = moderation(db, keys, translator, regions, needed=2)
     anna = await join(service, MOD_A, "anna")
     boris = await join(service, MOD_B, "boris")
@@ -281,7 +300,9 @@ async def test_removing_a_moderator_voids_their_pending_approval(
     assert result.outcome == "recorded" and result.approvals == 1  # still one short
 
 
-async def test_locked_moderation_recognises_nobody(db: Database, keys, translator, regions) -> None:  # type: ignore[no-untyped-def]
+async def test_locked_moderation_recognises_nobody(
+    db: Database, keys: Keys, translator: Translator, regions: RegionCatalog
+) -> None:
     service = moderation(db, keys, translator, regions, locked=True)
     assert service.team.locked
     assert await service.team.identify(ADMIN) is None
@@ -289,16 +310,19 @@ async def test_locked_moderation_recognises_nobody(db: Database, keys, translato
 
 
 async def test_audit_chain_verifies_and_detects_tampering(
-    db: Database, keys, translator, regions
-) -> None:  # type: ignore[no-untyped-def]
+    db: Database, keys: Keys, translator: Translator, regions: RegionCatalog
+) -> None:
     service = moderation(db, keys, translator, regions)
     await join(service, MOD_A, "anna")
     await join(service, MOD_B, "boris")
     audit = AuditRepository(db)
     entries = await audit.entries()
     assert [e.action for e in entries] == [
-        "invite.create", "moderator.join", "invite.create", "moderator.join"
-    ]  # fmt: skip
+        "invite.create",
+        "moderator.join",
+        "invite.create",
+        "moderator.join",
+    ]
     assert {e.actor for e in entries} >= {"anna", "boris"}
     assert all(str(MOD_A) not in e.subject + e.actor for e in entries)
     assert await audit.verify() is None
@@ -316,7 +340,7 @@ def test_alias_and_area_cleaning() -> None:
     assert clean_area("x" * 61) is None
 
 
-async def test_concurrent_taps_do_not_undo_each_other(db: Database, keys) -> None:  # type: ignore[no-untyped-def]
+async def test_concurrent_taps_do_not_undo_each_other(db: Database, keys: Keys) -> None:
     service = SubscriptionService(db, keys[0], keys[1])
     chat = SUBSCRIBERS[0]
     await asyncio.gather(
@@ -331,8 +355,8 @@ async def test_concurrent_taps_do_not_undo_each_other(db: Database, keys) -> Non
 
 
 async def test_one_group_gives_one_draft_and_the_evidence_stays_readable(
-    db: Database, keys, translator, regions
-) -> None:  # type: ignore[no-untyped-def]
+    db: Database, keys: Keys, translator: Translator, regions: RegionCatalog
+) -> None:
     service = moderation(db, keys, translator, regions)
     anna = await join(service, MOD_A, "anna")
     boris = await join(service, MOD_B, "boris")
@@ -358,8 +382,8 @@ async def test_one_group_gives_one_draft_and_the_evidence_stays_readable(
 
 
 async def test_a_removed_moderator_cannot_approve_with_a_stale_role(
-    db: Database, keys, translator, regions
-) -> None:  # type: ignore[no-untyped-def]
+    db: Database, keys: Keys, translator: Translator, regions: RegionCatalog
+) -> None:
     service = moderation(db, keys, translator, regions)
     anna = await join(service, MOD_A, "anna")
     boris = await join(service, MOD_B, "boris")
@@ -381,8 +405,8 @@ async def test_a_removed_moderator_cannot_approve_with_a_stale_role(
 
 
 async def test_two_edits_at_once_cannot_leave_text_and_fields_apart(
-    db: Database, keys, translator, regions
-) -> None:  # type: ignore[no-untyped-def]
+    db: Database, keys: Keys, translator: Translator, regions: RegionCatalog
+) -> None:
     service = moderation(db, keys, translator, regions)
     anna = await join(service, MOD_A, "anna")
     await report(db, keys, OUTSIDER)
@@ -399,8 +423,8 @@ async def test_two_edits_at_once_cannot_leave_text_and_fields_apart(
 
 
 async def test_expiry_closes_the_alert_and_stops_its_pending_sends(
-    db: Database, keys, translator, regions
-) -> None:  # type: ignore[no-untyped-def]
+    db: Database, keys: Keys, translator: Translator, regions: RegionCatalog
+) -> None:
     clock = Clock()
     service = moderation(db, keys, translator, regions, needed=1, clock=clock)
     anna = await join(service, MOD_A, "anna")
@@ -412,10 +436,8 @@ async def test_expiry_closes_the_alert_and_stops_its_pending_sends(
     alert = await service.desk.draft_from_group(anna, group.region, group.window)
     assert (await service.desk.approve(anna, alert.id, alert.text_hash, None, "ru")).recipients == 2
     clock.now += 5 * 3600
-    assert (
-        await service.desk.expire_due() == 0
-        and (await service.desk.alert(alert.id)).state == "sending"
-    )  # type: ignore[union-attr]
+    assert await service.desk.expire_due() == 0
+    assert (await service.desk.alert(alert.id)).state == "sending"  # type: ignore[union-attr]
     clock.now += 2 * 3600  # past ALERT_TTL_HOURS=6
     assert await service.desk.expire_due() == 0  # nothing was delivered, so nothing to edit
     assert (await service.desk.alert(alert.id)).state == "expired"  # type: ignore[union-attr]
@@ -423,8 +445,8 @@ async def test_expiry_closes_the_alert_and_stops_its_pending_sends(
 
 
 async def test_an_approval_names_the_text_by_its_tag_and_wakes_the_broadcaster_once_sent(
-    db: Database, keys, translator, regions
-) -> None:  # type: ignore[no-untyped-def]
+    db: Database, keys: Keys, translator: Translator, regions: RegionCatalog
+) -> None:
     service = moderation(db, keys, translator, regions, needed=2)
     anna = await join(service, MOD_A, "anna")
     boris = await join(service, MOD_B, "boris")
@@ -453,8 +475,16 @@ async def test_an_approval_names_the_text_by_its_tag_and_wakes_the_broadcaster_o
 # --- reading a flooded group page by page, rejecting one report ------------------------------
 
 
-async def reports_at(db: Database, keys, hour: int, minute: int, count: int, *, first_user: int,
-                     region: str = "moscow") -> None:  # type: ignore[no-untyped-def]  # fmt: skip
+async def reports_at(
+    db: Database,
+    keys: Keys,
+    hour: int,
+    minute: int,
+    count: int,
+    *,
+    first_user: int,
+    region: str = "moscow",
+) -> None:
     """`count` reports from as many people, sent at hour:minute UTC on the test day."""
     clock = Clock()
     clock.now = dt.datetime(2026, 11, 25, hour, minute, tzinfo=dt.UTC).timestamp()
@@ -466,8 +496,12 @@ async def reports_at(db: Database, keys, hour: int, minute: int, count: int, *, 
 
 
 async def test_reading_a_group_pages_newest_first_and_opens_only_the_page(
-    db: Database, keys, translator, regions, monkeypatch: pytest.MonkeyPatch
-) -> None:  # type: ignore[no-untyped-def]
+    db: Database,
+    keys: Keys,
+    translator: Translator,
+    regions: RegionCatalog,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     service = moderation(db, keys, translator, regions)
     anna = await join(service, MOD_A, "anna")
     await reports_at(db, keys, 12, 10, 11, first_user=7_000_000_000)
@@ -476,18 +510,19 @@ async def test_reading_a_group_pages_newest_first_and_opens_only_the_page(
     await reports_at(db, keys, 13, 30, 2, first_user=7_300_000_000, region="spb")
     window = ReportWindow.parse("2026-11-25T12")
     opened_count = 0
-    real_open = review_module.open_sealed
 
-    def counting_open(*args, **kwargs):  # type: ignore[no-untyped-def]
+    def counting_open(*args: Any, **kwargs: Any) -> dict[str, Any]:
         nonlocal opened_count
         opened_count += 1
-        return real_open(*args, **kwargs)
+        return open_sealed(*args, **kwargs)
 
     monkeypatch.setattr(review_module, "open_sealed", counting_open)
     pages = [await service.review.open_group(anna, "moscow", window, n) for n in range(3)]
     assert [(p.page, p.pages, p.first, p.last, p.total) for p in pages] == [
-        (0, 3, 1, 10, 23), (1, 3, 11, 20, 23), (2, 3, 21, 23, 23)
-    ]  # fmt: skip
+        (0, 3, 1, 10, 23),
+        (1, 3, 11, 20, 23),
+        (2, 3, 21, 23, 23),
+    ]
     assert opened_count == 23  # each page opened only its own reports
     shown = [r for p in pages for r in p.reports]
     hours = [r.created_hour for r in shown]
@@ -512,8 +547,9 @@ async def test_group_pages_in_storage(db: Database) -> None:
     groups, repo = ReportGroups(db), ReportRepository(db)
     for hour, ids in (("2026-11-25T12", "cab"), ("2026-11-25T13", "ed"), ("2026-11-25T14", "f")):
         for id_ in ids:
-            await repo.add(StoredReport(id_, hour, "moscow", "metro", "now", "new", "k1",
-                                        b"tag", b"sealed"))  # fmt: skip
+            await repo.add(
+                StoredReport(id_, hour, "moscow", "metro", "now", "new", "k1", b"tag", b"sealed")
+            )
     window = "2026-11-25T12"
     page = await groups.members_page("moscow", window, 0, 3)
     assert [r.id for r in page] == ["d", "e", "a"]  # newest hour first, then by id
@@ -531,13 +567,19 @@ async def test_group_pages_in_storage(db: Database) -> None:
     assert await groups.reject_one("d") is False  # drafted from: no longer new
     with sqlite3.connect(db.path) as raw:
         states = dict(raw.execute("SELECT id, state FROM reports"))
-    assert states == {"a": "reviewed", "b": "reviewed", "c": "reviewed", "d": "reviewed",
-                      "e": "rejected", "f": "new"}  # fmt: skip
+    assert states == {
+        "a": "reviewed",
+        "b": "reviewed",
+        "c": "reviewed",
+        "d": "reviewed",
+        "e": "rejected",
+        "f": "new",
+    }
 
 
 async def test_rejecting_one_report_leaves_the_rest_of_the_group(
-    db: Database, keys, translator, regions
-) -> None:  # type: ignore[no-untyped-def]
+    db: Database, keys: Keys, translator: Translator, regions: RegionCatalog
+) -> None:
     service = moderation(db, keys, translator, regions)
     anna = await join(service, MOD_A, "anna")
     await reports_at(db, keys, 12, 10, 3, first_user=7_000_000_000)
@@ -573,8 +615,8 @@ async def test_rejecting_one_report_leaves_the_rest_of_the_group(
 
 
 async def test_the_evidence_behind_a_draft_is_paged_too(
-    db: Database, keys, translator, regions
-) -> None:  # type: ignore[no-untyped-def]
+    db: Database, keys: Keys, translator: Translator, regions: RegionCatalog
+) -> None:
     service = moderation(db, keys, translator, regions)
     anna = await join(service, MOD_A, "anna")
     await reports_at(db, keys, 12, 10, 4, first_user=7_000_000_000)

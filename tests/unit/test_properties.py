@@ -10,6 +10,7 @@ None of them may raise anything but the documented error.
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 import html
 import inspect
@@ -38,9 +39,9 @@ from bot.content.search import SearchIndex
 from bot.crypto.keyring import UnlockedKeyring
 from bot.devserver.server import FakeBotAPI
 from bot.i18n import LANGUAGES, Tr
-from bot.services.moderation import INVITE_PREFIX, REJECT_REASONS
-from bot.services.reports import PLACE_TYPES, TIME_BUCKETS
+from bot.services.review import RejectReason
 from bot.services.signatures import KINDS, sign_alert, verify_alert, visible_text
+from bot.services.team import INVITE_PREFIX
 from bot.storage.alerts import EDITABLE as ALERT_FIELDS
 from handlers.inline import INLINE_HELP_PAYLOAD
 from tests.support.fuzz import build_test_app, close_app, failures, feed, unlocked_keyring
@@ -500,9 +501,9 @@ async def test_start_payload_is_handled_or_refused(
 async def test_an_invite_link_works_once_and_only_for_its_token(
     app: App, api: FakeBotAPI, caplog: pytest.LogCaptureFixture
 ) -> None:
-    admin = await app.moderation.identify(ADMIN_ID)
+    admin = await app.team.identify(ADMIN_ID)
     assert admin is not None
-    token = await app.moderation.invite(admin, "fuzz")
+    token = await app.team.invite(admin, "fuzz")
     api.add_user(STARTER_ID, first_name="Starter", language_code="en")
     tr = Tr(app.translator, "en")
     replies = []
@@ -720,9 +721,6 @@ screens = [
     "home",
     "check-go",
 ]
-report_actions = ["cancel", "skip", "send"] + [
-    f"edit-{s}" for s in ("region", "place", "when", "text", "photo", "location")
-]
 mod_actions = [
     "queue",
     "group",
@@ -739,9 +737,7 @@ mod_actions = [
     "update",
     "withdraw",
 ]
-mod_args = st.one_of(
-    st.sampled_from(["", "confirm", "keep", *REJECT_REASONS, *ALERT_FIELDS]), hex16
-)
+mod_args = st.one_of(st.sampled_from(["", "confirm", "keep", *RejectReason, *ALERT_FIELDS]), hex16)
 
 DOMAINS: dict[str, dict[str, st.SearchStrategy[Any]]] = {
     "nav": {"to": st.sampled_from(screens)},
@@ -756,11 +752,9 @@ DOMAINS: dict[str, dict[str, st.SearchStrategy[Any]]] = {
     "lang": {"code": st.sampled_from(LANGUAGES)},
     "rr": {"code": region_code},
     "rp": {"page": page},
-    "rc": {
-        "field": st.sampled_from(["place", "when"]),
-        "value": st.sampled_from([*PLACE_TYPES, *TIME_BUCKETS]),
-    },
-    "ra": {"action": st.sampled_from(report_actions)},
+    "alr": {"code": region_code},
+    "ald": {"code": region_code},
+    "alp": {"page": page},
     "al": {
         "action": st.sampled_from(["add", "show", "stop", "pick", "drop", "list", "all", "silent"]),
         "value": st.one_of(region_code, page.map(str), st.sampled_from(["", "0", "1"])),
@@ -780,10 +774,29 @@ DOMAINS: dict[str, dict[str, st.SearchStrategy[Any]]] = {
     },
     "mr": {
         "report": st.uuids(version=4).map(str),
-        "arg": st.sampled_from(["", "keep", *REJECT_REASONS]),
+        "arg": st.sampled_from(["", "keep", *RejectReason]),
     },
     "fl": {"action": st.sampled_from(["resume", "drop"])},
 }
+# The moderation buttons (handlers.moderation.callbacks) type their fields; valid values by name.
+report_window = st.datetimes(min_value=dt.datetime(1000, 1, 1)).map(
+    lambda d: f"{d:%Y-%m-%dT}{d.hour // 2 * 2:02d}"  # windows start at even hours
+)
+MODERATION_FIELDS = {
+    "region": region_code,
+    "window": report_window,
+    "alert": alert_id,
+    "report": st.uuids(version=4).map(str),
+    "text_tag": hex16,
+    "page": page,
+}
+for _factory in FACTORIES:
+    if _factory.__prefix__.startswith("m1."):
+        DOMAINS[_factory.__prefix__] = {
+            name: MODERATION_FIELDS[name]
+            for name in _factory.model_fields
+            if name in MODERATION_FIELDS
+        }
 # Fields a handler never sets together (ModCb: a group's buttons or an alert's, not both).
 EXCLUSIVE = {"md": (("region", "window"), ("alert",))}
 
