@@ -12,7 +12,7 @@ import datetime as dt
 import secrets
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
 from bot.crypto.keyring import UnlockedKeyring
@@ -221,10 +221,15 @@ class AlertDesk:
         seen_hash: bytes,
         progress_message_id: int | None,
         lang: str,
+        before_sending: Callable[[int], Awaitable[None]] | None = None,
     ) -> Approval:
         """One moderator's approval of the text they saw: `seen_hash` is its hash, or the first
         8 bytes of it (an Approve button's). At the quorum the alert is queued, signed with the
-        instance's key, and the broadcaster woken."""
+        instance's key, and the broadcaster woken.
+
+        `before_sending(recipients)` runs after the quorum is recorded and before the wake: the
+        approving moderator's message says "sending" before the broadcaster's progress edits of
+        that same message can start, so its final "sent" is never overwritten."""
         ring = self._keys.require()
         alert = await self._alerts.get(alert_id)
         if alert is None:
@@ -254,7 +259,13 @@ class AlertDesk:
             await self._audit.record(SYSTEM, "alert.send", f"{alert_id}:{result.recipients}")
             if alert.update_of is not None:
                 await self._close(alert.update_of, Closing.REPLACED)
-            self._wake()
+            if before_sending is not None:
+                try:
+                    await before_sending(result.recipients)
+                finally:
+                    self._wake()
+            else:
+                self._wake()
         return result
 
     def _signer(

@@ -159,9 +159,14 @@ async def approve(
     """One approval of the text on the card; the service checks that text and sends."""
     message_id = query.message.message_id if query.message else None
     seen = bytes.fromhex(callback_data.text_tag)
-    result = await alert_desk.approve(moderator, callback_data.alert, seen, message_id, lang)
+
+    async def sending(recipients: int) -> None:
+        await show(query, tr("mod-sending", recipients=recipients), None)
+
+    result = await alert_desk.approve(
+        moderator, callback_data.alert, seen, message_id, lang, before_sending=sending
+    )
     if result.outcome == "sending":
-        await show(query, tr("mod-sending", recipients=result.recipients), None)
         return
     if result.outcome == "refused":
         await query.answer(tr("mod-refused"), show_alert=True)
