@@ -1,15 +1,13 @@
 """Composition root: builds the Bot, the Dispatcher, the scheduler and the services.
 
 Nothing here is module-level state: `build_app` returns an `App`, and `run_polling` drives it
-until SIGINT/SIGTERM, then drains in-flight handlers, stops the scheduler and closes the database.
+until SIGINT/SIGTERM. What start-up and shutdown do is in bot.lifecycle (they drain in-flight
+handlers, stop the scheduler and close the database), the scheduler's jobs in bot.jobs.
 """
 
 from __future__ import annotations
 
-import asyncio
-import datetime as dt
 import functools
-import gc
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,9 +17,6 @@ from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
-from aiogram.exceptions import TelegramAPIError, TelegramUnauthorizedError
-from aiogram.fsm.storage.base import StorageKey
-from aiogram.types import ErrorEvent, Message
 from aiogram.utils.token import TokenValidationError
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
@@ -31,11 +26,11 @@ from bot.content.regions import RegionCatalog, RegionError
 from bot.content.store import ContentStore
 from bot.crypto.keyring import KeyringMissing, PublicKeyring, UnlockedKeyring
 from bot.i18n import Tr, Translator
+from bot.lifecycle import on_error, on_shutdown, on_startup
 from bot.logs import fields
 from bot.services.alert_desk import AlertDesk, AlertProgress
 from bot.services.alert_text import AlertText
 from bot.services.broadcast import Broadcaster
-from bot.services.commands import delete_messages, set_commands
 from bot.services.drafts import DraftStorage
 from bot.services.feedback import FeedbackService
 from bot.services.inflight import InFlight
@@ -56,7 +51,7 @@ from bot.storage.db import Database
 from bot.storage.instance import InstanceRepository
 from handlers import flow_rule, get_routers
 from handlers.feedback import feedback_buttons
-from handlers.flow import LANG_KEY, delete_form_messages, form_message_ids
+from handlers.flow import close_evicted_form
 from handlers.middlewares import InFlightMiddleware, LanguageMiddleware, QueryThrottleMiddleware
 
 log = logging.getLogger("helpline.app")
@@ -225,7 +220,7 @@ async def build_app(settings: Settings, *, unlocked: UnlockedKeyring | None = No
     inflight = InFlight()
     janitor = MessageJanitor(bot, max_pending=settings.max_cleanup_lists)
     drafts = DraftStorage(
-        max_records=settings.max_drafts, on_evict=functools.partial(_evicted, bot)
+        max_records=settings.max_drafts, on_evict=functools.partial(close_evicted_form, bot)
     )
     dispatcher = Dispatcher(
         storage=drafts,  # drafts and questionnaire answers live in memory only
@@ -293,9 +288,10 @@ async def build_app(settings: Settings, *, unlocked: UnlockedKeyring | None = No
             _keys_changed(app),
             report_service.sealing_key_id,
         )
-    dispatcher.startup.register(_on_startup(app))
-    dispatcher.shutdown.register(_on_shutdown(app))
-    dispatcher.errors.register(_on_error(app))
+    dispatcher["app"] = app  # for start-up, shutdown and the error handler only
+    dispatcher.startup.register(on_startup)
+    dispatcher.shutdown.register(on_shutdown)
+    dispatcher.errors.register(on_error)
     return app
 
 
@@ -316,200 +312,6 @@ def _keys_changed(app: App) -> Any:
             app.dispatcher["keyring_unlocked"] = unlocked
 
     return keys_changed
-
-
-def _on_startup(app: App) -> Any:
-    async def on_startup(bot: Bot) -> None:
-        try:
-            me = await bot.get_me()
-        except TelegramUnauthorizedError:
-            raise ConfigError(
-                "BOT_TOKEN was rejected by the Bot API (revoked or mistyped)"
-            ) from None
-        # Polling and a webhook exclude each other; a stale webhook would make polling fail.
-        await bot.delete_webhook(drop_pending_updates=False)
-        try:
-            applied = await app.subscriptions.apply_pending()
-        except Exception as exc:  # start anyway: the changes stay pending for the next start
-            log.error(
-                "pending subscription changes not applied", extra=fields(error=type(exc).__name__)
-            )
-        else:
-            if applied:
-                log.info("subscription changes applied", extra=fields(count=applied))
-        await set_commands(
-            bot,
-            app.translator,
-            app.settings.default_language,
-            app.settings.admin_ids,
-            await app.team.moderator_chats(),
-        )
-        await app.reports.resume_total()
-        _schedule_jobs(app)
-        app.scheduler.start()
-        if app.janitor is not None:
-            app.janitor.start()
-        if app.broadcaster is not None:
-            # Alerts that expired while the bot was down are closed first, so that resuming
-            # the outbox never sends them on; then it resumes any interrupted broadcast.
-            await app.alert_desk.expire_due()
-            app.broadcaster.start()
-        elif app.reports.enabled:
-            await _tell_locked(app)
-        # Everything built so far (content, search index, aiogram's models) lives as long as the
-        # process: move it out of the garbage collector's sight so that the collections that
-        # per-update allocations trigger do not rescan it every time.
-        gc.collect()
-        gc.freeze()
-        log.info(
-            "bot started",
-            extra=fields(
-                bot_username=me.username,
-                api=_api_kind(app.settings),
-                keyring=_keyring_state(app),
-            ),
-        )
-
-    return on_startup
-
-
-def _on_shutdown(app: App) -> Any:
-    async def on_shutdown() -> None:
-        await app.notices.close()
-        try:
-            async with asyncio.timeout(app.settings.shutdown_grace_seconds):
-                await app.inflight.wait_idle()
-        except TimeoutError:
-            log.warning(
-                "shutdown with handlers still running", extra=fields(left=app.inflight.count)
-            )
-        if app.scheduler.running:
-            app.scheduler.shutdown(wait=False)
-        if app.broadcaster is not None:
-            await app.broadcaster.stop()
-        if app.janitor is not None:
-            await app.janitor.stop()  # what was to be deleted later is deleted now
-        await app.db.close()
-        log.info("bot stopped")
-
-    return on_shutdown
-
-
-def _on_error(app: App) -> Any:
-    async def on_error(event: ErrorEvent, tr: Tr | None = None) -> bool:
-        # One line with the error class: exception texts may carry user input, tracebacks too.
-        log.error("handler failed", extra=fields(error=type(event.exception).__name__))
-        update = event.update
-        message: Message | None = update.message or (
-            update.callback_query.message
-            if update.callback_query and isinstance(update.callback_query.message, Message)
-            else None
-        )
-        if message is not None and message.chat.type == "private":
-            text = (
-                tr("error-generic")
-                if tr
-                else app.translator(app.settings.default_language, "error-generic")
-            )
-            try:
-                await message.answer(text)
-            except Exception as exc:
-                log.warning(
-                    "could not tell the user about an error", extra=fields(error=type(exc).__name__)
-                )
-        return True
-
-    return on_error
-
-
-def _schedule_jobs(app: App) -> None:
-    """Periodic jobs compute "what is due now" from the database, so a missed run heals itself;
-    none stacks up after a pause (coalesce, one instance, no misfire limit)."""
-    settings = app.settings
-    now = dt.datetime.now(dt.UTC)
-    jobs: list[tuple[str, Any, list[Any], float, dt.datetime | None]] = [
-        ("wal-checkpoint", app.db.checkpoint, [], 3600, None),
-        # Retention also right after a start.
-        ("report-retention", app.reports.purge, [settings.report_retention_days], 3600, now),
-        ("alert-retention", app.alert_desk.purge, [settings.alert_retention_days], 3600, now),
-        ("invite-retention", app.team.purge_invites, [], 3600, now),
-        # Every minute, or more often when drafts are forgotten sooner than in two minutes.
-        ("forget-idle-drafts", _forget_idle_drafts, [app],
-         min(60.0, settings.draft_idle_minutes * 30), None),
-    ]  # fmt: skip
-    if not app.team.locked:
-        jobs.append(("delete-report-copies", _delete_report_copies, [app], 60, now))
-        jobs.append(("alert-expiry", _expire_alerts, [app], 60, None))  # first run: start-up
-    if app.key_rotation is not None:
-        first = now + dt.timedelta(minutes=1)
-        jobs.append(("key-rotation", app.key_rotation.run, [], 24 * 3600, first))
-    for job_id, func, args, seconds, first_run in jobs:
-        app.scheduler.add_job(
-            func,
-            "interval",
-            seconds=seconds,
-            args=args,
-            id=job_id,
-            replace_existing=True,
-            misfire_grace_time=None,
-            **({"next_run_time": first_run} if first_run else {}),
-        )
-
-
-async def _evicted(bot: Bot, key: StorageKey, data: dict[str, Any]) -> None:
-    """A draft dropped at the MAX_DRAFTS cap: its form's messages leave the chat now."""
-    await delete_form_messages(bot, key.chat_id, data)  # no request when it left none
-
-
-async def _forget_idle_drafts(app: App) -> None:
-    """Forget drafts left idle, and take an abandoned report form's messages out of the chat:
-    a phone seized later must not show a half-written report."""
-    forgotten = await app.drafts.sweep(app.settings.draft_idle_minutes * 60)
-    for key, data in forgotten:
-        if not form_message_ids(data):
-            continue
-        await delete_form_messages(app.bot, key.chat_id, data)
-        if not data.get(LANG_KEY):
-            continue  # not a report form (a paused questionnaire): nothing to explain
-        try:
-            lang = str(data.get(LANG_KEY) or app.settings.default_language)
-            text = app.translator(lang, "draft-expired")
-            await app.bot.send_message(key.chat_id, text)
-        except TelegramAPIError as exc:
-            log.warning("could not close an idle form", extra=fields(error=type(exc).__name__))
-
-
-async def _expire_alerts(app: App) -> None:
-    """Alerts past ALERT_TTL_HOURS: stop their sends and have their copies say so."""
-    await app.alert_desk.expire_due()  # wakes the broadcaster when copies are to be edited
-
-
-async def _tell_locked(app: App) -> None:
-    """Moderators must know why the queue does not open: tell the admins and the group."""
-    waiting = await app.review.waiting_reports()
-    text = app.translator(app.settings.default_language, "mod-locked", reports=waiting)
-    await app.notices.send(text)
-    for admin_id in sorted(app.settings.admin_ids):
-        try:
-            await app.bot.send_message(admin_id, text)
-        except TelegramAPIError as exc:
-            log.warning("could not tell an admin", extra=fields(error=type(exc).__name__))
-
-
-async def _delete_report_copies(app: App) -> None:
-    """Decrypted reports shown to moderators leave their chats after REPORT_VIEW_MINUTES."""
-    for chat_id, message_ids in (await app.team.due_copies()).items():
-        await delete_messages(app.bot, chat_id, message_ids)
-
-
-def _keyring_state(app: App) -> str:
-    if not app.reports.enabled:
-        return "none"
-    return "unlocked" if app.dispatcher.get("keyring_unlocked") else "locked"
-
-
-def _api_kind(settings: Settings) -> str:
-    return "official" if settings.uses_official_api else "custom"
 
 
 async def run_polling(app: App, *, handle_signals: bool = True) -> None:

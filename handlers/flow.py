@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -36,6 +37,7 @@ from aiogram.exceptions import TelegramAPIError
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import StatesGroup
+from aiogram.fsm.storage.base import StorageKey
 from aiogram.types import (
     CallbackQuery,
     InaccessibleMessage,
@@ -45,9 +47,13 @@ from aiogram.types import (
     TelegramObject,
 )
 
-from bot.i18n import Tr
+from bot.i18n import Tr, Translator
+from bot.logs import fields
 from bot.services.commands import delete_messages
+from bot.services.drafts import DraftStorage
 from handlers.filters import command_name
+
+log = logging.getLogger("helpline.handlers.flow")
 
 CLEANUP_KEY = "cleanup"  # message ids a flow leaves in the chat, deleted when it ends
 LANG_KEY = "lang"  # the language a flow was started in (for notes sent without an update)
@@ -312,6 +318,33 @@ def form_message_ids(data: dict[str, Any]) -> list[int]:
 async def delete_form_messages(bot: Bot, chat_id: int, data: dict[str, Any]) -> None:
     """Delete what a form left in the private chat (possible within 48 hours)."""
     await delete_messages(bot, chat_id, form_message_ids(data))
+
+
+async def close_evicted_form(bot: Bot, key: StorageKey, data: dict[str, Any]) -> None:
+    """A draft dropped at the MAX_DRAFTS cap: its form's messages leave the chat now."""
+    await delete_form_messages(bot, key.chat_id, data)  # no request when it left none
+
+
+async def forget_idle_forms(
+    drafts: DraftStorage,
+    bot: Bot,
+    translator: Translator,
+    idle_seconds: float,
+    default_lang: str,
+) -> None:
+    """Forget drafts left idle, and take an abandoned report form's messages out of the chat:
+    a phone seized later must not show a half-written report."""
+    for key, data in await drafts.sweep(idle_seconds):
+        if not form_message_ids(data):
+            continue
+        await delete_form_messages(bot, key.chat_id, data)
+        if not data.get(LANG_KEY):
+            continue  # not a report form (a paused questionnaire): nothing to explain
+        try:
+            lang = str(data.get(LANG_KEY) or default_lang)
+            await bot.send_message(key.chat_id, translator(lang, "draft-expired"))
+        except TelegramAPIError as exc:
+            log.warning("could not close an idle form", extra=fields(error=type(exc).__name__))
 
 
 def _chat_id(event: TelegramObject) -> int | None:

@@ -1,0 +1,67 @@
+"""The scheduler's periodic jobs. Each computes "what is due now" from the database, so a missed
+run heals itself; none stacks up after a pause (coalesce, one instance, no misfire limit)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from bot.services.commands import delete_messages
+from handlers.flow import forget_idle_forms
+
+if TYPE_CHECKING:
+    from bot.app import App
+
+# (id, function, its arguments, seconds between runs, first run or None for one interval away)
+Job = tuple[str, Callable[..., Any], list[Any], float, dt.datetime | None]
+
+
+def schedule_jobs(app: App) -> None:
+    settings = app.settings
+    now = dt.datetime.now(dt.UTC)
+    # Every minute, or more often when drafts are forgotten sooner than in two minutes.
+    sweep_every = min(60.0, settings.draft_idle_minutes * 30)
+    jobs: list[Job] = [
+        ("wal-checkpoint", app.db.checkpoint, [], 3600, None),
+        # Retention also right after a start.
+        ("report-retention", app.reports.purge, [settings.report_retention_days], 3600, now),
+        ("alert-retention", app.alert_desk.purge, [settings.alert_retention_days], 3600, now),
+        ("invite-retention", app.team.purge_invites, [], 3600, now),
+        ("forget-idle-drafts", forget_idle_drafts, [app], sweep_every, None),
+    ]
+    if not app.team.locked:
+        jobs.append(("delete-report-copies", delete_report_copies, [app], 60, now))
+        # Alerts past ALERT_TTL_HOURS stop sending and their copies say so (the service wakes
+        # the broadcaster for those edits). First run: start-up itself.
+        jobs.append(("alert-expiry", app.alert_desk.expire_due, [], 60, None))
+    if app.key_rotation is not None:
+        first = now + dt.timedelta(minutes=1)
+        jobs.append(("key-rotation", app.key_rotation.run, [], 24 * 3600, first))
+    for job_id, func, args, seconds, first_run in jobs:
+        app.scheduler.add_job(
+            func,
+            "interval",
+            seconds=seconds,
+            args=args,
+            id=job_id,
+            replace_existing=True,
+            misfire_grace_time=None,
+            **({"next_run_time": first_run} if first_run else {}),
+        )
+
+
+async def forget_idle_drafts(app: App) -> None:
+    await forget_idle_forms(
+        app.drafts,
+        app.bot,
+        app.translator,
+        app.settings.draft_idle_minutes * 60,
+        app.settings.default_language,
+    )
+
+
+async def delete_report_copies(app: App) -> None:
+    """Decrypted reports shown to moderators leave their chats after REPORT_VIEW_MINUTES."""
+    for chat_id, message_ids in (await app.team.due_copies()).items():
+        await delete_messages(app.bot, chat_id, message_ids)

@@ -1,0 +1,139 @@
+"""Start-up, shutdown and the last-resort error handler: plain functions the dispatcher calls
+with `app` from its workflow data (as in aiogram's examples/web_app/main.py)."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import logging
+from typing import TYPE_CHECKING
+
+from aiogram import Bot
+from aiogram.exceptions import TelegramAPIError, TelegramUnauthorizedError
+from aiogram.types import ErrorEvent, Message
+
+from bot.config import ConfigError, Settings
+from bot.i18n import Tr
+from bot.jobs import schedule_jobs
+from bot.logs import fields
+from bot.services.commands import set_commands
+
+if TYPE_CHECKING:
+    from bot.app import App
+
+log = logging.getLogger("helpline.app")
+
+
+async def on_startup(bot: Bot, app: App) -> None:
+    try:
+        me = await bot.get_me()
+    except TelegramUnauthorizedError:
+        raise ConfigError("BOT_TOKEN was rejected by the Bot API (revoked or mistyped)") from None
+    # Polling and a webhook exclude each other; a stale webhook would make polling fail.
+    await bot.delete_webhook(drop_pending_updates=False)
+    await _apply_pending_subscriptions(app)
+    await set_commands(
+        bot,
+        app.translator,
+        app.settings.default_language,
+        app.settings.admin_ids,
+        await app.team.moderator_chats(),
+    )
+    await app.reports.resume_total()
+    schedule_jobs(app)
+    app.scheduler.start()
+    if app.janitor is not None:
+        app.janitor.start()
+    if app.broadcaster is not None:
+        # Alerts that expired while the bot was down are closed first, so that resuming the
+        # outbox never sends them on; then it resumes any interrupted broadcast.
+        await app.alert_desk.expire_due()
+        app.broadcaster.start()
+    elif app.reports.enabled:
+        await tell_locked(app)
+    # Everything built so far (content, search index, aiogram's models) lives as long as the
+    # process: move it out of the garbage collector's sight so that the collections that
+    # per-update allocations trigger do not rescan it every time.
+    gc.collect()
+    gc.freeze()
+    log.info(
+        "bot started",
+        extra=fields(
+            bot_username=me.username, api=_api_kind(app.settings), keyring=_keyring_state(app)
+        ),
+    )
+
+
+async def on_shutdown(app: App) -> None:
+    await app.notices.close()
+    try:
+        async with asyncio.timeout(app.settings.shutdown_grace_seconds):
+            await app.inflight.wait_idle()
+    except TimeoutError:
+        log.warning("shutdown with handlers still running", extra=fields(left=app.inflight.count))
+    if app.scheduler.running:
+        app.scheduler.shutdown(wait=False)
+    if app.broadcaster is not None:
+        await app.broadcaster.stop()
+    if app.janitor is not None:
+        await app.janitor.stop()  # what was to be deleted later is deleted now
+    await app.db.close()
+    log.info("bot stopped")
+
+
+async def on_error(event: ErrorEvent, app: App, tr: Tr | None = None) -> bool:
+    # One line with the error class: exception texts may carry user input, tracebacks too.
+    log.error("handler failed", extra=fields(error=type(event.exception).__name__))
+    update = event.update
+    message: Message | None = update.message or (
+        update.callback_query.message
+        if update.callback_query and isinstance(update.callback_query.message, Message)
+        else None
+    )
+    if message is not None and message.chat.type == "private":
+        text = (
+            tr("error-generic")
+            if tr
+            else app.translator(app.settings.default_language, "error-generic")
+        )
+        try:
+            await message.answer(text)
+        except Exception as exc:
+            log.warning(
+                "could not tell the user about an error", extra=fields(error=type(exc).__name__)
+            )
+    return True
+
+
+async def tell_locked(app: App) -> None:
+    """Moderators must know why the queue does not open: tell the admins and the group."""
+    waiting = await app.review.waiting_reports()
+    text = app.translator(app.settings.default_language, "mod-locked", reports=waiting)
+    await app.notices.send(text)
+    for admin_id in sorted(app.settings.admin_ids):
+        try:
+            await app.bot.send_message(admin_id, text)
+        except TelegramAPIError as exc:
+            log.warning("could not tell an admin", extra=fields(error=type(exc).__name__))
+
+
+async def _apply_pending_subscriptions(app: App) -> None:
+    try:
+        applied = await app.subscriptions.apply_pending()
+    except Exception as exc:  # start anyway: the changes stay pending for the next start
+        log.error(
+            "pending subscription changes not applied", extra=fields(error=type(exc).__name__)
+        )
+        return
+    if applied:
+        log.info("subscription changes applied", extra=fields(count=applied))
+
+
+def _keyring_state(app: App) -> str:
+    if not app.reports.enabled:
+        return "none"
+    return "unlocked" if app.dispatcher.get("keyring_unlocked") else "locked"
+
+
+def _api_kind(settings: Settings) -> str:
+    return "official" if settings.uses_official_api else "custom"
