@@ -15,6 +15,7 @@ skipped one.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from collections.abc import Awaitable, Callable
@@ -96,10 +97,15 @@ class UpdateGate:
 
 
 class TolerantSession(AiohttpSession):
-    """An aiohttp session whose getUpdates answers go through an `UpdateGate`."""
+    """An aiohttp session whose getUpdates answers go through an `UpdateGate`.
+
+    It also drops the keyboard Telegram echoes back in a sent or edited message before aiogram
+    validates the answer: the bot never reads it back, and validating a screen's dozen buttons
+    into models cost more than handling the update that showed it.
+    """
 
     def __init__(self, gate: UpdateGate, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
+        super().__init__(json_loads=_loads_without_echoed_keyboard, **kwargs)
         self.gate = gate
 
     def check_response(
@@ -122,6 +128,15 @@ class TolerantSession(AiohttpSession):
                         ok=True, result=updates
                     )
         return super().check_response(bot, method, status_code, content)
+
+
+def _loads_without_echoed_keyboard(content: str | bytes) -> Any:
+    data = json.loads(content)
+    if isinstance(data, dict):
+        result = data.get("result")
+        if isinstance(result, dict):  # a Message (or another object); getUpdates gives a list
+            result.pop("reply_markup", None)
+    return data
 
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]

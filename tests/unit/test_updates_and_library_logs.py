@@ -101,6 +101,35 @@ def test_the_session_answers_a_poisoned_batch_with_every_id() -> None:
     asyncio.run(session.close())
 
 
+def test_the_keyboard_telegram_echoes_back_is_not_validated_but_an_update_keeps_its_own() -> None:
+    """A sent screen's buttons come back in the answer; nothing reads them, so they are dropped
+    before validation. A button press's message (in getUpdates) keeps its keyboard."""
+    session = TolerantSession(UpdateGate())
+    chat = {"id": 1, "type": "private"}
+    keyboard = {"inline_keyboard": [[{"text": "a", "callback_data": "x"}] for _ in range(12)]}
+    sent = {"message_id": 1, "date": 1, "chat": chat, "text": "t", "reply_markup": keyboard}
+    answer = json.dumps({"ok": True, "result": sent})
+    method = SendMessage(chat_id=1, text="t")
+    result = session.check_response(None, method, 200, answer).result  # type: ignore[arg-type]
+    assert result is not None and result.message_id == 1 and result.reply_markup is None
+    press = {
+        "update_id": 5,
+        "callback_query": {
+            "id": "q",
+            "from": {"id": 1, "is_bot": False, "first_name": "x"},
+            "chat_instance": "c",
+            "data": "x",
+            "message": sent,
+        },
+    }
+    polled = json.dumps({"ok": True, "result": [press]})
+    updates = session.check_response(None, GetUpdates(), 200, polled).result  # type: ignore[arg-type]
+    query = (updates or [])[0].callback_query
+    assert query is not None and query.message is not None
+    assert query.message.reply_markup is not None  # type: ignore[union-attr]
+    asyncio.run(session.close())
+
+
 def library_records(level: str = "DEBUG") -> tuple[io.StringIO, Any]:
     stream = io.StringIO()
     setup_logging(level, stream)
