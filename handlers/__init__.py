@@ -24,6 +24,7 @@ from handlers import (
 )
 from handlers.filters import from_private_chat, in_private_chat
 from handlers.flow import ChatTurns, FlowMiddleware, FlowRule
+from handlers.gates import install_gates
 
 
 def flow_rule() -> FlowRule:
@@ -61,4 +62,5 @@ def get_routers(settings: Settings) -> list[Router]:
         search.build_router(),
         fallback.build_router(),
     )
+    install_gates(private)  # one cheap check per feature router instead of each handler's
     return [private, alerts.build_membership_router(), inline.build_router()]

@@ -45,6 +45,12 @@ def command_name(message: Message) -> str | None:
     return match.group(1).lower() if match else None
 
 
+def command_or_caption_name(message: Message) -> str | None:
+    """As `command_name`, reading a caption too (aiogram's Command filter reads both)."""
+    match = _COMMAND.match(message.text or message.caption or "")
+    return match.group(1).lower() if match else None
+
+
 async def is_question(message: Message) -> bool:
     """Free text that is not a command."""
     return bool(message.text) and command_name(message) is None
