@@ -1,5 +1,8 @@
 """The baseline for bench/updates.py: a bare aiogram echo bot, as in aiogram's own examples.
 
+It replies once to any text, and answers a button with answerCallbackQuery plus one edit: the
+least Telegram work each of the helpline's paths does.
+
 Reads BOT_TOKEN and BOT_API_URL like the real bot, so both run against the same stand-in.
 """
 
@@ -11,7 +14,7 @@ import os
 from aiogram import Bot, Dispatcher
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
-from aiogram.types import Message
+from aiogram.types import CallbackQuery, Message
 
 
 async def main() -> None:
@@ -22,6 +25,12 @@ async def main() -> None:
     @dispatcher.message()
     async def echo(message: Message) -> None:
         await message.answer(message.text or "?")
+
+    @dispatcher.callback_query()
+    async def button(query: CallbackQuery) -> None:
+        await query.answer()
+        if isinstance(query.message, Message):
+            await query.message.edit_text(query.data or "?")
 
     await dispatcher.start_polling(bot)
 

@@ -1,14 +1,25 @@
-"""Updates through the real bot process, beside a bare aiogram echo bot, in the same run.
+"""Every path people use, through the real bot process, beside a bare aiogram echo bot.
 
 Three processes share the machine: the Bot API stand-in (`python -m bot.devserver`), the bot
 under test, and this script, which pushes the load through the stand-in's control API. For each
-round, each bot is started fresh, warmed up, and fed N updates from N distinct users (one
-message each, so every reply maps to exactly one update). Latency runs from the moment an update
-is made available to the moment the stand-in receives the reply; throughput is N over the time
-from the first push to the last reply. Rounds alternate which bot goes first, and the figures
-printed are medians over rounds, because two cores are shared by all three processes.
+round, each bot is started fresh (the helpline with an unlocked keyring, as an instance runs),
+warmed up, and then fed each path in turn, N updates from N distinct users per path, so every
+reply maps to exactly one update:
 
-    python bench/updates.py [--updates 1000] [--rounds 5] [--text /start]
+- start:    `/start` (the menu);
+- question: a free-text question (the search, the query limit, the flow middleware);
+- button:   a press of the menu's first button (answerCallbackQuery + an edit);
+- step:     a region typed at the report form's first step (the form's validation and FSM);
+- unknown:  an unknown command (the fallback).
+
+The baseline does the same Telegram work per path: the echo bot replies once to any text, and
+answers a button with answerCallbackQuery plus one edit. Latency runs from the moment an update
+is made available to the moment the stand-in receives the last call the path needs; throughput
+is N over the time from the first push to the last such call. Rounds alternate which bot goes
+first, and the figures printed are medians over rounds, because two cores are shared by all
+three processes. Targets: each path at >= 90 % of the echo bot's throughput, p99 <= 1.5x.
+
+    python bench/updates.py [--updates 1000] [--rounds 3] [--paths start,question,...]
 """
 
 from __future__ import annotations
@@ -20,16 +31,57 @@ import statistics
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from bot.devserver.client import DevServerClient  # noqa: E402
+from bot.devserver.server import Call  # noqa: E402
 
 FIRST_USER = 6_000_000_000
 PUSH_CONCURRENCY = 16
+WARM_UP = 50
+PASSPHRASE = "bench-updates-passphrase-not-secret"
+QUESTION = "мне пришла повестка через госуслуги, что делать если я студент"
+REGION = "Москва"
+TOPICS_BUTTON = "nav:topics"  # handlers.menu.Nav(to="topics"): the menu's first button
+
+
+@dataclass(frozen=True)
+class Path_:
+    """One path: what a user sends, what prepares them for it, and which calls complete it."""
+
+    name: str
+    send: Callable[[DevServerClient, int, int | None], Awaitable[object]]
+    done_methods: frozenset[str] = frozenset({"sendMessage"})
+    prepare: str | None = None  # a message each user sends first (not measured)
+
+
+async def _send(text: str, client: DevServerClient, user: int, _message: int | None) -> object:
+    return await client.push_message(user, text)
+
+
+async def _press_topics(client: DevServerClient, user: int, message: int | None) -> object:
+    """The menu's first button ("Questions & rights"), as Telegram sends its press."""
+    assert message is not None
+    return await client.push_callback(user, message, TOPICS_BUTTON)
+
+
+PATHS = {
+    "start": Path_("start", lambda c, u, m: _send("/start", c, u, m)),
+    "question": Path_("question", lambda c, u, m: _send(QUESTION, c, u, m)),
+    "button": Path_(
+        "button",
+        _press_topics,
+        frozenset({"answerCallbackQuery", "editMessageText"}),
+        prepare="/start",
+    ),
+    "step": Path_("step", lambda c, u, m: _send(REGION, c, u, m), prepare="/report"),
+    "unknown": Path_("unknown", lambda c, u, m: _send("/frobnicate", c, u, m)),
+}
 
 
 @dataclass
@@ -51,10 +103,11 @@ def percentile(values: list[float], q: float) -> float:
 
 async def start_devserver() -> tuple[asyncio.subprocess.Process, str, str]:
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.devserver", "--port", "0",
-        cwd=REPO, stdout=asyncio.subprocess.PIPE,
+        *(sys.executable, "-m", "bot.devserver", "--port", "0"),
+        cwd=REPO,
+        stdout=asyncio.subprocess.PIPE,
         env={**os.environ, "PYTHONPATH": str(REPO)},
-    )  # fmt: skip
+    )
     assert process.stdout is not None
     line = (await process.stdout.readline()).decode()
     _, url, token = line.split()
@@ -86,7 +139,12 @@ def peak_rss_mb(pid: int) -> float:
     return float("nan")
 
 
-async def push_all(client: DevServerClient, users: list[int], text: str) -> dict[int, float]:
+async def push_each(
+    client: DevServerClient,
+    users: list[int],
+    send: Callable[[DevServerClient, int, int | None], Awaitable[object]],
+    messages: dict[int, int],
+) -> dict[int, float]:
     pushed: dict[int, float] = {}
     queue = list(users)
 
@@ -94,62 +152,68 @@ async def push_all(client: DevServerClient, users: list[int], text: str) -> dict
         while queue:
             user = queue.pop()
             pushed[user] = time.time()
-            await client.push_message(user, text)
+            await send(client, user, messages.get(user))
 
     await asyncio.gather(*(worker() for _ in range(PUSH_CONCURRENCY)))
     return pushed
 
 
-async def collect_replies(
-    client: DevServerClient, users: set[int], since: int, timeout: float
-) -> tuple[dict[int, float], int]:
-    replies: dict[int, float] = {}
-    deadline = time.monotonic() + timeout
-    while len(replies) < len(users) and time.monotonic() < deadline:
-        calls = await client.calls(since)
-        for call in calls:
-            since = max(since, call.index + 1)
-            if call.method == "sendMessage" and call.ok:
-                chat = int(call.params.get("chat_id", 0))
-                if chat in users and chat not in replies:
-                    replies[chat] = call.ts
-        await asyncio.sleep(0.05)
-    return replies, since
+@dataclass
+class Completion:
+    """Which calls each user's update still needs, and when the last one arrived."""
+
+    needs: frozenset[str]
+    seen: dict[int, set[str]] = field(default_factory=dict)
+    done: dict[int, float] = field(default_factory=dict)
+    owner: dict[str, int] = field(default_factory=dict)  # callback query id -> its user
+
+    def feed(self, call: Call, users: set[int]) -> None:
+        if not call.ok or call.method not in self.needs:
+            return
+        chat = int(call.params.get("chat_id") or 0) or self._callback_chat(call)
+        if chat not in users or chat in self.done:
+            return
+        methods = self.seen.setdefault(chat, set())
+        methods.add(call.method)
+        if methods >= self.needs:
+            self.done[chat] = call.ts
+
+    def _callback_chat(self, call: Call) -> int:
+        # answerCallbackQuery names no chat; the stand-in's callback query ids carry the user.
+        query_id = str(call.params.get("callback_query_id", ""))
+        return self.owner.get(query_id, 0)
 
 
-async def run_one(kind: str, url: str, token: str, n: int, text: str, server_pid: int) -> Result:
-    async with DevServerClient(url) as client:
-        await client.reset()
-        users = [FIRST_USER + i for i in range(n + 50)]
-        for user in users:
-            await client.add_user(user, language_code="ru")
-        with tempfile.TemporaryDirectory() as tmp:
-            env = {
-                **{k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG")},
-                "PYTHONPATH": str(REPO),
-                "BOT_TOKEN": token,
-                "BOT_API_URL": url,
-                "DATA_DIR": str(Path(tmp) / "data"),
-                "LOG_LEVEL": "WARNING",
-            }
-            process = await asyncio.create_subprocess_exec(
-                *bot_command(kind), cwd=tmp, env=env,
-                stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
-            )  # fmt: skip
-            try:
-                await client.wait_for(lambda c: c.method == "getUpdates", timeout=60)
-                warm, load = users[n:], users[:n]
-                since = len(await client.calls())
-                await push_all(client, warm, text)
-                _, since = await collect_replies(client, set(warm), since, 60)
-                cpu_before = cpu_seconds(process.pid), cpu_seconds(server_pid)
-                pushed = await push_all(client, load, text)
-                replies, _ = await collect_replies(client, set(load), since, 120)
-                cpu_after = cpu_seconds(process.pid), cpu_seconds(server_pid)
-                rss = peak_rss_mb(process.pid)
-            finally:
-                process.terminate()
-                await process.wait()
+async def last_bot_message(client: DevServerClient, users: list[int]) -> dict[int, int]:
+    """The id of the newest message each user has from the bot (the button path presses it)."""
+    found: dict[int, int] = {}
+    for user in users:
+        mine = [m for m in await client.messages(user) if m.from_bot]
+        if mine:
+            found[user] = mine[-1].message_id
+    return found
+
+
+async def run_path(
+    client: DevServerClient, path: Path_, users: list[int], pids: tuple[int, int]
+) -> Result:
+    warm, load = users[:WARM_UP], users[WARM_UP:]
+    since = len(await client.calls())
+    if path.prepare is not None:
+        prep = Completion(frozenset({"sendMessage"}))
+        await push_each(client, users, lambda c, u, m: _send(path.prepare or "", c, u, m), {})
+        since = await collect(client, prep, set(users), since, 120)
+    messages = await last_bot_message(client, users) if path.name == "button" else {}
+    warm_done = Completion(path.done_methods)
+    await push_each(client, warm, path.send, messages)
+    since = await collect(client, warm_done, set(warm), since, 60)
+    completion = Completion(path.done_methods)
+    cpu_before = cpu_seconds(pids[0]), cpu_seconds(pids[1])
+    pushed = await push_each(client, load, path.send, messages)
+    await collect(client, completion, set(load), since, 120)
+    cpu_after = cpu_seconds(pids[0]), cpu_seconds(pids[1])
+    replies = completion.done
+    n = len(load)
     latencies = [(replies[u] - pushed[u]) * 1000 for u in replies]
     span = max(replies.values()) - min(pushed.values()) if replies else float("inf")
     return Result(
@@ -157,56 +221,139 @@ async def run_one(kind: str, url: str, token: str, n: int, text: str, server_pid
         p50=percentile(latencies, 0.50),
         p95=percentile(latencies, 0.95),
         p99=percentile(latencies, 0.99),
-        peak_rss_mb=rss,
+        peak_rss_mb=peak_rss_mb(pids[0]),
         lost=n - len(replies),
         bot_cpu_ms=(cpu_after[0] - cpu_before[0]) * 1000 / n,
         server_cpu_ms=(cpu_after[1] - cpu_before[1]) * 1000 / n,
     )
 
 
+async def collect(
+    client: DevServerClient, completion: Completion, users: set[int], since: int, timeout: float
+) -> int:
+    """`collect`, first learning which user each callback query id belongs to (from getUpdates
+    answers), since answerCallbackQuery names no chat."""
+    deadline = time.monotonic() + timeout
+    while len(completion.done) < len(users) and time.monotonic() < deadline:
+        for call in await client.calls(since):
+            since = max(since, call.index + 1)
+            if call.method == "getUpdates" and call.ok:
+                for update in call.response.get("result", []):
+                    query = update.get("callback_query")
+                    if query is not None:
+                        completion.owner[str(query["id"])] = int(query["from"]["id"])
+            completion.feed(call, users)
+        await asyncio.sleep(0.05)
+    return since
+
+
+def keyring_env(data_dir: Path) -> dict[str, str]:
+    """A keyring made as `helpline-bot keys init` makes it, unlocked at start by KEY_PASSPHRASE."""
+    import datetime
+
+    from bot.crypto.keyring import init_keyring
+
+    keys = data_dir / "keys"
+    keys.mkdir(parents=True)
+    init_keyring(keys, PASSPHRASE.encode(), datetime.date.today())
+    return {"KEY_PASSPHRASE": PASSPHRASE}
+
+
+async def run_bot(
+    kind: str, url: str, token: str, n: int, paths: list[Path_], server_pid: int
+) -> dict[str, Result]:
+    results: dict[str, Result] = {}
+    async with DevServerClient(url) as client:
+        await client.reset()
+        with tempfile.TemporaryDirectory() as tmp:
+            data_dir = Path(tmp) / "data"
+            env = {
+                **{k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG")},
+                "PYTHONPATH": str(REPO),
+                "BOT_TOKEN": token,
+                "BOT_API_URL": url,
+                "DATA_DIR": str(data_dir),
+                "LOG_LEVEL": "WARNING",
+                **(keyring_env(data_dir) if kind == "helpline" else {}),
+            }
+            process = await asyncio.create_subprocess_exec(
+                *bot_command(kind),
+                cwd=tmp,
+                env=env,
+                stdout=asyncio.subprocess.DEVNULL,
+                stderr=asyncio.subprocess.DEVNULL,
+            )
+            try:
+                await client.wait_for(lambda c: c.method == "getUpdates", timeout=60)
+                for number, path in enumerate(paths):
+                    first = FIRST_USER + number * (n + WARM_UP)
+                    users = list(range(first, first + n + WARM_UP))
+                    for user in users:
+                        await client.add_user(user, language_code="ru")
+                    results[path.name] = await run_path(
+                        client, path, users, (process.pid, server_pid)
+                    )
+            finally:
+                process.terminate()
+                await process.wait()
+    return results
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--updates", type=int, default=1000)
-    parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--text", default="/start", help="what each user sends")
+    parser.add_argument("--updates", type=int, default=1000, help="per path, per bot, per round")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--paths", default=",".join(PATHS), help="any of: " + ",".join(PATHS))
     args = parser.parse_args()
+    paths = [PATHS[name] for name in args.paths.split(",")]
 
     devserver, url, token = await start_devserver()
-    results: dict[str, list[Result]] = {"helpline": [], "echo": []}
+    results: dict[str, dict[str, list[Result]]] = {
+        kind: {p.name: [] for p in paths} for kind in ("helpline", "echo")
+    }
     try:
         for round_number in range(args.rounds):
             order = ["helpline", "echo"] if round_number % 2 == 0 else ["echo", "helpline"]
             for kind in order:
-                result = await run_one(kind, url, token, args.updates, args.text, devserver.pid)
-                results[kind].append(result)
-                print(
-                    f"round {round_number + 1} {kind:8s} {result.throughput:7.1f} upd/s  "
-                    f"p50 {result.p50:7.1f} ms  p99 {result.p99:7.1f} ms  lost {result.lost}  "
-                    f"cpu/update: bot {result.bot_cpu_ms:.2f} ms, "
-                    f"stand-in {result.server_cpu_ms:.2f} ms",
-                    flush=True,
-                )
+                by_path = await run_bot(kind, url, token, args.updates, paths, devserver.pid)
+                for name, result in by_path.items():
+                    results[kind][name].append(result)
+                    print(
+                        f"round {round_number + 1} {kind:8s} {name:8s} "
+                        f"{result.throughput:7.1f} upd/s  p50 {result.p50:7.1f} ms  "
+                        f"p99 {result.p99:7.1f} ms  lost {result.lost}  "
+                        f"cpu/update: bot {result.bot_cpu_ms:.2f} ms, "
+                        f"stand-in {result.server_cpu_ms:.2f} ms",
+                        flush=True,
+                    )
     finally:
         devserver.terminate()
         await devserver.wait()
 
-    def med(kind: str, name: str) -> float:
-        return statistics.median(getattr(r, name) for r in results[kind])
+    def med(kind: str, path: str, name: str) -> float:
+        return statistics.median(getattr(r, name) for r in results[kind][path])
 
-    print(f"\n{args.updates} updates x {args.rounds} rounds, text {args.text!r}; medians:")
-    header = ("bot", "upd/s", "p50 ms", "p95 ms", "p99 ms", "RSS MB", "lost", "cpu ms", "srv ms")
-    print("{:10s} {:>8s} {:>8s} {:>8s} {:>8s} {:>7s} {:>5s} {:>7s} {:>7s}".format(*header))
-    for kind in ("helpline", "echo"):
-        print(
-            f"{kind:10s} {med(kind, 'throughput'):8.1f} {med(kind, 'p50'):8.1f} "
-            f"{med(kind, 'p95'):8.1f} {med(kind, 'p99'):8.1f} {med(kind, 'peak_rss_mb'):7.1f} "
-            f"{sum(r.lost for r in results[kind]):5d} {med(kind, 'bot_cpu_ms'):7.2f} "
-            f"{med(kind, 'server_cpu_ms'):7.2f}"
-        )
-    ratio = med("helpline", "throughput") / med("echo", "throughput")
-    p99 = med("helpline", "p99") / med("echo", "p99")
+    print(f"\n{args.updates} updates per path x {args.rounds} rounds; medians:")
+    header = ("path", "bot", "upd/s", "p50 ms", "p95 ms", "p99 ms", "lost", "cpu ms", "ratio")
+    print("{:9s} {:9s} {:>8s} {:>8s} {:>8s} {:>8s} {:>5s} {:>7s}  {}".format(*header))
+    failed = []
+    for path in paths:
+        ratio = med("helpline", path.name, "throughput") / med("echo", path.name, "throughput")
+        p99 = med("helpline", path.name, "p99") / med("echo", path.name, "p99")
+        for kind in ("helpline", "echo"):
+            verdict = f"{ratio:.0%} of echo, p99 {p99:.2f}x" if kind == "helpline" else ""
+            print(
+                f"{path.name:9s} {kind:9s} {med(kind, path.name, 'throughput'):8.1f} "
+                f"{med(kind, path.name, 'p50'):8.1f} {med(kind, path.name, 'p95'):8.1f} "
+                f"{med(kind, path.name, 'p99'):8.1f} "
+                f"{sum(r.lost for r in results[kind][path.name]):5d} "
+                f"{med(kind, path.name, 'bot_cpu_ms'):7.2f}  {verdict}"
+            )
+        if ratio < 0.90 or p99 > 1.5:
+            failed.append(path.name)
     print(
-        f"\nhelpline/echo: throughput {ratio:.0%} (target >= 90%), p99 {p99:.2f}x (target <= 1.5x)"
+        "\ntargets (>= 90% of echo throughput, p99 <= 1.5x): "
+        + ("all paths met" if not failed else "missed on " + ", ".join(failed))
     )
 
 

@@ -18,25 +18,27 @@ from __future__ import annotations
 import json
 import logging
 import re
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from http import HTTPStatus
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from aiogram import BaseMiddleware
+from aiogram import BaseMiddleware, Bot
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.dispatcher.event.bases import UNHANDLED
 from aiogram.methods import GetUpdates, TelegramMethod
 from aiogram.methods.base import Response, TelegramType
-from aiogram.types import TelegramObject, Update
+from aiogram.types import InlineKeyboardMarkup, InputFile, TelegramObject, Update
 from aiogram.types.update import UpdateTypeLookupError
+from aiohttp import FormData
+from aiohttp.payload import BytesPayload
 from pydantic import ValidationError
 
 from bot.logs import fields
 
-if TYPE_CHECKING:
-    from aiogram import Bot
-
 log = logging.getLogger("helpline.updates")
+
+MARKUP_CACHE = 512  # keyboard objects whose Bot API form is kept (menus and lists are reused)
 
 # A field path element is logged only if it looks like a schema name or an index: never a value.
 _SAFE_PART = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,47}")
@@ -99,14 +101,53 @@ class UpdateGate:
 class TolerantSession(AiohttpSession):
     """An aiohttp session whose getUpdates answers go through an `UpdateGate`.
 
-    It also drops the keyboard Telegram echoes back in a sent or edited message before aiogram
-    validates the answer: the bot never reads it back, and validating a screen's dozen buttons
-    into models cost more than handling the update that showed it.
+    Two savings on every screen with buttons, the costliest part of most replies:
+    - requests go as one JSON body (the Bot API takes it for any method without a file upload)
+      instead of a form whose keyboard is JSON again inside it and then percent-encoded byte by
+      byte; a keyboard object the bot reuses (menus, the topics list) is prepared once;
+    - the keyboard Telegram echoes back in a sent or edited message is dropped before aiogram
+      validates the answer: the bot never reads it back.
     """
 
     def __init__(self, gate: UpdateGate, **kwargs: Any) -> None:
         super().__init__(json_loads=_loads_without_echoed_keyboard, **kwargs)
         self.gate = gate
+        self._markups: OrderedDict[int, tuple[InlineKeyboardMarkup, Any]] = OrderedDict()
+        # aiogram validates each answer as Response[<the method's result type>]; pydantic keeps
+        # such parametrized classes only weakly, so without a reference here one was rebuilt
+        # (schema and all, ~1 ms) every few updates when the collector had dropped it.
+        self._response_types: dict[type[TelegramMethod[Any]], Any] = {}
+
+    def build_form_data(  # type: ignore[override]
+        self, bot: Bot, method: TelegramMethod[TelegramType]
+    ) -> FormData | BytesPayload:
+        markup = getattr(method, "reply_markup", None)
+        reuse = isinstance(markup, InlineKeyboardMarkup)
+        files: dict[str, InputFile] = {}
+        body: dict[str, Any] = {}
+        dumped = method.model_dump(warnings=False, exclude={"reply_markup"} if reuse else None)
+        for key, value in dumped.items():
+            prepared = self.prepare_value(value, bot=bot, files=files, _dumps_json=False)
+            if prepared is not None:
+                body[key] = prepared
+        if files:  # an upload needs multipart: aiogram's own form
+            return super().build_form_data(bot, method)
+        if isinstance(markup, InlineKeyboardMarkup):
+            body["reply_markup"] = self._prepared_markup(bot, markup)
+        return BytesPayload(self.json_dumps(body).encode(), content_type="application/json")
+
+    def _prepared_markup(self, bot: Bot, markup: InlineKeyboardMarkup) -> Any:
+        """The keyboard as the Bot API wants it, kept for the last MARKUP_CACHE objects (each
+        held, so its id cannot be reused while it is a key)."""
+        entry = self._markups.get(id(markup))
+        if entry is not None and entry[0] is markup:
+            self._markups.move_to_end(id(markup))
+            return entry[1]
+        prepared = self.prepare_value(markup, bot=bot, files={}, _dumps_json=False)
+        self._markups[id(markup)] = (markup, prepared)
+        if len(self._markups) > MARKUP_CACHE:
+            self._markups.popitem(last=False)
+        return prepared
 
     def check_response(
         self,
@@ -115,6 +156,8 @@ class TolerantSession(AiohttpSession):
         status_code: int,
         content: str,
     ) -> Response[TelegramType]:
+        if type(method) not in self._response_types:
+            self._response_types[type(method)] = Response[method.__returning__]  # type: ignore[name-defined]
         if isinstance(method, GetUpdates) and HTTPStatus.OK <= status_code <= HTTPStatus.IM_USED:
             try:
                 data = self.json_loads(content)
