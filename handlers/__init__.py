@@ -44,18 +44,28 @@ def get_routers(settings: Settings) -> list[Router]:
     flows = FlowMiddleware(rule, ChatTurns())  # one instance: messages and buttons share turns
     private.message.outer_middleware(flows)
     private.callback_query.outer_middleware(flows)
-    private.include_routers(
-        flow.build_router(),
+    # Groups change nothing in the order routers are tried; they let a gate (handlers.gates)
+    # turn an update away from several routers with one check.
+    commands = Router(name="commands")
+    commands.include_routers(
         start.build_router(),
         admin.build_router(settings),
         moderation.build_router(settings),
         language.build_router(),
+    )
+    screens = Router(name="screens")
+    screens.include_routers(
         faq.build_router(),
         sos.build_router(),
         situation.build_router(),
         alerts.build_router(),
         feedback.build_router(),
         verify.build_router(),
+    )
+    private.include_routers(
+        flow.build_router(),
+        commands,
+        screens,
         # After the command routers, so that /sos or /privacy still work in the middle of a
         # report (the draft is kept); before search, which only sees text outside any form.
         report.build_router(),
