@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
-from bot.i18n import Tr
+from bot.i18n import Tr, Translator
 
 
 async def show(
@@ -46,3 +47,20 @@ def page_of(
     if page < len(pages) - 1:
         nav.append(InlineKeyboardButton(text=tr("faq-next"), callback_data=page_data(page + 1)))
     return text, [nav]
+
+
+def per_language(
+    build: Callable[[Tr], InlineKeyboardMarkup],
+) -> Callable[[Tr], InlineKeyboardMarkup]:
+    """For a keyboard that is the same for everyone in a language: built once per language and
+    reused (the session then prepares the reused object once as well). Never mutate its result."""
+
+    @functools.cache
+    def cached(translator: Translator, lang: str) -> InlineKeyboardMarkup:
+        return build(Tr(translator, lang))
+
+    @functools.wraps(build)
+    def keyboard(tr: Tr) -> InlineKeyboardMarkup:
+        return cached(tr.translator, tr.lang)
+
+    return keyboard

@@ -23,6 +23,7 @@ from handlers.report.callbacks import (
     WhenCb,
 )
 from handlers.report.states import KEPT_TEXT_KEY
+from handlers.screens import per_language
 
 Screen = tuple[str, InlineKeyboardMarkup]
 Draft = Mapping[str, Any]
@@ -32,10 +33,12 @@ def action_button(tr: Tr, action: FormAction) -> InlineKeyboardButton:
     return button(tr(action.label_key), ReportActCb(action=action))
 
 
+@per_language
 def cancel_only(tr: Tr) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(inline_keyboard=[[action_button(tr, FormAction.CANCEL)]])
 
 
+@per_language
 def skip_cancel(tr: Tr) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         inline_keyboard=[
@@ -45,6 +48,7 @@ def skip_cancel(tr: Tr) -> InlineKeyboardMarkup:
     )
 
 
+@per_language
 def region_help(tr: Tr) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         inline_keyboard=[
@@ -89,13 +93,23 @@ def region_prompt(tr: Tr, draft: Draft) -> Screen:
 
 
 def place_prompt(tr: Tr, draft: Draft) -> Screen:
-    buttons = [button(tr(place.label_key), PlaceCb(place=place)) for place in PlaceType]
-    return tr("report-place"), _two_a_row(buttons, tr)
+    return tr("report-place"), _place_buttons(tr)
 
 
 def when_prompt(tr: Tr, draft: Draft) -> Screen:
-    buttons = [button(tr(when.label_key), WhenCb(when=when)) for when in TimeBucket]
-    return tr("report-when"), _two_a_row(buttons, tr)
+    return tr("report-when"), _when_buttons(tr)
+
+
+@per_language
+def _place_buttons(tr: Tr) -> InlineKeyboardMarkup:
+    return _two_a_row(
+        [button(tr(place.label_key), PlaceCb(place=place)) for place in PlaceType], tr
+    )
+
+
+@per_language
+def _when_buttons(tr: Tr) -> InlineKeyboardMarkup:
+    return _two_a_row([button(tr(when.label_key), WhenCb(when=when)) for when in TimeBucket], tr)
 
 
 def text_prompt(tr: Tr, draft: Draft) -> Screen:
