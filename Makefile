@@ -1,11 +1,11 @@
-# Two commands on a fresh machine: `make demo` and `make test`. Both set up .venv first
-# (again only when pyproject.toml changed), so a second run starts at once.
+# Two commands on a fresh machine: `make demo` and `make test` (`make test-fast` while coding).
+# Each sets up .venv first (again only when pyproject.toml changed), so a second run starts at once.
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint check bench clean
+.PHONY: demo test test-fast lint check bench clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -17,8 +17,13 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(VENV)/bin/helpline-bot demo
 
+# Everything, as CI runs it: unit, in-process flow (tests/flows) and real-process (tests/e2e).
 test: $(STAMP)
 	$(PY) -m pytest
+
+# Unit and in-process flow tests: everything but the tests that start real processes.
+test-fast: $(STAMP)
+	$(PY) -m pytest -m "not e2e"
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

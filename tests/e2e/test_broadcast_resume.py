@@ -33,16 +33,16 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from bot.crypto.keyring import UnlockedKeyring, init_keyring
+from bot.crypto.keyring import UnlockedKeyring
 from bot.devserver.server import FakeBotAPI
 from bot.services.people import subscriber_cipher
 from bot.storage import migrations
 from bot.storage.alerts import Alert, AlertRepository
 from bot.storage.db import Database
 from bot.storage.subscribers import SubscriberRepository
-from tests.conftest import BotProcess, StartBot
+from tests.support.keys import PASSPHRASE, make_keyring, unlock
+from tests.support.process import BotProcess, ProcessStarter
 
-PASSPHRASE = "correct horse battery staple"
 RECIPIENTS = 2_000
 FIRST_CHAT = 7_100_000_000  # above 2**24, like every chat id in these tests
 OUTSIDERS = [7_900_000_001 + i for i in range(5)]
@@ -98,12 +98,22 @@ async def seed(
         alert_id = secrets.token_hex(4)
         await alerts.create(
             Alert(
-                id=alert_id, kind="alert", region=REGION, area="", place_type="metro",
-                time_window="now", certainty="single", advice="avoid", text_ru=TEXT_RU,
-                text_en=TEXT_EN, text_hash=text_hash, state="draft", group_key=None,
+                id=alert_id,
+                kind="alert",
+                region=REGION,
+                area="",
+                place_type="metro",
+                time_window="now",
+                certainty="single",
+                advice="avoid",
+                text_ru=TEXT_RU,
+                text_en=TEXT_EN,
+                text_hash=text_hash,
+                state="draft",
+                group_key=None,
                 created_at=minute(now),
             )
-        )  # fmt: skip
+        )
         approver = secrets.token_bytes(32)  # an admin's ref; no progress message to edit
         approval = await alerts.approve(
             alert_id,
@@ -160,11 +170,11 @@ async def wait_until(
 
 
 async def test_sigkill_mid_broadcast_then_restart_delivers_to_everyone(
-    api: FakeBotAPI, start_bot: StartBot, tmp_path: Path
+    api: FakeBotAPI, start_bot: ProcessStarter, tmp_path: Path
 ) -> None:
     data_dir = tmp_path / "data"
-    init_keyring(data_dir / "keys", PASSPHRASE.encode(), dt.date.today())
-    ring = UnlockedKeyring.unlock(data_dir / "keys", PASSPHRASE.encode())
+    make_keyring(data_dir / "keys")
+    ring = unlock(data_dir / "keys")
     alert_id, refs = await seed(data_dir, ring, api)
     recipients = [FIRST_CHAT + i for i in range(RECIPIENTS)]
     api.set_latency(LATENCY, method="sendMessage")

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.devserver.server import FakeBotAPI
-from tests.conftest import USER_IDS, StartBot
-from tests.support.chat import User
+from tests.support.chat import USER_IDS, User
 from tests.support.leaks import needles, scan_bytes, scan_dir
+from tests.support.process import ProcessStarter
 
 QUERY_MARKER = "отсрочка маркерзапроса7f3a"
 NAMES = ("Marker-Firstname", "Markerova-Lastname", "marker_username_77")
@@ -51,7 +51,7 @@ def markers() -> dict[bytes, str]:
 
 
 async def test_reader_session_leaves_nothing_on_disk_or_in_logs(
-    api: FakeBotAPI, start_bot: StartBot
+    api: FakeBotAPI, start_bot: ProcessStarter
 ) -> None:
     bot = await start_bot(LOG_LEVEL="DEBUG")
     await drive_reader_flows(api)

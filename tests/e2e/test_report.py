@@ -1,53 +1,21 @@
-"""Raid reports through the real process: the form, wrong inputs, edit, cancel, the rate limit,
-chat clean-up, forgetting idle drafts, and what a seized data directory reveals afterwards."""
+"""A raid report through the real process, and what the seized data directory and the
+process's output reveal afterwards: nothing but the sealed report."""
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
-from bot.crypto.keyring import UnlockedKeyring
-from bot.crypto.sealing import open_sealed
 from bot.devserver.server import FakeBotAPI
-from tests.conftest import USER_IDS, BotProcess, StartBot
-from tests.support.chat import User
+from tests.support.chat import USER_IDS, User
 from tests.support.leaks import needles, scan_bytes, scan_dir
+from tests.support.process import ProcessStarter
+from tests.support.reports import LAT, LON, MARKER, fill_form, opened, stored_reports
 
-PASSPHRASE = b"correct horse battery staple"
-MARKER = "облава-маркер-42f1"
-LAT, LON = 59.934280, 30.335099
 NAMES = ("Reporter-Firstname", "Reporter-Lastname", "reporter_handle_91")
 
 
-def stored_reports(bot: BotProcess) -> list[dict[str, object]]:
-    with sqlite3.connect(bot.data_dir / "helpline.sqlite3") as db:
-        db.row_factory = sqlite3.Row
-        return [dict(r) for r in db.execute("SELECT * FROM reports")]
-
-
-def opened(keyring_dir: Path, row: dict[str, object]) -> dict[str, object]:
-    ring = UnlockedKeyring.unlock(keyring_dir, PASSPHRASE)
-    return open_sealed(
-        ring,
-        row["sealed"],
-        key_id=str(row["key_id"]),
-        purpose="report",
-        record_id=str(row["id"]),  # type: ignore[arg-type]
-    )
-
-
-async def fill_form(user: User, text: str = f"Проверяют документы у выхода 2, {MARKER}") -> None:
-    await user.say("/report")
-    await user.say("Питер")
-    await user.press("Метро")
-    await user.press("Прямо сейчас")
-    await user.say(text)
-    await user.say(photo=True)
-    await user.say(location=(LAT, LON))
-
-
 async def test_full_report_is_sealed_and_the_chat_cleaned(
-    api: FakeBotAPI, start_bot: StartBot, keyring_dir: Path
+    api: FakeBotAPI, start_bot: ProcessStarter, keyring_dir: Path
 ) -> None:
     user = User(api, USER_IDS[0], "ru", first_name=NAMES[0], last_name=NAMES[1], username=NAMES[2])
     bot = await start_bot()
@@ -85,138 +53,3 @@ async def test_full_report_is_sealed_and_the_chat_cleaned(
     assert scan_bytes(bot.logs().encode(), needles([MARKER, *NAMES], [user.id])) == []
     # The "received" note was due in a minute; a stop deletes what is pending at once.
     assert all(m.deleted for m in api.chat_log(user.id))
-
-
-async def test_wrong_input_at_every_step_keeps_the_draft(
-    api: FakeBotAPI, start_bot: StartBot, keyring_dir: Path
-) -> None:
-    user = User(api, USER_IDS[1], "en")
-    bot = await start_bot()
-    await user.say("/report")
-    assert "don't know that region" in (await user.say("Qwxzzy land")).text
-    assert "Type the region" in (await user.say(sticker=True)).text
-    await user.say("/sos")  # a detour: answered, then the form resumes with one tap
-    assert "If you have been stopped" in api.messages(user.id)[-2].text
-    assert "unfinished form" in user.last().text
-    assert "Step 1 of 6" in (await user.press("Continue")).text
-    choose = await user.say("Ново")  # ambiguous: candidates offered
-    assert "Which region did you mean" in choose.text and len(user.labels()) > 2
-    await user.say("Yekaterinburg")
-    assert "Where is it" in (await user.say("in the metro")).text  # buttons expected
-    assert "kept what you wrote" in api.messages(user.id)[-2].text
-    await user.press("Dormitory")
-    await user.press("Within the hour")
-    assert "Text is needed" in (await user.say(sticker=True)).text
-    too_long = await user.say("x" * 1001)
-    assert "1,001 characters" in too_long.text and "limit is 1,000" in too_long.text
-    await user.say("Two vans at the dormitory <b>entrance</b> & checks")
-    as_file = await user.say(document={"file_name": "IMG_1.jpg", "mime_type": "image/jpeg"})
-    assert "as a file" in as_file.text and "metadata" in as_file.text
-    assert "Only a photo" in (await user.say(sticker=True)).text
-    await user.press("Skip")
-    assert "Send a location here" in (await user.say("near the station")).text
-    review = await user.press("Skip")
-    assert "Sverdlovsk" in review.text and "Dormitory" in review.text
-    assert "<b>entrance</b> & checks" in review.text  # shown as text, not as markup
-    assert "Photo: no" in review.text and "Location: no" in review.text
-    assert stored_reports(bot) == []  # nothing stored before Send
-    assert all(c.ok for c in api.calls if c.method in ("sendMessage", "editMessageText"))
-
-
-async def test_edit_from_review_and_cancel(
-    api: FakeBotAPI, start_bot: StartBot, keyring_dir: Path
-) -> None:
-    user = User(api, USER_IDS[0], "ru")
-    bot = await start_bot()
-    await fill_form(user)
-    await user.press("Текст")
-    review = await user.say("Новый текст сообщения")
-    assert "Новый текст сообщения" in review.text and "Санкт-Петербург" in review.text
-    assert MARKER not in review.text
-    await user.press("Регион")
-    review = await user.say("Казань")
-    assert "Татарстан" in review.text and "Новый текст" in review.text
-    cancelled = await user.press("Отменить")
-    assert "Ничего не отправлено" in cancelled.text
-    assert [m.from_bot for m in api.chat_log(user.id) if not m.deleted] == [True]
-    assert stored_reports(bot) == []
-    await user.say("/report")
-    await user.say("мск")
-    await user.say("/cancel")
-    assert "вышли" in user.last().text
-    assert stored_reports(bot) == []
-
-
-async def test_rate_limit_keeps_the_draft(
-    api: FakeBotAPI, start_bot: StartBot, keyring_dir: Path
-) -> None:
-    user = User(api, USER_IDS[0], "ru")
-    bot = await start_bot(REPORTS_PER_HOUR="1", KEY_PASSPHRASE=PASSPHRASE.decode())
-    assert "keyring=unlocked" in bot.logs()
-    await fill_form(user, "first")
-    await user.press("Отправить")
-    await fill_form(user, "second")
-    await user.press("Отправить")
-    toast = api.calls_for("answerCallbackQuery")[-1].params
-    assert "Попробуйте через" in toast["text"] and toast.get("show_alert") in (True, "true")
-    assert "Проверьте сообщение" in user.last().text  # still on the review screen, draft kept
-    assert len(stored_reports(bot)) == 1
-
-
-async def test_without_a_keyring_reports_are_off(api: FakeBotAPI, start_bot: StartBot) -> None:
-    user = User(api, USER_IDS[0], "en")
-    await start_bot()
-    menu = await user.say("/start")
-    assert not any("Report" in label for label in user.labels(menu))
-    reply = await user.say("/report")
-    assert "not enabled" in reply.text
-
-
-async def test_live_location_is_refused_and_the_draft_kept(
-    api: FakeBotAPI, start_bot: StartBot, keyring_dir: Path
-) -> None:
-    user = User(api, USER_IDS[2], "en")
-    bot = await start_bot()
-    await user.say("/report")
-    await user.say("Kazan")
-    await user.press("Metro")
-    await user.press("Right now")
-    await user.say(f"Checks at the south exit, {MARKER}")
-    await user.press("Skip")  # no photo
-    live = await user.say(location=(55.7887, 49.1221), live_period=900)
-    assert "live location is not needed" in live.text and "single point" in live.text
-    assert "Skip" in " ".join(user.labels(live)) and "Cancel" in " ".join(user.labels(live))
-    review = await user.say(location=(LAT, LON))  # a single point: the form goes on
-    assert "Check your report" in review.text and "Tatarstan" in review.text
-    assert "Metro" in review.text and MARKER in review.text
-    assert "Photo: no" in review.text and "Location: yes" in review.text
-    await user.press("Send")
-    assert [m.from_bot for m in api.chat_log(user.id) if not m.deleted] == [True]
-    [row] = stored_reports(bot)
-    assert opened(keyring_dir, row)["location"] == [LAT, LON]  # the point, not the live one
-
-
-async def test_idle_report_draft_is_forgotten_and_the_chat_cleaned(
-    api: FakeBotAPI, start_bot: StartBot, keyring_dir: Path
-) -> None:
-    user = User(api, USER_IDS[0], "en")
-    # 0.05 minutes = 3 s: the sweep then runs every 1.5 s instead of every minute.
-    bot = await start_bot(DRAFT_IDLE_MINUTES="0.05")
-    await user.say("/report")
-    await user.say("Kazan")
-    await user.press("Metro")
-    await user.press("Right now")
-    photo_step = await user.say(f"Checks at the south exit, {MARKER}")
-    assert "Step 5 of 6" in photo_step.text
-    closed = await api.wait_for(
-        lambda c: c.method == "sendMessage" and "unfinished form" in str(c.params.get("text")),
-        timeout=20,
-    )
-    assert closed.ok
-    await api.wait_idle()
-    left = [m for m in api.chat_log(user.id) if not m.deleted]
-    assert len(left) == 1 and "unfinished form" in left[0].text  # the form's messages are gone
-    assert not any(MARKER in (m.text or "") for m in left)
-    reply = await user.say(location=(LAT, LON))  # no longer the form's location step
-    assert "Check your report" not in reply.text
-    assert stored_reports(bot) == []

@@ -19,9 +19,9 @@ from pathlib import Path
 import pytest
 
 from bot.devserver.server import FakeBotAPI
-from tests.conftest import StartBot, bot_env
+from tests.support.keys import PASSPHRASE
+from tests.support.process import ProcessStarter, bot_env
 
-PASSPHRASE = b"correct horse battery staple"
 WRONG = b"not-the-passphrase-7d1c"
 PROMPT = "Keyring passphrase (hardened mode): "
 
@@ -147,14 +147,14 @@ async def test_on_a_terminal_run_asks_without_echo_and_unlocks(
     await bot.expect(PROMPT)
     await asyncio.sleep(0.5)
     assert not api.calls_for("getUpdates"), "it must wait for the passphrase before polling"
-    bot.type(PASSPHRASE)
+    bot.type(PASSPHRASE.encode())
     await bot.expect("keyring=unlocked")
     await api.wait_polling(0)
-    assert PASSPHRASE.decode() not in bot.output  # typed without echo, and never logged
+    assert PASSPHRASE not in bot.output  # typed without echo, and never logged
     bot.type(b"echo-control")  # the terminal echoes again after the prompt: the check can see it
     await bot.expect("echo-control", timeout=5)
     assert await bot.stop() == 0
-    assert PASSPHRASE.decode() not in bot.output
+    assert PASSPHRASE not in bot.output
 
 
 async def test_on_a_terminal_a_wrong_passphrase_exits_2_in_one_line(
@@ -186,7 +186,7 @@ async def test_on_a_terminal_ctrl_d_at_the_prompt_exits_2_in_one_line(
 
 
 async def test_without_a_terminal_run_starts_locked(
-    api: FakeBotAPI, start_bot: StartBot, keyring_dir: Path
+    api: FakeBotAPI, start_bot: ProcessStarter, keyring_dir: Path
 ) -> None:
     bot = await start_bot()  # standard input is /dev/null, output a file
     logs = bot.logs()

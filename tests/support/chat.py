@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from bot.devserver.server import ChatMessage, FakeBotAPI
+
+# Ids above 2**24 make the 3-, 4- and 6-byte integer encodings distinctive in disk scans.
+USER_IDS = (5_123_456_789, 5_223_456_789, 5_323_456_789)
 
 
 class User:
@@ -59,3 +63,12 @@ async def wait_calls(api: FakeBotAPI, method: str, count: int, timeout: float = 
             )
         await asyncio.sleep(0.05)
     await api.wait_idle(quiet=0.5, timeout=timeout)
+
+
+def sent_to(api: FakeBotAPI, chat_id: int, method: str = "sendMessage") -> list[dict[str, Any]]:
+    """The parameters of every `method` call the bot made to the chat."""
+    return [
+        c.params
+        for c in api.calls
+        if c.method == method and int(c.params.get("chat_id", 0)) == chat_id
+    ]

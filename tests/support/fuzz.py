@@ -8,7 +8,6 @@ the stand-in like they would to Telegram.
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -19,17 +18,9 @@ from pydantic import SecretStr
 
 from bot.app import App, build_app
 from bot.config import Settings
-from bot.crypto.keyring import UnlockedKeyring, init_keyring
 from bot.devserver.server import FakeBotAPI
 from bot.logs import LogfmtFormatter
-
-PASSPHRASE = b"fuzz: correct horse battery staple"
-
-
-def unlocked_keyring(keys_dir: Path) -> UnlockedKeyring:
-    """A fresh keyring (as `helpline-bot keys init` makes it), unlocked."""
-    init_keyring(keys_dir, PASSPHRASE, dt.date.today())
-    return UnlockedKeyring.unlock(keys_dir, PASSPHRASE)
+from tests.support.keys import unlocked_keyring
 
 
 def settings_for(api: FakeBotAPI, data_dir: Path, **overrides: Any) -> Settings:
@@ -47,7 +38,7 @@ def settings_for(api: FakeBotAPI, data_dir: Path, **overrides: Any) -> Settings:
         "region_channels": {},
     }
     values.update(overrides)
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    return Settings(_env_file=None, **values)
 
 
 async def build_test_app(
@@ -70,7 +61,7 @@ def start_background(app: App) -> None:
 async def close_app(app: App) -> None:
     """The app's own shutdown handler (it stops what is running), then the HTTP session."""
     try:
-        await app.dispatcher.emit_shutdown()
+        await app.dispatcher.emit_shutdown(bot=app.bot, **app.dispatcher.workflow_data)
     finally:
         await app.bot.session.close()
 

@@ -1,4 +1,5 @@
-"""Guidance through the real process: menus, entries, search, deep links, inline, /sos, /reload."""
+"""Guidance through the real app in-process: menus, entries, search, deep links, inline, /sos,
+/reload."""
 
 from __future__ import annotations
 
@@ -7,8 +8,8 @@ from pathlib import Path
 
 from bot.config import REPO_ROOT
 from bot.devserver.server import FakeBotAPI
-from tests.conftest import USER_IDS, StartBot
-from tests.support.chat import User
+from tests.support.chat import USER_IDS, User
+from tests.support.process import StartBot
 
 
 def no_errors(api: FakeBotAPI) -> None:

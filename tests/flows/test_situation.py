@@ -1,10 +1,10 @@
-"""'Check my situation' through the real process, along three different paths."""
+"""'Check my situation' through the real app in-process, along three different paths."""
 
 from __future__ import annotations
 
 from bot.devserver.server import FakeBotAPI
-from tests.conftest import USER_IDS, StartBot
-from tests.support.chat import User
+from tests.support.chat import USER_IDS, User
+from tests.support.process import StartBot
 
 
 async def begin(user: User, start_label: str, go_label: str) -> None:

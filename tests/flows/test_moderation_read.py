@@ -1,4 +1,4 @@
-"""A flooded report group through the real process: "Read" pages the reports ten at a time,
+"""A flooded report group through the real app in-process: "Read" pages the reports ten at a time,
 newest first, and a moderator rejects one report without rejecting the genuine ones with it."""
 
 from __future__ import annotations
@@ -8,9 +8,10 @@ import sqlite3
 from pathlib import Path
 
 from bot.devserver.server import ChatMessage, FakeBotAPI
-from tests.conftest import PASSPHRASE, BotProcess, StartBot
 from tests.support.chat import User
+from tests.support.keys import PASSPHRASE
 from tests.support.leaks import needles, scan_bytes
+from tests.support.process import RunningBot, StartBot
 
 ADMIN, OUTSIDER = 5_100_000_001, 5_300_000_003
 REPORTERS = (5_400_000_011, 5_400_000_022, 5_400_000_033, 5_400_000_044)
@@ -18,7 +19,7 @@ MARKER = "поток-маркер-5c"
 UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 
 
-def db_rows(bot: BotProcess, sql: str, params: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
+def db_rows(bot: RunningBot, sql: str, params: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
     with sqlite3.connect(bot.data_dir / "helpline.sqlite3", timeout=10) as db:
         return list(db.execute(sql, params))
 
@@ -51,8 +52,9 @@ async def test_read_pages_a_flooded_group_and_one_report_can_be_rejected(
     api: FakeBotAPI, start_bot: StartBot, keyring_dir: Path
 ) -> None:
     admin = User(api, ADMIN, "en", first_name="Admin-Name")
-    reporters = [User(api, rid, "ru", first_name=f"Reporter-{n}") for n, rid in
-                 enumerate(REPORTERS)]  # fmt: skip
+    reporters = [
+        User(api, rid, "ru", first_name=f"Reporter-{n}") for n, rid in enumerate(REPORTERS)
+    ]
     bot = await start_bot(
         KEY_PASSPHRASE=PASSPHRASE,
         ADMIN_IDS=str(ADMIN),
@@ -68,8 +70,12 @@ async def test_read_pages_a_flooded_group_and_one_report_can_be_rejected(
     start = f"{hour[:11]}{int(hour[11:13]) // 2 * 2:02d}"
     later = f"{hour[:11]}{int(start[11:13]) + 1:02d}"
     db_rows(bot, "UPDATE reports SET created_hour = ?", (start,))
-    db_rows(bot, "UPDATE reports SET created_hour = ? WHERE rowid IN"
-                 " (SELECT rowid FROM reports ORDER BY rowid DESC LIMIT 6)", (later,))  # fmt: skip
+    db_rows(
+        bot,
+        "UPDATE reports SET created_hour = ? WHERE rowid IN"
+        " (SELECT rowid FROM reports ORDER BY rowid DESC LIMIT 6)",
+        (later,),
+    )
 
     await admin.say("/queue")
     assert "· 12 rep. / 4 people" in " ".join(admin.labels())
@@ -86,8 +92,9 @@ async def test_read_pages_a_flooded_group_and_one_report_can_be_rejected(
     assert all(f"around {later[11:]}:00 UTC" in (m.text or "") for m in first[:6])
     assert all(f"around {start[11:]}:00 UTC" in (m.text or "") for m in first[6:])
     assert all(m.protect_content and m.parse_mode is None for m in first)
-    assert all([b.text for row in m.buttons for b in row] == ["🗑 Reject this report"]
-               for m in first)  # fmt: skip
+    assert all(
+        [b.text for row in m.buttons for b in row] == ["🗑 Reject this report"] for m in first
+    )
     assert "Reports 1–10 of 12, newest first." in nav.text and MARKER not in nav.text
     assert "Next ▶" in admin.labels(nav) and "◀ Previous" not in admin.labels(nav)
     assert "← Queue" in admin.labels(nav)
@@ -105,14 +112,17 @@ async def test_read_pages_a_flooded_group_and_one_report_can_be_rejected(
     # Reject one report: one tap for the reasons, one for the reason.
     target = second[0]
     data = target.buttons[0][0].callback_data or ""
-    assert re.fullmatch(rf"mr:{UUID}:", data) and len(data.encode()) <= 64
+    assert re.fullmatch(rf"m1\.report:{UUID}", data) and len(data.encode()) <= 64
     report_id = data.split(":")[1]
     api.press_button(ADMIN, target.message_id, 0)
     await api.wait_idle()
     shown = next(m for m in api.messages(ADMIN) if m.message_id == target.message_id)
     assert [b.text for row in shown.buttons for b in row] == [
-        "🗑 False", "🗑 Spam", "🗑 Duplicate", "↩ Keep it"
-    ]  # fmt: skip
+        "🗑 False",
+        "🗑 Spam",
+        "🗑 Duplicate",
+        "↩ Keep it",
+    ]
     api.press_button(ADMIN, target.message_id, 1)
     await api.wait_idle()
     toast = api.calls_for("answerCallbackQuery")[-1].params
@@ -122,8 +132,9 @@ async def test_read_pages_a_flooded_group_and_one_report_can_be_rejected(
     assert shown.buttons == []
     assert db_rows(bot, "SELECT state FROM reports WHERE id = ?", (report_id,)) == [("rejected",)]
     assert db_rows(bot, "SELECT state, count(*) FROM reports GROUP BY state") == [
-        ("new", 11), ("rejected", 1)
-    ]  # fmt: skip
+        ("new", 11),
+        ("rejected", 1),
+    ]
     await admin.say("/queue")
     assert "· 11 rep." in " ".join(admin.labels())
 
@@ -133,7 +144,7 @@ async def test_read_pages_a_flooded_group_and_one_report_can_be_rejected(
     outsider = User(api, OUTSIDER, "ru")
     await outsider.say("/start")
     bait = api.messages(OUTSIDER)[-1]
-    api.push_callback(OUTSIDER, bait.message_id, f"mr:{other_id}:false")
+    api.push_callback(OUTSIDER, bait.message_id, f"m1.reject-one:{other_id}:false")
     await api.wait_idle()
     toast = api.calls_for("answerCallbackQuery")[-1].params
     assert "модераторов" in str(toast.get("text"))

@@ -1,5 +1,5 @@
-"""One rule for every flow (handlers.flow), through the real process: every exit leaves no form
-message in the chat, and every detour keeps the draft, which resumes with one tap."""
+"""One rule for every flow (handlers.flow), through the real app in-process: every exit leaves
+no form message in the chat, and every detour keeps the draft, which resumes with one tap."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from bot.devserver.server import FakeBotAPI
-from tests.conftest import PASSPHRASE, USER_IDS, StartBot
-from tests.support.chat import User
+from tests.support.chat import USER_IDS, User
+from tests.support.keys import PASSPHRASE
+from tests.support.process import StartBot
 
 MARKER = "маркер-формы-5d2e"
 

@@ -1,4 +1,4 @@
-"""Attacks on the real `helpline-bot run` process: poison updates, bursts and floods."""
+"""Attacks on the real app, polling in-process: poison updates, bursts and floods."""
 
 from __future__ import annotations
 
@@ -13,10 +13,11 @@ from typing import Any
 from bot.config import REPO_ROOT
 from bot.devserver.server import ChatMessage, FakeBotAPI
 from handlers.flow import MAX_WAITING
-from tests.conftest import PASSPHRASE, USER_IDS, StartBot
-from tests.e2e.test_alerts import ADMIN, report_and_approve, rows
-from tests.support.chat import User, wait_calls
+from tests.support.alerts import ADMIN, report_and_approve, rows
+from tests.support.chat import USER_IDS, User, wait_calls
+from tests.support.keys import PASSPHRASE
 from tests.support.leaks import needles, scan_bytes
+from tests.support.process import StartBot
 
 INNOCENT = ("Innocent-Firstname", "innocent_username_31")
 ATTACKER = ("Attacker-Firstname", "attacker_username_52")
@@ -80,17 +81,24 @@ async def test_unparseable_updates_are_skipped_acknowledged_and_never_logged(
     assert re.search(r"Traceback", logs) is None
 
 
-# --- bursts: check-then-act races through the real process -----------------------------------
+# --- bursts: check-then-act races through the real app -----------------------------------------
 
 
 def export_reports(data_dir: Path) -> list[dict[str, Any]]:
     keep = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "TMPDIR")}
     result = subprocess.run(
         [sys.executable, "-m", "bot", "reports", "export"],
-        env={**keep, "PYTHONPATH": str(REPO_ROOT), "DATA_DIR": str(data_dir),
-             "KEY_PASSPHRASE": PASSPHRASE},
-        capture_output=True, text=True, timeout=60, check=False,
-    )  # fmt: skip
+        env={
+            **keep,
+            "PYTHONPATH": str(REPO_ROOT),
+            "DATA_DIR": str(data_dir),
+            "KEY_PASSPHRASE": PASSPHRASE,
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
     return [json.loads(line) for line in result.stdout.splitlines()]
 

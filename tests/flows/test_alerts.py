@@ -1,0 +1,266 @@
+"""Regional alerts through the real app in-process: subscriptions, blocking the bot, /verify
+(and the offline `verify` command), announcements, withdrawal, expiry, updates and channels."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+from bot.config import REPO_ROOT
+from bot.crypto.keyring import PublicKeyring
+from bot.devserver.server import FakeBotAPI
+from tests.support.alerts import (
+    ADMIN,
+    MOSCOW_KAZAN_SILENT,
+    MOSCOW_RU,
+    OUTSIDER,
+    REPORTER,
+    SPB_EN,
+    alert_messages,
+    report_and_approve,
+    rows,
+    send_report,
+    start,
+    subscribe,
+)
+from tests.support.chat import User
+from tests.support.process import StartBot
+
+
+async def test_blocking_the_bot_unsubscribes(
+    api: FakeBotAPI, start_bot: StartBot, keyring_dir: Path
+) -> None:
+    user = User(api, MOSCOW_RU, "en")
+    bot = await start(start_bot)
+    await subscribe(user, "Moscow")
+    assert rows(bot, "SELECT count(*) FROM subscribers") == [(1,)]
+    api.push_my_chat_member(user.id, "kicked")
+    await api.wait_idle()
+    assert rows(bot, "SELECT count(*) FROM subscribers") == [(0,)]
+    assert rows(bot, "SELECT count(*) FROM subscriber_regions") == [(0,)]
+
+
+async def test_subscription_screen_and_unsubscribe(
+    api: FakeBotAPI, start_bot: StartBot, keyring_dir: Path
+) -> None:
+    user = User(api, SPB_EN, "en")
+    bot = await start(start_bot)
+    screen = await user.say("/alerts")
+    assert "not subscribed" in screen.text
+    await user.press("Add a region")
+    assert "Which region" in (await user.say("Ново")).text  # ambiguous: candidates
+    await user.press("Novosibirsk")
+    screen = await user.press("All of Russia")
+    assert "all of Russia" in screen.text and "Novosibirsk" in screen.text
+    screen = await user.press("✖ Novosibirsk")
+    assert "Novosibirsk" not in screen.text and "all of Russia" in screen.text
+    await user.press("Add a region")
+    assert "don't know" in (await user.say("Qwxzzy land")).text
+    await user.say("/help")  # a detour: answered, and the region input can be resumed
+    assert "/alerts" in api.messages(user.id)[-2].text
+    assert "unfinished" in user.last().text
+    resumed = await user.press("Continue")
+    assert "Which region" in resumed.text or "region" in resumed.text
+    await user.say("/alerts")
+    screen = await user.press("Unsubscribe")
+    assert "unsubscribed" in screen.text and "not subscribed" in screen.text
+    assert rows(bot, "SELECT count(*) FROM subscribers") == [(0,)]
+
+
+async def test_verify_tells_a_genuine_alert_from_a_changed_one(
+    api: FakeBotAPI, start_bot: StartBot, keyring_dir: Path, tmp_path: Path
+) -> None:
+    admin = User(api, ADMIN, "en")
+    subscriber = User(api, MOSCOW_RU, "ru")
+    await start(start_bot, ALERT_APPROVALS="1")
+    await subscribe(subscriber, "мск")
+    await send_report(User(api, REPORTER, "ru"))
+    await admin.say("/queue")
+    await admin.press("Moscow")
+    await admin.press("Draft an alert")
+    await admin.press("Approve")
+    await api.wait_for(
+        lambda c: c.method == "sendMessage" and "Рейд" in str(c.params.get("text")), timeout=30
+    )
+    [alert] = alert_messages(api, MOSCOW_RU)
+    assert "🔏 sig:" in alert.splitlines()[-1]
+
+    await subscriber.say("/verify")
+    verdict = (await subscriber.say(alert)).text
+    assert "Настоящее" in verdict and "ещё действует" in verdict
+    changed = alert.replace("Москва", "Казань")
+    assert "Не настоящее" in (await subscriber.say(f"/verify {changed}")).text
+    unsigned = "\n".join(alert.splitlines()[:-1])
+    assert "нет строки подписи" in (await subscriber.say(f"/verify {unsigned}")).text
+
+    # Counts for moderators only: per region over 24 h / 7 days, and the broadcast's outcome.
+    await api.wait_for(
+        lambda c: c.method == "editMessageText" and "Sent:" in str(c.params.get("text")),
+        timeout=30,
+    )
+    stats = await admin.say("/stats")
+    assert "Reports: 1 / 1" in stats.text and "Moscow: 1 / 1" in stats.text
+    assert "Alerts sent: 1 / 1" in stats.text and "Subscribers: 1" in stats.text
+    assert "delivered 1, failed 0" in stats.text
+    refused = await subscriber.say("/stats")
+    assert "Счётчики" not in refused.text and "не понял" in refused.text
+
+    # Offline, with nothing but the public key an organisation publishes.
+    public = PublicKeyring.load(keyring_dir).signing_public.public_bytes_raw().hex()
+    for text, code, word in ((alert, 0, "genuine"), (changed, 1, "NOT genuine")):
+        path = tmp_path / "alert.txt"
+        path.write_text(text, encoding="utf-8")
+        result = subprocess.run(
+            [sys.executable, "-m", "bot", "verify", "--public-key", public, str(path)],
+            cwd=tmp_path,
+            env={"PYTHONPATH": str(REPO_ROOT), "PATH": "/usr/bin:/bin"},
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert result.returncode == code and result.stdout.startswith(word), result.stdout
+
+
+async def test_announcement_reaches_every_subscriber_once(
+    api: FakeBotAPI, start_bot: StartBot, keyring_dir: Path
+) -> None:
+    admin = User(api, ADMIN, "en")
+    subscribers = [User(api, MOSCOW_RU, "ru"), User(api, SPB_EN, "en")]
+    bystander = User(api, OUTSIDER, "ru")
+    bot = await start(start_bot)
+    await subscribe(subscribers[0], "мск")
+    await subscribe(subscribers[1], "Piter")
+    await bystander.say("/start")
+    refused = await bystander.say("/announce")  # admins only: like any unknown command
+    assert "не понял" in refused.text and "подписчик" not in refused.text
+
+    assert "up to 3,000 characters" in (await admin.say("/announce")).text
+    preview = await admin.say("Shelters <b>open</b> tonight & tomorrow: see /sos")
+    assert "Preview" in preview.text and "<b>open</b> tonight & tomorrow" in preview.text
+    await admin.press("Send to all subscribers")
+    await api.wait_for(
+        lambda c: c.method == "editMessageText" and "Sent:" in str(c.params.get("text")),
+        timeout=30,
+    )
+    for user in subscribers:
+        got = [m.text for m in api.messages(user.id) if m.text and "Announcement" in m.text]
+        assert len(got) == 1 and "<b>open</b> tonight & tomorrow" in got[0]
+        assert "🔏 sig:" in got[0]
+    assert not any("Announcement" in (m.text or "") for m in api.messages(OUTSIDER))
+    verdict = await subscribers[0].say(f"/verify {got[0]}")
+    assert "Настоящее" in verdict.text
+    assert rows(bot, "SELECT kind, state FROM alerts") == [("announcement", "sent")]
+
+
+async def test_withdrawal_and_expiry_edit_every_delivered_copy_once(
+    api: FakeBotAPI, start_bot: StartBot, keyring_dir: Path
+) -> None:
+    admin = User(api, ADMIN, "en")
+    people = [User(api, chat, "ru") for chat in (MOSCOW_RU, MOSCOW_KAZAN_SILENT)]
+    bot = await start(start_bot, ALERT_APPROVALS="1")
+    for person in people:
+        await subscribe(person, "мск")
+
+    await report_and_approve(api, admin)
+    for person in people:
+        [alert] = alert_messages(api, person.id)
+        assert "действует до" in alert and "🔏 sig:" in alert
+    original = alert
+    await admin.say("/queue")
+    await admin.press("Sent: Moscow")
+    await admin.press("Withdraw this alert")
+    await admin.press("Yes, withdraw")
+    toast = api.calls_for("answerCallbackQuery")[-1].params
+    assert "2 delivered copies" in str(toast.get("text"))
+    await api.wait_idle(timeout=20)
+    edits = [c for c in api.calls_for("editMessageText") if "Отозвано" in str(c.params.get("text"))]
+    assert len(edits) == 2 and {int(c.params["chat_id"]) for c in edits} == {p.id for p in people}
+    for person in people:
+        copy = next(m for m in api.messages(person.id) if "Отозвано" in (m.text or ""))
+        assert copy.buttons == []  # no more answers to a withdrawn alert
+        assert "🔏" not in copy.text
+    assert rows(bot, "SELECT state FROM alerts") == [("withdrawn",)]
+    verdict = (await people[0].say(f"/verify {original}")).text
+    assert "Настоящее" in verdict and "отозвали" in verdict  # genuine, and known to be withdrawn
+    assert await bot.stop() == 0
+
+    # Expiry: a second alert with a one-hour lifetime, then the clock is past it for the job.
+    bot = await start(start_bot, ALERT_APPROVALS="1", ALERT_TTL_HOURS="1")
+    await report_and_approve(api, admin)
+    assert await bot.stop() == 0
+    with sqlite3.connect(bot.data_dir / "helpline.sqlite3") as db:
+        db.execute("UPDATE alerts SET expires_at = '2000-01-01T00:00Z' WHERE state = 'sent'")
+    bot = await start(start_bot, ALERT_APPROVALS="1")
+    await api.wait_for(
+        lambda c: c.method == "editMessageText" and "Истёк срок" in str(c.params.get("text")),
+        timeout=30,
+    )
+    await api.wait_idle(timeout=20)
+    expired = [c for c in api.calls_for("editMessageText") if "Истёк" in str(c.params.get("text"))]
+    assert len(expired) == 2
+    assert sorted(r[0] for r in rows(bot, "SELECT state FROM alerts")) == ["expired", "withdrawn"]
+
+
+async def test_an_update_refers_to_the_alert_it_replaces(
+    api: FakeBotAPI, start_bot: StartBot, keyring_dir: Path
+) -> None:
+    admin = User(api, ADMIN, "en")
+    person = User(api, MOSCOW_RU, "ru")
+    bot = await start(start_bot, ALERT_APPROVALS="1")
+    await subscribe(person, "мск")
+    await report_and_approve(api, admin)
+    [original] = alert_messages(api, MOSCOW_RU)
+    [(original_id,)] = rows(bot, "SELECT id FROM alerts")
+    assert f"Предупреждение {original_id}" in original
+
+    await admin.say("/queue")
+    await admin.press("Sent: Moscow")
+    await admin.press("Issue an update")
+    await admin.press("Area")
+    card = await admin.say("м. Курская, выход 2")
+    assert f"replaces alert {original_id}" in card.text
+    since = len(api.calls)
+    await admin.press("Approve")
+    await api.wait_for(
+        lambda c: c.method == "editMessageText" and "Заменено" in str(c.params.get("text")),
+        timeout=30,
+        since=since,
+    )
+    await api.wait_idle(timeout=20)
+    update = [m for m in alert_messages(api, MOSCOW_RU) if "Обновление" in m]
+    assert len(update) == 1 and f"заменяет предупреждение {original_id}" in update[0]
+    assert "Курская" in update[0]
+    first = next(m for m in api.messages(MOSCOW_RU) if "Заменено" in (m.text or ""))
+    assert "Курская" not in first.text
+    states = dict(rows(bot, "SELECT id, state FROM alerts"))
+    assert states[original_id] == "replaced" and sorted(states.values()) == ["replaced", "sent"]
+
+
+async def test_region_channel_gets_one_post(
+    api: FakeBotAPI, start_bot: StartBot, keyring_dir: Path
+) -> None:
+    channel, other = -1_009_876_543_210, -1_001_111_111_111
+    api.add_chat(channel, chat_type="channel", title="Moscow alerts")
+    api.add_chat(other, chat_type="channel", title="Piter alerts")
+    admin = User(api, ADMIN, "en")
+    person = User(api, MOSCOW_RU, "ru")
+    bot = await start(
+        start_bot, ALERT_APPROVALS="1", REGION_CHANNELS=f"moscow={channel},spb={other}"
+    )
+    await subscribe(person, "мск")
+    await report_and_approve(api, admin)
+    posts = [m for m in api.messages(channel) if "Рейд: Москва" in (m.text or "")]
+    assert len(posts) == 1 and "🔏 sig:" in posts[0].text and posts[0].buttons == []
+    assert api.messages(other) == []
+    assert len(alert_messages(api, MOSCOW_RU)) == 1
+    # Withdrawn: the channel's post says so too.
+    await admin.say("/queue")
+    await admin.press("Sent: Moscow")
+    await admin.press("Withdraw this alert")
+    await admin.press("Yes, withdraw")
+    await api.wait_idle(timeout=20)
+    assert any("Отозвано" in (m.text or "") for m in api.messages(channel))
+    assert await bot.stop() == 0

@@ -1,0 +1,92 @@
+"""Regional-alert steps shared by the flow tests and the e2e scans: the cast (admin, moderator,
+subscribers), subscribing, reporting, inviting a moderator, approving an alert."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from typing import Any
+
+from bot.devserver.server import FakeBotAPI
+from tests.support.chat import User
+from tests.support.keys import PASSPHRASE
+from tests.support.process import RunningBot, StartBot
+
+ADMIN, MODERATOR, OUTSIDER, REPORTER = 5_100_000_001, 5_200_000_002, 5_300_000_003, 5_400_000_004
+MOSCOW_RU, SPB_EN, MOSCOW_KAZAN_SILENT = 6_100_000_011, 6_200_000_022, 6_300_000_033
+MODERATOR_CHAT = -1_001_234_567_890
+MARKER = "облава-маркер-77ab"
+
+
+async def start(start_bot: StartBot, **overrides: str) -> RunningBot:
+    """Unlocked, ADMIN as the admin, the moderators' group, two approvals unless overridden."""
+    settings = {
+        "KEY_PASSPHRASE": PASSPHRASE,
+        "ADMIN_IDS": str(ADMIN),
+        "MODERATOR_CHAT_ID": str(MODERATOR_CHAT),
+        "ALERT_APPROVALS": "2",
+        **overrides,
+    }
+    return await start_bot(wait_ready=True, **settings)
+
+
+def rows(bot: RunningBot, sql: str) -> list[tuple[Any, ...]]:
+    """What `sql` finds in the bot's database (read beside the running bot: SQLite allows it)."""
+    with sqlite3.connect(bot.data_dir / "helpline.sqlite3") as db:
+        return list(db.execute(sql))
+
+
+async def subscribe(user: User, *regions: str) -> None:
+    await user.say("/alerts")
+    for region in regions:
+        await user.press("➕")
+        await user.say(region)
+
+
+async def send_report(user: User, region: str = "мск") -> None:
+    await user.say("/report")
+    await user.say(region)
+    await user.press("Метро")
+    await user.press("Прямо сейчас")
+    await user.say(f"Проверяют документы у выхода 2, {MARKER}")
+    await user.press("Пропустить")
+    await user.press("Пропустить")
+    await user.press("Отправить")
+
+
+async def invite_moderator(api: FakeBotAPI, admin: User, moderator: User) -> None:
+    reply = await admin.say("/invite anna")
+    link = re.search(r"start=(inv_[A-Za-z0-9_-]+)", reply.text or "")
+    assert link, reply.text
+    welcome = await moderator.say(f"/start {link.group(1)}")
+    assert "anna" in (welcome.text or "") and "/queue" in (welcome.text or "")
+    # The moderator's own menu now has /queue; the public menu does not.
+    scope = {"type": "chat", "chat_id": moderator.id}
+    assert "queue" in [c["command"] for c in api.commands(scope, "ru")]
+    assert "queue" not in [c["command"] for c in api.commands(None, "ru")]
+    again = await User(api, OUTSIDER, "ru").say(f"/start {link.group(1)}")
+    assert "недействительна" in (again.text or "")  # single use
+
+
+async def report_and_approve(api: FakeBotAPI, admin: User) -> None:
+    """A report from Moscow, drafted and approved by one admin (ALERT_APPROVALS=1), sent."""
+    await send_report(User(api, REPORTER, "ru"))
+    await admin.say("/queue")
+    await admin.press("Moscow ·")
+    await admin.press("Draft an alert")
+    since = len(api.calls)
+    await admin.press("Approve")
+    await api.wait_for(
+        lambda c: c.method == "editMessageText" and "Sent:" in str(c.params.get("text")),
+        timeout=30,
+        since=since,
+    )
+
+
+def alert_messages(api: FakeBotAPI, chat_id: int) -> list[str]:
+    """The texts of the alerts (Russian or English) in the chat."""
+    return [
+        m.text
+        for m in api.messages(chat_id)
+        if m.text and ("Рейд:" in m.text or "Raid alert:" in m.text)
+    ]

@@ -1,0 +1,44 @@
+"""Raid-report steps shared by the flow tests and the e2e disk scans: fill the form, read what
+the database holds, open a sealed report with the test keyring."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from bot.crypto.sealing import open_sealed
+from tests.support.chat import User
+from tests.support.keys import unlock
+from tests.support.process import RunningBot
+
+MARKER = "облава-маркер-42f1"
+LAT, LON = 59.934280, 30.335099
+
+
+def stored_reports(bot: RunningBot) -> list[dict[str, object]]:
+    with sqlite3.connect(bot.data_dir / "helpline.sqlite3") as db:
+        db.row_factory = sqlite3.Row
+        return [dict(r) for r in db.execute("SELECT * FROM reports")]
+
+
+def opened(keyring_dir: Path, row: dict[str, object]) -> dict[str, object]:
+    sealed = row["sealed"]
+    assert isinstance(sealed, bytes)
+    return open_sealed(
+        unlock(keyring_dir),
+        sealed,
+        key_id=str(row["key_id"]),
+        purpose="report",
+        record_id=str(row["id"]),
+    )
+
+
+async def fill_form(user: User, text: str = f"Проверяют документы у выхода 2, {MARKER}") -> None:
+    """Every step of /report in Russian, with a photo and a location: the review screen."""
+    await user.say("/report")
+    await user.say("Питер")
+    await user.press("Метро")
+    await user.press("Прямо сейчас")
+    await user.say(text)
+    await user.say(photo=True)
+    await user.say(location=(LAT, LON))
