@@ -49,10 +49,10 @@ from aiogram.exceptions import TelegramAPIError  # noqa: E402
 from bot.crypto.sealing import ChatIdCipher  # noqa: E402
 from bot.devserver.client import DevServerClient  # noqa: E402
 from bot.logs import setup_logging  # noqa: E402
-from bot.services.broadcast import Broadcaster  # noqa: E402
 from bot.storage import migrations  # noqa: E402
 from bot.storage.db import Database  # noqa: E402
 from bot.storage.outbox import OutboxRepository, Progress, enqueue_alert  # noqa: E402
+from bot.telegram.broadcast import Broadcaster  # noqa: E402
 
 FIRST_CHAT = {"broadcaster": 7_000_000_000, "naive": 8_000_000_000}
 REGION = {"broadcaster": "moscow", "naive": "spb"}

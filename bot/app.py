@@ -30,14 +30,9 @@ from bot.lifecycle import on_error, on_shutdown, on_startup
 from bot.logs import fields
 from bot.services.alert_desk import AlertDesk, AlertProgress
 from bot.services.alert_text import AlertText
-from bot.services.broadcast import Broadcaster
-from bot.services.drafts import DraftStorage
 from bot.services.feedback import FeedbackService
-from bot.services.inflight import InFlight
-from bot.services.janitor import MessageJanitor
 from bot.services.keypins import check_and_pin
 from bot.services.keyrotation import KeyRotation
-from bot.services.notices import ModeratorNotices, ProgressReporter
 from bot.services.people import subscriber_cipher
 from bot.services.preferences import LanguagePreferences
 from bot.services.reports import ReportService
@@ -45,10 +40,15 @@ from bot.services.review import ReviewQueue
 from bot.services.review_keys import ReviewKeys
 from bot.services.subscriptions import SubscriptionService
 from bot.services.team import ModeratorTeam
-from bot.services.updates import SkippedUpdateMiddleware, TolerantSession, UpdateGate
 from bot.storage import migrations
 from bot.storage.db import Database
 from bot.storage.instance import InstanceRepository
+from bot.telegram.broadcast import Broadcaster
+from bot.telegram.drafts import DraftStorage
+from bot.telegram.inflight import InFlight
+from bot.telegram.janitor import MessageJanitor
+from bot.telegram.notices import ModeratorNotices, ProgressReporter
+from bot.telegram.updates import SkippedUpdateMiddleware, TolerantSession, UpdateGate
 from handlers import flow_rule, get_routers
 from handlers.feedback import feedback_buttons
 from handlers.flow import close_evicted_form

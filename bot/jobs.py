@@ -7,7 +7,7 @@ import datetime as dt
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from bot.services.commands import delete_messages
+from bot.telegram.commands import delete_messages
 from handlers.flow import forget_idle_forms
 
 if TYPE_CHECKING:

@@ -16,7 +16,7 @@ from bot.config import ConfigError, Settings
 from bot.i18n import Tr
 from bot.jobs import schedule_jobs
 from bot.logs import fields
-from bot.services.commands import set_commands
+from bot.telegram.commands import set_commands
 
 if TYPE_CHECKING:
     from bot.app import App

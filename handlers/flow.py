@@ -49,8 +49,8 @@ from aiogram.types import (
 
 from bot.i18n import Tr, Translator
 from bot.logs import fields
-from bot.services.commands import delete_messages
-from bot.services.drafts import DraftStorage
+from bot.telegram.commands import delete_messages
+from bot.telegram.drafts import DraftStorage
 from handlers.filters import command_name
 
 log = logging.getLogger("helpline.handlers.flow")

@@ -12,10 +12,10 @@ from aiogram.types import InlineQuery, InlineQueryResultsButton, Message, Telegr
 
 from bot.crypto.sealing import EpochTagger
 from bot.i18n import Tr, Translator, pick_language
-from bot.services.inflight import InFlight
 from bot.services.limits import DEFAULT_MAX_ENTRIES, LimiterFull, SlidingLimiter
 from bot.services.preferences import LanguagePreferences
 from bot.services.reports import DAY_SECONDS
+from bot.telegram.inflight import InFlight
 from handlers.filters import command_name
 from handlers.flow import FlowRule, track_message
 
@@ -23,7 +23,7 @@ Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 
 
 class InFlightMiddleware(BaseMiddleware):
-    """Counts running handlers so that shutdown can wait for them (see bot.services.inflight)."""
+    """Counts running handlers so that shutdown can wait for them (see bot.telegram.inflight)."""
 
     def __init__(self, inflight: InFlight) -> None:
         self._inflight = inflight

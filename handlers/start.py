@@ -10,9 +10,9 @@ from aiogram.types import CallbackQuery, Message
 from bot.content.faq import ENTRY_ID
 from bot.content.store import ContentStore
 from bot.i18n import Tr
-from bot.services.commands import show_moderator_menu
 from bot.services.reports import ReportService
 from bot.services.team import INVITE_PREFIX, ModeratorTeam
+from bot.telegram.commands import show_moderator_menu
 from handlers.faq import entry_screen
 from handlers.inline import INLINE_HELP_PAYLOAD
 from handlers.menu import Nav, home_only, main_menu

@@ -11,8 +11,8 @@ from bot.content.store import ContentStore
 from bot.i18n import Tr
 from bot.services.alert_desk import AlertDesk
 from bot.services.alert_text import ANNOUNCEMENT_LIMIT
-from bot.services.commands import delete_messages, hide_moderator_menu
 from bot.services.team import INVITE_HOURS, INVITE_PREFIX, ModeratorTeam, clean_alias
+from bot.telegram.commands import delete_messages, hide_moderator_menu
 from handlers.admin import screens
 from handlers.admin.callbacks import RemoveAskCb, RemoveCb
 from handlers.admin.states import AnnounceForm

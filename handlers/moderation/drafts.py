@@ -16,10 +16,10 @@ from bot.content.regions import RegionCatalog
 from bot.i18n import Tr
 from bot.services.alert_desk import AlertDesk
 from bot.services.alert_text import AlertField
-from bot.services.notices import ModeratorNotices
 from bot.services.review import ReviewQueue
 from bot.services.team import Moderator, ModeratorTeam
 from bot.storage.alerts import Alert
+from bot.telegram.notices import ModeratorNotices
 from handlers.moderation import screens
 from handlers.moderation.callbacks import (
     ApproveCb,

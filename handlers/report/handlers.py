@@ -15,10 +15,6 @@ from aiogram.types import CallbackQuery, Message
 
 from bot.content.regions import RegionCatalog
 from bot.i18n import Tr
-from bot.services.commands import delete_messages
-from bot.services.drafts import DraftStorage
-from bot.services.janitor import MessageJanitor
-from bot.services.notices import ModeratorNotices
 from bot.services.reports import (
     TEXT_LIMIT,
     Busy,
@@ -28,6 +24,10 @@ from bot.services.reports import (
     ReportService,
     clean_text,
 )
+from bot.telegram.commands import delete_messages
+from bot.telegram.drafts import DraftStorage
+from bot.telegram.janitor import MessageJanitor
+from bot.telegram.notices import ModeratorNotices
 from handlers.flow import track_message
 from handlers.report import screens
 from handlers.report.callbacks import (

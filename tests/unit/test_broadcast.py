@@ -27,13 +27,13 @@ from bot.crypto.keyring import UnlockedKeyring, init_keyring
 from bot.crypto.sealing import ChatIdCipher
 from bot.devserver.server import FakeBotAPI
 from bot.logs import LogfmtFormatter
-from bot.services.broadcast import Broadcaster, burst_capacity
 from bot.services.people import subscriber_cipher
 from bot.storage import migrations
 from bot.storage.alerts import AlertRepository
 from bot.storage.db import Database
 from bot.storage.outbox import OutboxRepository, Progress, enqueue_alert
 from bot.storage.subscribers import SubscriberRepository
+from bot.telegram.broadcast import Broadcaster, burst_capacity
 
 PASSPHRASE = b"correct horse battery staple"
 FIRST_CHAT = 5_100_000_000

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiogram import Dispatcher
 from aiogram.fsm.storage.base import StorageKey
 
-from bot.services.drafts import DraftStorage
+from bot.telegram.drafts import DraftStorage
 
 USERS = (5_123_456_789, 5_223_456_789)
 

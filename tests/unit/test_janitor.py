@@ -11,7 +11,7 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 
 from bot.devserver.server import FakeBotAPI
-from bot.services.janitor import MessageJanitor
+from bot.telegram.janitor import MessageJanitor
 
 USER = 5_123_456_789
 

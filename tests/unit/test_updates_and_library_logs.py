@@ -15,7 +15,7 @@ from aiogram.methods import GetUpdates, SendMessage
 from pydantic import ValidationError
 
 from bot.logs import LIBRARY_EVENT, setup_logging
-from bot.services.updates import SkippedUpdate, TolerantSession, UpdateGate
+from bot.telegram.updates import SkippedUpdate, TolerantSession, UpdateGate
 
 SECRET = "secret-text-4411"
 USER_ID = 5_987_654_321
@@ -80,7 +80,7 @@ def test_good_updates_pass_and_bad_ones_become_placeholders(
 
 def test_a_field_path_never_carries_a_value() -> None:
     # A dict key or anything that is not a schema name is logged as "?".
-    from bot.services.updates import _path
+    from bot.telegram.updates import _path
 
     assert _path(("message", 0, "forward_origin")) == "message.0.forward_origin"
     assert _path(("message", SECRET + " with spaces", "x" * 60)) == "message.?.?"
@@ -200,7 +200,7 @@ def test_warnings_follow_the_same_rule(restore_logging: None) -> None:
 def test_the_apps_own_records_keep_their_text(restore_logging: None) -> None:
     stream, _ = library_records()
     logging.getLogger("helpline.app").info("bot started", extra={"keyring": "locked"})
-    logging.getLogger("bot.services.broadcast").info("broadcast paused", extra={"seconds": 3})
+    logging.getLogger("bot.telegram.broadcast").info("broadcast paused", extra={"seconds": 3})
     text = stream.getvalue()
     assert 'event="bot started"' in text and "keyring=locked" in text
     assert 'event="broadcast paused"' in text and "seconds=3" in text

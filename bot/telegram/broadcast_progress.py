@@ -1,6 +1,6 @@
 """The broadcaster's progress calls: interim ones while an alert sends, a final one when it is done.
 
-Held to three promises, because the callback (`bot.services.notices.ProgressReporter`) edits
+Held to three promises, because the callback (`bot.telegram.notices.ProgressReporter`) edits
 the approving moderator's message in place: one call at a time, first come first served, so an
 alert's final call always comes last; at most one interim call per `interval` seconds per alert;
 and no interim call queued while one for the same alert is still waiting or running. A failing

@@ -3,7 +3,7 @@
 `Courier.attempt()` sends one row (`bot.storage.outbox.Delivery`) and stores its outcome as soon
 as it is known, so after a crash only the requests that were in flight can be repeated (the Bot
 API has no idempotency key). What the broadcaster decides (which rows, when, how many at once)
-is in `bot.services.broadcast`; what each answer means for the row is here:
+is in `bot.telegram.broadcast`; what each answer means for the row is here:
 
 - success: the row is marked sent right away;
 - 429 (TelegramRetryAfter): every send pauses for `retry_after` plus jitter and the row is
@@ -39,9 +39,9 @@ from aiogram.types import InlineKeyboardMarkup
 
 from bot.crypto.sealing import ChatIdCipher, SealError
 from bot.logs import fields
-from bot.services.pacing import TokenBucket, backoff_delay
 from bot.storage.outbox import Delivery, OutboxRepository
 from bot.storage.subscribers import SubscriberRepository
+from bot.telegram.pacing import TokenBucket, backoff_delay
 
 log = logging.getLogger(__name__)
 

@@ -2,11 +2,11 @@
 
 Rows are written by the approval (`bot.storage.outbox.enqueue_alert`), so a crash loses nothing:
 `start()` resumes whatever is still pending. The task fetches due rows in bounded batches, paces
-every send through one global token bucket (`bot.services.pacing`), keeps at most `concurrency`
+every send through one global token bucket (`bot.telegram.pacing`), keeps at most `concurrency`
 requests in flight and records each outcome as soon as it is known (engineering notes §1.2,
 §4.4). What each Bot API answer means for its row (sent, retried, paused by a 429, retired,
-failed) is decided in `bot.services.courier`; the progress calls to the moderators are made by
-`bot.services.broadcast_progress`.
+failed) is decided in `bot.telegram.courier`; the progress calls to the moderators are made by
+`bot.telegram.broadcast_progress`.
 
 Nothing identifying is logged: alert ids, counts and error class names only.
 """
@@ -24,12 +24,12 @@ from aiogram import Bot
 
 from bot.crypto.sealing import ChatIdCipher
 from bot.logs import fields
-from bot.services.broadcast_progress import BroadcastProgress, ProgressCallback
-from bot.services.courier import ButtonsFactory, Courier
-from bot.services.pacing import TokenBucket, burst_capacity
 from bot.storage.db import Database
 from bot.storage.outbox import Delivery, OutboxRepository
 from bot.storage.subscribers import SubscriberRepository
+from bot.telegram.broadcast_progress import BroadcastProgress, ProgressCallback
+from bot.telegram.courier import ButtonsFactory, Courier
+from bot.telegram.pacing import TokenBucket, burst_capacity
 
 # What other modules import from here; the pieces live in the modules named above.
 __all__ = ["Broadcaster", "ButtonsFactory", "ProgressCallback", "TokenBucket", "burst_capacity"]

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from aiogram import Bot
 
 from bot.logs import fields
-from bot.services.commands import delete_messages
+from bot.telegram.commands import delete_messages
 
 log = logging.getLogger("helpline.janitor")
 
