@@ -21,9 +21,10 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest
 
-# Unit and in-process flow tests: everything but the tests that start real processes.
+# Unit and in-process flow tests: everything but the tests that start real processes, on as
+# many workers as the machine has cores (pytest-xdist).
 test-fast: $(STAMP)
-	$(PY) -m pytest -m "not e2e"
+	$(PY) -m pytest -m "not e2e" -n auto
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

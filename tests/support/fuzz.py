@@ -21,6 +21,7 @@ from bot.config import Settings
 from bot.devserver.server import FakeBotAPI
 from bot.logs import LogfmtFormatter
 from tests.support.keys import unlocked_keyring
+from tests.support.parsed_content import reuse_parsed_content
 
 
 def settings_for(api: FakeBotAPI, data_dir: Path, **overrides: Any) -> Settings:
@@ -44,9 +45,11 @@ def settings_for(api: FakeBotAPI, data_dir: Path, **overrides: Any) -> Settings:
 async def build_test_app(
     api: FakeBotAPI, data_dir: Path, *, keyring: bool = True, **overrides: Any
 ) -> App:
-    """The real app; with `keyring` it is unlocked (reports, alerts, moderation all work)."""
+    """The real app; with `keyring` it is unlocked (reports, alerts, moderation all work). The
+    content files are parsed once per session (tests.support.parsed_content)."""
     unlocked = unlocked_keyring(data_dir / "keys") if keyring else None
-    return await build_app(settings_for(api, data_dir, **overrides), unlocked=unlocked)
+    with reuse_parsed_content():
+        return await build_app(settings_for(api, data_dir, **overrides), unlocked=unlocked)
 
 
 def start_background(app: App) -> None:
