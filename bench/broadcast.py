@@ -129,10 +129,15 @@ def rss_mib(field: str = "VmRSS") -> float:
 
 async def start_devserver() -> tuple[asyncio.subprocess.Process, str, str]:
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.devserver", "--port", "0",
-        cwd=REPO, stdout=asyncio.subprocess.PIPE,
+        sys.executable,
+        "-m",
+        "bot.devserver",
+        "--port",
+        "0",
+        cwd=REPO,
+        stdout=asyncio.subprocess.PIPE,
         env={**os.environ, "PYTHONPATH": str(REPO)},
-    )  # fmt: skip
+    )
     assert process.stdout is not None
     line = (await asyncio.wait_for(process.stdout.readline(), 30)).decode()
     _, url, token = line.split()
@@ -253,10 +258,16 @@ async def account(
 
 
 async def measured(
-    result: Result, client: DevServerClient, chats: list[int], args: argparse.Namespace,
-    latencies: Latencies, bot: Bot, work: Callable[[], Awaitable[None]],
-    done: Callable[[], Awaitable[int]], stop: Callable[[], Awaitable[None]] | None = None,
-) -> Result:  # fmt: skip
+    result: Result,
+    client: DevServerClient,
+    chats: list[int],
+    args: argparse.Namespace,
+    latencies: Latencies,
+    bot: Bot,
+    work: Callable[[], Awaitable[None]],
+    done: Callable[[], Awaitable[int]],
+    stop: Callable[[], Awaitable[None]] | None = None,
+) -> Result:
     """Run one sender's `work` against a freshly set stand-in and fill in its figures: memory
     while it runs, latency percentiles, and what the stand-in actually delivered."""
     since = await prepare(client, args.rate, args.faults)
@@ -282,9 +293,15 @@ async def measured(
 
 
 async def run_broadcaster(
-    url: str, token: str, client: DevServerClient, db: Database, cipher: ChatIdCipher,
-    chats: list[int], args: argparse.Namespace, latencies: Latencies,
-) -> Result:  # fmt: skip
+    url: str,
+    token: str,
+    client: DevServerClient,
+    db: Database,
+    cipher: ChatIdCipher,
+    chats: list[int],
+    args: argparse.Namespace,
+    latencies: Latencies,
+) -> Result:
     n = len(chats)
     result = Result("broadcaster", n, args.rate)
     assert await add_alert(db, "bench", REGION["broadcaster"]) == n
@@ -313,9 +330,15 @@ async def run_broadcaster(
 
 
 async def run_naive(
-    url: str, token: str, client: DevServerClient, db: Database, cipher: ChatIdCipher,
-    chats: list[int], args: argparse.Namespace, latencies: Latencies,
-) -> Result:  # fmt: skip
+    url: str,
+    token: str,
+    client: DevServerClient,
+    db: Database,
+    cipher: ChatIdCipher,
+    chats: list[int],
+    args: argparse.Namespace,
+    latencies: Latencies,
+) -> Result:
     n = len(chats)
     result = Result("naive loop", n, args.rate)
     bot = make_bot(url, token, latencies)
@@ -344,9 +367,15 @@ async def run_naive(
 
 
 async def outbox_scaling(
-    url: str, token: str, client: DevServerClient, tmp: Path, cipher: ChatIdCipher,
-    chats: list[int], args: argparse.Namespace, latencies: Latencies,
-) -> list[tuple[int, float, int]]:  # fmt: skip
+    url: str,
+    token: str,
+    client: DevServerClient,
+    tmp: Path,
+    cipher: ChatIdCipher,
+    chats: list[int],
+    args: argparse.Namespace,
+    latencies: Latencies,
+) -> list[tuple[int, float, int]]:
     """Peak traced memory of the Broadcaster over its first seconds, by outbox size."""
     rows = []
     for share in (4, 2, 1):
@@ -379,11 +408,28 @@ def report(
         f"\n{args.subscribers} subscribers, stand-in limit R = {args.rate:g}/s (1 s burst), "
         f"{args.faults:.0%} of sendMessage -> 502"
     )
-    columns = (("sender", 12), ("deliv/s", 8), ("of R", 6), ("steady", 7), ("wall s", 7),
-               ("lost", 6), ("dup", 4), ("requests", 8), ("429", 6), ("5xx", 5), ("max/1s", 6),
-               ("p50 ms", 7), ("p95 ms", 7), ("peak MiB", 8))  # fmt: skip
-    print(" ".join(name.ljust(width) if i == 0 else name.rjust(width)
-                   for i, (name, width) in enumerate(columns)))  # fmt: skip
+    columns = (
+        ("sender", 12),
+        ("deliv/s", 8),
+        ("of R", 6),
+        ("steady", 7),
+        ("wall s", 7),
+        ("lost", 6),
+        ("dup", 4),
+        ("requests", 8),
+        ("429", 6),
+        ("5xx", 5),
+        ("max/1s", 6),
+        ("p50 ms", 7),
+        ("p95 ms", 7),
+        ("peak MiB", 8),
+    )
+    print(
+        " ".join(
+            name.ljust(width) if i == 0 else name.rjust(width)
+            for i, (name, width) in enumerate(columns)
+        )
+    )
     for r in results:
         print(
             f"{r.name:12s} {r.delivered_per_s:8.1f} {r.delivered_per_s / r.rate:6.1%} "

@@ -475,8 +475,19 @@ async def main() -> None:
         f"schedule ends (at most {args.sustain_limit}); bystanders {args.bystander} messages "
         f"every {args.interval:g} s from {args.accounts} accounts; {len(rounds)} rounds, medians:"
     )
-    header = ("phase", "p50 ms", "p95 ms", "p99 ms", "max ms", "sent", "replies", "throttle",
-              "bot CPU s", "srv CPU s", "peak RSS")  # fmt: skip
+    header = (
+        "phase",
+        "p50 ms",
+        "p95 ms",
+        "p99 ms",
+        "max ms",
+        "sent",
+        "replies",
+        "throttle",
+        "bot CPU s",
+        "srv CPU s",
+        "peak RSS",
+    )
     columns = "{:10s} {:>8s} {:>8s} {:>8s} {:>8s} {:>6s} {:>7s} {:>8s} {:>9s} {:>9s} {:>8s}"
     print(columns.format(*header))
     for index, name in enumerate(args.phases):

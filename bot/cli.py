@@ -15,7 +15,7 @@ from bot.config import ConfigError, Settings, load_settings
 from bot.content.faq import ContentError
 from bot.crypto.keyring import KeyringError, PublicKeyring, UnlockedKeyring
 from bot.crypto.passphrase import PassphraseUnavailable
-from bot.i18n import CatalogError
+from bot.i18n import LANGUAGES, CatalogError
 from bot.logs import setup_logging
 from bot.storage.db import StorageError
 from bot.storage.reports import ReportRepository, StoredReport
@@ -60,7 +60,7 @@ def _parser() -> argparse.ArgumentParser:
         "chat with it here: type text, press inline buttons by typing their number. Reads "
         "lines from standard input when it is not a terminal. Nothing is kept afterwards.",
     )
-    demo.add_argument("--lang", choices=("ru", "en"), default="ru", help="your Telegram language")
+    demo.add_argument("--lang", choices=LANGUAGES, default="ru", help="your Telegram language")
     demo.set_defaults(handler=_cmd_demo)
 
     keys = commands.add_parser(

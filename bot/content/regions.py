@@ -26,12 +26,36 @@ _LIST_FIELDS: Final = ("aliases", "cities")
 # Words that only say what kind of subject it is; people drop or abbreviate them freely.
 _GENERIC_WORDS: Final = frozenset(
     {
-        "область", "обл", "край", "республика", "респ", "округ", "автономный", "автономная",
-        "ао", "город", "г", "гор", "регион", "федерального", "значения",
-        "oblast", "obl", "region", "republic", "resp", "respublika", "krai", "kray", "city",
-        "of", "the", "autonomous", "okrug",
+        "область",
+        "обл",
+        "край",
+        "республика",
+        "респ",
+        "округ",
+        "автономный",
+        "автономная",
+        "ао",
+        "город",
+        "г",
+        "гор",
+        "регион",
+        "федерального",
+        "значения",
+        "oblast",
+        "obl",
+        "region",
+        "republic",
+        "resp",
+        "respublika",
+        "krai",
+        "kray",
+        "city",
+        "of",
+        "the",
+        "autonomous",
+        "okrug",
     }
-)  # fmt: skip
+)
 
 # Scores: exact > unique prefix > fuzzy (by distance) > a name inside a longer text >
 # a prefix shared by several regions. Forms read through the wrong layout or transliteration

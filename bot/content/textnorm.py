@@ -58,12 +58,36 @@ _TRANSLIT_MULTI: Final = (
 )
 _TRANSLIT_SINGLE: Final = MappingProxyType(
     {
-        "a": "а", "b": "б", "c": "ц", "d": "д", "e": "е", "f": "ф", "g": "г", "h": "х",
-        "i": "и", "j": "й", "k": "к", "l": "л", "m": "м", "n": "н", "o": "о", "p": "п",
-        "q": "к", "r": "р", "s": "с", "t": "т", "u": "у", "v": "в", "w": "в", "x": "кс",
-        "z": "з", "'": "ь", "’": "ь", "ʹ": "ь",
+        "a": "а",
+        "b": "б",
+        "c": "ц",
+        "d": "д",
+        "e": "е",
+        "f": "ф",
+        "g": "г",
+        "h": "х",
+        "i": "и",
+        "j": "й",
+        "k": "к",
+        "l": "л",
+        "m": "м",
+        "n": "н",
+        "o": "о",
+        "p": "п",
+        "q": "к",
+        "r": "р",
+        "s": "с",
+        "t": "т",
+        "u": "у",
+        "v": "в",
+        "w": "в",
+        "x": "кс",
+        "z": "з",
+        "'": "ь",
+        "’": "ь",
+        "ʹ": "ь",
     }
-)  # fmt: skip
+)
 _LATIN_VOWELS: Final = frozenset("aeiouy")
 _ASCII_LETTERS: Final = frozenset("abcdefghijklmnopqrstuvwxyz")
 # The sequences that need more than a one-letter lookup, tried in this order at each position

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from bot.crypto.keyring import PublicKeyring, UnlockedKeyring
 from bot.crypto.sealing import EpochTagger, SealError, open_sealed, seal
+from bot.i18n import LANGUAGES
 from bot.logs import fields
 from bot.services.limits import DEFAULT_MAX_ENTRIES, LimiterFull, SlidingLimiter
 from bot.services.people import subscriber_cipher
@@ -152,9 +153,12 @@ class SubscriptionService:
                     schema=PENDING_SCHEMA,
                 )
                 chat_id, lang, op, value = (
-                    data["chat_id"], data["lang"], data["op"], data["value"]
-                )  # fmt: skip
-                if not isinstance(chat_id, int) or op not in OPERATIONS or lang not in ("ru", "en"):
+                    data["chat_id"],
+                    data["lang"],
+                    data["op"],
+                    data["value"],
+                )
+                if not isinstance(chat_id, int) or op not in OPERATIONS or lang not in LANGUAGES:
                     raise SealError("malformed pending change")
                 await self._apply(chat_id, lang, op, value)
                 applied += 1

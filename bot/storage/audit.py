@@ -55,10 +55,11 @@ class AuditRepository:
             rows = await self._db.fetchall(sql + " ORDER BY seq DESC LIMIT ?", (limit,))
             rows.reverse()
         return [
-            AuditEntry(int(r[0]), str(r[1]), str(r[2]), str(r[3]), str(r[4]), bytes(r[5]),
-                       bytes(r[6]))
+            AuditEntry(
+                int(r[0]), str(r[1]), str(r[2]), str(r[3]), str(r[4]), bytes(r[5]), bytes(r[6])
+            )
             for r in rows
-        ]  # fmt: skip
+        ]
 
     async def verify(self) -> int | None:
         """The seq of the first entry that breaks the chain, or None when it is intact."""

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.i18n import LANGUAGES
 from bot.storage.db import Database, Transaction
 
 ALL_REGIONS = "*"
-LANGS = ("ru", "en")
+LANGS = LANGUAGES
 
 
 @dataclass(frozen=True)

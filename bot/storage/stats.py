@@ -61,8 +61,18 @@ class StatsRepository:
             (limit,),
         )
         return [
-            BroadcastResult(str(r[0]), str(r[1]), str(r[2]), str(r[3]), str(r[4]),
-                            int(r[5]), int(r[6]), int(r[7]), int(r[8]), int(r[9] or 0),
-                            int(r[10] or 0))
+            BroadcastResult(
+                str(r[0]),
+                str(r[1]),
+                str(r[2]),
+                str(r[3]),
+                str(r[4]),
+                int(r[5]),
+                int(r[6]),
+                int(r[7]),
+                int(r[8]),
+                int(r[9] or 0),
+                int(r[10] or 0),
+            )
             for r in rows
-        ]  # fmt: skip
+        ]
