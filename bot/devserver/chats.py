@@ -52,6 +52,11 @@ class ChatMessage:
         return None if self.kind == "text" else self.text
 
     @property
+    def visible_text(self) -> str:
+        """`text`, or "" for media without a caption: what tests search with `in`, None-free."""
+        return self.text or ""
+
+    @property
     def buttons(self) -> list[list[Button]]:
         """Inline or reply-keyboard buttons, row by row."""
         markup = self.reply_markup or {}

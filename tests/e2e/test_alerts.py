@@ -48,12 +48,16 @@ async def test_report_to_alert_with_two_moderators(
     assert "keyring=unlocked" in bot.logs()
 
     await subscribe(subscribers[0], "мск")
-    assert "Москва" in subscribers[0].last().text
+    assert "Москва" in subscribers[0].last().visible_text
     await subscribe(subscribers[1], "Piter")
-    assert "St Petersburg" in subscribers[1].last().text
+    assert "St Petersburg" in subscribers[1].last().visible_text
     await subscribe(subscribers[2], "Москва", "Казань")
     screen = await subscribers[2].press("беззвучн")
-    assert "Москва" in screen.text and "Татарстан" in screen.text and "беззвучно" in screen.text
+    assert (
+        "Москва" in screen.visible_text
+        and "Татарстан" in screen.visible_text
+        and "беззвучно" in screen.visible_text
+    )
 
     await invite_moderator(api, admin, moderator)
     await send_report(reporter)
@@ -64,7 +68,7 @@ async def test_report_to_alert_with_two_moderators(
         ),
         timeout=90,
     )
-    notice = api.messages(MODERATOR_CHAT)[-1].text
+    notice = api.messages(MODERATOR_CHAT)[-1].visible_text
     assert "Москва" in notice and MARKER not in notice and "Метро" not in notice
 
     # The admin reads the group and drafts an alert; one approval is not enough.
@@ -77,13 +81,13 @@ async def test_report_to_alert_with_two_moderators(
     await admin.press("Составить")
     await admin.press("Район")
     card = await admin.say("м. Курская")
-    assert "Курская" in card.text and "одобрений 0 из 2" in card.text
-    assert "<b>" not in card.text  # the alert's own markup is markup, not escaped text
+    assert "Курская" in card.visible_text and "одобрений 0 из 2" in card.visible_text
+    assert "<b>" not in card.visible_text  # the alert's own markup is markup, not escaped text
     card = await admin.press("Одобрить")
-    assert "одобрений 1 из 2" in card.text
-    assert "ждёт одобрения" in api.messages(MODERATOR_CHAT)[-1].text
+    assert "одобрений 1 из 2" in card.visible_text
+    assert "ждёт одобрения" in api.messages(MODERATOR_CHAT)[-1].visible_text
     again = await admin.press("Одобрить")
-    assert "одобрений 1 из 2" in again.text
+    assert "одобрений 1 из 2" in again.visible_text
     assert not any(alert_messages(api, s.id) for s in subscribers)
 
     # A forged approval from someone who is not a moderator does nothing.
@@ -107,7 +111,7 @@ async def test_report_to_alert_with_two_moderators(
     await moderator.say("/queue")
     await moderator.press("Черновик")
     sending = await moderator.press("Одобрить")
-    assert "Рассылаю" in sending.text or "Разослано" in sending.text
+    assert "Рассылаю" in sending.visible_text or "Разослано" in sending.visible_text
     await api.wait_for(
         lambda c: c.method == "editMessageText" and "Разослано" in str(c.params.get("text")),
         timeout=60,
@@ -121,8 +125,8 @@ async def test_report_to_alert_with_two_moderators(
     assert alert_messages(api, REPORTER) == [] and alert_messages(api, OUTSIDER) == []
     last = api.messages(MOSCOW_KAZAN_SILENT)[-1]
     assert last.disable_notification and not api.messages(MOSCOW_RU)[-1].disable_notification
-    assert "Разослано: доставлено 2" in api.messages(MODERATOR)[-1].text or any(
-        "доставлено 2" in (m.text or "") for m in api.messages(MODERATOR)
+    assert "Разослано: доставлено 2" in api.messages(MODERATOR)[-1].visible_text or any(
+        "доставлено 2" in m.visible_text for m in api.messages(MODERATOR)
     )
     assert rows(bot, "SELECT state FROM alerts") == [("sent",)]
     assert [r[0] for r in rows(bot, "SELECT action FROM audit_log ORDER BY seq")] == [
@@ -151,13 +155,13 @@ async def test_locked_subscriptions_apply_at_unlock_and_moderators_are_told(
     user = User(api, MOSCOW_RU, "en")
     bot: RunningBot = await start_bot(ADMIN_IDS=str(ADMIN))  # no passphrase, no terminal: locked
     assert "keyring=locked" in bot.logs()
-    assert any("🔒" in (m.text or "") for m in api.messages(ADMIN))  # told at start
+    assert any("🔒" in m.visible_text for m in api.messages(ADMIN))  # told at start
     screen = await user.say("/alerts")
-    assert "protected mode" in screen.text
+    assert "protected mode" in screen.visible_text
     await user.press("Add a region")
     saved = await user.say("Moscow")
-    assert "Saved: Moscow" in saved.text
-    assert "locked" in (await admin.say("/queue")).text
+    assert "Saved: Moscow" in saved.visible_text
+    assert "locked" in (await admin.say("/queue")).visible_text
     # A report's reject button (as shown by "Read") waits for the unlock like the others.
     forged = "m1.reject-one:00000000-0000-4000-8000-000000000000:spam"
     api.push_callback(ADMIN, admin.last().message_id, forged)
@@ -172,7 +176,7 @@ async def test_locked_subscriptions_apply_at_unlock_and_moderators_are_told(
     assert rows(bot, "SELECT count(*) FROM subscribers") == [(1,)]
     assert rows(bot, "SELECT count(*) FROM pending_subscriptions") == [(0,)]
     screen = await user.say("/alerts")
-    assert "Moscow" in screen.text
+    assert "Moscow" in screen.visible_text
 
 
 async def test_still_there_and_gone_reach_moderators_as_counts(
@@ -195,10 +199,10 @@ async def test_still_there_and_gone_reach_moderators_as_counts(
     await people[2].press("Ушли")
     await people[2].press("Ушли")
     stats = await admin.say("/stats")
-    assert "still there 2, gone 1" in stats.text
+    assert "still there 2, gone 1" in stats.visible_text
     # Changing one's mind moves the answer, it does not add one.
     await people[1].press("Ушли")
-    assert "still there 1, gone 2" in (await admin.say("/stats")).text
+    assert "still there 1, gone 2" in (await admin.say("/stats")).visible_text
     assert rows(bot, "SELECT still, gone FROM alert_feedback") == [(1, 2)]
 
     assert await bot.stop() == 0

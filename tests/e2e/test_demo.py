@@ -4,25 +4,31 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from pathlib import Path
 
 from bot.config import REPO_ROOT
 
 # Typed into the demo: subscribe to Moscow, report a raid there, then, as the demo's admin, open
 # the queue, draft the alert and approve it (one approval is enough in the demo).
 SCRIPT = [
-    "/alerts", "1", "мск",
-    "/report", "мск", "1", "1", "Две машины у выхода 3", "1", "1", "1",
-    "/queue", "1", "2", "7",
-]  # fmt: skip
+    *["/alerts", "1", "мск"],
+    *["/report", "мск", "1", "1", "Две машины у выхода 3", "1", "1", "1"],
+    *["/queue", "1", "2", "7"],
+]
 
 
-async def test_demo_walks_from_report_to_alert(tmp_path) -> None:  # type: ignore[no-untyped-def]
+async def test_demo_walks_from_report_to_alert(tmp_path: Path) -> None:
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "demo",
-        cwd=tmp_path, env={"PYTHONPATH": str(REPO_ROOT), "PATH": "/usr/bin:/bin"},
-        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+        sys.executable,
+        "-m",
+        "bot",
+        "demo",
+        cwd=tmp_path,
+        env={"PYTHONPATH": str(REPO_ROOT), "PATH": "/usr/bin:/bin"},
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
-    )  # fmt: skip
+    )
     out, _ = await asyncio.wait_for(
         process.communicate(("\n".join(SCRIPT) + "\n").encode()), timeout=120
     )

@@ -21,12 +21,12 @@ async def test_full_report_is_sealed_and_the_chat_cleaned(
     bot = await start_bot()
     await fill_form(user)
     review = user.last()
-    assert "Проверьте сообщение" in review.text
-    assert "Санкт-Петербург" in review.text and MARKER in review.text
-    assert "Фото: есть" in review.text and "Геопозиция: есть" in review.text
+    assert "Проверьте сообщение" in review.visible_text
+    assert "Санкт-Петербург" in review.visible_text and MARKER in review.visible_text
+    assert "Фото: есть" in review.visible_text and "Геопозиция: есть" in review.visible_text
     done = await user.press("Отправить")
-    assert "Готово, спасибо" in done.text and MARKER not in done.text
-    assert "облав" not in done.text.lower()  # neutral: says nothing about what was sent
+    assert "Готово, спасибо" in done.visible_text and MARKER not in done.visible_text
+    assert "облав" not in done.visible_text.lower()  # neutral: says nothing about what was sent
 
     log = api.chat_log(user.id)
     left = [m for m in log if not m.deleted]

@@ -20,7 +20,9 @@ async def test_sigterm_waits_for_a_running_handler(
     api.set_latency(1.5, method="sendMessage")
     api.push_message(user, "/help")
     # The update has been fetched and its handler is now waiting on a slow sendMessage.
-    await api.wait_for(lambda c: c.method == "getUpdates" and c.response.get("result"), timeout=10)
+    await api.wait_for(
+        lambda c: c.method == "getUpdates" and bool(c.response.get("result")), timeout=10
+    )
     await asyncio.sleep(0.3)
     assert await bot.stop(signal.SIGTERM) == 0
     assert sent_to(api, user), "the reply in flight at SIGTERM was lost"

@@ -111,7 +111,7 @@ async def to_review(user: User, text: str = f"Проверяют докумен�
     await user.say(text)
     await user.press("Пропустить")
     review = await user.press("Пропустить")
-    assert "Проверьте сообщение" in review.text
+    assert "Проверьте сообщение" in review.visible_text
     return review
 
 
@@ -151,7 +151,7 @@ async def test_a_send_burst_at_the_rate_limit_stores_one_report(
         api.push_callback(users[0].id, second.message_id, str(send.callback_data))
     await wait_calls(api, "answerCallbackQuery", answered + 10)
     assert [r["text"] for r in export_reports(bot.data_dir)] == ["first"]
-    assert "Проверьте сообщение" in users[0].last_with_buttons().text  # the draft is kept
+    assert "Проверьте сообщение" in users[0].last_with_buttons().visible_text  # the draft is kept
 
 
 async def test_a_feedback_burst_counts_one_vote_and_forged_votes_none(
@@ -228,14 +228,14 @@ async def test_a_flood_is_throttled_politely_and_once(api: FakeBotAPI, start_bot
     api.push_inline_query(attacker.id, "deferral")
     await wait_calls(api, "answerInlineQuery", 1, timeout=90)
     await api.wait_idle(quiet=1.0, timeout=90)  # then nothing more comes
-    replies = [m.text for m in api.messages(attacker.id)]
+    replies = [m.visible_text for m in api.messages(attacker.id)]
     assert sum("faster than I can answer" in t for t in replies) == 1
     assert len(replies) == 21  # 20 answers, one polite refusal, then silence
     inline = api.calls_for("answerInlineQuery")[-1].params
     assert inline["results"] == []  # the inline query was refused too, politely
     assert "faster" in inline["button"]["text"]
     assert (await attacker.say("/sos")).text  # commands stay free: /sos always works
-    assert "отсрочк" in (await bystander.say("как получить отсрочку")).text.lower() or (
+    assert "отсрочк" in (await bystander.say("как получить отсрочку")).visible_text.lower() or (
         bystander.last().buttons
     )
     assert "level=error" not in bot.logs()

@@ -48,24 +48,24 @@ async def test_subscription_screen_and_unsubscribe(
     user = User(api, SPB_EN, "en")
     bot = await start(start_bot)
     screen = await user.say("/alerts")
-    assert "not subscribed" in screen.text
+    assert "not subscribed" in screen.visible_text
     await user.press("Add a region")
-    assert "Which region" in (await user.say("Ново")).text  # ambiguous: candidates
+    assert "Which region" in (await user.say("Ново")).visible_text  # ambiguous: candidates
     await user.press("Novosibirsk")
     screen = await user.press("All of Russia")
-    assert "all of Russia" in screen.text and "Novosibirsk" in screen.text
+    assert "all of Russia" in screen.visible_text and "Novosibirsk" in screen.visible_text
     screen = await user.press("✖ Novosibirsk")
-    assert "Novosibirsk" not in screen.text and "all of Russia" in screen.text
+    assert "Novosibirsk" not in screen.visible_text and "all of Russia" in screen.visible_text
     await user.press("Add a region")
-    assert "don't know" in (await user.say("Qwxzzy land")).text
+    assert "don't know" in (await user.say("Qwxzzy land")).visible_text
     await user.say("/help")  # a detour: answered, and the region input can be resumed
-    assert "/alerts" in api.messages(user.id)[-2].text
-    assert "unfinished" in user.last().text
+    assert "/alerts" in api.messages(user.id)[-2].visible_text
+    assert "unfinished" in user.last().visible_text
     resumed = await user.press("Continue")
-    assert "Which region" in resumed.text or "region" in resumed.text
+    assert "Which region" in resumed.visible_text or "region" in resumed.visible_text
     await user.say("/alerts")
     screen = await user.press("Unsubscribe")
-    assert "unsubscribed" in screen.text and "not subscribed" in screen.text
+    assert "unsubscribed" in screen.visible_text and "not subscribed" in screen.visible_text
     assert rows(bot, "SELECT count(*) FROM subscribers") == [(0,)]
 
 
@@ -88,12 +88,12 @@ async def test_verify_tells_a_genuine_alert_from_a_changed_one(
     assert "🔏 sig:" in alert.splitlines()[-1]
 
     await subscriber.say("/verify")
-    verdict = (await subscriber.say(alert)).text
+    verdict = (await subscriber.say(alert)).visible_text
     assert "Настоящее" in verdict and "ещё действует" in verdict
     changed = alert.replace("Москва", "Казань")
-    assert "Не настоящее" in (await subscriber.say(f"/verify {changed}")).text
+    assert "Не настоящее" in (await subscriber.say(f"/verify {changed}")).visible_text
     unsigned = "\n".join(alert.splitlines()[:-1])
-    assert "нет строки подписи" in (await subscriber.say(f"/verify {unsigned}")).text
+    assert "нет строки подписи" in (await subscriber.say(f"/verify {unsigned}")).visible_text
 
     # Counts for moderators only: per region over 24 h / 7 days, and the broadcast's outcome.
     await api.wait_for(
@@ -101,11 +101,11 @@ async def test_verify_tells_a_genuine_alert_from_a_changed_one(
         timeout=30,
     )
     stats = await admin.say("/stats")
-    assert "Reports: 1 / 1" in stats.text and "Moscow: 1 / 1" in stats.text
-    assert "Alerts sent: 1 / 1" in stats.text and "Subscribers: 1" in stats.text
-    assert "delivered 1, failed 0" in stats.text
+    assert "Reports: 1 / 1" in stats.visible_text and "Moscow: 1 / 1" in stats.visible_text
+    assert "Alerts sent: 1 / 1" in stats.visible_text and "Subscribers: 1" in stats.visible_text
+    assert "delivered 1, failed 0" in stats.visible_text
     refused = await subscriber.say("/stats")
-    assert "Счётчики" not in refused.text and "не понял" in refused.text
+    assert "Счётчики" not in refused.visible_text and "не понял" in refused.visible_text
 
     # Offline, with nothing but the public key an organisation publishes.
     public = PublicKeyring.load(keyring_dir).signing_public.public_bytes_raw().hex()
@@ -135,11 +135,14 @@ async def test_announcement_reaches_every_subscriber_once(
     await subscribe(subscribers[1], "Piter")
     await bystander.say("/start")
     refused = await bystander.say("/announce")  # admins only: like any unknown command
-    assert "не понял" in refused.text and "подписчик" not in refused.text
+    assert "не понял" in refused.visible_text and "подписчик" not in refused.visible_text
 
-    assert "up to 3,000 characters" in (await admin.say("/announce")).text
+    assert "up to 3,000 characters" in (await admin.say("/announce")).visible_text
     preview = await admin.say("Shelters <b>open</b> tonight & tomorrow: see /sos")
-    assert "Preview" in preview.text and "<b>open</b> tonight & tomorrow" in preview.text
+    assert (
+        "Preview" in preview.visible_text
+        and "<b>open</b> tonight & tomorrow" in preview.visible_text
+    )
     await admin.press("Send to all subscribers")
     await api.wait_for(
         lambda c: c.method == "editMessageText" and "Sent:" in str(c.params.get("text")),
@@ -149,9 +152,9 @@ async def test_announcement_reaches_every_subscriber_once(
         got = [m.text for m in api.messages(user.id) if m.text and "Announcement" in m.text]
         assert len(got) == 1 and "<b>open</b> tonight & tomorrow" in got[0]
         assert "🔏 sig:" in got[0]
-    assert not any("Announcement" in (m.text or "") for m in api.messages(OUTSIDER))
+    assert not any("Announcement" in m.visible_text for m in api.messages(OUTSIDER))
     verdict = await subscribers[0].say(f"/verify {got[0]}")
-    assert "Настоящее" in verdict.text
+    assert "Настоящее" in verdict.visible_text
     assert rows(bot, "SELECT kind, state FROM alerts") == [("announcement", "sent")]
 
 
@@ -179,11 +182,11 @@ async def test_withdrawal_and_expiry_edit_every_delivered_copy_once(
     edits = [c for c in api.calls_for("editMessageText") if "Отозвано" in str(c.params.get("text"))]
     assert len(edits) == 2 and {int(c.params["chat_id"]) for c in edits} == {p.id for p in people}
     for person in people:
-        copy = next(m for m in api.messages(person.id) if "Отозвано" in (m.text or ""))
+        copy = next(m for m in api.messages(person.id) if "Отозвано" in m.visible_text)
         assert copy.buttons == []  # no more answers to a withdrawn alert
-        assert "🔏" not in copy.text
+        assert "🔏" not in copy.visible_text
     assert rows(bot, "SELECT state FROM alerts") == [("withdrawn",)]
-    verdict = (await people[0].say(f"/verify {original}")).text
+    verdict = (await people[0].say(f"/verify {original}")).visible_text
     assert "Настоящее" in verdict and "отозвали" in verdict  # genuine, and known to be withdrawn
     assert await bot.stop() == 0
 
@@ -221,7 +224,7 @@ async def test_an_update_refers_to_the_alert_it_replaces(
     await admin.press("Issue an update")
     await admin.press("Area")
     card = await admin.say("м. Курская, выход 2")
-    assert f"replaces alert {original_id}" in card.text
+    assert f"replaces alert {original_id}" in card.visible_text
     since = len(api.calls)
     await admin.press("Approve")
     await api.wait_for(
@@ -233,8 +236,8 @@ async def test_an_update_refers_to_the_alert_it_replaces(
     update = [m for m in alert_messages(api, MOSCOW_RU) if "Обновление" in m]
     assert len(update) == 1 and f"заменяет предупреждение {original_id}" in update[0]
     assert "Курская" in update[0]
-    first = next(m for m in api.messages(MOSCOW_RU) if "Заменено" in (m.text or ""))
-    assert "Курская" not in first.text
+    first = next(m for m in api.messages(MOSCOW_RU) if "Заменено" in m.visible_text)
+    assert "Курская" not in first.visible_text
     states = dict(rows(bot, "SELECT id, state FROM alerts"))
     assert states[original_id] == "replaced" and sorted(states.values()) == ["replaced", "sent"]
 
@@ -252,8 +255,8 @@ async def test_region_channel_gets_one_post(
     )
     await subscribe(person, "мск")
     await report_and_approve(api, admin)
-    posts = [m for m in api.messages(channel) if "Рейд: Москва" in (m.text or "")]
-    assert len(posts) == 1 and "🔏 sig:" in posts[0].text and posts[0].buttons == []
+    posts = [m for m in api.messages(channel) if "Рейд: Москва" in m.visible_text]
+    assert len(posts) == 1 and "🔏 sig:" in posts[0].visible_text and posts[0].buttons == []
     assert api.messages(other) == []
     assert len(alert_messages(api, MOSCOW_RU)) == 1
     # Withdrawn: the channel's post says so too.
@@ -262,5 +265,5 @@ async def test_region_channel_gets_one_post(
     await admin.press("Withdraw this alert")
     await admin.press("Yes, withdraw")
     await api.wait_idle(timeout=20)
-    assert any("Отозвано" in (m.text or "") for m in api.messages(channel))
+    assert any("Отозвано" in m.visible_text for m in api.messages(channel))
     assert await bot.stop() == 0

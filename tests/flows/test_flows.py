@@ -3,6 +3,7 @@ no form message in the chat, and every detour keeps the draft, which resumes wit
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
@@ -24,7 +25,7 @@ async def half_a_report(user: User) -> list[int]:
     await user.press("Метро")
     await user.press("Прямо сейчас")
     photo_step = await user.say(f"Проверяют документы, {MARKER}")
-    assert "Шаг 5 из 6" in photo_step.text
+    assert "Шаг 5 из 6" in photo_step.visible_text
     return [m.message_id for m in user.api.chat_log(user.id)[before:] if not m.deleted]
 
 
@@ -40,7 +41,7 @@ async def exit_by_start(api: FakeBotAPI, user: User) -> None:
 
 async def exit_by_cancel(api: FakeBotAPI, user: User) -> None:
     reply = await user.say("/cancel")
-    assert "вышли" in reply.text
+    assert "вышли" in reply.visible_text
 
 
 async def exit_by_home(api: FakeBotAPI, user: User) -> None:
@@ -53,13 +54,13 @@ async def exit_by_home(api: FakeBotAPI, user: User) -> None:
 
 async def exit_by_report_again(api: FakeBotAPI, user: User) -> None:
     reply = await user.say("/report")
-    assert "Шаг 1 из 6" in reply.text
+    assert "Шаг 1 из 6" in reply.visible_text
 
 
 async def exit_by_another_flow(api: FakeBotAPI, user: User) -> None:
     await user.say("/alerts")
     prompt = await user.press("➕")
-    assert "регион" in prompt.text.lower()
+    assert "регион" in prompt.visible_text.lower()
 
 
 @pytest.mark.parametrize(
@@ -67,16 +68,19 @@ async def exit_by_another_flow(api: FakeBotAPI, user: User) -> None:
     [exit_by_start, exit_by_cancel, exit_by_home, exit_by_report_again, exit_by_another_flow],
 )
 async def test_every_exit_leaves_no_form_message(
-    api: FakeBotAPI, start_bot: StartBot, keyring_dir: Path, leave: object
+    api: FakeBotAPI,
+    start_bot: StartBot,
+    keyring_dir: Path,
+    leave: Callable[[FakeBotAPI, User], Awaitable[None]],
 ) -> None:
     await start_bot(KEY_PASSPHRASE=PASSPHRASE)
     user = User(api, USER_IDS[0], "ru")
     await user.say("/help")  # an older screen with a Home button
     form = await half_a_report(user)
     assert len(left_in_chat(api, user, form)) >= 5  # the form is there before the exit
-    await leave(api, user)  # type: ignore[operator]
+    await leave(api, user)
     assert left_in_chat(api, user, form) == []
-    assert not any(MARKER in (m.text or "") for m in api.chat_log(user.id) if not m.deleted)
+    assert not any(MARKER in m.visible_text for m in api.chat_log(user.id) if not m.deleted)
 
 
 async def test_an_exit_from_a_paused_form_deletes_it_too(
@@ -109,14 +113,16 @@ async def test_every_detour_keeps_the_draft(
     form = await half_a_report(user)
     await user.say(command)
     messages = api.messages(user.id)
-    assert DETOURS[command].lower() in messages[-2].text.lower()  # answered
-    assert "незаконченная форма" in messages[-1].text
+    assert DETOURS[command].lower() in messages[-2].visible_text.lower()  # answered
+    assert "незаконченная форма" in messages[-1].visible_text
     assert len(left_in_chat(api, user, form)) == len(form)  # nothing deleted
     step = await user.press("Продолжить")
-    assert "Шаг 5 из 6" in step.text  # back at the photo step, one tap
+    assert "Шаг 5 из 6" in step.visible_text  # back at the photo step, one tap
     await user.press("Пропустить")
     review = await user.press("Пропустить")
-    assert "Санкт-Петербург" in review.text and MARKER in review.text  # the draft survived
+    assert (
+        "Санкт-Петербург" in review.visible_text and MARKER in review.visible_text
+    )  # the draft survived
 
 
 async def test_a_question_typed_in_the_questionnaire_is_answered_and_it_resumes(
@@ -127,15 +133,15 @@ async def test_a_question_typed_in_the_questionnaire_is_answered_and_it_resumes(
     await user.say("/start")
     await user.press("Проверить мою ситуацию")
     first = await user.press("Начать")
-    assert "Вопрос 1" in first.text
+    assert "Вопрос 1" in first.visible_text
     second = await user.press(user.labels(first)[1], exact=True)  # not "detained right now"
-    assert "Вопрос 2" in second.text
+    assert "Вопрос 2" in second.visible_text
     await user.say("как получить отсрочку по учёбе")
     messages = api.messages(user.id)
     assert messages[-2].buttons  # search results, with entries to open
-    assert "незаконченная форма" in messages[-1].text
+    assert "незаконченная форма" in messages[-1].visible_text
     resumed = await user.press("Продолжить")
-    assert "Вопрос 2" in resumed.text  # where it was, with the first answer kept
+    assert "Вопрос 2" in resumed.visible_text  # where it was, with the first answer kept
 
 
 async def test_a_finished_questionnaire_leaves_search_working(
@@ -147,10 +153,10 @@ async def test_a_finished_questionnaire_leaves_search_working(
     await user.press("Проверить мою ситуацию")
     screen = await user.press("Начать")
     for _ in range(20):  # always the first option, until the results
-        if "Вопрос" not in screen.text:
+        if "Вопрос" not in screen.visible_text:
             break
         screen = await user.press(user.labels(screen)[0], exact=True)
-    assert "Вопрос" not in screen.text
+    assert "Вопрос" not in screen.visible_text
     reply = await user.say("отсрочка для студентов")
-    assert "не понял" not in reply.text and "незаконченная" not in reply.text
+    assert "не понял" not in reply.visible_text and "незаконченная" not in reply.visible_text
     assert reply.buttons

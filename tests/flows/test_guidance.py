@@ -25,19 +25,23 @@ async def test_menu_topic_entry_related_back_home(api: FakeBotAPI, start_bot: St
     menu = await user.say("/start")
     screen = await user.press("Вопросы и права")
     assert screen.message_id == menu.message_id  # edited in place, no new message
-    assert "Выберите тему" in screen.text
+    assert "Выберите тему" in screen.visible_text
     screen = await user.press("Отсрочки и освобождение")
-    assert "Отсрочки и освобождение" in screen.text
+    assert "Отсрочки и освобождение" in screen.visible_text
     screen = await user.press("Отсрочка для студентов")
-    assert "очно" in screen.text and "Источники:" in screen.text and "25.11.2026" in screen.text
-    assert "не юридическая консультация" in screen.text
+    assert (
+        "очно" in screen.visible_text
+        and "Источники:" in screen.visible_text
+        and "25.11.2026" in screen.visible_text
+    )
+    assert "не юридическая консультация" in screen.visible_text
     related_titles = user.labels()
     screen = await user.press(related_titles[0])  # first related entry
-    assert screen.text.split("\n")[0] == related_titles[0]
+    assert screen.visible_text.split("\n")[0] == related_titles[0]
     screen = await user.press("К теме")
-    assert "Выберите" not in screen.text and user.labels()  # a topic list
+    assert "Выберите" not in screen.visible_text and user.labels()  # a topic list
     screen = await user.press("В начало")
-    assert "анонимная справочная" in screen.text
+    assert "анонимная справочная" in screen.visible_text
     assert screen.message_id == menu.message_id
     assert len(api.messages(user.id)) == 1  # the whole walk happened in one message
     no_errors(api)
@@ -60,7 +64,7 @@ async def test_search_with_inflection_typo_translit_and_layout(
         labels = user.labels(reply)
         assert any(expected in label for label in labels[:3]), (query, labels)
     answer = await user.press("Отсрочка для студентов")
-    assert "Источники:" in answer.text
+    assert "Источники:" in answer.visible_text
     no_errors(api)
 
 
@@ -68,22 +72,22 @@ async def test_nothing_found_offers_topics_and_help(api: FakeBotAPI, start_bot: 
     user = User(api, USER_IDS[1], "en")
     await start_bot()
     reply = await user.say("qwzxv blorp")
-    assert "could not find" in reply.text
+    assert "could not find" in reply.visible_text
     assert user.labels(reply)[:2] == ["📚 All topics", "🤝 Who can help"]
     answer = await user.press("Who can help")
-    assert "foreign agent" in answer.text
+    assert "foreign agent" in answer.visible_text
 
 
 async def test_deep_link_opens_the_entry(api: FakeBotAPI, start_bot: StartBot) -> None:
     user = User(api, USER_IDS[0], "en")
     await start_bot()
     reply = await user.say("/start student-deferral")
-    assert reply.text.startswith("Deferral for students")
-    assert "Sources:" in reply.text
+    assert reply.visible_text.startswith("Deferral for students")
+    assert "Sources:" in reply.visible_text
     reply = await user.say("/start no-such-entry-xyz")
-    assert "anonymous helpline" in reply.text  # unknown payload: just the menu
+    assert "anonymous helpline" in reply.visible_text  # unknown payload: just the menu
     reply = await user.say("/start inline_help")
-    assert "via @" in reply.text
+    assert "via @" in reply.visible_text
 
 
 async def test_inline_query_offers_entries(api: FakeBotAPI, start_bot: StartBot) -> None:
@@ -102,14 +106,14 @@ async def test_sos_and_privacy(api: FakeBotAPI, start_bot: StartBot) -> None:
     user = User(api, USER_IDS[0], "ru")
     await start_bot()
     card = await user.say("/sos")
-    assert "Если вас остановили" in card.text
-    assert "иностранным агентом" in card.text  # contacts carry their legal status
-    assert "stoparmy.org" in card.text
+    assert "Если вас остановили" in card.visible_text
+    assert "иностранным агентом" in card.visible_text  # contacts carry their legal status
+    assert "stoparmy.org" in card.visible_text
     privacy = await user.say("/privacy")
-    assert "Telegram видит всё" in privacy.text and "Удалить чат" in privacy.text
+    assert "Telegram видит всё" in privacy.visible_text and "Удалить чат" in privacy.visible_text
     menu = await user.say("/start")
     screen = await user.press("Меня задержали")
-    assert screen.message_id == menu.message_id and "Если вас остановили" in screen.text
+    assert screen.message_id == menu.message_id and "Если вас остановили" in screen.visible_text
     no_errors(api)
 
 
@@ -130,11 +134,11 @@ async def test_long_entry_is_paged_in_place(
     user = User(api, USER_IDS[0], "en")
     await start_bot(CONTENT_DIR=str(content))
     first = await user.say("/start exemptions")
-    assert "page 1 of" in first.text and "Paragraph 0" in first.text
+    assert "page 1 of" in first.visible_text and "Paragraph 0" in first.visible_text
     second = await user.press("Next")
-    assert second.message_id == first.message_id and "page 2 of" in second.text
+    assert second.message_id == first.message_id and "page 2 of" in second.visible_text
     back = await user.press("Previous")
-    assert "page 1 of" in back.text
+    assert "page 1 of" in back.visible_text
     no_errors(api)
 
 
@@ -146,18 +150,20 @@ async def test_admin_reload(api: FakeBotAPI, start_bot: StartBot, tmp_path: Path
     await start_bot(CONTENT_DIR=str(content), ADMIN_IDS=str(admin.id))
 
     reply = await outsider.say("/reload")
-    assert "did not understand" in reply.text
+    assert "did not understand" in reply.visible_text
 
     path = content / "faq" / "en" / "exemptions.md"
     path.write_text(path.read_text().replace('title = "', 'title = "Updated: ', 1))
     reply = await admin.say("/reload")
-    assert "Content reloaded" in reply.text
-    assert (await admin.say("/start exemptions")).text.startswith("Updated:")
+    assert "Content reloaded" in reply.visible_text
+    assert (await admin.say("/start exemptions")).visible_text.startswith("Updated:")
 
     path.write_text(path.read_text().replace("topic = ", "topik = ", 1))
     reply = await admin.say("/reload")
-    assert "NOT reloaded" in reply.text and "exemptions.md" in reply.text
-    assert (await admin.say("/start exemptions")).text.startswith("Updated:")  # old content kept
+    assert "NOT reloaded" in reply.visible_text and "exemptions.md" in reply.visible_text
+    assert (await admin.say("/start exemptions")).visible_text.startswith(
+        "Updated:"
+    )  # old content kept
 
 
 async def test_admin_menu_is_scoped_to_admins(api: FakeBotAPI, start_bot: StartBot) -> None:

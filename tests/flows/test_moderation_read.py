@@ -37,11 +37,17 @@ async def send_report(user: User, number: int) -> None:
 
 def copies(api: FakeBotAPI, chat_id: int, since: int) -> list[ChatMessage]:
     """The decrypted report copies the bot sent to the chat after message `since`."""
-    return [m for m in api.messages(chat_id) if m.message_id > since and MARKER in (m.text or "")]
+    return [m for m in api.messages(chat_id) if m.message_id > since and MARKER in m.visible_text]
+
+
+def report_number(copy: ChatMessage) -> int:
+    found = re.search(r"номер (\d+)", copy.visible_text)
+    assert found is not None, "a report copy without its number"
+    return int(found.group(1))
 
 
 def numbers(shown: list[ChatMessage]) -> list[int]:
-    return [int(re.search(r"номер (\d+)", m.text or "").group(1)) for m in shown]  # type: ignore[union-attr]
+    return [report_number(m) for m in shown]
 
 
 def last_id(api: FakeBotAPI, chat_id: int) -> int:
@@ -88,14 +94,18 @@ async def test_read_pages_a_flooded_group_and_one_report_can_be_rejected(
     assert len(first) == 10
     assert sorted(numbers(first[:6])) == list(range(7, 13))  # the later hour comes first
     assert set(numbers(first[6:])) < set(range(1, 7))
-    assert [m.text.split(" ·")[0] for m in first] == [f"Report {n} of 12" for n in range(1, 11)]  # type: ignore[union-attr]
-    assert all(f"around {later[11:]}:00 UTC" in (m.text or "") for m in first[:6])
-    assert all(f"around {start[11:]}:00 UTC" in (m.text or "") for m in first[6:])
+    assert [m.visible_text.split(" ·")[0] for m in first] == [
+        f"Report {n} of 12" for n in range(1, 11)
+    ]
+    assert all(f"around {later[11:]}:00 UTC" in m.visible_text for m in first[:6])
+    assert all(f"around {start[11:]}:00 UTC" in m.visible_text for m in first[6:])
     assert all(m.protect_content and m.parse_mode is None for m in first)
     assert all(
         [b.text for row in m.buttons for b in row] == ["🗑 Reject this report"] for m in first
     )
-    assert "Reports 1–10 of 12, newest first." in nav.text and MARKER not in nav.text
+    assert (
+        "Reports 1–10 of 12, newest first." in nav.visible_text and MARKER not in nav.visible_text
+    )
     assert "Next ▶" in admin.labels(nav) and "◀ Previous" not in admin.labels(nav)
     assert "← Queue" in admin.labels(nav)
 
@@ -105,8 +115,8 @@ async def test_read_pages_a_flooded_group_and_one_report_can_be_rejected(
     second = copies(api, ADMIN, since)
     assert len(second) == 2
     assert set(numbers(first + second)) == set(range(1, 13))
-    assert [m.text.split(" ·")[0] for m in second] == ["Report 11 of 12", "Report 12 of 12"]  # type: ignore[union-attr]
-    assert "Reports 11–12 of 12" in nav.text
+    assert [m.visible_text.split(" ·")[0] for m in second] == ["Report 11 of 12", "Report 12 of 12"]
+    assert "Reports 11–12 of 12" in nav.visible_text
     assert "◀ Previous" in admin.labels(nav) and "Next ▶" not in admin.labels(nav)
 
     # Reject one report: one tap for the reasons, one for the reason.
@@ -128,7 +138,7 @@ async def test_read_pages_a_flooded_group_and_one_report_can_be_rejected(
     toast = api.calls_for("answerCallbackQuery")[-1].params
     assert "Rejected: 1" in str(toast.get("text"))
     shown = next(m for m in api.messages(ADMIN) if m.message_id == target.message_id)
-    assert "rejected as spam" in (shown.text or "") and MARKER not in (shown.text or "")
+    assert "rejected as spam" in shown.visible_text and MARKER not in shown.visible_text
     assert shown.buttons == []
     assert db_rows(bot, "SELECT state FROM reports WHERE id = ?", (report_id,)) == [("rejected",)]
     assert db_rows(bot, "SELECT state, count(*) FROM reports GROUP BY state") == [

@@ -16,7 +16,7 @@ async def begin(user: User, start_label: str, go_label: str) -> None:
 async def answer_all(user: User, answers: list[str]) -> str:
     for label in answers:
         await user.press(label, exact=True)
-    return user.last().text
+    return user.last().visible_text
 
 
 async def test_detained_now_goes_straight_to_the_urgent_advice(
@@ -25,7 +25,7 @@ async def test_detained_now_goes_straight_to_the_urgent_advice(
     user = User(api, USER_IDS[0], "ru")
     await start_bot()
     await begin(user, "Проверить мою ситуацию", "Начать")
-    assert "Вопрос 1" in user.last().text
+    assert "Вопрос 1" in user.last().visible_text
     result = await answer_all(user, ["Да, меня задержали или остановили"])
     assert "Что может подойти" in result
     assert result.index("Вас задержали прямо сейчас") < result.index("Всем: копии")
@@ -53,13 +53,13 @@ async def test_student_with_electronic_summons(api: FakeBotAPI, start_bot: Start
     )
     pages = [result]
     while any("Дальше" in label for label in user.labels()):
-        pages.append((await user.press("Дальше")).text)
+        pages.append((await user.press("Дальше")).visible_text)
     everything = "\n".join(pages)
     assert "Отсрочка по учёбе" in everything and "Электронная повестка" in everything
     assert "Документы:" in everything and "Что делать:" in everything
     assert "не юридическая консультация" in pages[-1]
     answer = await user.press("Отсрочка для студентов")
-    assert "Источники:" in answer.text  # the result links to the FAQ entry
+    assert "Источники:" in answer.visible_text  # the result links to the FAQ entry
 
 
 async def test_foreigner_in_english_and_restart(api: FakeBotAPI, start_bot: StartBot) -> None:
@@ -69,9 +69,9 @@ async def test_foreigner_in_english_and_restart(api: FakeBotAPI, start_bot: Star
     result = await answer_all(user, ["No", "18–26", "Foreign citizen or stateless"])
     assert "Foreign citizens are not conscripted" in result
     again = await user.press("Start again")
-    assert "Question 1" in again.text
+    assert "Question 1" in again.visible_text
     # A stale button from the finished run does nothing harmful.
     stale = [c for c in api.calls if c.method == "answerCallbackQuery"]
     assert stale and all(c.ok for c in stale)
     home = await user.press("Home")
-    assert "anonymous helpline" in home.text
+    assert "anonymous helpline" in home.visible_text

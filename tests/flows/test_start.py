@@ -4,7 +4,7 @@ command menus, and a clean stop."""
 from __future__ import annotations
 
 from bot.devserver.server import FakeBotAPI
-from tests.support.chat import USER_IDS, sent_to
+from tests.support.chat import USER_IDS, last_text, sent_to
 from tests.support.process import StartBot
 
 
@@ -20,8 +20,8 @@ async def test_start_answers_in_the_users_language(api: FakeBotAPI, start_bot: S
 
     ru_reply = api.last_message(ru)
     en_reply = api.last_message(en)
-    assert ru_reply is not None and "анонимная справочная" in ru_reply.text
-    assert en_reply is not None and "anonymous helpline" in en_reply.text
+    assert ru_reply is not None and "анонимная справочная" in ru_reply.visible_text
+    assert en_reply is not None and "anonymous helpline" in en_reply.visible_text
     assert ru_reply.buttons and en_reply.buttons  # the main menu
     assert await bot.stop() == 0
 
@@ -55,11 +55,11 @@ async def test_menu_edits_in_place_and_language_switch(
     english = [b.text for row in edited.buttons for b in row].index("English")
     api.press_button(user, menu.message_id, english)
     await api.wait_idle()
-    assert "now speaks English" in api.last_message(user).text  # type: ignore[union-attr]
+    assert "now speaks English" in last_text(api, user)
 
     api.push_message(user, "/help")
     await api.wait_idle()
-    assert "What this bot does" in api.last_message(user).text  # type: ignore[union-attr]
+    assert "What this bot does" in last_text(api, user)
     assert not [c for c in api.calls if c.status >= 400 and c.method != "getUpdates"]
 
 
@@ -69,14 +69,14 @@ async def test_unknown_input_gets_a_hint(api: FakeBotAPI, start_bot: StartBot) -
     await start_bot()
     api.push_message(user, "/frobnicate <b>&")
     await api.wait_idle()
-    assert "did not understand" in api.last_message(user).text  # type: ignore[union-attr]
+    assert "did not understand" in last_text(api, user)
     api.push_message(user, "<b>qq & zz</b> <i")  # markup-looking text is a question, safely
     await api.wait_idle()
-    assert "could not find" in api.last_message(user).text  # type: ignore[union-attr]
+    assert "could not find" in last_text(api, user)
     assert all(c.ok for c in api.calls if c.method == "sendMessage")
     api.push_message(user, sticker=True)
     await api.wait_idle()
-    assert "nothing was saved" in api.last_message(user).text  # type: ignore[union-attr]
+    assert "nothing was saved" in last_text(api, user)
 
 
 async def test_silent_outside_private_chats(api: FakeBotAPI, start_bot: StartBot) -> None:

@@ -56,16 +56,16 @@ async def send_report(user: User, region: str = "мск") -> None:
 
 async def invite_moderator(api: FakeBotAPI, admin: User, moderator: User) -> None:
     reply = await admin.say("/invite anna")
-    link = re.search(r"start=(inv_[A-Za-z0-9_-]+)", reply.text or "")
+    link = re.search(r"start=(inv_[A-Za-z0-9_-]+)", reply.visible_text)
     assert link, reply.text
     welcome = await moderator.say(f"/start {link.group(1)}")
-    assert "anna" in (welcome.text or "") and "/queue" in (welcome.text or "")
+    assert "anna" in welcome.visible_text and "/queue" in welcome.visible_text
     # The moderator's own menu now has /queue; the public menu does not.
     scope = {"type": "chat", "chat_id": moderator.id}
     assert "queue" in [c["command"] for c in api.commands(scope, "ru")]
     assert "queue" not in [c["command"] for c in api.commands(None, "ru")]
     again = await User(api, OUTSIDER, "ru").say(f"/start {link.group(1)}")
-    assert "недействительна" in (again.text or "")  # single use
+    assert "недействительна" in again.visible_text  # single use
 
 
 async def report_and_approve(api: FakeBotAPI, admin: User) -> None:

@@ -19,9 +19,9 @@ class User:
         self.id = user_id
         api.add_user(user_id, language_code=language_code, **names)
 
-    async def say(self, text: str | None = None, **kwargs: object) -> ChatMessage:
+    async def say(self, text: str | None = None, **kwargs: Any) -> ChatMessage:
         """Send a message and return the bot's latest message after it settled."""
-        self.api.push_message(self.id, text, **kwargs)  # type: ignore[arg-type]
+        self.api.push_message(self.id, text, **kwargs)
         await self.api.wait_idle()
         return self.last()
 
@@ -49,6 +49,13 @@ class User:
         self.api.press_button(self.id, message.message_id, matches[0])
         await self.api.wait_idle()
         return self.last()
+
+
+def last_text(api: FakeBotAPI, chat_id: int) -> str:
+    """The visible text of the bot's latest message in the chat; fails if the bot sent nothing."""
+    message = api.last_message(chat_id)
+    assert message is not None, "the bot sent nothing"
+    return message.visible_text
 
 
 async def wait_calls(api: FakeBotAPI, method: str, count: int, timeout: float = 30.0) -> None:

@@ -88,6 +88,16 @@ class Recorder:
         return self.calls[-1][2]
 
 
+@dataclass(frozen=True)
+class Wants:
+    """One subscriber's settings, as `subscribe` takes them."""
+
+    regions: tuple[str, ...]
+    lang: str
+    silent: bool = False
+    all_regions: bool = False
+
+
 async def subscribe(
     db: Database,
     cipher: ChatIdCipher,
@@ -203,17 +213,24 @@ async def test_each_subscriber_gets_one_message_in_their_language(
     api: FakeBotAPI, db: Database, bot: Bot, cipher: ChatIdCipher
 ) -> None:
     people = {
-        FIRST_CHAT + 1: dict(regions=("moscow",), lang="ru"),
-        FIRST_CHAT + 2: dict(regions=("moscow",), lang="en", silent=True),
-        FIRST_CHAT + 3: dict(regions=("spb",), lang="ru"),  # another region
-        FIRST_CHAT + 4: dict(regions=(), lang="en", all_regions=True),
-        FIRST_CHAT + 5: dict(regions=("moscow", "spb"), lang="ru", silent=True),
-        FIRST_CHAT + 6: dict(regions=("kazan",), lang="en"),
+        FIRST_CHAT + 1: Wants(("moscow",), lang="ru"),
+        FIRST_CHAT + 2: Wants(("moscow",), lang="en", silent=True),
+        FIRST_CHAT + 3: Wants(("spb",), lang="ru"),  # another region
+        FIRST_CHAT + 4: Wants((), lang="en", all_regions=True),
+        FIRST_CHAT + 5: Wants(("moscow", "spb"), lang="ru", silent=True),
+        FIRST_CHAT + 6: Wants(("kazan",), lang="en"),
     }
-    for chat, spec in people.items():
+    for chat, wants in people.items():
         api.add_user(chat)
-        regions = spec.pop("regions")
-        await subscribe(db, cipher, chat, *regions, **spec)  # type: ignore[arg-type]
+        await subscribe(
+            db,
+            cipher,
+            chat,
+            *wants.regions,
+            lang=wants.lang,
+            silent=wants.silent,
+            all_regions=wants.all_regions,
+        )
     assert await add_alert(db, "a1", "moscow") == 4
     recorder = Recorder()
     progress = await run(Broadcaster(db, bot, cipher, rate=50, on_progress=recorder), recorder)
@@ -328,8 +345,9 @@ async def test_bad_requests_and_broken_ciphertexts_fail_without_retry(
     assert progress == Progress(sent=2, failed=2)
     assert len(api.calls_for("sendMessage")) == 3  # the broken one was never sent
     assert chats[3] not in [c.params["chat_id"] for c in api.calls_for("sendMessage")]
-    failed = sorted((error, attempts) for _, state, attempts, error in await rows(db, "a1")
-                    if state == "failed")  # fmt: skip
+    failed = sorted(
+        (error, attempts) for _, state, attempts, error in await rows(db, "a1") if state == "failed"
+    )
     assert failed == [("SealError", 0), ("TelegramBadRequest", 1)]
     assert await SubscriberRepository(db).count() == 4  # a failure is not a retirement
 

@@ -112,7 +112,8 @@ def decrypt_secret_part(keys_dir: Path, passphrase: bytes) -> dict[str, Any]:
     plain = ChaCha20Poly1305(kek).decrypt(
         bytes.fromhex(doc["nonce"]), bytes.fromhex(doc["ciphertext"]), aad
     )
-    return json.loads(plain)
+    opened: dict[str, Any] = json.loads(plain)
+    return opened
 
 
 @pytest.fixture(scope="module")
@@ -690,7 +691,8 @@ def test_keyring_parser_fuzz_bytes(fuzz_dir: Path, raw: bytes) -> None:
 
 @pytest.fixture(scope="module")
 def ring_doc(ring_dir: Path) -> dict[str, Any]:
-    return json.loads((ring_dir / "keyring.json").read_text())
+    doc: dict[str, Any] = json.loads((ring_dir / "keyring.json").read_text())
+    return doc
 
 
 def _paths(node: Any, prefix: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:

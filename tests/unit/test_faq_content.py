@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -80,7 +81,9 @@ def test_rendered_pages_are_valid_telegram_html() -> None:
         (lambda t: t.replace("+++", "", 1), "+++ front-matter"),
     ],
 )
-def test_broken_entry_names_the_file(content_copy: Path, edit, expected: str) -> None:  # type: ignore[no-untyped-def]
+def test_broken_entry_names_the_file(
+    content_copy: Path, edit: Callable[[str], str], expected: str
+) -> None:
     path = content_copy / "faq" / "en" / "student-deferral.md"
     path.write_text(edit(path.read_text(encoding="utf-8")), encoding="utf-8")
     problems = validate(content_copy, translate)

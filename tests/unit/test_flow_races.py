@@ -49,7 +49,7 @@ async def to_review(app: App, api: FakeBotAPI) -> None:
     await say(app, api, f"Проверяют документы, {MARKER}")
     await press(app, api, "Пропустить")
     await press(app, api, "Пропустить")
-    assert "Проверьте сообщение" in api.messages(PERSON)[-1].text
+    assert "Проверьте сообщение" in api.messages(PERSON)[-1].visible_text
 
 
 def key(app: App, destiny: str = "default") -> StorageKey:
@@ -71,7 +71,7 @@ async def test_a_detour_during_send_does_not_bring_the_sent_report_back(
     await asyncio.gather(feed(app, send), feed(app, sos))
     assert len(await app.reports._repo.all()) == 1
     assert await app.drafts.get_state(key(app, PAUSED)) is None  # nothing paused to send again
-    assert not any(MARKER in (m.text or "") for m in api.messages(PERSON))
+    assert not any(MARKER in m.visible_text for m in api.messages(PERSON))
 
 
 async def test_two_detours_at_once_leave_one_continue_message(app: App, api: FakeBotAPI) -> None:
@@ -81,10 +81,10 @@ async def test_two_detours_at_once_leave_one_continue_message(app: App, api: Fak
         feed(app, api.push_message(PERSON, "/sos")),
         feed(app, api.push_message(PERSON, "/privacy")),
     )
-    offers = [m for m in api.messages(PERSON) if "незаконченная форма" in (m.text or "")]
+    offers = [m for m in api.messages(PERSON) if "незаконченная форма" in m.visible_text]
     assert len(offers) == 1
     await say(app, api, "/cancel")
-    assert not [m for m in api.messages(PERSON) if "незаконченная форма" in (m.text or "")]
+    assert not [m for m in api.messages(PERSON) if "незаконченная форма" in m.visible_text]
 
 
 async def test_cancel_during_send_is_not_undone(app: App, api: FakeBotAPI) -> None:
@@ -92,7 +92,7 @@ async def test_cancel_during_send_is_not_undone(app: App, api: FakeBotAPI) -> No
     await asyncio.gather(feed(app, send_update(api)), say(app, api, "/cancel"))
     assert await app.drafts.get_state(key(app)) is None
     assert await app.drafts.get_state(key(app, PAUSED)) is None
-    assert not any(MARKER in (m.text or "") for m in api.messages(PERSON))
+    assert not any(MARKER in m.visible_text for m in api.messages(PERSON))
 
 
 async def test_a_full_chat_queue_drops_more_updates() -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from aiogram.types import CallbackQuery, Chat, Message, User
 
@@ -12,10 +14,11 @@ from handlers.situation import FLOW as SITUATION
 
 PERSON = User(id=5_123_456_789, is_bot=False, first_name="x")
 CHAT = Chat(id=PERSON.id, type="private")
+EPOCH = dt.datetime.fromtimestamp(0, dt.UTC)  # what a Message built with date=0 holds
 
 
 def text(value: str) -> Message:
-    return Message(message_id=1, date=0, chat=CHAT, from_user=PERSON, text=value)
+    return Message(message_id=1, date=EPOCH, chat=CHAT, from_user=PERSON, text=value)
 
 
 def button(data: str) -> CallbackQuery:
@@ -86,5 +89,5 @@ def test_a_button_under_an_old_message_still_belongs_to_its_chat() -> None:
         message=InaccessibleMessage(chat=CHAT, message_id=5),
     )
     assert _chat_id(old) == PERSON.id
-    group = Message(message_id=1, date=0, chat=Chat(id=-100, type="group"), text="/start")
+    group = Message(message_id=1, date=EPOCH, chat=Chat(id=-100, type="group"), text="/start")
     assert _chat_id(group) is None

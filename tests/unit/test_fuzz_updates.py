@@ -40,7 +40,7 @@ from bot.config import REPO_ROOT
 from bot.content.faq import FaqCatalog
 from bot.content.regions import RegionCatalog
 from bot.devserver.formatting import parse_text
-from bot.devserver.server import Call, FakeBotAPI
+from bot.devserver.server import Call, ChatMessage, FakeBotAPI
 from tests.support.fuzz import build_test_app, close_app, failures, feed, rendered, start_background
 
 SEED = int(os.environ.get("FUZZ_SEED", "20261130"))
@@ -357,7 +357,7 @@ class Fuzzer:
 
     # ------------------------------------------------------------------ the stand-in's view
 
-    def bot_messages(self, chat_id: int | None = None) -> list[Any]:
+    def bot_messages(self, chat_id: int | None = None) -> list[ChatMessage]:
         chats = [chat_id] if chat_id is not None else [p.id for p in self.people]
         return [m for cid in chats for m in self.api.messages(cid)]
 
@@ -541,7 +541,7 @@ class Fuzzer:
             live = self.rng.choice([None, None, 60, 86400, 0x7FFFFFFF])
             return self.message(person, location=(lat, lon), live_period=live)
         if roll < 0.75:
-            contact = {"phone_number": PHONE, "first_name": NAME_MARK}
+            contact: dict[str, str | int] = {"phone_number": PHONE, "first_name": NAME_MARK}
             if self.chance(0.5):
                 contact["user_id"] = self.rng.choice(self.people).id
             return self.message(person, contact=contact)

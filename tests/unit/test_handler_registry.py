@@ -25,7 +25,7 @@ def _routers(router: Router) -> Iterator[Router]:
 
 
 def _app_routers(tmp_path: Path) -> list[Router]:
-    settings = Settings(  # type: ignore[call-arg]
+    settings = Settings(
         _env_file=None,
         bot_token=SecretStr("1:test"),
         data_dir=tmp_path,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -33,14 +34,16 @@ def rings(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
 
 @pytest.fixture
-async def repo(tmp_path: Path):  # type: ignore[no-untyped-def]
+async def repo(tmp_path: Path) -> AsyncIterator[InstanceRepository]:
     db = await Database.open(tmp_path / "data" / "helpline.sqlite3")
     await migrations.apply(db)
     yield InstanceRepository(db)
     await db.close()
 
 
-async def test_first_start_pins_and_a_swapped_keyring_is_refused(repo, rings) -> None:  # type: ignore[no-untyped-def]
+async def test_first_start_pins_and_a_swapped_keyring_is_refused(
+    repo: InstanceRepository, rings: tuple[Path, Path]
+) -> None:
     ours, attacker = rings
     await check_and_pin(repo, PublicKeyring.load(ours), authenticated=False)  # trust on first use
     await check_and_pin(repo, PublicKeyring.load(ours), authenticated=False)  # same keys: fine
@@ -50,7 +53,9 @@ async def test_first_start_pins_and_a_swapped_keyring_is_refused(repo, rings) ->
         await check_and_pin(repo, UnlockedKeyring.unlock(attacker, PASSPHRASE), authenticated=True)
 
 
-async def test_a_new_key_needs_the_passphrase_once(repo, rings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+async def test_a_new_key_needs_the_passphrase_once(
+    repo: InstanceRepository, rings: tuple[Path, Path], tmp_path: Path
+) -> None:
     keys = tmp_path / "keys"
     shutil.copytree(rings[0], keys)
     await check_and_pin(repo, PublicKeyring.load(keys), authenticated=False)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import pytest
 from pydantic import SecretStr
 
 from bot.crypto.keyring import PublicKeyring, UnlockedKeyring, init_keyring, rotate_review_key
@@ -68,7 +69,7 @@ async def test_a_key_still_protecting_reports_is_kept(tmp_path: Path) -> None:
     assert await rotation(keys, PASSPHRASE, set(), told, "r2").run() == (None, ["r1"])
 
 
-async def test_hardened_mode_only_reminds(tmp_path: Path, caplog) -> None:  # type: ignore[no-untyped-def]
+async def test_hardened_mode_only_reminds(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     keys = tmp_path / "keys"
     init_keyring(keys, PASSPHRASE.encode(), TODAY - dt.timedelta(days=45))
     told: list[str] = []

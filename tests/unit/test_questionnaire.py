@@ -25,7 +25,7 @@ def walk(
 ) -> tuple[list[str], frozenset[str]]:
     """Answer every question (with `choose`, else the option at `default_index`)."""
     answers: list[tuple[str, str]] = []
-    asked = []
+    asked: list[str] = []
     for _ in range(50):
         step = quiz.advance(answers)
         if step.question is None:

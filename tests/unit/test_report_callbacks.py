@@ -212,7 +212,7 @@ async def test_an_old_alerts_screen_in_a_chat_still_works(api: FakeBotAPI, tmp_p
 
         async def press(data: str) -> str:
             await feed(app, api.push_callback(person, screen, data))
-            return api.messages(person)[-1].text or ""
+            return api.messages(person)[-1].visible_text
 
         assert "Added: St Petersburg" in await press("al:pick:spb")
         assert "all of Russia" in await press("al:all:1")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -39,8 +40,11 @@ class Clock:
         return self.now
 
 
+Keys = tuple[PublicKeyring, UnlockedKeyring]
+
+
 @pytest.fixture(scope="module")
-def keys(tmp_path_factory: pytest.TempPathFactory) -> tuple[PublicKeyring, UnlockedKeyring]:
+def keys(tmp_path_factory: pytest.TempPathFactory) -> Keys:
     directory = tmp_path_factory.mktemp("keys") / "keys"
     public = init_keyring(directory, PASSPHRASE, dt.date(2026, 11, 25))
     return public, UnlockedKeyring.unlock(directory, PASSPHRASE)
@@ -51,22 +55,21 @@ def draft(text: str = "two vans at exit 3") -> ReportDraft:
 
 
 @pytest.fixture
-async def db(tmp_path: Path):  # type: ignore[no-untyped-def]
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
     database = await Database.open(tmp_path / "data" / "helpline.sqlite3")
     await migrations.apply(database)
     yield database
     await database.close()
 
 
-async def test_submit_seals_everything_but_the_queue_columns(db: Database, keys) -> None:  # type: ignore[no-untyped-def]
+async def test_submit_seals_everything_but_the_queue_columns(db: Database, keys: Keys) -> None:
     public, unlocked = keys
     service = ReportService(db, public, per_hour=5, clock=Clock())
     result = await service.submit(draft("маркер-текста"), USER)
     assert isinstance(result, Submitted)
     [row] = await ReportRepository(db).all()
-    assert (row.region, row.place_type, row.time_bucket, row.created_hour) == (
-        "moscow", "metro", "now", "2026-11-25T12",
-    )  # fmt: skip
+    queue_columns = (row.region, row.place_type, row.time_bucket, row.created_hour)
+    assert queue_columns == ("moscow", "metro", "now", "2026-11-25T12")
     assert "маркер".encode() not in row.sealed
     opened = open_sealed(
         unlocked, row.sealed, key_id=row.key_id, purpose="report", record_id=row.id
@@ -74,7 +77,7 @@ async def test_submit_seals_everything_but_the_queue_columns(db: Database, keys)
     assert opened["text"] == "маркер-текста" and opened["location"] == [55.75, 37.61]
 
 
-async def test_tampering_with_the_row_fails_loudly(db: Database, keys) -> None:  # type: ignore[no-untyped-def]
+async def test_tampering_with_the_row_fails_loudly(db: Database, keys: Keys) -> None:
     public, unlocked = keys
     await ReportService(db, public, per_hour=5, clock=Clock()).submit(draft(), USER)
     [row] = await ReportRepository(db).all()
@@ -88,7 +91,7 @@ async def test_tampering_with_the_row_fails_loudly(db: Database, keys) -> None: 
         open_sealed(unlocked, row.sealed, key_id=row.key_id, purpose="alert", record_id=row.id)
 
 
-async def test_rate_limit_per_person_per_hour(db: Database, keys) -> None:  # type: ignore[no-untyped-def]
+async def test_rate_limit_per_person_per_hour(db: Database, keys: Keys) -> None:
     clock = Clock()
     service = ReportService(db, keys[0], per_hour=2, clock=clock)
     assert isinstance(await service.submit(draft(), USER), Submitted)
@@ -101,7 +104,7 @@ async def test_rate_limit_per_person_per_hour(db: Database, keys) -> None:  # ty
     assert isinstance(await service.submit(draft(), USER), Submitted)
 
 
-async def test_retention_deletes_and_leaves_no_trace(db: Database, keys) -> None:  # type: ignore[no-untyped-def]
+async def test_retention_deletes_and_leaves_no_trace(db: Database, keys: Keys) -> None:
     clock = Clock()
     service = ReportService(db, keys[0], per_hour=100, clock=clock)
     await service.submit(draft(), USER)
@@ -142,8 +145,8 @@ def test_a_released_hit_is_given_back() -> None:
 
 
 async def test_simultaneous_sends_count_against_the_limit_before_storing(
-    db: Database, keys
-) -> None:  # type: ignore[no-untyped-def]
+    db: Database, keys: Keys
+) -> None:
     service = ReportService(db, keys[0], per_hour=1, clock=Clock())
     results = await asyncio.gather(*(service.submit(draft(), USER) for _ in range(20)))
     assert sum(isinstance(r, Submitted) for r in results) == 1
@@ -151,7 +154,7 @@ async def test_simultaneous_sends_count_against_the_limit_before_storing(
     assert len(await ReportRepository(db).all()) == 1
 
 
-async def test_one_reporter_cannot_bury_a_regions_group(db: Database, keys) -> None:  # type: ignore[no-untyped-def]
+async def test_one_reporter_cannot_bury_a_regions_group(db: Database, keys: Keys) -> None:
     clock = Clock()
     service = ReportService(db, keys[0], per_hour=100, clock=clock, per_group_per_person=3)
     for _ in range(3):
@@ -164,7 +167,7 @@ async def test_one_reporter_cannot_bury_a_regions_group(db: Database, keys) -> N
     assert isinstance(await service.submit(draft(), USER), Submitted)
 
 
-async def test_the_instance_takes_at_most_so_many_reports_an_hour(db: Database, keys) -> None:  # type: ignore[no-untyped-def]
+async def test_the_instance_takes_at_most_so_many_reports_an_hour(db: Database, keys: Keys) -> None:
     clock = Clock()
     service = ReportService(db, keys[0], per_hour=100, clock=clock, per_hour_total=5)
     results = [await service.submit(draft(), USER + i) for i in range(7)]
@@ -173,7 +176,7 @@ async def test_the_instance_takes_at_most_so_many_reports_an_hour(db: Database, 
     assert isinstance(await service.submit(draft(), USER + 99), Submitted)
 
 
-async def test_a_restart_does_not_start_the_instances_hour_again(db: Database, keys) -> None:  # type: ignore[no-untyped-def]
+async def test_a_restart_does_not_start_the_instances_hour_again(db: Database, keys: Keys) -> None:
     clock = Clock()
     first = ReportService(db, keys[0], per_hour=100, clock=clock, per_hour_total=5)
     for i in range(3):
@@ -185,7 +188,7 @@ async def test_a_restart_does_not_start_the_instances_hour_again(db: Database, k
     assert [type(r).__name__ for r in results] == ["Submitted", "Submitted", "Busy"]
 
 
-async def test_too_many_people_at_once_is_busy_not_forgotten(db: Database, keys) -> None:  # type: ignore[no-untyped-def]
+async def test_too_many_people_at_once_is_busy_not_forgotten(db: Database, keys: Keys) -> None:
     service = ReportService(db, keys[0], per_hour=1, clock=Clock(), max_entries=3)
     for i in range(3):
         assert isinstance(await service.submit(draft(), USER + i), Submitted)
@@ -194,8 +197,8 @@ async def test_too_many_people_at_once_is_busy_not_forgotten(db: Database, keys)
 
 
 async def test_a_report_that_fails_to_store_gives_its_limits_back(
-    db: Database, keys, monkeypatch: pytest.MonkeyPatch
-) -> None:  # type: ignore[no-untyped-def]
+    db: Database, keys: Keys, monkeypatch: pytest.MonkeyPatch
+) -> None:
     service = ReportService(db, keys[0], per_hour=1, clock=Clock())
 
     async def broken(report: object) -> None:
@@ -216,6 +219,6 @@ def test_clean_text_is_bounded_printable_and_stable(text: str) -> None:
     assert clean_text(cleaned) == cleaned
 
 
-def test_incomplete_draft_is_refused(keys) -> None:  # type: ignore[no-untyped-def]
+def test_incomplete_draft_is_refused(keys: Keys) -> None:
     assert not ReportDraft(region="moscow").is_complete()
     assert draft().is_complete()

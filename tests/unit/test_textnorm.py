@@ -162,10 +162,22 @@ def test_translit_to_cyrillic(latin: str, cyrillic: str) -> None:
 def translit_reference(text: str) -> str:
     """The first, character-by-character translit_to_cyrillic: the oracle for the regex one."""
     multi = [
-        ("shch", "щ"), ("sch", "щ"), ("zh", "ж"), ("kh", "х"), ("ch", "ч"), ("sh", "ш"),
-        ("yu", "ю"), ("ju", "ю"), ("ya", "я"), ("ja", "я"), ("yo", "е"), ("jo", "е"),
-        ("ye", "е"), ("je", "е"), ("ph", "ф"),
-    ]  # fmt: skip
+        ("shch", "щ"),
+        ("sch", "щ"),
+        ("zh", "ж"),
+        ("kh", "х"),
+        ("ch", "ч"),
+        ("sh", "ш"),
+        ("yu", "ю"),
+        ("ju", "ю"),
+        ("ya", "я"),
+        ("ja", "я"),
+        ("yo", "е"),
+        ("jo", "е"),
+        ("ye", "е"),
+        ("je", "е"),
+        ("ph", "ф"),
+    ]
     single = dict(zip("abcdefghijklmnopqrstuvwz'’ʹ", "абцдефгхийклмнопкрстуввзььь", strict=True))
     single["x"] = "кс"
     vowels, letters = "aeiouy", "abcdefghijklmnopqrstuvwxyz"

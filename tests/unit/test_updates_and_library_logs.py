@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from aiogram.methods import GetUpdates, SendMessage
+from aiogram.types import Message
 from pydantic import ValidationError
 
 from bot.logs import LIBRARY_EVENT, setup_logging
@@ -67,7 +68,10 @@ def test_good_updates_pass_and_bad_ones_become_placeholders(
     assert [isinstance(u, SkippedUpdate) for u in updates] == [False, True, False, True, True]
     assert updates[0].message is not None and updates[0].message.text == SECRET
     assert gate.skipped == 5
-    fields = [(r.__dict__.get("update_id"), r.__dict__.get("field")) for r in records]
+    # Log records carry their extras untyped.
+    fields: list[tuple[Any, Any]] = [
+        (r.__dict__.get("update_id"), r.__dict__.get("field")) for r in records
+    ]
     assert fields[0] == (2, "message.forward_origin.hidden_user.sender_user_name")
     assert fields[1][0] == 4 and fields[1][1].startswith("message.forward_origin")
     assert fields[2] == (5, "purchased_something_new")
@@ -126,7 +130,8 @@ def test_the_keyboard_telegram_echoes_back_is_not_validated_but_an_update_keeps_
     updates = session.check_response(None, GetUpdates(), 200, polled).result  # type: ignore[arg-type]
     query = (updates or [])[0].callback_query
     assert query is not None and query.message is not None
-    assert query.message.reply_markup is not None  # type: ignore[union-attr]
+    assert isinstance(query.message, Message)  # not an InaccessibleMessage
+    assert query.message.reply_markup is not None
     asyncio.run(session.close())
 
 
@@ -148,9 +153,19 @@ def restore_logging() -> Iterator[None]:
         logging.captureWarnings(False)
 
 
-@pytest.mark.parametrize("name", ["aiogram.dispatcher", "aiohttp.access", "aiosqlite",
-                                  "apscheduler.scheduler", "pydantic", "asyncio", "py.warnings",
-                                  "some.other.library"])  # fmt: skip
+@pytest.mark.parametrize(
+    "name",
+    [
+        "aiogram.dispatcher",
+        "aiohttp.access",
+        "aiosqlite",
+        "apscheduler.scheduler",
+        "pydantic",
+        "asyncio",
+        "py.warnings",
+        "some.other.library",
+    ],
+)
 @pytest.mark.parametrize("level", [logging.DEBUG, logging.INFO, logging.WARNING, logging.ERROR])
 def test_library_records_keep_only_a_constant_event_and_the_error_class(
     restore_logging: None, name: str, level: int
