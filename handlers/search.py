@@ -6,7 +6,7 @@ from aiogram import Router
 from aiogram.filters import StateFilter
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Message
 
-from bot.content.store import ContentStore
+from bot.content.store import Content, ContentStore
 from bot.i18n import Tr
 from handlers.faq import EntryCb, TopicsCb
 from handlers.filters import is_question
@@ -26,10 +26,18 @@ def build_router() -> Router:
 async def question(message: Message, tr: Tr, content: ContentStore) -> None:
     # The query is used here and dropped: never stored, never logged.
     hits = content.current.search.search(message.text or "", limit=RESULTS)
-    faq = content.current.faq
+    found = tuple(hit.entry_id for hit in hits)
+    key = ("search-results", tr.translator, tr.lang, found)
+    text, markup = content.derived(key, lambda current: _results(current, tr, found))
+    await message.answer(text, reply_markup=markup)
+
+
+def _results(current: Content, tr: Tr, found: tuple[str, ...]) -> tuple[str, InlineKeyboardMarkup]:
+    """The answer for a set of hits: the same for everyone in a language, so it is built once
+    per content snapshot and reused (ContentStore.derived keeps the recently used ones)."""
     rows = []
-    for hit in hits:
-        entry = faq.entry(tr.lang, hit.entry_id)
+    for entry_id in found:
+        entry = current.faq.entry(tr.lang, entry_id)
         if entry is not None:
             rows.append(
                 [InlineKeyboardButton(text=entry.title, callback_data=EntryCb(id=entry.id).pack())]
@@ -37,14 +45,9 @@ async def question(message: Message, tr: Tr, content: ContentStore) -> None:
     topics = InlineKeyboardButton(text=tr("search-topics"), callback_data=TopicsCb().pack())
     if rows:
         rows.append([topics, *home_row(tr)])
-        await message.answer(
-            tr("search-results"), reply_markup=InlineKeyboardMarkup(inline_keyboard=rows)
-        )
-        return
+        return tr("search-results"), InlineKeyboardMarkup(inline_keyboard=rows)
     help_button = InlineKeyboardButton(
         text=tr("search-organisations"), callback_data=EntryCb(id=ORGANISATIONS_ENTRY).pack()
     )
-    await message.answer(
-        tr("search-nothing"),
-        reply_markup=InlineKeyboardMarkup(inline_keyboard=[[topics], [help_button], home_row(tr)]),
-    )
+    rows = [[topics], [help_button], home_row(tr)]
+    return tr("search-nothing"), InlineKeyboardMarkup(inline_keyboard=rows)

@@ -7,6 +7,7 @@ it in only if it validates, so a broken edit never replaces working content.
 from __future__ import annotations
 
 import datetime as dt
+from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +22,7 @@ from bot.content.telegram_html import EntityParseError, parse_html
 from bot.i18n import LANGUAGES
 
 T = TypeVar("T")
+MAX_DERIVED = 1024  # keyboards kept per snapshot: topics pages, search results (see derived())
 
 
 @dataclass(frozen=True)
@@ -97,16 +99,19 @@ class ContentStore:
         self._translate = translate
         self.current = load_content(content_dir, translate)
         self.loaded_at = dt.datetime.now(dt.UTC)
-        self._derived: dict[Hashable, Any] = {}
+        self._derived: OrderedDict[Hashable, Any] = OrderedDict()
 
     def derived(self, key: Hashable, build: Callable[[Content], T]) -> T:
         """What `build` makes of the current snapshot, built once per snapshot: keyboards that
         depend only on the content, the language and a page are not rebuilt for every press.
-        The caller keeps `key` to a bounded set (a page number clipped to the real pages)."""
+        At most MAX_DERIVED values are kept, the least recently used going first."""
         try:
+            self._derived.move_to_end(key)
             return cast(T, self._derived[key])
         except KeyError:
             value = self._derived[key] = build(self.current)
+            if len(self._derived) > MAX_DERIVED:  # the least recently used goes
+                self._derived.popitem(last=False)
             return value
 
     def reload(self) -> list[str]:
@@ -117,7 +122,7 @@ class ContentStore:
             return exc.problems
         self.current = fresh
         self.loaded_at = dt.datetime.now(dt.UTC)
-        self._derived = {}
+        self._derived = OrderedDict()
         return []
 
 
