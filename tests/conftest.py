@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 
 from bot.devserver.server import FakeBotAPI
+from bot.storage.db import Database
+from tests.support.db import migrated_database
 from tests.support.keys import make_keyring
 from tests.support.process import ProcessStarter
 
@@ -54,3 +56,11 @@ async def start_bot(api: FakeBotAPI, tmp_path: Path) -> AsyncIterator[ProcessSta
         yield starter
     finally:
         await starter.stop_all()
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
+    """A migrated database on a real file in the test's data directory."""
+    database = await migrated_database(tmp_path / "data")
+    yield database
+    await database.close()

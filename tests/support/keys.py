@@ -9,6 +9,7 @@ from bot.crypto.keyring import PublicKeyring, UnlockedKeyring, init_keyring
 
 # The passphrase of every test keyring; a bot finds it in KEY_PASSPHRASE when a test says so.
 PASSPHRASE = "correct horse battery staple"
+PASSPHRASE_BYTES = PASSPHRASE.encode()  # what the keyring functions take
 
 
 def make_keyring(keys_dir: Path, today: dt.date | None = None) -> PublicKeyring:

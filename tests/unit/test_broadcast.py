@@ -14,7 +14,6 @@ import logging
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pytest
 from aiogram import Bot
@@ -28,14 +27,13 @@ from bot.crypto.sealing import ChatIdCipher
 from bot.devserver.server import FakeBotAPI
 from bot.logs import LogfmtFormatter
 from bot.services.people import subscriber_cipher
-from bot.storage import migrations
 from bot.storage.alerts import AlertRepository
 from bot.storage.db import Database
 from bot.storage.outbox import OutboxRepository, Progress, enqueue_alert
 from bot.storage.subscribers import SubscriberRepository
 from bot.telegram.broadcast import Broadcaster, burst_capacity
+from tests.support.keys import PASSPHRASE_BYTES as PASSPHRASE
 
-PASSPHRASE = b"correct horse battery staple"
 FIRST_CHAT = 5_100_000_000
 TEXTS = {"ru": "Тревога: проверки у метро", "en": "Alert: checks at the metro"}
 
@@ -45,14 +43,6 @@ def cipher(tmp_path_factory: pytest.TempPathFactory) -> ChatIdCipher:
     keys = tmp_path_factory.mktemp("keys") / "keys"
     init_keyring(keys, PASSPHRASE, dt.date(2026, 11, 25))
     return subscriber_cipher(UnlockedKeyring.unlock(keys, PASSPHRASE))
-
-
-@pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = await Database.open(tmp_path / "data" / "helpline.sqlite3")
-    await migrations.apply(database)
-    yield database
-    await database.close()
 
 
 @pytest.fixture

@@ -54,8 +54,9 @@ from bot.crypto.sealing import (
     seal,
     unpad,
 )
+from tests.support.clock import ManualClock
+from tests.support.keys import PASSPHRASE_BYTES as PASSPHRASE
 
-PASSPHRASE = b"correct horse battery staple"
 TODAY = date(2026, 11, 25)
 # Ids above 2**24 make the 4-, 6- and 8-byte encodings distinctive.
 CHAT_IDS = (5_123_456_789, 5_223_456_789, 123_456_789_012)
@@ -569,16 +570,8 @@ def test_ten_thousand_encryptions_use_distinct_nonces(cipher: ChatIdCipher) -> N
 # --- epoch tags (section 6) ------------------------------------------------------------------
 
 
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 1_800_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 def test_epoch_tags_link_within_an_epoch_only() -> None:
-    clock = FakeClock()
+    clock = ManualClock(1_800_000_000.0)
     tagger = EpochTagger(3600, clock=clock)
     first = tagger.tag(CHAT_IDS[0])
     assert len(first) == 16

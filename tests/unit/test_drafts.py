@@ -6,20 +6,13 @@ from aiogram import Dispatcher
 from aiogram.fsm.storage.base import StorageKey
 
 from bot.telegram.drafts import DraftStorage
+from tests.support.clock import ManualClock
 
 USERS = (5_123_456_789, 5_223_456_789)
 
 
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 1_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 async def test_forgets_only_idle_drafts_and_returns_them() -> None:
-    clock = FakeClock()
+    clock = ManualClock(1_000.0)
     drafts = DraftStorage(clock=clock)
     idle, busy = (StorageKey(bot_id=1, chat_id=uid, user_id=uid) for uid in USERS)
     for key in (idle, busy):
@@ -38,7 +31,7 @@ async def test_forgets_only_idle_drafts_and_returns_them() -> None:
 
 
 async def test_keeps_no_record_once_cleared() -> None:
-    drafts = DraftStorage(clock=FakeClock())
+    drafts = DraftStorage(clock=ManualClock(1_000.0))
     key = StorageKey(bot_id=1, chat_id=USERS[0], user_id=USERS[0])
     await drafts.set_state(key, "ReportForm:region")
     await drafts.set_data(key, {"cleanup": [1]})
@@ -54,7 +47,7 @@ def test_an_empty_storage_is_still_used_by_the_dispatcher() -> None:
 
 
 async def test_at_the_cap_the_least_recently_touched_draft_goes_and_is_reported() -> None:
-    clock = FakeClock()
+    clock = ManualClock(1_000.0)
     evicted: list[tuple[int, dict[str, object]]] = []
 
     async def on_evict(key: StorageKey, data: dict[str, object]) -> None:
@@ -76,7 +69,7 @@ async def test_at_the_cap_the_least_recently_touched_draft_goes_and_is_reported(
 
 
 async def test_take_is_a_compare_and_set() -> None:
-    drafts = DraftStorage(clock=FakeClock())
+    drafts = DraftStorage(clock=ManualClock(1_000.0))
     key = StorageKey(bot_id=1, chat_id=USERS[0], user_id=USERS[0])
     await drafts.set_state(key, "ReportForm:review")
     await drafts.set_data(key, {"text": "x"})

@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
 from bot.services.feedback import Answer, FeedbackService
-from bot.storage import migrations
 from bot.storage.db import Database
 
 KEY = b"k" * 32
@@ -19,19 +16,17 @@ RECIPIENT, OTHER = 5_123_456_789, 5_223_456_789
 
 
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = await Database.open(tmp_path / "helpline.sqlite3")
-    await migrations.apply(database)
+async def db(db: Database) -> Database:
+    """The shared migrated database (tests/conftest.py), with one sent alert to vote on."""
     now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M")
-    async with database.transaction() as tx:
+    async with db.transaction() as tx:
         await tx.execute(
             "INSERT INTO alerts (id, kind, state, region, place_type, time_window, certainty,"
             " advice, created_at, text_ru, text_en, text_hash) VALUES"
             " (?, 'alert', 'sent', 'moscow', 'metro', 'now', 'single', '', ?, 'т', 't', x'00')",
             (ALERT, now),
         )
-    yield database
-    await database.close()
+    return db
 
 
 async def counts(db: Database) -> tuple[int, int] | None:

@@ -20,8 +20,8 @@ from bot.services.keypins import check_and_pin
 from bot.storage import migrations
 from bot.storage.db import Database
 from bot.storage.instance import InstanceRepository
+from tests.support.keys import PASSPHRASE_BYTES as PASSPHRASE
 
-PASSPHRASE = b"correct horse battery staple"
 TODAY = dt.date(2026, 11, 25)
 
 

@@ -11,8 +11,8 @@ from pydantic import SecretStr
 
 from bot.crypto.keyring import PublicKeyring, UnlockedKeyring, init_keyring, rotate_review_key
 from bot.services.keyrotation import KeyRotation
+from tests.support.keys import PASSPHRASE
 
-PASSPHRASE = "correct horse battery staple"
 TODAY = dt.date(2026, 11, 30)
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import sqlite3
-from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,27 +26,19 @@ from bot.services.review import RejectReason, ReviewQueue
 from bot.services.review_keys import ModerationLocked, ReviewKeys
 from bot.services.subscriptions import Subscription, SubscriptionService, TooManyChanges
 from bot.services.team import Moderator, ModeratorTeam, clean_alias
-from bot.storage import migrations
 from bot.storage.audit import AuditRepository
 from bot.storage.db import Database
 from bot.storage.outbox import OutboxRepository, Progress
 from bot.storage.reports import ReportGroups, ReportRepository, StoredReport
 from bot.storage.subscribers import SubscriberRepository
+from tests.support.clock import ManualClock
+from tests.support.keys import PASSPHRASE_BYTES as PASSPHRASE
 from tests.support.leaks import needles, scan_dir
 
-PASSPHRASE = b"correct horse battery staple"
 Keys = tuple[PublicKeyring, UnlockedKeyring]
 ADMIN = 5_000_000_001
 MOD_A, MOD_B, OUTSIDER, REPORTER = 5_123_456_789, 5_223_456_789, 5_323_456_789, 5_423_456_789
 SUBSCRIBERS = (6_100_000_001, 6_200_000_002, 6_300_000_003)
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC).timestamp()
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture(scope="module")
@@ -67,14 +58,6 @@ def regions() -> RegionCatalog:
     return RegionCatalog.load(REPO_ROOT / "content" / "regions.toml")
 
 
-@pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = await Database.open(tmp_path / "data" / "helpline.sqlite3")
-    await migrations.apply(database)
-    yield database
-    await database.close()
-
-
 @dataclass
 class Moderation:
     """The moderation services over one database and keyring, wired as the app wires them."""
@@ -92,10 +75,10 @@ def moderation(
     regions: RegionCatalog,
     *,
     needed: int = 2,
-    clock: Clock | None = None,
+    clock: ManualClock | None = None,
     locked: bool = False,
 ) -> Moderation:
-    clock = clock or Clock()
+    clock = clock or ManualClock()
     ring = ReviewKeys(None if locked else keys[1])
     team = ModeratorTeam(db, ring, admin_ids=frozenset({ADMIN}), clock=clock)
     wakes: list[str] = []
@@ -129,7 +112,7 @@ async def alert_state(service: Moderation, alert_id: str) -> str:
 
 
 async def report(db: Database, keys: Keys, user_id: int, region: str = "moscow") -> None:
-    reports = ReportService(db, keys[0], per_hour=50, clock=Clock())
+    reports = ReportService(db, keys[0], per_hour=50, clock=ManualClock())
     draft = ReportDraft(region, "metro", "now", f"vans at exit 2 ({user_id % 7})", None, None)
     await reports.submit(draft, user_id)
 
@@ -188,7 +171,7 @@ async def test_changes_made_while_locked_are_sealed_and_applied_at_unlock(
 async def test_locked_caps_never_stop_an_unsubscribe_and_coalesce_it(
     db: Database, keys: Keys
 ) -> None:
-    locked = SubscriptionService(db, keys[0], None, clock=Clock())
+    locked = SubscriptionService(db, keys[0], None, clock=ManualClock())
     chat = SUBSCRIBERS[0]
     for _ in range(30):
         await locked.change(chat, "en", "add", "moscow")
@@ -203,7 +186,7 @@ async def test_locked_caps_never_stop_an_unsubscribe_and_coalesce_it(
 
 
 async def test_a_stop_after_another_change_is_stored_again(db: Database, keys: Keys) -> None:
-    locked = SubscriptionService(db, keys[0], None, clock=Clock())
+    locked = SubscriptionService(db, keys[0], None, clock=ManualClock())
     chat = SUBSCRIBERS[0]
     await locked.change(chat, "en", "stop")
     await locked.change(chat, "en", "add", "moscow")
@@ -217,7 +200,7 @@ async def test_a_stop_after_another_change_is_stored_again(db: Database, keys: K
 async def test_locked_blocks_are_kept_only_for_chats_seen_changing(
     db: Database, keys: Keys
 ) -> None:
-    locked = SubscriptionService(db, keys[0], None, clock=Clock())
+    locked = SubscriptionService(db, keys[0], None, clock=ManualClock())
     await locked.forget(SUBSCRIBERS[0])  # never seen since start: dropped (403 retires it later)
     assert await SubscriberRepository(db).pending_count() == 0
     await locked.change(SUBSCRIBERS[1], "en", "add", "moscow")
@@ -231,7 +214,7 @@ async def test_locked_blocks_are_kept_only_for_chats_seen_changing(
 async def test_invites_are_single_use_hashed_and_expire(
     db: Database, keys: Keys, translator: Translator, regions: RegionCatalog
 ) -> None:
-    clock = Clock()
+    clock = ManualClock()
     service = moderation(db, keys, translator, regions, clock=clock)
     admin = await service.team.identify(ADMIN)
     assert admin is not None
@@ -436,7 +419,7 @@ async def test_two_edits_at_once_cannot_leave_text_and_fields_apart(
 async def test_expiry_closes_the_alert_and_stops_its_pending_sends(
     db: Database, keys: Keys, translator: Translator, regions: RegionCatalog
 ) -> None:
-    clock = Clock()
+    clock = ManualClock()
     service = moderation(db, keys, translator, regions, needed=1, clock=clock)
     anna = await join(service, MOD_A, "anna")
     subscriptions = SubscriptionService(db, keys[0], keys[1])
@@ -497,7 +480,7 @@ async def reports_at(
     region: str = "moscow",
 ) -> None:
     """`count` reports from as many people, sent at hour:minute UTC on the test day."""
-    clock = Clock()
+    clock = ManualClock()
     clock.now = dt.datetime(2026, 11, 25, hour, minute, tzinfo=dt.UTC).timestamp()
     reports = ReportService(db, keys[0], per_hour=50, clock=clock)
     for n in range(count):

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -24,20 +22,12 @@ from bot.services.reports import (
     Submitted,
     clean_text,
 )
-from bot.storage import migrations
 from bot.storage.db import Database
 from bot.storage.reports import ReportRepository
+from tests.support.clock import ManualClock
+from tests.support.keys import PASSPHRASE_BYTES as PASSPHRASE
 
-PASSPHRASE = b"correct horse battery staple"
 USER = 5_123_456_789
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC).timestamp()
-
-    def __call__(self) -> float:
-        return self.now
 
 
 Keys = tuple[PublicKeyring, UnlockedKeyring]
@@ -54,17 +44,9 @@ def draft(text: str = "two vans at exit 3") -> ReportDraft:
     return ReportDraft("moscow", "metro", "now", text, "AgAC-photo-id", (55.75, 37.61))
 
 
-@pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = await Database.open(tmp_path / "data" / "helpline.sqlite3")
-    await migrations.apply(database)
-    yield database
-    await database.close()
-
-
 async def test_submit_seals_everything_but_the_queue_columns(db: Database, keys: Keys) -> None:
     public, unlocked = keys
-    service = ReportService(db, public, per_hour=5, clock=Clock())
+    service = ReportService(db, public, per_hour=5, clock=ManualClock())
     result = await service.submit(draft("маркер-текста"), USER)
     assert isinstance(result, Submitted)
     [row] = await ReportRepository(db).all()
@@ -79,7 +61,7 @@ async def test_submit_seals_everything_but_the_queue_columns(db: Database, keys:
 
 async def test_tampering_with_the_row_fails_loudly(db: Database, keys: Keys) -> None:
     public, unlocked = keys
-    await ReportService(db, public, per_hour=5, clock=Clock()).submit(draft(), USER)
+    await ReportService(db, public, per_hour=5, clock=ManualClock()).submit(draft(), USER)
     [row] = await ReportRepository(db).all()
     flipped = bytearray(row.sealed)
     flipped[40] ^= 1
@@ -92,7 +74,7 @@ async def test_tampering_with_the_row_fails_loudly(db: Database, keys: Keys) -> 
 
 
 async def test_rate_limit_per_person_per_hour(db: Database, keys: Keys) -> None:
-    clock = Clock()
+    clock = ManualClock()
     service = ReportService(db, keys[0], per_hour=2, clock=clock)
     assert isinstance(await service.submit(draft(), USER), Submitted)
     clock.now += 600
@@ -105,7 +87,7 @@ async def test_rate_limit_per_person_per_hour(db: Database, keys: Keys) -> None:
 
 
 async def test_retention_deletes_and_leaves_no_trace(db: Database, keys: Keys) -> None:
-    clock = Clock()
+    clock = ManualClock()
     service = ReportService(db, keys[0], per_hour=100, clock=clock)
     await service.submit(draft(), USER)
     [old] = await ReportRepository(db).all()
@@ -122,7 +104,7 @@ async def test_retention_deletes_and_leaves_no_trace(db: Database, keys: Keys) -
 
 
 def test_a_full_limiter_refuses_newcomers_rather_than_forgetting_anyone() -> None:
-    clock = Clock()
+    clock = ManualClock()
     limiter = SlidingLimiter(1, 3600, max_entries=10, clock=clock)
     for i in range(10):
         assert limiter.reserve(bytes([i])) == 0
@@ -137,7 +119,7 @@ def test_a_full_limiter_refuses_newcomers_rather_than_forgetting_anyone() -> Non
 
 
 def test_a_released_hit_is_given_back() -> None:
-    limiter = SlidingLimiter(1, 60, clock=Clock())
+    limiter = SlidingLimiter(1, 60, clock=ManualClock())
     assert limiter.reserve("k") == 0
     assert limiter.reserve("k") > 0
     limiter.release("k")
@@ -147,7 +129,7 @@ def test_a_released_hit_is_given_back() -> None:
 async def test_simultaneous_sends_count_against_the_limit_before_storing(
     db: Database, keys: Keys
 ) -> None:
-    service = ReportService(db, keys[0], per_hour=1, clock=Clock())
+    service = ReportService(db, keys[0], per_hour=1, clock=ManualClock())
     results = await asyncio.gather(*(service.submit(draft(), USER) for _ in range(20)))
     assert sum(isinstance(r, Submitted) for r in results) == 1
     assert sum(isinstance(r, RateLimited) for r in results) == 19
@@ -155,7 +137,7 @@ async def test_simultaneous_sends_count_against_the_limit_before_storing(
 
 
 async def test_one_reporter_cannot_bury_a_regions_group(db: Database, keys: Keys) -> None:
-    clock = Clock()
+    clock = ManualClock()
     service = ReportService(db, keys[0], per_hour=100, clock=clock, per_group_per_person=3)
     for _ in range(3):
         assert isinstance(await service.submit(draft(), USER), Submitted)
@@ -168,7 +150,7 @@ async def test_one_reporter_cannot_bury_a_regions_group(db: Database, keys: Keys
 
 
 async def test_the_instance_takes_at_most_so_many_reports_an_hour(db: Database, keys: Keys) -> None:
-    clock = Clock()
+    clock = ManualClock()
     service = ReportService(db, keys[0], per_hour=100, clock=clock, per_hour_total=5)
     results = [await service.submit(draft(), USER + i) for i in range(7)]
     assert [type(r).__name__ for r in results] == ["Submitted"] * 5 + ["Busy"] * 2
@@ -177,7 +159,7 @@ async def test_the_instance_takes_at_most_so_many_reports_an_hour(db: Database, 
 
 
 async def test_a_restart_does_not_start_the_instances_hour_again(db: Database, keys: Keys) -> None:
-    clock = Clock()
+    clock = ManualClock()
     first = ReportService(db, keys[0], per_hour=100, clock=clock, per_hour_total=5)
     for i in range(3):
         assert isinstance(await first.submit(draft(), USER + i), Submitted)
@@ -189,7 +171,7 @@ async def test_a_restart_does_not_start_the_instances_hour_again(db: Database, k
 
 
 async def test_too_many_people_at_once_is_busy_not_forgotten(db: Database, keys: Keys) -> None:
-    service = ReportService(db, keys[0], per_hour=1, clock=Clock(), max_entries=3)
+    service = ReportService(db, keys[0], per_hour=1, clock=ManualClock(), max_entries=3)
     for i in range(3):
         assert isinstance(await service.submit(draft(), USER + i), Submitted)
     assert isinstance(await service.submit(draft(), USER + 10), Busy)
@@ -199,7 +181,7 @@ async def test_too_many_people_at_once_is_busy_not_forgotten(db: Database, keys:
 async def test_a_report_that_fails_to_store_gives_its_limits_back(
     db: Database, keys: Keys, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    service = ReportService(db, keys[0], per_hour=1, clock=Clock())
+    service = ReportService(db, keys[0], per_hour=1, clock=ManualClock())
 
     async def broken(report: object) -> None:
         raise RuntimeError("disk full")

@@ -11,10 +11,10 @@ from hypothesis import strategies as st
 
 from bot.crypto.keyring import UnlockedKeyring, init_keyring
 from bot.services.signatures import sign_alert, verify_alert, visible_text
+from tests.support.keys import PASSPHRASE_BYTES as PASSPHRASE
 
 ALERT_ID = "a1b2c3d4"
 
-PASSPHRASE = b"correct horse battery staple"
 ALERT = (
     "⚠️ <b>Рейд: Москва</b>\nГде: м. Курская &amp; выход 2\nМесто: Метро, станция\n"
     "Когда: Прямо сейчас\nОдно сообщение, не подтверждено.\n\nЧто делать: обойдите это место."
