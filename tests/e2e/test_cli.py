@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import REPO_ROOT
+from tests.support.keys import PASSPHRASE
 
 
 def run_cli(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
@@ -134,7 +135,7 @@ def test_check_without_english_twin(tmp_path: Path) -> None:
 
 
 def test_keys_init_rotate_status_and_check(tmp_path: Path) -> None:
-    env = {"DATA_DIR": str(tmp_path / "data"), "KEY_PASSPHRASE": "correct horse battery staple"}
+    env = {"DATA_DIR": str(tmp_path / "data"), "KEY_PASSPHRASE": PASSPHRASE}
     created = run_cli("keys", "init", cwd=tmp_path, **env)
     assert created.returncode == 0, created.stderr
     assert "fingerprint" in created.stdout
@@ -154,7 +155,7 @@ def test_keys_init_rotate_status_and_check(tmp_path: Path) -> None:
     assert "Traceback" not in wrong.stderr
 
     passfile = tmp_path / "passphrase"
-    passfile.write_text("correct horse battery staple\n")
+    passfile.write_text(PASSPHRASE + "\n")
     rotated = run_cli(
         "keys", "rotate", cwd=tmp_path, DATA_DIR=env["DATA_DIR"], KEY_PASSPHRASE_FILE=str(passfile)
     )
@@ -192,7 +193,7 @@ def test_reports_export_and_rotation_shreds_unused_keys(tmp_path: Path) -> None:
     from bot.storage.db import Database
 
     data = tmp_path / "data"
-    env = {"DATA_DIR": str(data), "KEY_PASSPHRASE": "correct horse battery staple"}
+    env = {"DATA_DIR": str(data), "KEY_PASSPHRASE": PASSPHRASE}
     assert run_cli("keys", "init", cwd=tmp_path, **env).returncode == 0
 
     async def store_one() -> None:
