@@ -60,6 +60,18 @@ def _path(loc: tuple[Any, ...]) -> str:
     return ".".join(parts) or "?"
 
 
+def _without_pressed_keyboard(raw: dict[str, Any]) -> dict[str, Any]:
+    """A button press carries the whole message it was under, keyboard and all. No handler reads
+    that keyboard, and validating its buttons into models cost more than handling the press."""
+    query = raw.get("callback_query")
+    if isinstance(query, dict):
+        message = query.get("message")
+        if isinstance(message, dict) and "reply_markup" in message:
+            message = {key: value for key, value in message.items() if key != "reply_markup"}
+            return {**raw, "callback_query": {**query, "message": message}}
+    return raw
+
+
 class UpdateGate:
     """Validates raw updates one by one and counts the ones it skips."""
 
@@ -73,7 +85,7 @@ class UpdateGate:
             self._skip(None, "update_id", "missing")
             return None
         try:
-            update = Update.model_validate(raw, context={"bot": bot})
+            update = Update.model_validate(_without_pressed_keyboard(raw), context={"bot": bot})
         except ValidationError as exc:
             errors = exc.errors(include_url=False, include_context=False, include_input=False)
             loc, kind = (errors[0]["loc"], errors[0]["type"]) if errors else ((), "?")

@@ -105,9 +105,10 @@ def test_the_session_answers_a_poisoned_batch_with_every_id() -> None:
     asyncio.run(session.close())
 
 
-def test_the_keyboard_telegram_echoes_back_is_not_validated_but_an_update_keeps_its_own() -> None:
-    """A sent screen's buttons come back in the answer; nothing reads them, so they are dropped
-    before validation. A button press's message (in getUpdates) keeps its keyboard."""
+def test_keyboards_nothing_reads_are_not_validated() -> None:
+    """A sent screen's buttons come back in the answer, and a button press carries the keyboard
+    of the message it was under; nothing reads either, so both are dropped before validation.
+    Everything else of the pressed message (its id, chat, text) is kept."""
     session = TolerantSession(UpdateGate())
     chat = {"id": 1, "type": "private"}
     keyboard = {"inline_keyboard": [[{"text": "a", "callback_data": "x"}] for _ in range(12)]}
@@ -131,7 +132,10 @@ def test_the_keyboard_telegram_echoes_back_is_not_validated_but_an_update_keeps_
     query = (updates or [])[0].callback_query
     assert query is not None and query.message is not None
     assert isinstance(query.message, Message)  # not an InaccessibleMessage
-    assert query.message.reply_markup is not None
+    assert query.message.reply_markup is None
+    assert (query.message.message_id, query.message.chat.id, query.message.text) == (1, 1, "t")
+    assert query.data == "x"
+    assert sent["reply_markup"] == keyboard  # the caller's dict is left as it was
     asyncio.run(session.close())
 
 
