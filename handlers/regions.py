@@ -25,6 +25,19 @@ def candidate_rows(
     return [[button(m.region.name(tr.lang), pick(m.region.code))] for m in matches]
 
 
+def candidates_screen(
+    tr: Tr,
+    matches: list[RegionMatch],
+    pick: Callable[[str], CallbackData],
+    tail: list[list[InlineKeyboardButton]],
+) -> tuple[str, InlineKeyboardMarkup]:
+    """The regions a typed name may mean (or "unknown" when there are none), then `tail`: the
+    same screen in every flow that asks for a region."""
+    rows = candidate_rows(tr, matches, pick)
+    key = "report-region-choose" if rows else "report-region-unknown"
+    return tr(key), InlineKeyboardMarkup(inline_keyboard=rows + tail)
+
+
 def region_list(
     tr: Tr,
     regions: RegionCatalog,

@@ -18,7 +18,7 @@ from handlers.alerts.callbacks import (
     AlertsToggleCb,
 )
 from handlers.menu import home_row
-from handlers.regions import button, candidate_rows, region_list
+from handlers.regions import button, candidates_screen, region_list
 
 Screen = tuple[str, InlineKeyboardMarkup]
 
@@ -103,11 +103,9 @@ def region_prompt(tr: Tr) -> Screen:
 
 
 def region_candidates(tr: Tr, matches: list[RegionMatch]) -> Screen:
-    """The regions a typed name may mean, or "unknown" when there are none."""
-    rows = candidate_rows(tr, matches, lambda code: AlertsPickCb(code=code))
-    key = "report-region-choose" if rows else "report-region-unknown"
-    rows += region_help(tr).inline_keyboard
-    return tr(key), InlineKeyboardMarkup(inline_keyboard=rows)
+    return candidates_screen(
+        tr, matches, lambda code: AlertsPickCb(code=code), region_help(tr).inline_keyboard
+    )
 
 
 def region_page(tr: Tr, regions: RegionCatalog, page: int) -> Screen:

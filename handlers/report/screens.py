@@ -11,7 +11,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.content.regions import RegionCatalog, RegionMatch
 from bot.i18n import Tr
 from bot.services.reports import TEXT_LIMIT, Busy, GroupFull, PlaceType, RateLimited, TimeBucket
-from handlers.regions import button, candidate_rows, region_list
+from handlers.regions import button, candidates_screen, region_list
 from handlers.report.callbacks import (
     EditCb,
     FormAction,
@@ -59,12 +59,9 @@ def region_help(tr: Tr) -> InlineKeyboardMarkup:
 
 
 def region_candidates(tr: Tr, matches: list[RegionMatch]) -> Screen:
-    """The regions a typed name may mean, or "unknown" when there are none."""
-    rows = candidate_rows(tr, matches, lambda code: RegionCb(code=code))
-    key = "report-region-choose" if rows else "report-region-unknown"
-    rows.append([button(tr("report-region-list"), RegionPageCb(page=0))])
-    rows.append([action_button(tr, FormAction.CANCEL)])
-    return tr(key), InlineKeyboardMarkup(inline_keyboard=rows)
+    return candidates_screen(
+        tr, matches, lambda code: RegionCb(code=code), region_help(tr).inline_keyboard
+    )
 
 
 def region_page(tr: Tr, regions: RegionCatalog, page: int) -> Screen:
