@@ -144,7 +144,10 @@ async def push_each(
     users: list[int],
     send: Callable[[DevServerClient, int, int | None], Awaitable[object]],
     messages: dict[int, int],
+    owners: dict[str, int] | None = None,
 ) -> dict[int, float]:
+    """Push each user's update; `owners` learns which user each callback query id is (the
+    stand-in answers a push with the update it queued)."""
     pushed: dict[int, float] = {}
     queue = list(users)
 
@@ -152,7 +155,10 @@ async def push_each(
         while queue:
             user = queue.pop()
             pushed[user] = time.time()
-            await send(client, user, messages.get(user))
+            update = await send(client, user, messages.get(user))
+            query = update.get("callback_query") if isinstance(update, dict) else None
+            if owners is not None and query is not None:
+                owners[str(query["id"])] = user
 
     await asyncio.gather(*(worker() for _ in range(PUSH_CONCURRENCY)))
     return pushed
@@ -179,7 +185,7 @@ class Completion:
             self.done[chat] = call.ts
 
     def _callback_chat(self, call: Call) -> int:
-        # answerCallbackQuery names no chat; the stand-in's callback query ids carry the user.
+        # answerCallbackQuery names no chat: push_each learned whose each query id is.
         query_id = str(call.params.get("callback_query_id", ""))
         return self.owner.get(query_id, 0)
 
@@ -205,11 +211,11 @@ async def run_path(
         since = await collect(client, prep, set(users), since, 120)
     messages = await last_bot_message(client, users) if path.name == "button" else {}
     warm_done = Completion(path.done_methods)
-    await push_each(client, warm, path.send, messages)
+    await push_each(client, warm, path.send, messages, warm_done.owner)
     since = await collect(client, warm_done, set(warm), since, 60)
     completion = Completion(path.done_methods)
     cpu_before = cpu_seconds(pids[0]), cpu_seconds(pids[1])
-    pushed = await push_each(client, load, path.send, messages)
+    pushed = await push_each(client, load, path.send, messages, completion.owner)
     await collect(client, completion, set(load), since, 120)
     cpu_after = cpu_seconds(pids[0]), cpu_seconds(pids[1])
     replies = completion.done
@@ -231,17 +237,12 @@ async def run_path(
 async def collect(
     client: DevServerClient, completion: Completion, users: set[int], since: int, timeout: float
 ) -> int:
-    """`collect`, first learning which user each callback query id belongs to (from getUpdates
-    answers), since answerCallbackQuery names no chat."""
+    """Read the stand-in's call log until every user's update is complete, or `timeout`. The
+    brief view (no payloads) keeps this watcher's own cost off the machine under test."""
     deadline = time.monotonic() + timeout
     while len(completion.done) < len(users) and time.monotonic() < deadline:
-        for call in await client.calls(since):
+        for call in await client.calls(since, brief=True):
             since = max(since, call.index + 1)
-            if call.method == "getUpdates" and call.ok:
-                for update in call.response.get("result", []):
-                    query = update.get("callback_query")
-                    if query is not None:
-                        completion.owner[str(query["id"])] = int(query["from"]["id"])
             completion.feed(call, users)
         await asyncio.sleep(0.05)
     return since

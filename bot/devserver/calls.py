@@ -9,6 +9,8 @@ from typing import Any
 
 from .protocol import Params, Upload
 
+BRIEF_PARAMS = ("chat_id", "message_id", "callback_query_id")
+
 
 @dataclass
 class Call:
@@ -39,6 +41,20 @@ class Call:
         # Shallow on purpose: the control API serialises it at once, and a deep copy of every
         # recorded request and response made polling the call log cost more than the Bot API.
         return {name: getattr(self, name) for name in self.__dataclass_fields__}
+
+    def brief(self) -> dict[str, Any]:
+        """Who and what, without the payloads: for a watcher (a benchmark) that polls the log
+        while the bot is under load, so that serialising every keyboard and answer is not
+        charged to the machine the bot shares."""
+        return {
+            "method": self.method,
+            "params": {k: self.params[k] for k in BRIEF_PARAMS if k in self.params},
+            "status": self.status,
+            "response": {"ok": self.response.get("ok")},
+            "ts": self.ts,
+            "index": self.index,
+            "dropped": self.dropped,
+        }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Call:

@@ -134,8 +134,10 @@ class DevServerClient:
 
     # what the bot did
 
-    async def calls(self, since: int = 0) -> list[Call]:
-        result = await self._request("calls", query={"since": since})
+    async def calls(self, since: int = 0, *, brief: bool = False) -> list[Call]:
+        """Calls from index `since` on; `brief`: method, chat, status and time only."""
+        query: dict[str, Any] = {"since": since, "brief": 1} if brief else {"since": since}
+        result = await self._request("calls", query=query)
         return [Call.from_dict(c) for c in result["calls"]]
 
     async def new_calls(self) -> list[Call]:

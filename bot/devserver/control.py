@@ -67,9 +67,12 @@ def _faults(api: FakeBotAPI, body: Body, query: Query) -> bool:
 
 
 def _calls(api: FakeBotAPI, body: Body, query: Query) -> dict[str, Any]:
-    """Calls from index `since` on, and the index to ask from next time."""
+    """Calls from index `since` on, and the index to ask from next time; `brief` leaves out the
+    payloads (Call.brief)."""
     since = int(query["since"]) if "since" in query else int(body.get("since", 0))
-    return {"calls": [c.to_dict() for c in api.calls[since:]], "next": len(api.calls)}
+    brief = bool(query.get("brief") or body.get("brief"))
+    calls = [c.brief() if brief else c.to_dict() for c in api.calls[since:]]
+    return {"calls": calls, "next": len(api.calls)}
 
 
 def _chat_id(body: Body, query: Query) -> int:
