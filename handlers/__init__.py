@@ -24,7 +24,7 @@ from handlers import (
 )
 from handlers.filters import from_private_chat, in_private_chat
 from handlers.flow import ChatTurns, FlowMiddleware, FlowRule
-from handlers.gates import install_gates
+from handlers.gates import GatedRouter, install_gates
 
 
 def flow_rule() -> FlowRule:
@@ -36,7 +36,7 @@ def flow_rule() -> FlowRule:
 
 def get_routers(settings: Settings) -> list[Router]:
     """Every router, in the order they are tried. The fallback router must stay last."""
-    private = Router(name="private")
+    private = GatedRouter(name="private")
     # The bot talks in private chats only; elsewhere it stays silent.
     private.message.filter(in_private_chat)
     private.callback_query.filter(from_private_chat)
@@ -44,33 +44,24 @@ def get_routers(settings: Settings) -> list[Router]:
     flows = FlowMiddleware(rule, ChatTurns())  # one instance: messages and buttons share turns
     private.message.outer_middleware(flows)
     private.callback_query.outer_middleware(flows)
-    # Groups change nothing in the order routers are tried; they let a gate (handlers.gates)
-    # turn an update away from several routers with one check.
-    commands = Router(name="commands")
-    commands.include_routers(
+    private.include_routers(
+        flow.build_router(),
         start.build_router(),
         admin.build_router(settings),
         moderation.build_router(settings),
         language.build_router(),
-    )
-    screens = Router(name="screens")
-    screens.include_routers(
         faq.build_router(),
         sos.build_router(),
         situation.build_router(),
         alerts.build_router(),
         feedback.build_router(),
         verify.build_router(),
-    )
-    private.include_routers(
-        flow.build_router(),
-        commands,
-        screens,
         # After the command routers, so that /sos or /privacy still work in the middle of a
         # report (the draft is kept); before search, which only sees text outside any form.
         report.build_router(),
         search.build_router(),
         fallback.build_router(),
     )
-    install_gates(private)  # one cheap check per feature router instead of each handler's
+    # One cheap check at each feature router's door instead of entering it (handlers.gates).
+    install_gates(private)
     return [private, alerts.build_membership_router(), inline.build_router()]

@@ -7,10 +7,11 @@ from aiogram.types import CallbackQuery, Message
 
 from bot.i18n import Tr
 from handlers.filters import has_text
+from handlers.gates import GatedRouter
 
 
 def build_router() -> Router:
-    router = Router(name="fallback")
+    router = GatedRouter(name="fallback")
     router.message.register(unknown_text, has_text)
     router.message.register(unsupported)
     router.callback_query.register(stale_button)

@@ -12,6 +12,7 @@ from bot.content.faq import Entry, render_entry
 from bot.content.store import Content, ContentStore
 from bot.i18n import Tr
 from handlers.callbacks import PageNumber
+from handlers.gates import GatedRouter
 from handlers.menu import Nav, home_row
 from handlers.screens import page_of, show
 
@@ -35,7 +36,7 @@ class EntryCb(CallbackData, prefix="e"):
 
 
 def build_router() -> Router:
-    router = Router(name="faq")
+    router = GatedRouter(name="faq")
     router.callback_query.register(topics_from_menu, Nav.filter(F.to == "topics"))
     router.callback_query.register(topics_page, TopicsCb.filter())
     router.callback_query.register(topic, TopicCb.filter())

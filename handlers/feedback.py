@@ -16,6 +16,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 
 from bot.i18n import Tr, Translator
 from bot.services.feedback import Answer, FeedbackService
+from handlers.gates import GatedRouter
 
 
 class Vote(StrEnum):
@@ -37,7 +38,7 @@ class FeedbackV1Cb(CallbackData, prefix="fb"):
 
 
 def build_router() -> Router:
-    router = Router(name="feedback")
+    router = GatedRouter(name="feedback")
     router.callback_query.register(answer, FeedbackV2Cb.filter())
     router.callback_query.register(old_format, FeedbackV1Cb.filter())
     return router

@@ -52,6 +52,7 @@ from bot.logs import fields
 from bot.telegram.commands import delete_messages
 from bot.telegram.drafts import DraftStorage
 from handlers.filters import command_name
+from handlers.gates import GatedRouter
 
 log = logging.getLogger("helpline.handlers.flow")
 
@@ -364,7 +365,7 @@ def _message_id(event: TelegramObject) -> int | None:
 
 def build_router() -> Router:
     """The Continue and Discard buttons under a detour's answer."""
-    router = Router(name="flow")
+    router = GatedRouter(name="flow")
     router.callback_query.register(resume_or_drop, FlowCb.filter())
     return router
 

@@ -20,6 +20,7 @@ from aiogram.types.inline_query_result_union import InlineQueryResultUnion
 from bot.content.faq import Entry, render_summary
 from bot.content.store import ContentStore
 from bot.i18n import Tr
+from handlers.gates import GatedRouter
 
 RESULTS = 8
 # Shown for an empty query: what someone in trouble most likely needs.
@@ -28,7 +29,7 @@ INLINE_HELP_PAYLOAD = "inline_help"
 
 
 def build_router() -> Router:
-    router = Router(name="inline")
+    router = GatedRouter(name="inline")
     router.inline_query.register(offer)
     return router
 

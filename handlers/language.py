@@ -10,6 +10,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 from bot.i18n import LANGUAGES, Tr, Translator
 from bot.services.preferences import LanguagePreferences
 from bot.services.subscriptions import SubscriptionService
+from handlers.gates import GatedRouter
 from handlers.menu import Nav, home_row
 from handlers.screens import show
 
@@ -19,7 +20,7 @@ class SetLanguage(CallbackData, prefix="lang"):
 
 
 def build_router() -> Router:
-    router = Router(name="language")
+    router = GatedRouter(name="language")
     router.message.register(choose, Command("language"))
     router.callback_query.register(choose_from_menu, Nav.filter(F.to == "language"))
     router.callback_query.register(switch, SetLanguage.filter(F.code.in_(LANGUAGES)))

@@ -10,6 +10,7 @@ from bot.content.store import Content, ContentStore
 from bot.i18n import Tr
 from handlers.faq import EntryCb, TopicsCb
 from handlers.filters import is_question
+from handlers.gates import GatedRouter
 from handlers.menu import home_row
 
 RESULTS = 5
@@ -17,7 +18,7 @@ ORGANISATIONS_ENTRY = "organisations"
 
 
 def build_router() -> Router:
-    router = Router(name="search")
+    router = GatedRouter(name="search")
     router.message.register(question, StateFilter(None), is_question)
     return router
 

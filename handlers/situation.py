@@ -18,6 +18,7 @@ from bot.i18n import Tr
 from handlers.callbacks import PageNumber
 from handlers.faq import EntryCb
 from handlers.flow import Flow, aside
+from handlers.gates import GatedRouter
 from handlers.menu import Nav, home_row
 from handlers.screens import page_of, show
 
@@ -50,7 +51,7 @@ class ResultPageCb(CallbackData, prefix="qr"):
 
 
 def build_router() -> Router:
-    router = Router(name="situation")
+    router = GatedRouter(name="situation")
     router.callback_query.register(intro, Nav.filter(F.to == "check"))
     router.callback_query.register(begin, Nav.filter(F.to == "check-go"))
     router.callback_query.register(answer, StateFilter(Situation.answering), AnswerCb.filter())

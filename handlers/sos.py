@@ -10,12 +10,13 @@ from bot.content.emergency import render_card
 from bot.content.store import ContentStore
 from bot.i18n import Tr
 from handlers.faq import EntryCb
+from handlers.gates import GatedRouter
 from handlers.menu import Nav, home_only, home_row
 from handlers.screens import show
 
 
 def build_router() -> Router:
-    router = Router(name="sos")
+    router = GatedRouter(name="sos")
     router.message.register(sos, Command("sos"))
     router.callback_query.register(sos_from_menu, Nav.filter(F.to == "sos"))
     router.message.register(privacy, Command("privacy"))

@@ -14,13 +14,14 @@ from bot.services.reports import ReportService
 from bot.services.team import INVITE_PREFIX, ModeratorTeam
 from bot.telegram.commands import show_moderator_menu
 from handlers.faq import entry_screen
+from handlers.gates import GatedRouter
 from handlers.inline import INLINE_HELP_PAYLOAD
 from handlers.menu import Nav, home_only, main_menu
 from handlers.screens import show
 
 
 def build_router() -> Router:
-    router = Router(name="start")
+    router = GatedRouter(name="start")
     router.message.register(start, CommandStart())
     router.message.register(help_command, Command("help"))
     router.message.register(cancel, Command("cancel"))

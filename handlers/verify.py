@@ -17,6 +17,7 @@ from bot.services.alert_desk import AlertDesk
 from bot.services.signatures import verify_alert
 from handlers.filters import has_text
 from handlers.flow import Flow
+from handlers.gates import GatedRouter
 from handlers.menu import home_only
 
 
@@ -28,7 +29,7 @@ FLOW = Flow(name="verify", states=VerifyForm)  # /verify is a detour: it opens, 
 
 
 def build_router() -> Router:
-    router = Router(name="verify")
+    router = GatedRouter(name="verify")
     router.message.register(verify_command, Command("verify"))
     router.message.register(verify_text, StateFilter(VerifyForm.text), has_text)
     router.message.register(verify_not_text, StateFilter(VerifyForm.text))

@@ -26,12 +26,13 @@ from handlers.admin.callbacks import (
 from handlers.admin.states import AnnounceForm
 from handlers.filters import FromUser, is_question
 from handlers.flow import Flow
+from handlers.gates import GatedRouter
 
 FLOW = Flow(name="announce", states=AnnounceForm, commands=frozenset({"announce"}))
 
 
 def build_router(settings: Settings) -> Router:
-    router = Router(name="admin")
+    router = GatedRouter(name="admin")
     # Checked on the server for every update: the command menu only hides, it does not protect.
     admins = FromUser(settings.admin_ids)
     router.message.filter(admins)

@@ -25,6 +25,7 @@ from handlers.alerts.callbacks import (
 from handlers.alerts.handlers import AlertsForm
 from handlers.filters import is_question
 from handlers.flow import Flow
+from handlers.gates import GatedRouter
 from handlers.menu import Nav
 
 FLOW = Flow(name="alerts", states=AlertsForm, commands=frozenset({"alerts"}), resume=alerts.resume)
@@ -32,7 +33,7 @@ FLOW = Flow(name="alerts", states=AlertsForm, commands=frozenset({"alerts"}), re
 
 def build_router() -> Router:
     """A fresh router with the /alerts handlers."""
-    router = Router(name="alerts")
+    router = GatedRouter(name="alerts")
     router.message.register(alerts.alerts_command, Command("alerts"))
     router.callback_query.register(alerts.open_screen, Nav.filter(F.to == "alerts"))
     router.callback_query.register(
@@ -54,7 +55,7 @@ def build_router() -> Router:
 
 def build_membership_router() -> Router:
     """A person who blocks the bot is unsubscribed and their data deleted at once."""
-    router = Router(name="membership")
+    router = GatedRouter(name="membership")
     router.my_chat_member.register(alerts.membership, alerts.in_private_chat)
     return router
 

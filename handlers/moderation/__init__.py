@@ -19,6 +19,7 @@ from bot.services.alert_text import AlertField
 from handlers.admin.callbacks import LegacyAdminCb
 from handlers.filters import FromUser, is_question
 from handlers.flow import Flow
+from handlers.gates import GatedRouter
 from handlers.moderation import drafts, gate, queue
 from handlers.moderation.callbacks import (
     ApproveCb,
@@ -54,13 +55,13 @@ FLOW = Flow(name="area", states=ModForm, resume=drafts.resume_area)
 
 def build_router(settings: Settings) -> Router:
     """The moderators' router, then the gate for everyone else, in this order."""
-    router = Router(name="moderation")
+    router = GatedRouter(name="moderation")
     router.include_routers(_moderators_router(), _gate_router(settings))
     return router
 
 
 def _moderators_router() -> Router:
-    router = Router(name="moderators")
+    router = GatedRouter(name="moderators")
     # The role once for the whole router; the cheap check first keeps other updates cheap.
     role = ModeratorRole()
     router.message.filter(is_moderation_message, role)
@@ -91,7 +92,7 @@ def _moderators_router() -> Router:
 
 
 def _gate_router(settings: Settings) -> Router:
-    router = Router(name="moderation-gate")
+    router = GatedRouter(name="moderation-gate")
     router.message.register(
         gate.queue_locked_for_admin, Command("queue"), FromUser(settings.admin_ids)
     )

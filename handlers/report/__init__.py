@@ -17,6 +17,7 @@ from aiogram.filters import Command, StateFilter
 
 from handlers.filters import has_location, has_photo, has_text
 from handlers.flow import Flow
+from handlers.gates import GatedRouter
 from handlers.menu import Nav
 from handlers.report import handlers as form
 from handlers.report.callbacks import (
@@ -42,7 +43,7 @@ FLOW = Flow(
 
 def build_router() -> Router:
     """A fresh router with the form's handlers, in the order they are tried."""
-    router = Router(name="report")
+    router = GatedRouter(name="report")
     router.message.register(form.start_command, Command("report"))
     router.callback_query.register(form.start_button, Nav.filter(F.to == "report"))
 
