@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.content.faq import Entry, render_entry
 from bot.content.store import Content, ContentStore
 from bot.i18n import Tr
-from handlers.callbacks import PageNumber
+from handlers.callbacks import ExactButton, PageNumber
 from handlers.gates import GatedRouter
 from handlers.menu import Nav, home_row
 from handlers.screens import page_of, show
@@ -37,7 +37,7 @@ class EntryCb(CallbackData, prefix="e"):
 
 def build_router() -> Router:
     router = GatedRouter(name="faq")
-    router.callback_query.register(topics_from_menu, Nav.filter(F.to == "topics"))
+    router.callback_query.register(topics_from_menu, ExactButton(Nav(to="topics")))
     router.callback_query.register(topics_page, TopicsCb.filter())
     router.callback_query.register(topic, TopicCb.filter())
     router.callback_query.register(entry, EntryCb.filter())

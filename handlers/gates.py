@@ -31,6 +31,7 @@ from aiogram.filters.callback_data import CallbackQueryFilter
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message, TelegramObject
 
+from handlers.callbacks import ExactButton
 from handlers.filters import command_or_caption_name
 
 
@@ -113,14 +114,15 @@ class MessageGate:
 
 @dataclass(frozen=True)
 class ButtonGate:
-    """Admits a button whose data starts with one of the router's callback prefixes."""
+    """Admits a button whose data starts with one of the router's callback prefixes, or is one
+    of its exact buttons (handlers.callbacks.ExactButton)."""
 
     prefixes: tuple[str, ...] = field(default=())  # each with its separator: "nav:"
-    bare: frozenset[str] = frozenset()  # a factory without fields packs to its bare prefix
+    exact: frozenset[str] = frozenset()  # a factory without fields packs to its bare prefix
 
     def admits(self, event: CallbackQuery, raw_state: str | None) -> bool:
         data = event.data or ""
-        return data.startswith(self.prefixes) or data in self.bare
+        return data in self.exact or data.startswith(self.prefixes)
 
 
 def install_gates(router: Router) -> None:
@@ -167,23 +169,21 @@ def message_gate(handlers: list[HandlerObject]) -> MessageGate:
 
 
 def button_gate(handlers: list[HandlerObject]) -> ButtonGate:
-    prefixes: set[tuple[str, str]] = set()
+    prefixes: set[str] = set()
+    exact: set[str] = set()
     for handler in handlers:
-        factory = next(
-            (
-                f.callback.callback_data
-                for f in handler.filters or []
-                if isinstance(f.callback, CallbackQueryFilter)
-            ),
-            None,
-        )
-        if factory is None:
+        for flt in handler.filters or []:
+            if isinstance(flt.callback, ExactButton):
+                exact |= flt.callback.by_data.keys()
+                break
+            if isinstance(flt.callback, CallbackQueryFilter):
+                factory = flt.callback.callback_data
+                prefixes.add(factory.__prefix__ + factory.__separator__)
+                exact.add(factory.__prefix__)
+                break
+        else:
             raise Ungateable
-        prefixes.add((factory.__prefix__, factory.__separator__))
-    return ButtonGate(
-        tuple(sorted(prefix + separator for prefix, separator in prefixes)),
-        frozenset(prefix for prefix, _ in prefixes),
-    )
+    return ButtonGate(tuple(sorted(prefixes)), frozenset(exact))
 
 
 def _handlers(router: Router, event: str) -> Iterator[HandlerObject]:

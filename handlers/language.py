@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.filters import Command
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
@@ -10,6 +10,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 from bot.i18n import LANGUAGES, Tr, Translator
 from bot.services.preferences import LanguagePreferences
 from bot.services.subscriptions import SubscriptionService
+from handlers.callbacks import ExactButton
 from handlers.gates import GatedRouter
 from handlers.menu import Nav, home_row
 from handlers.screens import show
@@ -22,8 +23,10 @@ class SetLanguage(CallbackData, prefix="lang"):
 def build_router() -> Router:
     router = GatedRouter(name="language")
     router.message.register(choose, Command("language"))
-    router.callback_query.register(choose_from_menu, Nav.filter(F.to == "language"))
-    router.callback_query.register(switch, SetLanguage.filter(F.code.in_(LANGUAGES)))
+    router.callback_query.register(choose_from_menu, ExactButton(Nav(to="language")))
+    router.callback_query.register(
+        switch, ExactButton(*(SetLanguage(code=code) for code in LANGUAGES))
+    )
     return router
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.filters import StateFilter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
@@ -15,7 +15,7 @@ from bot.content.markup import paginate, render_blocks
 from bot.content.questionnaire import Outcome
 from bot.content.store import ContentStore
 from bot.i18n import Tr
-from handlers.callbacks import PageNumber
+from handlers.callbacks import ExactButton, PageNumber
 from handlers.faq import EntryCb
 from handlers.flow import Flow, aside
 from handlers.gates import GatedRouter
@@ -52,8 +52,8 @@ class ResultPageCb(CallbackData, prefix="qr"):
 
 def build_router() -> Router:
     router = GatedRouter(name="situation")
-    router.callback_query.register(intro, Nav.filter(F.to == "check"))
-    router.callback_query.register(begin, Nav.filter(F.to == "check-go"))
+    router.callback_query.register(intro, ExactButton(Nav(to="check")))
+    router.callback_query.register(begin, ExactButton(Nav(to="check-go")))
     router.callback_query.register(answer, StateFilter(Situation.answering), AnswerCb.filter())
     router.callback_query.register(stale_answer, AnswerCb.filter())
     router.callback_query.register(result_page, ResultPageCb.filter())

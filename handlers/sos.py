@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
 from bot.content.emergency import render_card
 from bot.content.store import ContentStore
 from bot.i18n import Tr
+from handlers.callbacks import ExactButton
 from handlers.faq import EntryCb
 from handlers.gates import GatedRouter
 from handlers.menu import Nav, home_only, home_row
@@ -18,9 +19,9 @@ from handlers.screens import show
 def build_router() -> Router:
     router = GatedRouter(name="sos")
     router.message.register(sos, Command("sos"))
-    router.callback_query.register(sos_from_menu, Nav.filter(F.to == "sos"))
+    router.callback_query.register(sos_from_menu, ExactButton(Nav(to="sos")))
     router.message.register(privacy, Command("privacy"))
-    router.callback_query.register(privacy_from_menu, Nav.filter(F.to == "privacy"))
+    router.callback_query.register(privacy_from_menu, ExactButton(Nav(to="privacy")))
     return router
 
 

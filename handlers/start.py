@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aiogram import Bot, F, Router
+from aiogram import Bot, Router
 from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
@@ -13,6 +13,7 @@ from bot.i18n import Tr
 from bot.services.reports import ReportService
 from bot.services.team import INVITE_PREFIX, ModeratorTeam
 from bot.telegram.commands import show_moderator_menu
+from handlers.callbacks import ExactButton
 from handlers.faq import entry_screen
 from handlers.gates import GatedRouter
 from handlers.inline import INLINE_HELP_PAYLOAD
@@ -25,8 +26,8 @@ def build_router() -> Router:
     router.message.register(start, CommandStart())
     router.message.register(help_command, Command("help"))
     router.message.register(cancel, Command("cancel"))
-    router.callback_query.register(home, Nav.filter(F.to == "home"))
-    router.callback_query.register(help_screen, Nav.filter(F.to == "help"))
+    router.callback_query.register(home, ExactButton(Nav(to="home")))
+    router.callback_query.register(help_screen, ExactButton(Nav(to="help")))
     return router
 
 

@@ -327,6 +327,16 @@ class RegionCatalog:
 
     def resolve(self, text: str) -> Region | None:
         """One region when the text clearly names it, else None (the bot then offers buttons)."""
+        typed = textnorm.normalize(textnorm.clip(text, MAX_REGION_TEXT))
+        codes = self._exact.get(typed) if typed else None
+        if codes:
+            # A key exactly as typed scores the most any match can, so what `match` would rank
+            # is settled already: its region, or no answer when the key names several.
+            return self._by_code[next(iter(codes))] if len(codes) == 1 else None
+        return self._resolve_ranked(text)
+
+    def _resolve_ranked(self, text: str) -> Region | None:
+        """`resolve` from the full ranking (typos, prefixes, other readings, phrases)."""
         found = self.match(text, limit=2)
         if not found:
             return None

@@ -97,6 +97,16 @@ _TRANSLIT_SPECIAL: Final = re.compile("|".join([seq for seq, _ in _TRANSLIT_MULT
 _TRANSLIT_TABLE: Final = str.maketrans(dict(_TRANSLIT_SINGLE))
 
 
+# Text that normalize() can treat in C: basic Russian and Latin letters, ASCII digits, any
+# whitespace, ASCII punctuation and symbols, guillemets and dashes. Each of these is either a
+# letter or digit (kept) or neither (a separator), so no category lookup is needed.
+_PLAIN: Final = re.compile(r"[0-9a-zа-я\s!-/:-@\[-`{-~«»–—]*")
+_RUSSIAN_LETTER: Final = re.compile("[а-яёА-ЯЁ]")
+_PUNCTUATION_TO_SPACE: Final = str.maketrans(
+    dict.fromkeys("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~«»–—", " ")
+)
+
+
 def _fold(text: str) -> str:
     """NFKC + casefold, repeated once more: casefold can yield text that NFKC changes again."""
     return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).casefold())
@@ -119,6 +129,15 @@ def normalize(text: str) -> str:
     symbols) becomes a separator. Combining marks are kept only inside words.
     """
     folded = _fold(text).replace("ё", "е")
+    if _PLAIN.fullmatch(folded):
+        # Russian or English letters, digits, spaces and ASCII punctuation only (most messages):
+        # the same result as the loop below, in C.
+        return " ".join(folded.translate(_PUNCTUATION_TO_SPACE).split())
+    return _normalize_folded(folded)
+
+
+def _normalize_folded(folded: str) -> str:
+    """normalize() for any folded text: each character by its Unicode category."""
     out: list[str] = []
     prev_word = False
     for ch in folded:
@@ -174,6 +193,8 @@ def _translit_special(match: re.Match[str]) -> str:
 
 def is_latin(text: str) -> bool:
     """True when the text has letters and all of them are Latin (then it may be a mistyping)."""
+    if _RUSSIAN_LETTER.search(text):
+        return False  # stays Cyrillic under NFKC: not all letters are Latin
     letters = [ch for ch in unicodedata.normalize("NFKC", text) if ch.isalpha()]
     return bool(letters) and all(_is_latin_letter(ch) for ch in letters)
 

@@ -9,7 +9,7 @@ The modules: `handlers` (what each input does), `screens` (texts and keyboards),
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.filters import Command, StateFilter
 
 from handlers.alerts import handlers as alerts
@@ -23,6 +23,7 @@ from handlers.alerts.callbacks import (
     AlertsV1Cb,
 )
 from handlers.alerts.handlers import AlertsForm
+from handlers.callbacks import ExactButton
 from handlers.filters import is_question
 from handlers.flow import Flow
 from handlers.gates import GatedRouter
@@ -35,12 +36,12 @@ def build_router() -> Router:
     """A fresh router with the /alerts handlers."""
     router = GatedRouter(name="alerts")
     router.message.register(alerts.alerts_command, Command("alerts"))
-    router.callback_query.register(alerts.open_screen, Nav.filter(F.to == "alerts"))
+    router.callback_query.register(alerts.open_screen, ExactButton(Nav(to="alerts")))
     router.callback_query.register(
-        alerts.open_screen, AlertsMenuCb.filter(F.action == AlertsAction.SHOW)
+        alerts.open_screen, ExactButton(AlertsMenuCb(action=AlertsAction.SHOW))
     )
     router.callback_query.register(
-        alerts.ask_region, AlertsMenuCb.filter(F.action == AlertsAction.ADD)
+        alerts.ask_region, ExactButton(AlertsMenuCb(action=AlertsAction.ADD))
     )
     router.message.register(alerts.region_typed, StateFilter(AlertsForm.region), is_question)
     router.message.register(alerts.region_not_text, StateFilter(AlertsForm.region))
@@ -48,7 +49,7 @@ def build_router() -> Router:
     router.callback_query.register(alerts.pick_region, AlertsPickCb.filter())
     router.callback_query.register(alerts.drop_region, AlertsDropCb.filter())
     router.callback_query.register(alerts.toggle, AlertsToggleCb.filter())
-    router.callback_query.register(alerts.stop, AlertsMenuCb.filter(F.action == AlertsAction.STOP))
+    router.callback_query.register(alerts.stop, ExactButton(AlertsMenuCb(action=AlertsAction.STOP)))
     router.callback_query.register(alerts.old_button, AlertsV1Cb.filter())
     return router
 

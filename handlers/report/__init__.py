@@ -12,9 +12,10 @@ The modules: `steps` (the step table and what reads it), `handlers` (what each i
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.filters import Command, StateFilter
 
+from handlers.callbacks import ExactButton
 from handlers.filters import has_location, has_photo, has_text
 from handlers.flow import Flow
 from handlers.gates import GatedRouter
@@ -45,7 +46,7 @@ def build_router() -> Router:
     """A fresh router with the form's handlers, in the order they are tried."""
     router = GatedRouter(name="report")
     router.message.register(form.start_command, Command("report"))
-    router.callback_query.register(form.start_button, Nav.filter(F.to == "report"))
+    router.callback_query.register(form.start_button, ExactButton(Nav(to="report")))
 
     router.message.register(form.region_text, StateFilter(ReportForm.region), has_text)
     router.message.register(form.region_not_text, StateFilter(ReportForm.region))
@@ -62,7 +63,7 @@ def build_router() -> Router:
     router.callback_query.register(
         form.use_kept_text,
         StateFilter(ReportForm.text),
-        ReportActCb.filter(F.action == FormAction.USE_KEPT),
+        ExactButton(ReportActCb(action=FormAction.USE_KEPT)),
     )
 
     router.message.register(form.text, StateFilter(ReportForm.text), has_text)
@@ -72,15 +73,15 @@ def build_router() -> Router:
     router.message.register(form.location, StateFilter(ReportForm.location), has_location)
     router.message.register(form.location_wrong, StateFilter(ReportForm.location))
 
-    skip = ReportActCb.filter(F.action == FormAction.SKIP)
+    skip = ExactButton(ReportActCb(action=FormAction.SKIP))
     router.callback_query.register(form.skip_photo, StateFilter(ReportForm.photo), skip)
     router.callback_query.register(form.skip_location, StateFilter(ReportForm.location), skip)
     router.callback_query.register(form.edit, StateFilter(ReportForm.review), EditCb.filter())
     router.callback_query.register(
-        form.send, StateFilter(ReportForm.review), ReportActCb.filter(F.action == FormAction.SEND)
+        form.send, StateFilter(ReportForm.review), ExactButton(ReportActCb(action=FormAction.SEND))
     )
     router.callback_query.register(
-        form.cancel, StateFilter(ReportForm), ReportActCb.filter(F.action == FormAction.CANCEL)
+        form.cancel, StateFilter(ReportForm), ExactButton(ReportActCb(action=FormAction.CANCEL))
     )
 
     # Any other press of the form's buttons: a screen of a step already left, or a closed form.

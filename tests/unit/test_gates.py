@@ -23,6 +23,7 @@ from pydantic import SecretStr
 
 from bot.config import Settings
 from handlers import get_routers
+from handlers.callbacks import ExactButton
 from handlers.gates import CLOSED, ButtonGate, GatedRouter, MessageGate, install_gates
 
 USER = 5
@@ -34,6 +35,10 @@ class Form(StatesGroup):
 
 class PickCb(CallbackData, prefix="pick"):
     value: str
+
+
+class GoCb(CallbackData, prefix="go"):  # a menu factory whose buttons live in several routers
+    to: str
 
 
 def _update(**event: Any) -> dict[str, Any]:
@@ -81,8 +86,10 @@ def _tree(router_class: type[Router], ran: list[str]) -> Dispatcher:
     commands.message.register(record("hello"), Command("hello"))
     commands.message.register(record("name-given"), StateFilter(Form.name))
     commands.callback_query.register(record("pick"), PickCb.filter())
+    commands.callback_query.register(record("go-a"), ExactButton(GoCb(to="a")))
     buttons_only = router_class(name="buttons-only")
     buttons_only.callback_query.register(record("other"), PickCb.filter())
+    buttons_only.callback_query.register(record("go-b"), ExactButton(GoCb(to="b"), GoCb(to="c")))
     texts = router_class(name="texts")
     texts.message.register(record("text"), StateFilter(None))
     fallback = router_class(name="fallback")
@@ -126,6 +133,10 @@ CASES = [
     (_button("pick"), None, ["stale"]),
     (_button("pickx:1"), None, ["stale"]),
     (_button("nav:home"), Form.name, ["stale"]),
+    (_button("go:a"), None, ["go-a"]),
+    (_button("go:c"), None, ["go-b"]),
+    (_button("go:d"), None, ["stale"]),
+    (_button("go:a:b"), None, ["stale"]),
 ]
 
 
@@ -146,9 +157,11 @@ def test_gates_describe_what_each_router_takes() -> None:
     assert commands.gates["message"] == MessageGate(
         frozenset({"hello"}), frozenset({Form.name.state})
     )
-    assert commands.gates["callback_query"] == ButtonGate(("pick:",), frozenset({"pick"}))
+    assert commands.gates["callback_query"] == ButtonGate(("pick:",), frozenset({"pick", "go:a"}))
     assert isinstance(buttons_only, GatedRouter)
     assert buttons_only.gates["message"] is CLOSED  # no message handler: never entered
+    exact = frozenset({"pick", "go:b", "go:c"})
+    assert buttons_only.gates["callback_query"] == ButtonGate(("pick:",), exact)
     assert isinstance(texts, GatedRouter)
     assert texts.gates["message"] == MessageGate(frozenset(), frozenset({None}))
     assert texts.gates["callback_query"] is CLOSED

@@ -323,6 +323,36 @@ def test_arbitrary_text_never_raises(catalog: RegionCatalog, text: str) -> None:
     assert region is None or catalog.get(region.code) is region
 
 
+def _spellings(catalog: RegionCatalog) -> list[str]:
+    return [form for region in catalog.all() for form in region.forms()]
+
+
+def test_the_exact_shortcut_agrees_with_the_full_ranking(catalog: RegionCatalog) -> None:
+    """resolve() answers an exact key without ranking; the ranking must agree every time."""
+    for form in _spellings(catalog):
+        for text in (form, form.upper(), f"  {form}!", f"{form}, пожалуйста", form[:-1]):
+            assert catalog.resolve(text) == catalog._resolve_ranked(text), text
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=st.data())
+def test_resolve_is_the_full_ranking_for_any_text(
+    catalog: RegionCatalog, data: st.DataObject
+) -> None:
+    text = data.draw(
+        st.one_of(
+            st.text(max_size=40),
+            st.builds(
+                lambda form, before, after: before + form + after,
+                st.sampled_from(_spellings(catalog)),
+                st.sampled_from(["", " ", "г. ", "«", "1 "]),
+                st.sampled_from(["", ".", " обл", "»", " край", "!!"]),
+            ),
+        )
+    )
+    assert catalog.resolve(text) == catalog._resolve_ranked(text)
+
+
 # --- broken data files --------------------------------------------------------------------------
 
 GOOD = """

@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.content import textnorm
 from bot.content.textnorm import (
     clip,
     edit_distance,
@@ -383,3 +384,24 @@ def test_edit_distance_of_long_strings() -> None:
     assert edit_distance("x" + long + "y", "z" + long + "w", 1) == 2
     assert edit_distance(long + "ab", long + "ba", 2) == 1
     assert edit_distance(long, long[:-3], 5) == 3
+
+
+# normalize() and is_latin() take a shortcut for plain Russian or English text; the shortcut
+# must give what the character-by-character rule gives, on plain text and around its edges.
+_PLAIN_EDGE = "абвгдеёжзийклмнопрстуфхцчшщъыьэюяАЯЁaZz09 \t\n\x1c\x85\xa0!-/:@[`{~«»–—№…_é\u0301🙂"
+
+
+def _reference_normalize(text: str) -> str:
+    return textnorm._normalize_folded(textnorm._fold(text).replace("ё", "е"))
+
+
+def _reference_is_latin(text: str) -> bool:
+    letters = [ch for ch in unicodedata.normalize("NFKC", text) if ch.isalpha()]
+    return bool(letters) and all(textnorm._is_latin_letter(ch) for ch in letters)
+
+
+@settings(max_examples=500)
+@given(st.one_of(st.text(alphabet=_PLAIN_EDGE, max_size=40), st.text(max_size=40)))
+def test_shortcuts_agree_with_the_character_rule(text: str) -> None:
+    assert normalize(text) == _reference_normalize(text)
+    assert is_latin(text) == _reference_is_latin(text)
