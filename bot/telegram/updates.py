@@ -124,7 +124,7 @@ class TolerantSession(AiohttpSession):
     def __init__(self, gate: UpdateGate, **kwargs: Any) -> None:
         super().__init__(json_loads=_loads_without_echoed_keyboard, **kwargs)
         self.gate = gate
-        self._markups: OrderedDict[int, tuple[InlineKeyboardMarkup, Any]] = OrderedDict()
+        self._markups: OrderedDict[int, tuple[InlineKeyboardMarkup, str]] = OrderedDict()
         # aiogram validates each answer as Response[<the method's result type>]; pydantic keeps
         # such parametrized classes only weakly, so without a reference here one was rebuilt
         # (schema and all, ~1 ms) every few updates when the collector had dropped it.
@@ -144,22 +144,27 @@ class TolerantSession(AiohttpSession):
                 body[key] = prepared
         if files:  # an upload needs multipart: aiogram's own form
             return super().build_form_data(bot, method)
+        text = self.json_dumps(body)
         if isinstance(markup, InlineKeyboardMarkup):
-            body["reply_markup"] = self._prepared_markup(bot, markup)
-        return BytesPayload(self.json_dumps(body).encode(), content_type="application/json")
+            # The keyboard's JSON is made once per keyboard object and spliced in as the last
+            # field: `text` is a JSON object, "{...}".
+            keyboard = self._keyboard_json(bot, markup)
+            text = f'{text[:-1]}{", " if body else ""}"reply_markup": {keyboard}}}'
+        return BytesPayload(text.encode(), content_type="application/json")
 
-    def _prepared_markup(self, bot: Bot, markup: InlineKeyboardMarkup) -> Any:
-        """The keyboard as the Bot API wants it, kept for the last MARKUP_CACHE objects (each
-        held, so its id cannot be reused while it is a key)."""
+    def _keyboard_json(self, bot: Bot, markup: InlineKeyboardMarkup) -> str:
+        """The keyboard as the Bot API wants it, in JSON, kept for the last MARKUP_CACHE
+        objects (each held, so its id cannot be reused while it is a key)."""
         entry = self._markups.get(id(markup))
         if entry is not None and entry[0] is markup:
             self._markups.move_to_end(id(markup))
             return entry[1]
         prepared = self.prepare_value(markup, bot=bot, files={}, _dumps_json=False)
-        self._markups[id(markup)] = (markup, prepared)
+        keyboard = self.json_dumps(prepared)
+        self._markups[id(markup)] = (markup, keyboard)
         if len(self._markups) > MARKUP_CACHE:
             self._markups.popitem(last=False)
-        return prepared
+        return keyboard
 
     def check_response(
         self,
