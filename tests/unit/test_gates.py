@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import inspect
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,10 +18,7 @@ from aiogram.filters import Command, StateFilter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message, TelegramObject, Update
-from pydantic import SecretStr
 
-from bot.config import Settings
-from handlers import get_routers
 from handlers.callbacks import ExactButton
 from handlers.gates import CLOSED, ButtonGate, GatedRouter, MessageGate, install_gates
 
@@ -193,27 +189,6 @@ def test_a_router_with_its_own_outer_middleware_stays_open() -> None:
     install_gates(router)
     assert "message" not in router.gates  # the middleware may change what a gate reads
     assert "callback_query" in router.gates
-
-
-def test_every_router_the_app_builds_is_gated(tmp_path: Path) -> None:
-    settings = Settings(
-        _env_file=None,
-        bot_token=SecretStr("1:test"),
-        data_dir=tmp_path,
-        admin_ids=frozenset({1}),
-        region_channels={},
-    )
-
-    def walk(router: Router) -> list[Router]:
-        return [router, *(r for child in router.sub_routers for r in walk(child))]
-
-    plain = [
-        r.name
-        for root in get_routers(settings)
-        for r in walk(root)
-        if not isinstance(r, GatedRouter)
-    ]
-    assert plain == [], "a plain aiogram Router is entered by every update: use GatedRouter"
 
 
 # GatedRouter._propagate_event is aiogram's Router._propagate_event with one added check. If
