@@ -57,6 +57,10 @@ class GatedRouter(Router):
     async def propagate_event(self, update_type: str, event: TelegramObject, **kwargs: Any) -> Any:
         if not self.admits(update_type, event, kwargs.get("raw_state")):
             return UNHANDLED
+        return await self._enter(update_type, event, kwargs)
+
+    async def _enter(self, update_type: str, event: TelegramObject, kwargs: dict[str, Any]) -> Any:
+        """aiogram's propagate_event, once the gate has admitted the update."""
         observer = self.observers.get(update_type)
         if observer is not None and len(observer.outer_middleware):
             return await super().propagate_event(update_type, event, **kwargs)
@@ -72,7 +76,8 @@ class GatedRouter(Router):
         **kwargs: Any,
     ) -> Any:
         """aiogram's own (Router._propagate_event, aiogram 3.31), except that a sub-router whose
-        gate turns the update away is skipped before the workflow data is copied for it."""
+        gate turns the update away is skipped before the workflow data is copied for it (and an
+        admitted one is entered without asking its gate again)."""
         response = UNHANDLED
         if observer:
             result, data = await observer.check_root_filters(event, **kwargs)
@@ -86,9 +91,12 @@ class GatedRouter(Router):
                 return response
         raw_state = kwargs.get("raw_state")
         for router in self.sub_routers:
-            if isinstance(router, GatedRouter) and not router.admits(update_type, event, raw_state):
+            if not isinstance(router, GatedRouter):
+                response = await router.propagate_event(update_type, event, **kwargs)
+            elif router.admits(update_type, event, raw_state):
+                response = await router._enter(update_type, event, {**kwargs})
+            else:
                 continue
-            response = await router.propagate_event(update_type=update_type, event=event, **kwargs)
             if response is not UNHANDLED:
                 break
         return response
