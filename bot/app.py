@@ -180,7 +180,12 @@ async def build_app(settings: Settings, *, unlocked: UnlockedKeyring | None = No
         return counts
 
     notices = ModeratorNotices(
-        bot, settings.moderator_chat_id, translator, settings.default_language, queue_counts
+        bot,
+        settings.moderator_chat_id,
+        translator,
+        settings.default_language,
+        queue_counts,
+        staff_chats=team.staff_chats,
     )
     feedback = FeedbackService(
         db,

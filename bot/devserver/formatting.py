@@ -8,6 +8,7 @@ Legacy Markdown is accepted as Telegram accepts it.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from bot.content.telegram_html import (
@@ -221,7 +222,12 @@ def parse_markdown(source: str) -> ParsedText:
 
 
 def parse_text(text: str, parse_mode: str | None) -> ParsedText:
-    """Dispatch on parse_mode (case-insensitive, like Telegram); None or "" means plain text."""
+    """Dispatch on parse_mode (case-insensitive, like Telegram); None or "" means plain text.
+    Bare addresses and @mentions then become entities, as Telegram makes them."""
+    return with_detected_links(_parse(text, parse_mode))
+
+
+def _parse(text: str, parse_mode: str | None) -> ParsedText:
     if not parse_mode:
         return ParsedText(text)
     mode = parse_mode.lower()
@@ -232,3 +238,40 @@ def parse_text(text: str, parse_mode: str | None) -> ParsedText:
     if mode == "markdown":
         return parse_markdown(text)
     raise UnsupportedParseModeError(parse_mode)
+
+
+# Top-level domains as Telegram knows them: Latin ones, and the Cyrillic ones in use.
+_TLD = "(?:[a-z]{2,24}|рф|рус|москва|онлайн|сайт|орг|ком|дети|бел|укр|срб|қаз)"
+# Telegram links these without any markup (written independently of bot.services.defang, so
+# that a test against the stand-in does not just agree with the code it checks).
+_AUTO_LINKS = (
+    ("url", re.compile(r"(?i)\b[a-z][a-z0-9+.-]*://[^\s<>\"]+")),
+    ("email", re.compile(rf"(?i)[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.{_TLD}\b")),
+    ("url", re.compile(rf"(?i)(?<![\w@.])(?:[\w-]+\.)+{_TLD}\b(?:/[^\s<>\"]*)?")),
+    ("mention", re.compile(r"(?<![\w@])@[A-Za-z0-9_]{4,32}\b")),
+)
+_NO_LINKS_IN = frozenset({"code", "pre", "url", "email", "mention", "text_link", "text_mention"})
+
+
+def with_detected_links(parsed: ParsedText) -> ParsedText:
+    """The parsed text with Telegram's automatic url, email and mention entities added (never
+    inside code, pre or an existing link)."""
+    text = parsed.text
+    taken: list[tuple[int, int]] = [
+        (e["offset"], e["offset"] + e["length"])
+        for e in parsed.entities
+        if e.get("type") in _NO_LINKS_IN
+    ]
+    found: list[dict[str, Any]] = []
+    for kind, pattern in _AUTO_LINKS:
+        for match in pattern.finditer(text):
+            start = utf16_len(text[: match.start()])
+            end = start + utf16_len(match.group(0))
+            if any(start < b and a < end for a, b in taken):
+                continue
+            taken.append((start, end))
+            found.append({"type": kind, "offset": start, "length": end - start})
+    if not found:
+        return parsed
+    entities = sorted([*parsed.entities, *found], key=lambda e: (e["offset"], -e["length"]))
+    return ParsedText(text, entities)

@@ -1,5 +1,5 @@
 """Alerts from draft to close: drafting from a report group, editing, the two-person rule,
-withdrawing, expiring, replacing, and an admin's announcement.
+withdrawing, expiring, replacing, and an admin's announcement (approved like an alert).
 
 What goes out is signed with the instance's key; the text hash is checked once, inside the
 transaction that records an approval, so only the very text a moderator saw is ever signed.
@@ -187,7 +187,7 @@ class AlertDesk:
         except ValueError:
             return None
         alert = await self._alerts.get(alert_id)
-        if alert is None or alert.state != "draft":
+        if alert is None or alert.state != "draft" or alert.kind != "alert":
             return None
         new_value = edited_value(alert, field, value)
         changed = replace(alert, **{field.value: new_value})  # type: ignore[arg-type]  # str fields
@@ -236,27 +236,34 @@ class AlertDesk:
             return Approval("gone", 0)
         now = self._audit.now()
         expires = now + dt.timedelta(hours=self._ttl_hours)
+        alert_kind = alert.kind == "alert"
         result = await self._alerts.approve(
             alert_id,
             moderator.ref,
             seen_hash,
             needed=self.approvals_needed,
             now=minute(now),
-            expires_at=minute(expires),
+            expires_at=minute(expires) if alert_kind else None,
             progress_message_id=progress_message_id,
             progress_lang=lang,
             admin_refs=self._team.admin_refs(),
-            final_texts=self._signer(ring, alert_id, expires),
+            final_texts=(
+                self._signer(ring, alert_id, expires)
+                if alert_kind
+                else self._announcement_signer(ring, alert_id)
+            ),
             channel=(
                 (self._region_channels[alert.region], self._channel_lang)
-                if alert.region in self._region_channels
+                if alert_kind and alert.region in self._region_channels
                 else None
             ),
         )
         if result.outcome in ("recorded", "sending"):
-            await self._audit.moderator_did(moderator.alias, "alert.approve", alert_id)
+            await self._audit.moderator_did(moderator.alias, f"{alert.kind}.approve", alert_id)
         if result.outcome == "sending":
-            await self._audit.record(SYSTEM, "alert.send", f"{alert_id}:{result.recipients}")
+            await self._audit.record(
+                SYSTEM, f"{alert.kind}.send", f"{alert_id}:{result.recipients}"
+            )
             if alert.update_of is not None:
                 await self._close(alert.update_of, Closing.REPLACED)
             if before_sending is not None:
@@ -282,6 +289,20 @@ class AlertDesk:
                 for lang, text in (("ru", text_ru), ("en", text_en))
             )
             return ru, en
+
+        return sign
+
+    @staticmethod
+    def _announcement_signer(
+        ring: UnlockedKeyring, alert_id: str
+    ) -> Callable[[str, str], tuple[str, str]]:
+        """An announcement is one text for both languages, signed as what it is."""
+
+        def sign(text_ru: str, text_en: str) -> tuple[str, str]:
+            return (
+                sign_alert(ring, text_ru, alert_id, kind="announcement"),
+                sign_alert(ring, text_en, alert_id, kind="announcement"),
+            )
 
         return sign
 
@@ -323,23 +344,19 @@ class AlertDesk:
 
     # --- announcements -------------------------------------------------------------------------
 
-    async def announce(
-        self, admin: Moderator, text: str, progress_message_id: int | None, lang: str
-    ) -> int:
-        """Queue an admin's announcement (plain text, signed like alerts) to every subscriber,
-        in both languages alike, and wake the broadcaster; returns how many will get it."""
+    async def draft_announcement(self, admin: Moderator, text: str, lang: str) -> Alert:
+        """An admin's announcement to every subscriber, as a draft: like an alert it goes out,
+        signed, only once ALERT_APPROVALS different people (the admin may be one) have approved
+        exactly this text. One taken-over admin account cannot speak for the helpline."""
         if not admin.is_admin:
             raise PermissionError("admins only")
-        ring = self._keys.require()
+        self._keys.require()
         text = text.strip()
         if not text or len(text) > ANNOUNCEMENT_LIMIT:
             raise ValueError("an announcement is 1 to 3000 characters")
         markup = self._text.announcement(lang, text)
-        alert_id = secrets.token_hex(4)
-        signed = sign_alert(ring, markup, alert_id, kind="announcement")
-        now = minute(self._audit.now())
         alert = Alert(
-            id=alert_id,
+            id=secrets.token_hex(4),
             kind="announcement",
             region="*",
             area="",
@@ -347,21 +364,14 @@ class AlertDesk:
             time_window="",
             certainty=Certainty.SINGLE,
             advice="",
-            text_ru=signed,
-            text_en=signed,
+            text_ru=markup,
+            text_en=markup,
             text_hash=text_hash(markup, markup),
-            state="sending",
+            state="draft",
             group_key=None,
-            created_at=now,
-            approved_at=now,
-            expires_at=None,
-            progress_by=admin.ref,
-            progress_message_id=progress_message_id,
-            progress_lang=lang,
+            created_at=minute(self._audit.now()),
         )
-        recipients = await self._alerts.create_announcement(alert)
-        await self._audit.moderator_did(
-            admin.alias, "announcement.send", f"{alert.id}:{recipients}"
-        )
-        self._wake()
-        return recipients
+        if not await self._alerts.create(alert):
+            raise LookupError("the announcement could not be stored")
+        await self._audit.moderator_did(admin.alias, "announcement.draft", alert.id)
+        return alert

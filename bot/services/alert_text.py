@@ -14,6 +14,7 @@ from enum import StrEnum
 
 from bot.content.regions import RegionCatalog
 from bot.i18n import LANGUAGES, Translator
+from bot.services.defang import defang
 from bot.services.report_window import MOSCOW, window_of_group
 from bot.services.reports import PLACE_TYPES, TIME_BUCKETS
 from bot.services.signatures import SIGNATURE_SEPARATOR
@@ -127,7 +128,7 @@ class AlertText:
         region = self._regions.get(alert.region)
         lines = [tr(lang, "alert-title", region=region.name(lang) if region else alert.region)]
         if alert.area:
-            lines.append(tr(lang, "alert-area", area=alert.area))
+            lines.append(tr(lang, "alert-area", area=defang(alert.area)))
         lines.append(tr(lang, "alert-place", place=tr(lang, f"place-{alert.place_type}")))
         lines.append(tr(lang, "alert-when", when=tr(lang, f"when-{alert.time_window}")))
         if alert.update_of is not None:
@@ -163,5 +164,7 @@ class AlertText:
         return self._tr(lang, closing.label_key) + "\n\n<s>" + body + "</s>"
 
     def announcement(self, lang: str, text: str) -> str:
-        """An admin's plain text under the announcement title, escaped: never markup."""
-        return self._tr(lang, "announcement-title") + "\n\n" + html.escape(text, quote=False)
+        """An admin's plain text under the announcement title, escaped and defanged: never
+        markup, never a live link."""
+        body = html.escape(defang(text), quote=False)
+        return self._tr(lang, "announcement-title") + "\n\n" + body

@@ -124,6 +124,18 @@ class ModeratorTeam:
         stored = await self._moderators.get(ref)
         return None if stored is None else self._chat(stored.ref, stored.chat_ct)
 
+    async def staff_chats(self) -> list[tuple[bytes, int]]:
+        """(ref, chat) of every admin and active moderator: who is told what the team does.
+        Empty while locked (nobody can be recognised then)."""
+        if self._cipher is None:
+            return []
+        staff = [(self._cipher.ref(admin_id), admin_id) for admin_id in sorted(self._admin_ids)]
+        for stored in await self._moderators.all():
+            chat = self._chat(stored.ref, stored.chat_ct)
+            if chat is not None and chat not in self._admin_ids:
+                staff.append((stored.ref, chat))
+        return staff
+
     async def moderator_chats(self) -> list[int]:
         """Chats of the stored moderators (admins come from the configuration)."""
         chats = [self._chat(m.ref, m.chat_ct) for m in await self._moderators.all()]

@@ -143,7 +143,7 @@ class AlertRepository:
         *,
         needed: int,
         now: str,
-        expires_at: str,
+        expires_at: str | None,
         progress_message_id: int | None,
         progress_lang: str | None = None,
         admin_refs: frozenset[bytes] = frozenset(),
@@ -213,18 +213,6 @@ class AlertRepository:
                 ),
             )
             return Approval("sending", count, recipients)
-
-    async def create_announcement(self, alert: Alert) -> int:
-        """An admin's announcement to every subscriber: stored as sending, with one outbox
-        row per subscriber, in one transaction. Returns the number of recipients."""
-        async with self._db.transaction() as tx:
-            marks = ", ".join("?" for _ in fields(Alert))
-            values = [getattr(alert, f.name) for f in fields(Alert)]
-            await tx.execute(f"INSERT INTO alerts ({_COLUMNS}) VALUES ({marks})", values)  # noqa: S608
-            recipients = await enqueue_alert(tx, alert.id, "*")
-            if not recipients:
-                await tx.execute("UPDATE alerts SET state = 'sent' WHERE id = ?", (alert.id,))
-            return recipients
 
     async def close(self, alert_id: str, state: str, closed: tuple[str, str]) -> int | None:
         """Withdraw, expire or replace a sent alert in one transaction: sends still pending

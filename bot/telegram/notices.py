@@ -1,13 +1,17 @@
-"""Notices to the moderators' group (MODERATOR_CHAT_ID): counts and region names only.
+"""Notices to the moderators' group (MODERATOR_CHAT_ID) and to the team in private.
 
 A group's history is readable by anyone who ever gets in, so a notice never carries report text,
 places or times: it says that the queue has something and where, and moderators open /queue in a
-private chat. Notices are coalesced (at most one a minute) to respect the group's rate limit.
+private chat. Report notices are coalesced (at most one a minute) to respect the group's rate
+limit. What the whole team must see happen (someone joins or is removed, an announcement waits,
+an alert is withdrawn, a report group is rejected) also goes to every admin and moderator in
+private, so that one account cannot act unseen: `tell_staff`.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hmac
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -15,6 +19,7 @@ from typing import Any
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError
+from aiogram.types import InlineKeyboardMarkup
 
 from bot.i18n import Translator
 from bot.logs import fields
@@ -33,10 +38,12 @@ class ModeratorNotices:
         lang: str,
         queue_counts: Callable[[], Awaitable[dict[str, int]]],
         *,
+        staff_chats: Callable[[], Awaitable[list[tuple[bytes, int]]]] | None = None,
         min_interval: float = MIN_INTERVAL,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._bot = bot
+        self._staff_chats = staff_chats
         self._chat_id = chat_id
         self._translator = translator
         self.lang = lang
@@ -55,6 +62,33 @@ class ModeratorNotices:
 
     async def approval_wanted(self, region_name: str) -> None:
         await self.send(self._translator(self.lang, "notice-approval", region=region_name))
+
+    async def announcement_wanted(self, drafter: bytes) -> None:
+        await self.tell_staff("notice-announcement", besides=drafter)
+
+    async def tell_staff(
+        self,
+        key: str,
+        *,
+        besides: bytes | None = None,
+        markup: InlineKeyboardMarkup | None = None,
+        **args: Any,
+    ) -> int:
+        """The group, and every admin and active moderator in private except `besides` (the
+        ref of whoever acted), get the catalogue text `key`; `markup` goes with the private
+        copies only (a button pressed in a group is never acted on). How many were told."""
+        text = self._translator(self.lang, key, **args)
+        await self.send(text)
+        told = 0
+        for ref, chat in await self._staff_chats() if self._staff_chats else []:
+            if besides is not None and hmac.compare_digest(ref, besides):
+                continue
+            try:
+                await self._bot.send_message(chat, text, reply_markup=markup)
+                told += 1
+            except TelegramAPIError as exc:
+                log.warning("staff notice failed", extra=fields(error=type(exc).__name__))
+        return told
 
     async def send(self, text: str) -> None:
         if self._chat_id is None:

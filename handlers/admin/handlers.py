@@ -13,9 +13,11 @@ from bot.services.alert_desk import AlertDesk
 from bot.services.alert_text import ANNOUNCEMENT_LIMIT
 from bot.services.team import INVITE_HOURS, INVITE_PREFIX, ModeratorTeam, clean_alias
 from bot.telegram.commands import delete_messages, hide_moderator_menu
+from bot.telegram.notices import ModeratorNotices
 from handlers.admin import screens
 from handlers.admin.callbacks import RemoveAskCb, RemoveCb
 from handlers.admin.states import AnnounceForm
+from handlers.moderation import screens as moderation_screens
 from handlers.screens import show
 
 
@@ -49,16 +51,19 @@ async def invite(
     await message.answer(tr("admin-invite", link=link, alias=alias, hours=INVITE_HOURS))
 
 
-async def announce(message: Message, tr: Tr, state: FSMContext, team: ModeratorTeam) -> None:
+async def announce(
+    message: Message, tr: Tr, state: FSMContext, team: ModeratorTeam, alert_desk: AlertDesk
+) -> None:
     if team.locked:
         await message.answer(tr("mod-locked-short"))
         return
     await state.clear()
     await state.set_state(AnnounceForm.text)
-    await message.answer(tr("announce-prompt", limit=ANNOUNCEMENT_LIMIT))
+    needed = alert_desk.approvals_needed
+    await message.answer(tr("announce-prompt", limit=ANNOUNCEMENT_LIMIT, needed=needed))
 
 
-async def announce_text(message: Message, tr: Tr, state: FSMContext) -> None:
+async def announce_text(message: Message, tr: Tr, state: FSMContext, alert_desk: AlertDesk) -> None:
     text = (message.text or "").strip()
     if len(text) > ANNOUNCEMENT_LIMIT:
         await message.answer(tr("announce-too-long", length=len(text), limit=ANNOUNCEMENT_LIMIT))
@@ -66,7 +71,7 @@ async def announce_text(message: Message, tr: Tr, state: FSMContext) -> None:
     # Kept in the memory-only FSM until sent or cancelled, like every draft.
     await state.set_state(AnnounceForm.confirm)
     await state.set_data({"text": text})
-    preview, markup = screens.announce_preview(tr, text)
+    preview, markup = screens.announce_preview(tr, text, alert_desk.approvals_needed)
     await message.answer(preview, reply_markup=markup)
 
 
@@ -77,22 +82,34 @@ async def announce_send(
     state: FSMContext,
     team: ModeratorTeam,
     alert_desk: AlertDesk,
+    notices: ModeratorNotices,
 ) -> None:
-    """Queue the previewed announcement; the service wakes the broadcaster."""
+    """The previewed announcement becomes a draft with this admin's approval; it goes out when
+    ALERT_APPROVALS people have approved it (the service wakes the broadcaster then)."""
     text = str((await state.get_data()).get("text", ""))
     await state.clear()
     admin = await team.identify(query.from_user.id)
     if admin is None or not text:
         await query.answer(tr("mod-gone"), show_alert=True)
         return
-    message_id = query.message.message_id if query.message else None
     try:
-        recipients = await alert_desk.announce(admin, text, message_id, lang)
+        draft = await alert_desk.draft_announcement(admin, text, lang)
     except ValueError:  # checked when typed; only a changed limit could get here
         too_long = tr("announce-too-long", length=len(text), limit=ANNOUNCEMENT_LIMIT)
         await show(query, too_long, None)
         return
-    await show(query, tr("mod-sending", recipients=recipients), None)
+
+    async def sending(recipients: int) -> None:
+        await show(query, tr("mod-sending", recipients=recipients), None)
+
+    message_id = query.message.message_id if query.message else None
+    result = await alert_desk.approve(
+        admin, draft.id, draft.text_hash, message_id, lang, before_sending=sending
+    )
+    if result.outcome == "sending":
+        return
+    await notices.announcement_wanted(admin.ref)
+    await show(query, *await moderation_screens.alert_screen(tr, alert_desk, draft))
 
 
 async def announce_cancel(query: CallbackQuery, tr: Tr, state: FSMContext) -> None:

@@ -6,6 +6,7 @@ from aiogram.types import InlineKeyboardMarkup
 
 from bot.i18n import Tr
 from bot.services.alert_desk import AlertDesk
+from bot.services.defang import defang
 from bot.services.team import ModeratorTeam
 from handlers.admin.callbacks import (
     AnnounceCancelCb,
@@ -48,12 +49,12 @@ def remove_confirm(tr: Tr, alias: str, moderator_id: int) -> Screen:
     return tr("admin-remove-confirm", alias=alias), markup
 
 
-def announce_preview(tr: Tr, text: str) -> Screen:
-    """The announcement as it will go out, with Send and Cancel."""
+def announce_preview(tr: Tr, text: str, needed: int) -> Screen:
+    """The announcement as it will go out (links made inert), with Approve and Cancel."""
     markup = InlineKeyboardMarkup(
         inline_keyboard=[
             [button(tr("announce-send"), AnnounceSendCb())],
             [button(tr("report-cancel"), AnnounceCancelCb())],
         ]
     )
-    return tr("announce-preview", text=text), markup
+    return tr("announce-preview", text=defang(text), needed=needed), markup

@@ -128,7 +128,7 @@ async def queue_screen(
         rows.append([button(label, SentCardCb(alert=sent.id))])
     for alert, approvals in drafts[:QUEUE_DRAFTS]:
         label = tr(
-            "mod-draft-button",
+            "mod-draft-button" if alert.kind == "alert" else "mod-announcement-button",
             region=_region_name(tr, regions, alert.region),
             approvals=approvals,
             needed=alert_desk.approvals_needed,
@@ -218,6 +218,8 @@ async def alert_screen(
 ) -> Screen:
     """A draft: both texts, its approvals, the edit buttons, Approve and Reject."""
     approvals = len(await alert_desk.approvers(alert.id))
+    if alert.kind == "announcement":
+        return announcement_screen(tr, alert, approvals, alert_desk.approvals_needed)
     # The alert texts are already HTML (rendered from the catalogue with escaped values), so
     # they are joined here rather than passed through the catalogue, which would escape them.
     text = "\n\n".join(
@@ -242,6 +244,27 @@ async def alert_screen(
         [edit(AlertField.AREA), edit(AlertField.PLACE_TYPE), edit(AlertField.TIME_WINDOW)],
         [edit(AlertField.CERTAINTY), edit(AlertField.ADVICE)],
         evidence,
+        [button(tr("mod-approve"), approve)],
+        [
+            button(tr("mod-drop"), DropCb(alert=alert.id)),
+            button(tr("mod-back-queue"), QueueCb()),
+        ],
+    ]
+    return text, markup(rows)
+
+
+def announcement_screen(tr: Tr, alert: Alert, approvals: int, needed: int) -> Screen:
+    """An announcement draft: its one text (as every subscriber will read it), Approve and
+    Reject. Nothing to edit: a changed text is a new announcement."""
+    text = "\n\n".join(
+        (
+            tr("mod-announcement", id=alert.id, approvals=approvals, needed=needed),
+            alert.text_ru,
+            tr("mod-announcement-rules", needed=needed),
+        )
+    )
+    approve = ApproveCb(alert=alert.id, text_tag=hash_tag(alert.text_hash))
+    rows = [
         [button(tr("mod-approve"), approve)],
         [
             button(tr("mod-drop"), DropCb(alert=alert.id)),

@@ -124,36 +124,62 @@ async def test_verify_tells_a_genuine_alert_from_a_changed_one(
         assert result.returncode == code and result.stdout.startswith(word), result.stdout
 
 
-async def test_announcement_reaches_every_subscriber_once(
+SECOND_ADMIN = 5_500_000_005
+LIVE = {"url", "email", "mention", "text_link", "text_mention"}
+
+
+async def test_announcement_needs_a_second_person_and_carries_no_live_link(
     api: FakeBotAPI, start_bot: StartBot, keyring_dir: Path
 ) -> None:
-    admin = User(api, ADMIN, "en")
+    admin, second = User(api, ADMIN, "en"), User(api, SECOND_ADMIN, "en")
     subscribers = [User(api, MOSCOW_RU, "ru"), User(api, SPB_EN, "en")]
     bystander = User(api, OUTSIDER, "ru")
-    bot = await start(start_bot)
+    bot = await start(start_bot, ADMIN_IDS=f"{ADMIN},{SECOND_ADMIN}")
     await subscribe(subscribers[0], "мск")
     await subscribe(subscribers[1], "Piter")
     await bystander.say("/start")
     refused = await bystander.say("/announce")  # admins only: like any unknown command
     assert "не понял" in refused.visible_text and "подписчик" not in refused.visible_text
 
-    assert "up to 3,000 characters" in (await admin.say("/announce")).visible_text
-    preview = await admin.say("Shelters <b>open</b> tonight & tomorrow: see /sos")
-    assert (
-        "Preview" in preview.visible_text
-        and "<b>open</b> tonight & tomorrow" in preview.visible_text
+    prompt = (await admin.say("/announce")).visible_text
+    assert "up to 3,000 characters" in prompt and "2 different people" in prompt
+    text = "Shelters <b>open</b> tonight & tomorrow: /sos, https://evil.example/x, @fake_helpline"
+    preview = await admin.say(text)
+    assert "Preview" in preview.visible_text and "<b>open</b> tonight & tomorrow" in (
+        preview.visible_text
     )
-    await admin.press("Send to all subscribers")
+    assert "evil[.]example" in preview.visible_text and not LIVE & {
+        e["type"] for e in preview.entities
+    }
+    card = await admin.press("Approve and submit")
+    assert "approvals 1 of 2" in card.visible_text
+    # One admin alone: nothing goes out, and the rest of the team is told in private.
+    await api.wait_idle()
+    assert not any(
+        "Announcement" in m.visible_text for u in subscribers for m in api.messages(u.id)
+    )
+    assert "Объявление для всех подписчиков ждёт" in second.last().visible_text  # DEFAULT_LANGUAGE
+    assert not any("waits for approval" in m.visible_text for m in api.messages(ADMIN)[-1:])
+    assert rows(bot, "SELECT kind, state FROM alerts") == [("announcement", "draft")]
+    await admin.press("Approve")  # the same person again does not count twice
+    assert rows(bot, "SELECT count(*) FROM approvals") == [(1,)]
+
+    await second.say("/queue")
+    assert "approvals 1 of 2" in (await second.press("📢 Announcement")).visible_text
+    await second.press("Approve")
     await api.wait_for(
         lambda c: c.method == "editMessageText" and "Sent:" in str(c.params.get("text")),
         timeout=30,
     )
     for user in subscribers:
-        got = [m.text for m in api.messages(user.id) if m.text and "Announcement" in m.text]
-        assert len(got) == 1 and "<b>open</b> tonight & tomorrow" in got[0]
-        assert "🔏 sig:" in got[0]
+        got = [m for m in api.messages(user.id) if "Announcement" in (m.text or "")]
+        assert len(got) == 1
+        copy = got[0].text or ""
+        assert "<b>open</b> tonight & tomorrow" in copy
+        assert "🔏 sig:" in copy and "evil[.]example" in copy
+        assert not LIVE & {e["type"] for e in got[0].entities}, got[0].entities
     assert not any("Announcement" in m.visible_text for m in api.messages(OUTSIDER))
-    verdict = await subscribers[0].say(f"/verify {got[0]}")
+    verdict = await subscribers[0].say(f"/verify {copy}")
     assert "Настоящее" in verdict.visible_text
     assert rows(bot, "SELECT kind, state FROM alerts") == [("announcement", "sent")]
 

@@ -20,10 +20,12 @@ from bot.i18n import Translator
 from bot.services import review as review_module
 from bot.services.alert_desk import AlertDesk
 from bot.services.alert_text import AlertField, AlertText, clean_area, hash_tag
+from bot.services.defang import has_live_link
 from bot.services.report_window import ReportWindow
 from bot.services.reports import ReportDraft, ReportService
 from bot.services.review import RejectReason, ReviewQueue
 from bot.services.review_keys import ModerationLocked, ReviewKeys
+from bot.services.signatures import visible_text
 from bot.services.subscriptions import Subscription, SubscriptionService, TooManyChanges
 from bot.services.team import Moderator, ModeratorTeam, clean_alias
 from bot.storage.audit import AuditRepository
@@ -270,6 +272,23 @@ async def test_two_person_rule(
     assert await alert_state(service, alert.id) in ("sending", "sent")
     late = await service.desk.approve(boris, alert.id, edited.text_hash, None, "ru")
     assert late.outcome == "gone"
+
+
+async def test_a_typed_area_never_becomes_a_live_link(
+    db: Database, keys: Keys, translator: Translator, regions: RegionCatalog
+) -> None:
+    service = moderation(db, keys, translator, regions, needed=1)
+    anna = await join(service, MOD_A, "anna")
+    await report(db, keys, OUTSIDER)
+    group = (await service.review.groups())[0]
+    alert = await service.desk.draft_from_group(anna, group.region, group.window)
+    area = "t.me/fake_bot @fake_help"
+    edited = await service.desk.edit(anna, alert.id, AlertField.AREA, area)
+    assert edited is not None
+    for text in (edited.text_ru, edited.text_en):
+        assert "t[.]me/fake_bot [@]fake_help" in text
+        assert not has_live_link(visible_text(text))
+    assert (await service.desk.alert(alert.id)) == edited  # stored as typed, shown inert
 
 
 async def test_removing_a_moderator_voids_their_pending_approval(

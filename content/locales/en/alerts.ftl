@@ -130,12 +130,12 @@ notice-approval = 📝 An alert draft for { $region } waits for another moderato
 ## Admin: moderators and invites
 cmd-announce = Announcement to all subscribers (admin)
 announcement-title = 📢 <b>Announcement from the helpline</b>
-announce-prompt = Send the announcement as one message (up to { $limit } characters, plain text). It goes to every subscriber as written, signed like alerts. Never include names or anything that identifies a person. /cancel to stop.
+announce-prompt = Send the announcement as one message (up to { $limit } characters, plain text). It goes to every subscriber as written, signed like alerts, once { $needed } different people (you may be one) have approved it. Web addresses and @mentions are shown inert. Never include names or anything that identifies a person. /cancel to stop.
 announce-too-long = Too long: { $length } characters, the limit is { $limit }. Shorten it and send it again.
-announce-preview = <b>Preview</b> — this goes to every subscriber:
+announce-preview = <b>Preview</b> — this goes to every subscriber once { $needed } people have approved it; your approval is the first:
 
     { $text }
-announce-send = 📢 Send to all subscribers
+announce-send = ✅ Approve and submit
 announce-cancelled = Cancelled: nothing was sent.
 admin-invite =
     Invite link for moderator <b>{ $alias }</b> — single use, valid for { $hours } hours:
