@@ -217,6 +217,7 @@ async def build_app(settings: Settings, *, unlocked: UnlockedKeyring | None = No
         ttl_hours=settings.alert_ttl_hours,
         region_channels=settings.region_channels,
         channel_lang=settings.default_language,
+        undo_minutes=settings.withdraw_undo_minutes,
         wake=broadcaster.wake if broadcaster is not None else None,
     )
     scheduler = AsyncIOScheduler(

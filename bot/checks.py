@@ -10,6 +10,7 @@ from bot.config import Settings
 from bot.content.faq import ContentError
 from bot.content.store import load_content
 from bot.i18n import Tr, Translator, check_catalogs
+from bot.services.team import rule_weaknesses
 from bot.storage import migrations
 from bot.storage.db import Database, StorageError
 from bot.storage.moderators import ModeratorRepository
@@ -121,7 +122,7 @@ async def _check_database(settings: Settings, report: CheckReport) -> None:
     try:
         todo = await migrations.pending(db, migrations.discover())
         version = await migrations.current_version(db)
-        moderators = 0 if todo else await ModeratorRepository(db).count()
+        moderators = 0 if todo else await ModeratorRepository(db).count(active_only=True)
     except StorageError as exc:
         report.problems.append(f"database {path}: {exc}")
         return
@@ -147,7 +148,10 @@ def _check_alert_lifetimes(settings: Settings, report: CheckReport) -> None:
 
 
 def _check_moderators(settings: Settings, report: CheckReport, moderators: int) -> None:
+    """`moderators`: the confirmed ones (pending ones cannot approve)."""
     people = moderators + len(settings.admin_ids)
+    for weakness in rule_weaknesses(settings.alert_approvals, people):
+        report.warnings.append(f"the two-person rule rests on one person: {weakness}")
     if people < settings.alert_approvals:
         report.warnings.append(
             f"ALERT_APPROVALS={settings.alert_approvals} but there are only {people} moderator(s)"

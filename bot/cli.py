@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import TypeVar
 
-from bot import __version__
+from bot import __version__, team_cli
 from bot.config import ConfigError, Settings, load_settings
 from bot.content.faq import ContentError
 from bot.crypto.keyring import KeyringError, PublicKeyring, UnlockedKeyring
@@ -123,6 +123,8 @@ def _parser() -> argparse.ArgumentParser:
         "unless you trust it: the output is the plaintext.",
     )
     export.set_defaults(handler=_cmd_reports_export)
+
+    team_cli.add_commands(commands)
     return parser
 
 

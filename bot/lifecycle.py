@@ -16,6 +16,7 @@ from bot.config import ConfigError, Settings
 from bot.i18n import Tr
 from bot.jobs import schedule_jobs
 from bot.logs import fields
+from bot.services.team import rule_weaknesses
 from bot.telegram.commands import set_commands
 
 if TYPE_CHECKING:
@@ -40,6 +41,14 @@ async def on_startup(bot: Bot, app: App) -> None:
         await app.team.moderator_chats(),
     )
     await app.reports.resume_total()
+    approvers = await app.team.approvers() if not app.team.locked else None
+    needed = app.alert_desk.approvals_needed
+    if approvers is not None and rule_weaknesses(needed, approvers):
+        # `check` says what to do; the log says that it applies.
+        log.warning(
+            "two-person rule rests on one person",
+            extra=fields(approvals=needed, approvers=approvers),
+        )
     schedule_jobs(app)
     app.scheduler.start()
     if app.janitor is not None:

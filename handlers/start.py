@@ -5,19 +5,21 @@ from __future__ import annotations
 from aiogram import Bot, Router
 from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from bot.content.faq import ENTRY_ID
 from bot.content.store import ContentStore
 from bot.i18n import Tr
 from bot.services.reports import ReportService
 from bot.services.team import INVITE_PREFIX, ModeratorTeam
-from bot.telegram.commands import show_moderator_menu
+from bot.telegram.notices import ModeratorNotices
 from handlers.callbacks import ExactButton
 from handlers.faq import entry_screen
 from handlers.gates import GatedRouter
 from handlers.inline import INLINE_HELP_PAYLOAD
 from handlers.menu import Nav, home_only, main_menu
+from handlers.moderation.callbacks import ConfirmMemberCb
+from handlers.regions import button
 from handlers.screens import show
 
 
@@ -40,12 +42,13 @@ async def start(
     bot: Bot,
     report_service: ReportService,
     team: ModeratorTeam,
+    notices: ModeratorNotices,
 ) -> None:
     # A deep-link payload is never stored or logged: a unique link could tag whoever clicks.
     await state.clear()
     payload = (command.args or "").strip()
     if payload.startswith(INVITE_PREFIX):
-        await _redeem(message, payload.removeprefix(INVITE_PREFIX), tr, bot, team)
+        await _redeem(message, payload.removeprefix(INVITE_PREFIX), tr, team, notices)
         return
     if payload == INLINE_HELP_PAYLOAD:
         me = await bot.me()
@@ -86,8 +89,12 @@ async def help_screen(query: CallbackQuery, tr: Tr) -> None:
     await show(query, tr("help-text"), home_only(tr))
 
 
-async def _redeem(message: Message, token: str, tr: Tr, bot: Bot, team: ModeratorTeam) -> None:
-    """A moderator invite: single use, 24 hours; the token itself is never stored or logged."""
+async def _redeem(
+    message: Message, token: str, tr: Tr, team: ModeratorTeam, notices: ModeratorNotices
+) -> None:
+    """A moderator invite: single use, 24 hours; the token itself is never stored or logged.
+    Whoever opens it joins as pending, and the whole team is told, with a button to confirm
+    them (anyone but the admin who invited them: the two-person rule)."""
     if team.locked:
         await message.answer(tr("invite-locked"))
         return
@@ -96,8 +103,17 @@ async def _redeem(message: Message, token: str, tr: Tr, bot: Bot, team: Moderato
         await message.answer(tr("invite-admin"))
         return
     alias = await team.redeem(token, message.chat.id)
+    joined = await team.joined(message.chat.id) if alias is not None else None
+    moderator_id = await team.pending_id(alias) if alias is not None else None
     if alias is None:
         await message.answer(tr("invite-invalid"))
         return
-    await show_moderator_menu(bot, message.chat.id, tr.translator)
-    await message.answer(tr("invite-welcome", alias=alias))
+    if joined is None or moderator_id is None:  # redeemed again by someone already in
+        await message.answer(tr("invite-welcome", alias=alias))
+        return
+    await message.answer(tr("invite-pending", alias=alias))
+    label = Tr(tr.translator, notices.lang)("member-confirm", alias=alias)
+    confirm = InlineKeyboardMarkup(
+        inline_keyboard=[[button(label, ConfirmMemberCb(moderator=moderator_id))]]
+    )
+    await notices.tell_staff("notice-joined", markup=confirm, alias=alias)

@@ -32,7 +32,7 @@ from bot.services.reports import TIME_BUCKETS
 from bot.services.review_keys import ReviewKeys
 from bot.services.signatures import sign_alert
 from bot.services.team import Moderator, ModeratorTeam
-from bot.storage.alerts import Alert, AlertRepository, Approval
+from bot.storage.alerts import Alert, AlertRepository, Approval, Reopened
 from bot.storage.db import Database
 from bot.storage.reports import ReportGroups
 
@@ -67,10 +67,13 @@ class AlertDesk:
         ttl_hours: int,
         region_channels: dict[str, int] | None = None,
         channel_lang: str = "ru",
+        undo_minutes: float = 5,
         wake: Callable[[], None] | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._alerts = AlertRepository(db)
+        self._clock = clock
+        self.undo_minutes = undo_minutes
         self._groups = ReportGroups(db)
         self._audit = AuditTrail(db, clock)
         self._keys = keys
@@ -310,13 +313,25 @@ class AlertDesk:
 
     async def withdraw(self, moderator: Moderator, alert_id: str) -> int | None:
         """Withdraw a sent alert: pending sends stop and delivered copies are edited to say so.
-        None if it was not open; else how many copies will be edited."""
+        None if it was not open; else how many copies will be edited. Any other moderator may
+        undo it for `undo_minutes` (a taken-over account must not silence an alert unseen)."""
         self._keys.require()
-        edits = await self._close(alert_id, Closing.WITHDRAWN)
+        edits = await self._close(alert_id, Closing.WITHDRAWN, by=moderator.ref)
         if edits is not None:
             await self._audit.moderator_did(moderator.alias, "alert.withdraw", alert_id)
             self._wake()
         return edits
+
+    async def undo_withdrawal(self, moderator: Moderator, alert_id: str) -> Reopened:
+        """Another moderator's (or admin's) undo of a withdrawal, within `undo_minutes`: the
+        alert stands again, its stopped sends resume and its copies are edited back."""
+        self._keys.require()
+        since = self._clock() - self.undo_minutes * 60
+        reopened = await self._alerts.reopen(alert_id, moderator.ref, since)
+        if reopened.outcome == "undone":
+            await self._audit.moderator_did(moderator.alias, "alert.undo-withdraw", alert_id)
+            self._wake()
+        return reopened
 
     async def expire_due(self) -> int:
         """Close every alert past its expiry (a job); returns how many copies will be edited."""
@@ -335,12 +350,16 @@ class AlertDesk:
         before = self._audit.now() - dt.timedelta(days=retention_days)
         return await self._alerts.purge(minute(before))
 
-    async def _close(self, alert_id: str, closing: Closing) -> int | None:
+    async def _close(self, alert_id: str, closing: Closing, by: bytes | None = None) -> int | None:
         alert = await self._alerts.get(alert_id)
         if alert is None:
             return None
         closed = (self._text.closed(alert, "ru", closing), self._text.closed(alert, "en", closing))
-        return await self._alerts.close(alert_id, closing, closed)
+        if by is None:
+            return await self._alerts.close(alert_id, closing, closed)
+        return await self._alerts.close(
+            alert_id, closing, closed, withdrawn_by=by, at=self._clock()
+        )
 
     # --- announcements -------------------------------------------------------------------------
 

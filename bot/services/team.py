@@ -3,6 +3,11 @@
 Roles are checked here, on the server, for every action; handlers only translate buttons into
 calls. Moderators are identified by a blind index of their user id (admins come from ADMIN_IDS)
 and their chat id is stored encrypted: while the bot runs locked nobody can be recognised.
+
+Membership follows the two-person rule: whoever opens an invite joins as *pending*, and becomes
+a moderator only when someone other than the admin who invited them confirms them (another
+admin, an active moderator, or the server's operator with `helpline-bot moderators confirm`).
+One taken-over admin account cannot invite a second account of its own and approve alone.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from bot.storage.moderators import CopyRepository, ModeratorRepository
 
 log = logging.getLogger("helpline.moderation")
 
+OPERATOR = "operator"  # the audit log's actor for what is done on the server with the passphrase
 INVITE_HOURS = 24
 INVITE_PREFIX = "inv_"
 ALIAS_LIMIT = 24
@@ -40,6 +46,42 @@ class Moderator:
     alias: str
     chat_id: int
     is_admin: bool
+
+
+@dataclass(frozen=True)
+class Member:
+    """A stored moderator as the admin screens and the CLI list them."""
+
+    id: int
+    alias: str
+    active: bool
+
+
+@dataclass(frozen=True)
+class Joined:
+    """Someone opened an invite: their alias, and the inviter's ref (who may not confirm)."""
+
+    alias: str
+    invited_by: bytes | None
+
+
+@dataclass(frozen=True)
+class Confirmed:
+    """A pending moderator made active: their ref, alias and chat (None if it would not
+    decrypt)."""
+
+    ref: bytes
+    alias: str
+    chat_id: int | None
+
+
+class CannotConfirm(Exception):
+    """The two-person rule refuses this confirmation: `reason` is 'inviter' (whoever invited
+    someone cannot confirm them) or 'gone' (no such pending moderator)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -104,9 +146,16 @@ class ModeratorTeam:
         if user_id in self._admin_ids:
             return Moderator(ref, f"admin-{ref.hex()[:6]}", user_id, True)
         stored = await self._moderators.get(ref)
-        if stored is None:
-            return None
+        if stored is None or not stored.active:
+            return None  # a pending moderator is nobody's moderator yet
         return Moderator(ref, stored.alias, user_id, False)
+
+    async def is_pending(self, user_id: int) -> bool:
+        """Joined through an invite and waiting for someone to confirm them."""
+        if self._cipher is None:
+            return False
+        stored = await self._moderators.get(self._cipher.ref(user_id))
+        return stored is not None and not stored.active
 
     def admin_refs(self) -> frozenset[bytes]:
         """The admins' refs: an approval from one of them counts without a moderator row."""
@@ -131,14 +180,16 @@ class ModeratorTeam:
             return []
         staff = [(self._cipher.ref(admin_id), admin_id) for admin_id in sorted(self._admin_ids)]
         for stored in await self._moderators.all():
+            if not stored.active:
+                continue
             chat = self._chat(stored.ref, stored.chat_ct)
             if chat is not None and chat not in self._admin_ids:
                 staff.append((stored.ref, chat))
         return staff
 
     async def moderator_chats(self) -> list[int]:
-        """Chats of the stored moderators (admins come from the configuration)."""
-        chats = [self._chat(m.ref, m.chat_ct) for m in await self._moderators.all()]
+        """Chats of the active moderators (admins come from the configuration)."""
+        chats = [self._chat(m.ref, m.chat_ct) for m in await self._moderators.all() if m.active]
         return [chat for chat in chats if chat is not None]
 
     def _chat(self, ref: bytes, chat_ct: bytes) -> int | None:
@@ -158,12 +209,13 @@ class ModeratorTeam:
         _require_admin(admin)
         token = secrets.token_urlsafe(24)
         expires = self._audit.now() + dt.timedelta(hours=INVITE_HOURS)
-        await self._moderators.add_invite(_token_hash(token), alias, minute(expires))
+        await self._moderators.add_invite(_token_hash(token), alias, minute(expires), admin.ref)
         await self._audit.moderator_did(admin.alias, "invite.create", alias)
         return token
 
     async def redeem(self, token: str, user_id: int) -> str | None:
-        """Make the holder of an invite a moderator; their alias, or None if it is not valid."""
+        """Make the holder of an invite a pending moderator; their alias, or None if it is not
+        valid. (`joined` says who invited them, for the notice to the team.)"""
         if self._cipher is None or not token or len(token) > 64:
             return None
         ref = self._cipher.ref(user_id)
@@ -179,9 +231,61 @@ class ModeratorTeam:
             await self._audit.record(alias, "moderator.join")
         return alias
 
+    async def joined(self, user_id: int) -> Joined | None:
+        """The pending moderator with this user id: their alias and who invited them."""
+        if self._cipher is None:
+            return None
+        stored = await self._moderators.get(self._cipher.ref(user_id))
+        if stored is None or stored.active:
+            return None
+        return Joined(stored.alias, stored.invited_by)
+
     async def moderators(self) -> list[tuple[int, str]]:
-        """(row id, alias) of every stored moderator, by alias."""
+        """(row id, alias) of every stored moderator, pending ones included, by alias."""
         return [(m.id, m.alias) for m in await self._moderators.all()]
+
+    async def members(self) -> list[Member]:
+        """Every stored moderator, active or pending, by alias."""
+        return [Member(m.id, m.alias, m.active) for m in await self._moderators.all()]
+
+    async def pending_id(self, alias: str) -> int | None:
+        """The row id of the pending moderator with this alias."""
+        stored = await self._moderators.by_alias(alias)
+        return stored.id if stored is not None and not stored.active else None
+
+    async def confirm(self, confirmer: Moderator, moderator_id: int) -> Confirmed:
+        """Someone other than the inviter vouches for a pending moderator, who becomes active.
+
+        `confirmer` is an admin or an active moderator (identify() returns nobody else); the
+        admin who invited them, or they themselves, cannot. CannotConfirm says why not."""
+        stored = await self._moderators.by_id(moderator_id)
+        if stored is None or stored.active:
+            raise CannotConfirm("gone")
+        if stored.invited_by is not None and hmac.compare_digest(stored.invited_by, confirmer.ref):
+            raise CannotConfirm("inviter")
+        if hmac.compare_digest(stored.ref, confirmer.ref):
+            raise CannotConfirm("inviter")
+        return await self._activate(stored.id, confirmer.alias)
+
+    async def confirm_by_operator(self, alias: str) -> Confirmed:
+        """The server's operator confirms (with the passphrase, on the server): outside the
+        two-person rule by design, and recorded in the audit log as the operator's."""
+        stored = await self._moderators.by_alias(alias)
+        if stored is None or stored.active:
+            raise CannotConfirm("gone")
+        return await self._activate(stored.id, OPERATOR)
+
+    async def _activate(self, moderator_id: int, actor: str) -> Confirmed:
+        activated = await self._moderators.activate(moderator_id)
+        if activated is None:
+            raise CannotConfirm("gone")
+        await self._audit.moderator_did(actor, "moderator.confirm", activated.alias)
+        chat = self._chat(activated.ref, activated.chat_ct)
+        return Confirmed(activated.ref, activated.alias, chat)
+
+    async def approvers(self) -> int:
+        """How many people can approve an alert now: admins and active moderators."""
+        return len(self._admin_ids) + await self._moderators.count(active_only=True)
 
     async def remove(self, admin: Moderator, moderator_id: int) -> Removed | None:
         """Remove a moderator: their pending approvals are voided, and the reports they were
@@ -215,6 +319,24 @@ class ModeratorTeam:
                 by_chat.setdefault(chat, []).append(message_id)
         await self._copies.forget([row_id for row_id, _, _ in due])
         return by_chat
+
+
+def rule_weaknesses(approvals_needed: int, approvers: int) -> list[str]:
+    """Why the two-person rule rests on one person here, if it does (for `check` and the
+    start-up log): one approval is enough, or fewer than two people can approve."""
+    weaknesses = []
+    if approvals_needed < 2:
+        weaknesses.append(
+            f"ALERT_APPROVALS={approvals_needed}: one account alone can send alerts and"
+            " announcements to every subscriber (set it to 2 or more)"
+        )
+    if approvers < 2:
+        weaknesses.append(
+            f"only {approvers} person can approve (admins and confirmed moderators): invite a"
+            " moderator (/invite) and confirm them (another admin, or the operator with"
+            " `helpline-bot moderators confirm ALIAS`)"
+        )
+    return weaknesses
 
 
 def _require_admin(moderator: Moderator) -> None:

@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
 from typing import Any
 
-from bot.storage.db import Database
+from bot.storage.db import Database, Transaction
 from bot.storage.outbox import enqueue_alert
 
 
@@ -36,6 +36,8 @@ class Alert:
     closed_ru: str | None = None
     closed_en: str | None = None
     update_of: str | None = None
+    withdrawn_at: float | None = None
+    withdrawn_by: bytes | None = None
 
 
 _COLUMNS = ", ".join(f.name for f in fields(Alert))
@@ -67,6 +69,33 @@ def _same_text(stored_hash: bytes, seen: bytes) -> bool:
     return len(seen) >= MIN_HASH_PREFIX and hmac.compare_digest(stored_hash[: len(seen)], seen)
 
 
+@dataclass(frozen=True)
+class Reopened:
+    """An undone withdrawal: `outcome` is undone | self (the withdrawer cannot undo their own)
+    | late (the undo window is over) | gone (not withdrawn); copies to edit back, sends
+    resumed."""
+
+    outcome: str
+    copies: int = 0
+    resumed: int = 0
+
+
+async def _edit_every_copy(tx: Transaction, alert_id: str) -> int:
+    """An 'edit' row for every delivered copy of the alert, replacing any earlier ones (new row
+    ids, so that an edit still in flight cannot mark the new one done)."""
+    await tx.execute("DELETE FROM outbox WHERE alert_id = ? AND action = 'edit'", (alert_id,))
+    return await tx.execute(
+        "INSERT INTO outbox (alert_id, subscriber_id, action, target_message_id,"
+        " channel_id, channel_lang)"
+        " SELECT o.alert_id, o.subscriber_id, 'edit', o.message_id, o.channel_id,"
+        " o.channel_lang FROM outbox AS o"
+        " WHERE o.alert_id = ? AND o.action = 'send' AND o.state = 'sent'"
+        " AND o.message_id IS NOT NULL"
+        " AND (o.subscriber_id IS NOT NULL OR o.channel_id IS NOT NULL)",
+        (alert_id,),
+    )
+
+
 class _Taken(Exception):
     """A report was drafted by someone else meanwhile: roll the whole draft back."""
 
@@ -74,8 +103,9 @@ class _Taken(Exception):
 def _alert(row: Sequence[Any]) -> Alert:
     values = list(row)
     values[10] = bytes(values[10])
-    if values[16] is not None:
-        values[16] = bytes(values[16])
+    for blob in (16, 23):  # progress_by, withdrawn_by
+        if values[blob] is not None:
+            values[blob] = bytes(values[blob])
     return Alert(*values)
 
 
@@ -156,7 +186,8 @@ class AlertRepository:
 
         The hash is checked here and only here, against the text as this transaction reads it.
         The role is checked again inside the transaction, and only approvals of people who are
-        still moderators (or admins) count: a removal racing with an approval cannot slip one in.
+        still active moderators (confirmed: the two-person rule for membership) or admins
+        count: a removal racing with an approval cannot slip one in.
         `final_texts` makes the texts sent from the approved ones (ru, en), read in this same
         transaction: the approved texts with their signature line; the stored hash stays that
         of the approved texts.
@@ -164,11 +195,12 @@ class AlertRepository:
         admins = ", ".join("?" for _ in admin_refs) or "NULL"
         current = (
             f"(a.moderator_ref IN ({admins})"  # noqa: S608 - placeholders only
-            " OR EXISTS (SELECT 1 FROM moderators m WHERE m.ref = a.moderator_ref))"
+            " OR EXISTS (SELECT 1 FROM moderators m"
+            " WHERE m.ref = a.moderator_ref AND m.state = 'active'))"
         )
         async with self._db.transaction() as tx:
             if moderator_ref not in admin_refs and not await tx.fetchone(
-                "SELECT 1 FROM moderators WHERE ref = ?", (moderator_ref,)
+                "SELECT 1 FROM moderators WHERE ref = ? AND state = 'active'", (moderator_ref,)
             ):
                 return Approval("refused", 0)
             row = await tx.fetchone(
@@ -214,18 +246,28 @@ class AlertRepository:
             )
             return Approval("sending", count, recipients)
 
-    async def close(self, alert_id: str, state: str, closed: tuple[str, str]) -> int | None:
+    async def close(
+        self,
+        alert_id: str,
+        state: str,
+        closed: tuple[str, str],
+        *,
+        withdrawn_by: bytes | None = None,
+        at: float | None = None,
+    ) -> int | None:
         """Withdraw, expire or replace a sent alert in one transaction: sends still pending
         stop, and every delivered copy gets an 'edit' row that changes it to `closed` (ru, en).
         (A bot may edit its own messages at any age; Telegram's 48-hour limit is for business
-        messages.) None if the alert was not open; else the number of edits."""
+        messages.) A withdrawal records who (a ref) and when, for the undo. None if the alert
+        was not open; else the number of edits."""
         if state not in ("withdrawn", "expired", "replaced"):
             raise ValueError("an alert closes as withdrawn, expired or replaced")
         async with self._db.transaction() as tx:
             closed_now = await tx.execute(
-                "UPDATE alerts SET state = ?, closed_ru = ?, closed_en = ?"
-                " WHERE id = ? AND kind = 'alert' AND state IN ('sending', 'sent')",
-                (state, *closed, alert_id),
+                "UPDATE alerts SET state = ?, closed_ru = ?, closed_en = ?, withdrawn_by = ?,"
+                " withdrawn_at = ? WHERE id = ? AND kind = 'alert'"
+                " AND state IN ('sending', 'sent')",
+                (state, *closed, withdrawn_by, at, alert_id),
             )
             if not closed_now:
                 return None
@@ -234,17 +276,37 @@ class AlertRepository:
                 " WHERE alert_id = ? AND action = 'send' AND state = 'pending'",
                 (state.capitalize(), alert_id),
             )
-            return await tx.execute(
-                "INSERT INTO outbox (alert_id, subscriber_id, action, target_message_id,"
-                " channel_id, channel_lang)"
-                " SELECT o.alert_id, o.subscriber_id, 'edit', o.message_id, o.channel_id,"
-                " o.channel_lang FROM outbox AS o"
-                " WHERE o.alert_id = ? AND o.action = 'send' AND o.state = 'sent'"
-                " AND o.message_id IS NOT NULL"
-                " AND (o.subscriber_id IS NOT NULL OR o.channel_id IS NOT NULL)"
-                " ON CONFLICT (alert_id, subscriber_id, action) DO NOTHING",
+            return await _edit_every_copy(tx, alert_id)
+
+    async def reopen(self, alert_id: str, undoer: bytes, withdrawn_since: float) -> Reopened:
+        """Undo a withdrawal made at `withdrawn_since` or later by someone other than `undoer`:
+        the alert stands again, the sends it stopped resume, and every delivered copy gets an
+        'edit' row that brings it back to the alert's text (the courier edits a copy to what
+        the alert says now). One transaction."""
+        async with self._db.transaction() as tx:
+            row = await tx.fetchone(
+                "SELECT state, withdrawn_by, withdrawn_at FROM alerts"
+                " WHERE id = ? AND kind = 'alert'",
                 (alert_id,),
             )
+            if row is None or row[0] != "withdrawn" or row[2] is None:
+                return Reopened("gone")
+            if row[1] is not None and hmac.compare_digest(bytes(row[1]), undoer):
+                return Reopened("self")
+            if float(row[2]) < withdrawn_since:
+                return Reopened("late")
+            resumed = await tx.execute(
+                "UPDATE outbox SET state = 'pending', last_error = NULL, next_at = 0"
+                " WHERE alert_id = ? AND action = 'send' AND state = 'dropped'"
+                " AND last_error = 'Withdrawn'",
+                (alert_id,),
+            )
+            await tx.execute(
+                "UPDATE alerts SET state = ?, closed_ru = NULL, closed_en = NULL,"
+                " withdrawn_by = NULL, withdrawn_at = NULL WHERE id = ?",
+                ("sending" if resumed else "sent", alert_id),
+            )
+            return Reopened("undone", await _edit_every_copy(tx, alert_id), resumed)
 
     async def expired(self, now: str) -> list[str]:
         """Open alerts whose expiry has passed."""

@@ -29,7 +29,9 @@ class Delivery:
     lang: str
     silent: bool
     attempts: int
-    action: str = "send"  # or "edit": change the copy `target_message_id` to the closed text
+    action: str = (
+        "send"  # or "edit": change the copy `target_message_id` to what the alert says now
+    )
     target_message_id: int | None = None
     channel_id: int | None = None  # a region channel's post (no subscriber, nothing encrypted)
 
@@ -219,8 +221,13 @@ class OutboxRepository:
         )
 
     async def texts(self, alert_id: str, action: str = "send") -> dict[str, str]:
-        """The alert's text by language (for 'edit': what closed copies say); empty if none."""
-        columns = "closed_ru, closed_en" if action == "edit" else "text_ru, text_en"
+        """The alert's text by language; empty if none. For 'edit': what a copy says now, the
+        closed text, or (after a withdrawal was undone) the alert's own text again."""
+        columns = (
+            "coalesce(closed_ru, text_ru), coalesce(closed_en, text_en)"
+            if action == "edit"
+            else "text_ru, text_en"
+        )
         row = await self._db.fetchone(
             f"SELECT {columns} FROM alerts WHERE id = ?",  # noqa: S608 - two fixed column sets
             (alert_id,),
@@ -228,6 +235,11 @@ class OutboxRepository:
         if row is None:
             return {}
         return {lang: str(text) for lang, text in zip(LANGS, row, strict=True) if text}
+
+    async def is_open(self, alert_id: str) -> bool:
+        """The alert stands (sending or sent): an edit of its copy brings its buttons back."""
+        state = await self._db.fetchval("SELECT state FROM alerts WHERE id = ?", (alert_id,))
+        return state in ("sending", "sent")
 
     async def kind(self, alert_id: str) -> str | None:
         """'alert' or 'announcement'; None if the alert does not exist."""

@@ -131,12 +131,18 @@ class Courier:
     async def _request(self, delivery: Delivery, chat_id: int, text: str) -> Awaitable[Any]:
         """The Bot API call for this row, not yet sent."""
         if delivery.action == "edit":
-            # Change a delivered copy to say the alert was withdrawn or expired (buttons go).
+            # Change a delivered copy to say the alert was withdrawn or expired (buttons go),
+            # or back to the alert itself when a withdrawal was undone (buttons return).
+            standing = delivery.channel_id is None and await self._outbox.is_open(delivery.alert_id)
             return self._bot.edit_message_text(
                 text=text,
                 chat_id=chat_id,
                 message_id=delivery.target_message_id,
-                reply_markup=None,
+                reply_markup=(
+                    await self._markup(delivery.alert_id, delivery.lang, chat_id)
+                    if standing
+                    else None
+                ),
                 request_timeout=SEND_TIMEOUT,
             )
         return self._bot.send_message(

@@ -14,7 +14,7 @@ import asyncio
 import hmac
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from typing import Any
 
 from aiogram import Bot
@@ -70,18 +70,20 @@ class ModeratorNotices:
         self,
         key: str,
         *,
-        besides: bytes | None = None,
+        besides: bytes | Collection[bytes] = (),
         markup: InlineKeyboardMarkup | None = None,
         **args: Any,
     ) -> int:
         """The group, and every admin and active moderator in private except `besides` (the
-        ref of whoever acted), get the catalogue text `key`; `markup` goes with the private
-        copies only (a button pressed in a group is never acted on). How many were told."""
+        refs of whoever acted, or was acted on), get the catalogue text `key`; `markup` goes
+        with the private copies only (a button pressed in a group is never acted on). How many
+        were told."""
+        skip = [besides] if isinstance(besides, bytes) else list(besides)
         text = self._translator(self.lang, key, **args)
         await self.send(text)
         told = 0
         for ref, chat in await self._staff_chats() if self._staff_chats else []:
-            if besides is not None and hmac.compare_digest(ref, besides):
+            if any(hmac.compare_digest(ref, other) for other in skip):
                 continue
             try:
                 await self._bot.send_message(chat, text, reply_markup=markup)

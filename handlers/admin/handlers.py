@@ -145,16 +145,20 @@ async def remove(
     bot: Bot,
     team: ModeratorTeam,
     alert_desk: AlertDesk,
+    notices: ModeratorNotices,
 ) -> None:
-    """Remove a moderator: their menu loses the moderator commands and the reports they were
-    shown leave their chat now."""
+    """Remove a moderator: their menu loses the moderator commands, the reports they were
+    shown leave their chat now, and the rest of the team is told."""
     admin = await team.identify(query.from_user.id)
     removed = await team.remove(admin, callback_data.moderator) if admin else None
-    if removed is None:
+    if admin is None or removed is None:
         await query.answer(tr("mod-gone"))
         return
     if removed.chat_id is not None:
         await hide_moderator_menu(bot, removed.chat_id)
         await delete_messages(bot, removed.chat_id, removed.copies)
+    await notices.tell_staff(
+        "notice-removed", besides=admin.ref, alias=removed.alias, by=admin.alias
+    )
     toast = tr("admin-removed", alias=removed.alias)
     await show(query, *await screens.moderators_screen(tr, team, alert_desk), toast=toast)

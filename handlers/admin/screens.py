@@ -15,26 +15,34 @@ from handlers.admin.callbacks import (
     RemoveAskCb,
     RemoveCb,
 )
+from handlers.moderation.callbacks import ConfirmMemberCb
 from handlers.regions import button
 
 Screen = tuple[str, InlineKeyboardMarkup | None]
 
 
 async def moderators_screen(tr: Tr, team: ModeratorTeam, alert_desk: AlertDesk) -> Screen:
-    """Every moderator with a Remove button, and how many approvals an alert needs."""
+    """Every moderator with a Remove button, those waiting for confirmation with a Confirm
+    button too, and how many approvals an alert needs."""
     if team.locked:
         return tr("mod-locked-short"), None
-    listed = await team.moderators()
+    members = await team.members()
+    active = [m for m in members if m.active]
     text = tr(
         "admin-moderators",
-        count=len(listed),
+        count=len(active),
         needed=alert_desk.approvals_needed,
         admins=len(team.admin_ids),
     )
-    rows = [
-        [button(tr("admin-remove", alias=alias), RemoveAskCb(moderator=moderator_id))]
-        for moderator_id, alias in listed
-    ]
+    rows = []
+    for member in members:
+        row = [button(tr("admin-remove", alias=member.alias), RemoveAskCb(moderator=member.id))]
+        if not member.active:
+            confirm = ConfirmMemberCb(moderator=member.id)
+            row.insert(0, button(tr("member-confirm", alias=member.alias), confirm))
+        rows.append(row)
+    if len(active) < len(members):
+        text += "\n\n" + tr("admin-moderators-pending", count=len(members) - len(active))
     return text, InlineKeyboardMarkup(inline_keyboard=rows) if rows else None
 
 

@@ -20,9 +20,10 @@ from handlers.admin.callbacks import LegacyAdminCb
 from handlers.filters import FromUser, is_question
 from handlers.flow import Flow
 from handlers.gates import GatedRouter
-from handlers.moderation import drafts, gate, queue
+from handlers.moderation import drafts, gate, members, queue
 from handlers.moderation.callbacks import (
     ApproveCb,
+    ConfirmMemberCb,
     DraftCardCb,
     DraftCb,
     DropCb,
@@ -38,6 +39,7 @@ from handlers.moderation.callbacks import (
     ReportAskCb,
     ReportKeepCb,
     SentCardCb,
+    UndoWithdrawCb,
     UpdateCb,
     WithdrawCb,
 )
@@ -46,6 +48,7 @@ from handlers.moderation.roles import (
     is_locked,
     is_moderation_button,
     is_moderation_message,
+    is_pending_member,
     is_staff_button,
 )
 from handlers.moderation.states import ModForm
@@ -88,6 +91,8 @@ def _moderators_router() -> Router:
     router.callback_query.register(drafts.update, UpdateCb.filter())
     router.callback_query.register(drafts.withdraw, WithdrawCb.filter())
     router.callback_query.register(drafts.drop, DropCb.filter())
+    router.callback_query.register(drafts.undo_withdrawal, UndoWithdrawCb.filter())
+    router.callback_query.register(members.confirm, ConfirmMemberCb.filter())
     return router
 
 
@@ -96,7 +101,12 @@ def _gate_router(settings: Settings) -> Router:
     router.message.register(
         gate.queue_locked_for_admin, Command("queue"), FromUser(settings.admin_ids)
     )
-    router.message.register(gate.locked, Command("queue", "stats"), is_locked)
+    # Only admins learn that the bot is locked: to anyone else (moderators cannot be told
+    # apart while locked) /queue and /stats are unknown commands, like any other.
+    router.message.register(
+        gate.locked, Command("queue", "stats"), is_locked, FromUser(settings.admin_ids)
+    )
+    router.message.register(members.pending, Command("queue", "stats"), is_pending_member)
     for legacy in (LegacyModCb, LegacyReportCb, LegacyAdminCb):
         router.callback_query.register(gate.old_button, legacy.filter())
     router.callback_query.register(gate.refused, is_staff_button)

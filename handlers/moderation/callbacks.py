@@ -21,7 +21,7 @@ from pydantic import Field, PlainSerializer, PlainValidator
 from bot.services.alert_text import AlertField
 from bot.services.report_window import ReportWindow
 from bot.services.review import RejectReason
-from handlers.callbacks import PageNumber
+from handlers.callbacks import PageNumber, RowId
 
 RegionCode = Annotated[str, Field(pattern=r"^[a-z0-9-]{1,24}$")]  # what regions.toml allows
 AlertId = Annotated[str, Field(pattern=r"^[0-9a-f]{8}$")]  # secrets.token_hex(4)
@@ -156,6 +156,21 @@ class UpdateCb(CallbackData, prefix="m1.update"):
     alert: AlertId
 
 
+class UndoWithdrawCb(CallbackData, prefix="m1.undo"):
+    """Undo another moderator's withdrawal of this alert (within WITHDRAW_UNDO_MINUTES)."""
+
+    alert: AlertId
+
+
+# --- the team ----------------------------------------------------------------------------------
+
+
+class ConfirmMemberCb(CallbackData, prefix="m1.confirm"):
+    """Confirm a pending moderator (their row id): the second person of the two-person rule."""
+
+    moderator: RowId
+
+
 # --- buttons from before the versioned prefixes ------------------------------------------------
 
 
@@ -193,5 +208,7 @@ FACTORIES: tuple[type[CallbackData], ...] = (
     SentCardCb,
     WithdrawCb,
     UpdateCb,
+    UndoWithdrawCb,
+    ConfirmMemberCb,
 )
 PREFIXES = frozenset(factory.__prefix__ for factory in FACTORIES)

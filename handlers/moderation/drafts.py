@@ -29,11 +29,14 @@ from handlers.moderation.callbacks import (
     EditCb,
     EvidenceCb,
     SentCardCb,
+    UndoWithdrawCb,
     UpdateCb,
     WithdrawCb,
 )
 from handlers.moderation.queue import show_reports
+from handlers.moderation.screens import markup
 from handlers.moderation.states import ModForm
+from handlers.regions import button
 from handlers.screens import show
 
 
@@ -222,13 +225,50 @@ async def withdraw(
     review: ReviewQueue,
     alert_desk: AlertDesk,
     regions: RegionCatalog,
+    notices: ModeratorNotices,
 ) -> None:
+    """Withdraw a sent alert; the rest of the team is told at once, with Undo."""
     edits = await alert_desk.withdraw(moderator, callback_data.alert)
     if edits is None:
         await query.answer(tr("mod-gone"), show_alert=True)
         return
     toast = tr("mod-withdrawn", copies=edits)
     await show(query, *await screens.queue_screen(tr, review, alert_desk, regions), toast=toast)
+    alert = await alert_desk.alert(callback_data.alert)
+    region = regions.get(alert.region) if alert else None
+    minutes = alert_desk.undo_minutes
+    label = Tr(tr.translator, notices.lang)("mod-undo-withdraw")
+    undo = markup([[button(label, UndoWithdrawCb(alert=callback_data.alert))]])
+    await notices.tell_staff(
+        "notice-withdrawn",
+        besides=moderator.ref,
+        markup=undo,
+        alias=moderator.alias,
+        id=callback_data.alert,
+        region=region.name(notices.lang) if region else (alert.region if alert else ""),
+        minutes=f"{minutes:g}",
+    )
+
+
+async def undo_withdrawal(
+    query: CallbackQuery,
+    callback_data: UndoWithdrawCb,
+    tr: Tr,
+    moderator: Moderator,
+    alert_desk: AlertDesk,
+    notices: ModeratorNotices,
+) -> None:
+    """Another moderator's withdrawal undone: the copies are edited back."""
+    reopened = await alert_desk.undo_withdrawal(moderator, callback_data.alert)
+    if reopened.outcome != "undone":
+        key = {"self": "mod-undo-self", "late": "mod-undo-late"}.get(reopened.outcome, "mod-gone")
+        await query.answer(tr(key, minutes=f"{alert_desk.undo_minutes:g}"), show_alert=True)
+        return
+    done = tr("mod-undone", id=callback_data.alert, copies=reopened.copies)
+    await show(query, done, None)
+    await notices.tell_staff(
+        "notice-undone", besides=moderator.ref, alias=moderator.alias, id=callback_data.alert
+    )
 
 
 async def drop(

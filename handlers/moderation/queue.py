@@ -18,6 +18,7 @@ from bot.i18n import Tr
 from bot.services.alert_desk import AlertDesk
 from bot.services.review import OpenedReport, ReportPage, ReviewQueue
 from bot.services.team import Moderator, ModeratorTeam
+from bot.telegram.notices import ModeratorNotices
 from handlers.moderation import screens
 from handlers.moderation.callbacks import (
     GroupCb,
@@ -135,11 +136,25 @@ async def reject_group(
     review: ReviewQueue,
     alert_desk: AlertDesk,
     regions: RegionCatalog,
+    notices: ModeratorNotices,
 ) -> None:
+    """Reject a whole group; the rest of the team is told (a rejection is silent otherwise,
+    and one account must not bury reports unseen)."""
     region, window, reason = callback_data.region, callback_data.window, callback_data.reason
     count = await review.reject_group(moderator, region, window, reason)
     toast = tr("mod-rejected", count=count) if count else tr("mod-gone")
     await show(query, *await screens.queue_screen(tr, review, alert_desk, regions), toast=toast)
+    if count:
+        known = regions.get(region)
+        await notices.tell_staff(
+            "notice-group-rejected",
+            besides=moderator.ref,
+            alias=moderator.alias,
+            count=count,
+            region=known.name(notices.lang) if known else region,
+            window=window.label(),
+            reason=Tr(tr.translator, notices.lang)(reason.label_key),
+        )
 
 
 async def show_reports(

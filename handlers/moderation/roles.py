@@ -67,6 +67,11 @@ async def is_staff_button(query: CallbackQuery) -> bool:
     return True
 
 
+async def is_pending_member(message: Message, team: ModeratorTeam) -> bool:
+    """Joined through an invite, not confirmed yet (bot.services.team)."""
+    return message.from_user is not None and await team.is_pending(message.from_user.id)
+
+
 async def is_locked(message: Message, team: ModeratorTeam) -> bool:
     """The bot runs locked: nobody can be recognised as a moderator."""
     return team.locked

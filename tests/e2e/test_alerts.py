@@ -19,6 +19,7 @@ from tests.support.alerts import (
     REPORTER,
     SPB_EN,
     alert_messages,
+    confirm_on_server,
     invite_moderator,
     report_and_approve,
     rows,
@@ -60,6 +61,8 @@ async def test_report_to_alert_with_two_moderators(
     )
 
     await invite_moderator(api, admin, moderator)
+    assert "confirmed anna" in confirm_on_server(bot, "anna")
+    assert "Очередь пуста" in (await moderator.say("/queue")).visible_text  # a moderator now
     await send_report(reporter)
     await api.wait_for(
         lambda c: (
@@ -132,6 +135,7 @@ async def test_report_to_alert_with_two_moderators(
     assert [r[0] for r in rows(bot, "SELECT action FROM audit_log ORDER BY seq")] == [
         "invite.create",
         "moderator.join",
+        "moderator.confirm",
         "group.read",
         "alert.draft",
         "alert.edit",

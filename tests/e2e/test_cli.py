@@ -227,9 +227,12 @@ def test_check_warns_when_too_few_moderators_for_the_two_person_rule(tmp_path: P
     assert run_cli("migrate", cwd=tmp_path).returncode == 0
     result = run_cli("check", cwd=tmp_path, ADMIN_IDS="111")
     assert "ALERT_APPROVALS=2 but there are only 1 moderator(s)" in result.stdout
-    lowered = run_cli("check", cwd=tmp_path, ADMIN_IDS="111", ALERT_APPROVALS="1")
-    assert "ALERT_APPROVALS" not in lowered.stdout
+    assert "the two-person rule rests on one person: only 1 person can approve" in result.stdout
+    lowered = run_cli("check", cwd=tmp_path, ADMIN_IDS="111,222", ALERT_APPROVALS="1")
+    assert "rests on one person: ALERT_APPROVALS=1: one account alone" in lowered.stdout
     assert "an alert needs 1 approval(s)" in lowered.stdout
+    two = run_cli("check", cwd=tmp_path, ADMIN_IDS="111,222")
+    assert "rests on one person" not in two.stdout and "an alert needs 2" in two.stdout
 
 
 def test_check_and_run_refuse_alert_settings_that_cannot_work(tmp_path: Path) -> None:

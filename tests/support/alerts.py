@@ -3,10 +3,14 @@ subscribers), subscribing, reporting, inviting a moderator, approving an alert."
 
 from __future__ import annotations
 
+import os
 import re
 import sqlite3
+import subprocess
+import sys
 from typing import Any
 
+from bot.config import REPO_ROOT
 from bot.devserver.server import FakeBotAPI
 from tests.support.chat import User
 from tests.support.keys import PASSPHRASE
@@ -55,17 +59,46 @@ async def send_report(user: User, region: str = "мск") -> None:
 
 
 async def invite_moderator(api: FakeBotAPI, admin: User, moderator: User) -> None:
+    """The admin invites "anna", who joins pending: not a moderator until someone other than
+    the admin confirms her (the caller does that)."""
     reply = await admin.say("/invite anna")
     link = re.search(r"start=(inv_[A-Za-z0-9_-]+)", reply.visible_text)
     assert link, reply.text
     welcome = await moderator.say(f"/start {link.group(1)}")
-    assert "anna" in welcome.visible_text and "/queue" in welcome.visible_text
-    # The moderator's own menu now has /queue; the public menu does not.
-    scope = {"type": "chat", "chat_id": moderator.id}
-    assert "queue" in [c["command"] for c in api.commands(scope, "ru")]
-    assert "queue" not in [c["command"] for c in api.commands(None, "ru")]
+    assert "anna" in welcome.visible_text and "подтвердит" in welcome.visible_text
     again = await User(api, OUTSIDER, "ru").say(f"/start {link.group(1)}")
     assert "недействительна" in again.visible_text  # single use
+    # Pending: no moderator menu, no queue, and the inviting admin cannot vouch for her.
+    scope = {"type": "chat", "chat_id": moderator.id}
+    assert "queue" not in [c["command"] for c in api.commands(scope, "ru")]
+    assert "не подтверждены" in (await moderator.say("/queue")).visible_text
+    notice = admin.last_with_buttons()
+    assert "anna" in notice.visible_text and "ждёт подтверждения" in notice.visible_text
+    await admin.press("Подтвердить anna")
+    toast = api.calls_for("answerCallbackQuery")[-1].params
+    assert "Вы пригласили anna" in str(toast.get("text"))
+    assert "не подтверждены" in (await moderator.say("/queue")).visible_text
+
+
+def confirm_on_server(bot: RunningBot, alias: str) -> str:
+    """The operator confirms `alias` with the CLI on the server, beside the running bot."""
+    keep = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "TMPDIR")}
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "moderators", "confirm", alias],
+        cwd=bot.data_dir.parent,
+        env={
+            **keep,
+            "PYTHONPATH": str(REPO_ROOT),
+            "DATA_DIR": str(bot.data_dir),
+            "KEY_PASSPHRASE": PASSPHRASE,
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout
 
 
 async def report_and_approve(api: FakeBotAPI, admin: User) -> None:

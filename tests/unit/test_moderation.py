@@ -27,7 +27,7 @@ from bot.services.review import RejectReason, ReviewQueue
 from bot.services.review_keys import ModerationLocked, ReviewKeys
 from bot.services.signatures import visible_text
 from bot.services.subscriptions import Subscription, SubscriptionService, TooManyChanges
-from bot.services.team import Moderator, ModeratorTeam, clean_alias
+from bot.services.team import CannotConfirm, Moderator, ModeratorTeam, clean_alias, rule_weaknesses
 from bot.storage.audit import AuditRepository
 from bot.storage.db import Database
 from bot.storage.outbox import OutboxRepository, Progress
@@ -102,6 +102,7 @@ async def join(service: Moderation, user_id: int, alias: str) -> Moderator:
     assert admin is not None and admin.is_admin
     token = await service.team.invite(admin, alias)
     assert await service.team.redeem(token, user_id) == alias
+    await service.team.confirm_by_operator(alias)  # the second person of the two-person rule
     moderator = await service.team.identify(user_id)
     assert moderator is not None
     return moderator
@@ -233,6 +234,8 @@ async def test_invites_are_single_use_hashed_and_expire(
     assert await service.team.redeem(late, MOD_B) is None
     assert await service.team.redeem("made-up-token", MOD_B) is None
     assert [alias for _, alias in await service.team.moderators()] == ["anna"]
+    assert await service.team.identify(MOD_A) is None  # pending until someone confirms
+    await service.team.confirm_by_operator("anna")
     anna = await service.team.identify(MOD_A)
     assert anna is not None
     with pytest.raises(PermissionError):
@@ -272,6 +275,93 @@ async def test_two_person_rule(
     assert await alert_state(service, alert.id) in ("sending", "sent")
     late = await service.desk.approve(boris, alert.id, edited.text_hash, None, "ru")
     assert late.outcome == "gone"
+
+
+async def test_a_joined_moderator_counts_only_once_someone_else_confirms_them(
+    db: Database, keys: Keys, translator: Translator, regions: RegionCatalog
+) -> None:
+    service = moderation(db, keys, translator, regions, needed=2)
+    admin = await service.team.identify(ADMIN)
+    assert admin is not None
+    # One admin invites a second account of their own: it joins, pending.
+    assert await service.team.redeem(await service.team.invite(admin, "sock"), MOD_A) == "sock"
+    assert await service.team.identify(MOD_A) is None and await service.team.is_pending(MOD_A)
+    sock_id = dict((a, i) for i, a in await service.team.moderators())["sock"]
+    with pytest.raises(CannotConfirm) as refused:
+        await service.team.confirm(admin, sock_id)  # the inviter cannot vouch for them
+    assert refused.value.reason == "inviter"
+    # Their approval does not count, even with a role forged past the handlers.
+    await report(db, keys, OUTSIDER)
+    group = (await service.review.groups())[0]
+    alert = await service.desk.draft_from_group(admin, group.region, group.window)
+    sock = Moderator(ModeratorTeam_ref(service, MOD_A), "sock", MOD_A, False)
+    assert (await service.desk.approve(sock, alert.id, alert.text_hash, None, "ru")).outcome == (
+        "refused"
+    )
+    assert (await service.desk.approve(admin, alert.id, alert.text_hash, None, "ru")).approvals == 1
+    assert await service.team.approvers() == 1
+    assert rule_weaknesses(2, 1) and rule_weaknesses(1, 3) and not rule_weaknesses(2, 2)
+    # Someone else confirms: a moderator the operator confirmed on the server.
+    boris = await join(service, MOD_B, "boris")
+    confirmed = await service.team.confirm(boris, sock_id)
+    assert confirmed.alias == "sock" and confirmed.chat_id == MOD_A
+    assert await service.team.identify(MOD_A) is not None
+    with pytest.raises(CannotConfirm):
+        await service.team.confirm(boris, sock_id)  # once
+    assert [(m.alias, m.active) for m in await service.team.members()] == [
+        ("boris", True),
+        ("sock", True),
+    ]
+    entries = [(e.actor, e.action, e.subject) for e in await AuditRepository(db).entries()]
+    assert ("operator", "moderator.confirm", "boris") in entries
+    assert ("boris", "moderator.confirm", "sock") in entries
+
+
+def ModeratorTeam_ref(service: Moderation, user_id: int) -> bytes:
+    """The blind index the team would compute for `user_id` (to forge a role in a test)."""
+    cipher = service.team._cipher
+    assert cipher is not None
+    return cipher.ref(user_id)
+
+
+async def test_a_withdrawal_can_be_undone_by_someone_else_in_time(
+    db: Database, keys: Keys, translator: Translator, regions: RegionCatalog
+) -> None:
+    clock = ManualClock()
+    service = moderation(db, keys, translator, regions, needed=1, clock=clock)
+    anna = await join(service, MOD_A, "anna")
+    boris = await join(service, MOD_B, "boris")
+    subscriptions = SubscriptionService(db, keys[0], keys[1])
+    for chat in SUBSCRIBERS[:2]:
+        await subscriptions.change(chat, "ru", "add", "moscow")
+    await report(db, keys, OUTSIDER)
+    group = (await service.review.groups())[0]
+    alert = await service.desk.draft_from_group(anna, group.region, group.window)
+    assert (await service.desk.approve(anna, alert.id, alert.text_hash, None, "ru")).recipients == 2
+    outbox = OutboxRepository(db)
+    first = (await outbox.due(clock(), 10))[0]
+    assert await outbox.mark_sent(first.id, 555)  # one copy delivered, one still pending
+
+    assert await service.desk.withdraw(anna, alert.id) == 1
+    assert await outbox.progress(alert.id) == Progress(sent=1, dropped=1)
+    assert (await service.desk.undo_withdrawal(anna, alert.id)).outcome == "self"
+    undone = await service.desk.undo_withdrawal(boris, alert.id)
+    assert (undone.outcome, undone.copies, undone.resumed) == ("undone", 1, 1)
+    assert await alert_state(service, alert.id) == "sending"
+    assert await outbox.progress(alert.id) == Progress(sent=1, pending=1)
+    assert await outbox.texts(alert.id, "edit") == await outbox.texts(alert.id)  # copies back
+    assert await outbox.is_open(alert.id)
+    # Withdrawn again, and this time nobody is in time.
+    assert await service.desk.withdraw(boris, alert.id) == 1
+    clock.now += 6 * 60
+    assert (await service.desk.undo_withdrawal(anna, alert.id)).outcome == "late"
+    assert await alert_state(service, alert.id) == "withdrawn"
+    closed = await outbox.texts(alert.id, "edit")
+    assert closed and all(text.startswith("❌") or "<s>" in text for text in closed.values())
+    edits = await outbox.due(clock(), 10)
+    assert [d.action for d in edits] == ["edit"]  # one edit for the one delivered copy, once
+    actions = [e.action for e in await AuditRepository(db).entries()]
+    assert actions.count("alert.withdraw") == 2 and actions.count("alert.undo-withdraw") == 1
 
 
 async def test_a_typed_area_never_becomes_a_live_link(
@@ -332,8 +422,10 @@ async def test_audit_chain_verifies_and_detects_tampering(
     assert [e.action for e in entries] == [
         "invite.create",
         "moderator.join",
+        "moderator.confirm",
         "invite.create",
         "moderator.join",
+        "moderator.confirm",
     ]
     assert {e.actor for e in entries} >= {"anna", "boris"}
     assert all(str(MOD_A) not in e.subject + e.actor for e in entries)
