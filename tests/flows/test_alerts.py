@@ -293,3 +293,80 @@ async def test_region_channel_gets_one_post(
     await api.wait_idle(timeout=20)
     assert any("Отозвано" in m.visible_text for m in api.messages(channel))
     assert await bot.stop() == 0
+
+
+MODERATOR_ID = 5_600_000_006
+
+
+async def test_the_team_sees_and_can_undo_what_one_account_does(
+    api: FakeBotAPI, start_bot: StartBot, keyring_dir: Path
+) -> None:
+    admin, second = User(api, ADMIN, "en"), User(api, SECOND_ADMIN, "en")
+    anna = User(api, MODERATOR_ID, "ru")
+    people = [User(api, chat, "ru") for chat in (MOSCOW_RU, MOSCOW_KAZAN_SILENT)]
+    bot = await start(start_bot, ADMIN_IDS=f"{ADMIN},{SECOND_ADMIN}", ALERT_APPROVALS="1")
+    for person in people:
+        await subscribe(person, "мск")
+
+    # Anna joins pending; the other admin, not the inviting one, confirms her from the notice.
+    link = (await admin.say("/invite anna")).visible_text.split("start=")[1].split()[0]
+    assert "подтвердит" in (await anna.say(f"/start {link}")).visible_text
+    assert "ждёт подтверждения" in admin.last().visible_text
+    await second.press("Подтвердить anna")
+    assert "anna is now a moderator" in second.last().visible_text  # in their language
+    assert "Вы подтверждены" in anna.last().visible_text
+    scope = {"type": "chat", "chat_id": anna.id}
+    assert "queue" in [c["command"] for c in api.commands(scope, "ru")]
+    assert "теперь модератор" in admin.last().visible_text  # the inviter is told too
+
+    # The admin withdraws a sent alert: the others are told at once, and Anna undoes it.
+    await report_and_approve(api, admin)
+    original = alert_messages(api, people[0].id)[0]
+    await admin.say("/queue")
+    await admin.press("Sent: Moscow")
+    await admin.press("Withdraw this alert")
+    await admin.press("Yes, withdraw")
+    await api.wait_idle(timeout=20)
+    assert "отозвал(а) предупреждение" in anna.last().visible_text
+    assert "отозвал(а) предупреждение" in second.last().visible_text
+    assert not any("отозвал(а)" in m.visible_text for m in api.messages(ADMIN))
+    assert all("Отозвано" in api.messages(p.id)[-1].visible_text for p in people)
+    since = len(api.calls)
+    await anna.press("Отменить отзыв")
+    assert "снова действует" in anna.last().visible_text
+    await api.wait_idle(timeout=20)
+    restored = [
+        c for c in api.calls[since:] if c.method == "editMessageText" and "🔏" in str(c.params)
+    ]
+    assert len(restored) == 2
+    for person in people:
+        copy = api.messages(person.id)[-1]
+        assert copy.text == original and copy.buttons  # the alert itself, buttons and all
+    assert rows(bot, "SELECT state FROM alerts") == [("sent",)]
+    verdict = (await people[0].say(f"/verify {original}")).visible_text
+    assert "Настоящее" in verdict and "отозвали" not in verdict
+    assert "снова действует" in admin.last().visible_text
+
+    # A rejected report group and a removal are told too.
+    await send_report(User(api, REPORTER, "ru"))
+    await admin.say("/queue")
+    await admin.press("Moscow ·")
+    await admin.press("Spam")
+    assert "отклонил(а) 1" in anna.last().visible_text
+    await admin.say("/moderators")
+    await admin.press("Remove anna")
+    await admin.press("Yes, remove")
+    assert "anna больше не модератор" in second.last().visible_text
+    actions = [r[0] for r in rows(bot, "SELECT action FROM audit_log ORDER BY seq")]
+    assert actions.count("moderator.confirm") == 1 and "alert.undo-withdraw" in actions
+
+
+async def test_strangers_cannot_tell_that_the_bot_is_locked(
+    api: FakeBotAPI, start_bot: StartBot, keyring_dir: Path
+) -> None:
+    await start_bot(wait_ready=True, ADMIN_IDS=str(ADMIN))  # no passphrase: locked
+    stranger, admin = User(api, OUTSIDER, "ru"), User(api, ADMIN, "ru")
+    unknown = (await stranger.say("/frobnicate")).visible_text
+    for command in ("/queue", "/stats"):
+        assert (await stranger.say(command)).visible_text == unknown
+    assert "Бот заперт" in (await admin.say("/stats")).visible_text
