@@ -21,12 +21,16 @@ from typing import TextIO
 
 from pydantic import SecretStr
 
-from bot.app import build_app, run_polling
+from bot.app import App, build_app, run_polling
 from bot.config import Settings
 from bot.crypto.keyring import UnlockedKeyring, init_keyring
 from bot.devserver.server import ChatMessage, FakeBotAPI
 
 DEMO_USER_ID = 700_000_001
+# Two demo moderators beside the demo person (the admin), so that the two-person rule can be
+# tried: `/as anna` speaks as anna, `/as me` as yourself again.
+DEMO_MODERATORS = {"anna": 700_000_002, "boris": 700_000_003}
+_AS = re.compile(r"^/as\s+(\S+)$")
 
 _TAG = re.compile(
     r"<(/?)(b|strong|i|em|u|ins|s|strike|del|code|pre|blockquote|tg-spoiler|span)"
@@ -143,8 +147,8 @@ async def run_demo(
     await server.start()
     with tempfile.TemporaryDirectory(prefix="helpline-demo-") as tmp:
         # A throwaway keyring, unlocked, so that reports, alerts and moderation work too; it is
-        # deleted with the rest. The demo person is the instance's only admin, and one approval
-        # is enough, so they can follow a report all the way to an alert on their own.
+        # deleted with the rest. The demo person is the instance's admin; two demo moderators
+        # are there too, so that an alert's two approvals can be given by two people.
         passphrase = secrets.token_bytes(24).hex().encode()
         keys_dir = Path(tmp) / "data" / "keys"
         init_keyring(keys_dir, passphrase, date.today())
@@ -154,17 +158,24 @@ async def run_demo(
             data_dir=Path(tmp) / "data",
             log_level="WARNING",
             admin_ids=frozenset({DEMO_USER_ID}),
-            alert_approvals=1,
+            alert_approvals=2,
         )
         app = await build_app(settings, unlocked=UnlockedKeyring.unlock(keys_dir, passphrase))
+        await _add_demo_moderators(app, server, user_language)
         polling = asyncio.create_task(run_polling(app, handle_signals=False))
         server.add_user(DEMO_USER_ID, first_name="Demo", language_code=user_language)
-        chat = TerminalChat(server, DEMO_USER_ID, out, color=interactive)
+        chats = {
+            name: TerminalChat(server, user_id, out, color=interactive)
+            for name, user_id in {"me": DEMO_USER_ID, **DEMO_MODERATORS}.items()
+        }
+        chat = chats["me"]
         print(
             "Helpline demo: the real bot, a local stand-in for Telegram, nothing leaves this "
             "machine.\nType a message, a command (/start, /help), or a button's number. "
-            "Ctrl-D or /quit ends.\nIn the demo you are also the admin (one approval is "
-            "enough): /alerts, then /report, then /queue to turn the report into an alert.",
+            "Ctrl-D or /quit ends.\nYou are the admin. Two demo moderators are here too: "
+            "/as anna (or /as boris) speaks as them, /as me as yourself again.\nTry /alerts, "
+            "then /report, then /queue to turn the report into an alert: it needs two "
+            "approvals from different people, yours and anna's.",
             file=out,
         )
         try:
@@ -177,13 +188,17 @@ async def run_demo(
                     continue
                 if not interactive:
                     print(f"\nyou> {text}", file=out)
+                switch = _AS.match(text)
+                if switch:
+                    chat = _switch(chats, chat, switch.group(1), out)
+                    continue
                 if text.isdigit() and chat.buttons:
                     number = int(text)
                     if not 1 <= number <= len(chat.buttons):
                         print(f"  (no button {number}; there are {len(chat.buttons)})", file=out)
                         continue
                     message_id, index, _ = chat.buttons[number - 1]
-                    server.press_button(DEMO_USER_ID, message_id, index)
+                    server.press_button(chat.user_id, message_id, index)
                     await server.wait_idle()
                     chat.show_changes()
                 else:
@@ -195,7 +210,34 @@ async def run_demo(
     return 0
 
 
+async def _add_demo_moderators(app: App, server: FakeBotAPI, language: str) -> None:
+    """anna and boris join through invites and are confirmed by the operator, as on a real
+    one-admin instance (`helpline-bot moderators confirm`)."""
+    admin = await app.team.identify(DEMO_USER_ID)
+    if admin is None:  # the keyring is unlocked above: the admin is always recognised
+        return
+    for alias, user_id in DEMO_MODERATORS.items():
+        server.add_user(user_id, first_name=alias.capitalize(), language_code=language)
+        await app.team.redeem(await app.team.invite(admin, alias), user_id)
+        await app.team.confirm_by_operator(alias)
+
+
+def _switch(
+    chats: dict[str, TerminalChat], current: TerminalChat, name: str, out: TextIO
+) -> TerminalChat:
+    """Speak as someone else (`/as anna`): their chat, with what arrived there meanwhile."""
+    chosen = chats.get(name.lower())
+    if chosen is None:
+        print(f"  (who is {name}? choose one of: {', '.join(chats)})", file=out)
+        return current
+    who = "yourself, the admin" if name.lower() == "me" else f"{name.lower()}, a moderator"
+    print(f"\n══ you are now {who} ══", file=out)
+    chosen.calls_seen = len(chosen.server.calls)  # others' button answers are not theirs
+    chosen.show_changes()
+    return chosen
+
+
 async def _say(server: FakeBotAPI, chat: TerminalChat, text: str) -> None:
-    server.push_message(DEMO_USER_ID, text)
+    server.push_message(chat.user_id, text)
     await server.wait_idle()
     chat.show_changes()

@@ -60,8 +60,10 @@ class ModeratorNotices:
         delay = max(0.0, self._last + self._min_interval - self._clock())
         self._pending = asyncio.create_task(self._queue_notice(delay))
 
-    async def approval_wanted(self, region_name: str) -> None:
-        await self.send(self._translator(self.lang, "notice-approval", region=region_name))
+    async def approval_wanted(self, region_name: str, approver: bytes) -> None:
+        """A draft has an approval and needs more: the rest of the team is asked, so that an
+        alert does not wait for someone to look at the queue."""
+        await self.tell_staff("notice-approval", besides=approver, region=region_name)
 
     async def announcement_wanted(self, drafter: bytes) -> None:
         await self.tell_staff("notice-announcement", besides=drafter)

@@ -188,7 +188,8 @@ async def approve(
         await query.answer(tr("mod-stale"), show_alert=True)
     else:  # "recorded": the other moderators are asked for theirs
         region = regions.get(alert.region)
-        await notices.approval_wanted(region.name(notices.lang) if region else alert.region)
+        region_name = region.name(notices.lang) if region else alert.region
+        await notices.approval_wanted(region_name, moderator.ref)
     await show(query, *await screens.alert_screen(tr, alert_desk, alert))
 
 
