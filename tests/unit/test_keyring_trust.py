@@ -227,3 +227,13 @@ def test_nothing_to_destroy(tmp_path: Path) -> None:
     with pytest.raises(KeyringMissing, match="nothing to destroy"):
         destroy_keyring(tmp_path / "keys", datetime.now(UTC))
     assert destroyed_at(tmp_path / "keys") is None
+
+
+def test_destroy_works_on_a_loosely_permitted_directory(tmp_path: Path) -> None:
+    keys = tmp_path / "keys"
+    make_keyring(keys)
+    keys.chmod(0o755)  # load would refuse it; the panic switch must not
+    destroy_keyring(keys, datetime.now(UTC))
+    assert not (keys / KEYRING_FILE).exists() and (keys / TOMBSTONE_FILE).exists()
+    with pytest.raises(KeyringDestroyed):  # the state, not a complaint about the mode
+        PublicKeyring.load(keys)
