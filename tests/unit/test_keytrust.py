@@ -3,20 +3,23 @@ fingerprint, the review keys' signatures, and what a locked start of an old keyr
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+from pydantic import SecretStr
 
 from bot.config import ConfigError, load_settings
-from bot.crypto.keyring import KEYRING_FILE, KeyringError, PublicKeyring
+from bot.crypto.keyring import KEYRING_FILE, KeyringError, PublicKeyring, UnlockedKeyring
 from bot.services.keypins import PREFIX
+from bot.services.keyrotation import KeyRotation
 from bot.services.keytrust import SIGNED_MARKER, compact, verify_keyring
 from bot.storage.db import Database
 from bot.storage.instance import InstanceRepository
-from tests.support.keys import make_keyring, make_unsigned_keyring, unlock
+from tests.support.keys import PASSPHRASE, make_keyring, make_unsigned_keyring, unlock
 
 
 def fingerprint_of(keys: Path) -> str:
@@ -137,3 +140,35 @@ def test_an_empty_fingerprint_means_unset() -> None:
     assert (
         load_settings(_env_file=None, signing_key_fingerprint=" ").signing_key_fingerprint is None
     )
+
+
+async def test_the_daily_rotation_job_signs_the_new_key_and_the_app_accepts_it(
+    db: Database, tmp_path: Path
+) -> None:
+    """The unattended job rotates with the configured passphrase; what the running app is then
+    told (bot.app._keys_changed runs verify_keyring) must pass a locked-start check too."""
+    keys = tmp_path / "keys"
+    today = dt.date(2026, 12, 6)
+    make_keyring(keys, today - dt.timedelta(days=40))
+    repo = InstanceRepository(db)
+    expected = fingerprint_of(keys)
+    seen: list[str] = []
+
+    async def in_use() -> set[str]:
+        return set()
+
+    async def on_new_keys(public: PublicKeyring, unlocked: UnlockedKeyring | None) -> None:
+        seen.append(
+            await verify_keyring(
+                repo, unlocked or public, authenticated=unlocked is not None, fingerprint=expected
+            )
+        )
+
+    job = KeyRotation(
+        keys, SecretStr(PASSPHRASE), None, 30, in_use, on_new_keys, lambda: "r1", lambda: today
+    )
+    assert (await job.run())[0] == "r2"
+    assert seen == ["signed"]
+    ring = PublicKeyring.load(keys)
+    assert ring.review_keys["r2"].signature is not None
+    assert await verify_keyring(repo, ring, authenticated=False, fingerprint=expected) == "signed"
