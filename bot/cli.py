@@ -479,10 +479,14 @@ async def _with_reports(settings: Settings, use: Callable[[ReportRepository], Aw
 
 
 def _cmd_keys_status(args: argparse.Namespace) -> int:
-    from bot.crypto.keyring import PublicKeyring
+    from bot.crypto.keyring import KeyringDestroyed, PublicKeyring
 
     settings = _settings()
-    ring = PublicKeyring.load(settings.keyring_dir)
+    try:
+        ring = PublicKeyring.load(settings.keyring_dir)
+    except KeyringDestroyed as exc:
+        print(f"keyring: {settings.keyring_dir} destroyed on purpose at {exc.destroyed_at}")
+        return EXIT_OK
     print(f"keyring: {settings.keyring_dir} (created {ring.created.isoformat()})")
     for key in ring.review_keys.values():
         state = "destroyed" if key.destroyed else ("retired" if key.retired else "current")

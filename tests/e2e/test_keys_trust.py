@@ -15,8 +15,9 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from bot.crypto.keyring import KEYRING_FILE, TOMBSTONE_FILE, PublicKeyring
 from bot.devserver.server import FakeBotAPI
 from tests.e2e.test_cli import run_cli
+from tests.e2e.test_unlock import PROMPT, TerminalBot
 from tests.support.keys import PASSPHRASE, make_keyring, make_unsigned_keyring
-from tests.support.process import BotProcess, ProcessStarter
+from tests.support.process import BotProcess, ProcessStarter, bot_env
 
 
 def edit_pins(database: Path, ring: PublicKeyring) -> None:
@@ -121,9 +122,29 @@ async def test_keys_destroy_asks_then_the_bot_starts_with_guidance_only(
     assert check.returncode == 0, check.stdout + check.stderr
     lines = [line for line in check.stdout.splitlines() if "destroyed on purpose" in line]
     assert len(lines) == 1 and lines[0].startswith("ok: keyring")
+    status = run_cli("keys", "status", cwd=tmp_path, **env)
+    assert status.returncode == 0 and "destroyed on purpose at" in status.stdout
     again = run_cli("keys", "destroy", "--yes", cwd=tmp_path, **env)
     assert again.returncode == 2 and "destroyed on purpose" in again.stderr
 
     bot = await start_bot(KEY_PASSPHRASE=PASSPHRASE)
     assert "keyring=destroyed" in bot.logs()
     assert await bot.stop() == 0
+
+
+async def test_on_a_terminal_a_replaced_keyring_is_refused_before_the_passphrase_is_asked(
+    api: FakeBotAPI, keyring_dir: Path, tmp_path: Path
+) -> None:
+    expected = PublicKeyring.load(keyring_dir).fingerprint()
+    theirs = tmp_path / "theirs"
+    make_keyring(theirs)
+    shutil.copy2(theirs / KEYRING_FILE, keyring_dir / KEYRING_FILE)
+    env = bot_env(api, tmp_path / "data", SIGNING_KEY_FINGERPRINT=expected, LOG_LEVEL="WARNING")
+    bot = TerminalBot(env, tmp_path)
+    try:
+        assert await bot.wait(60) == 2
+    finally:
+        await bot.stop()
+    assert PROMPT not in bot.output  # nobody types the passphrase into a planted keyring's bot
+    lines = [line for line in bot.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and "SIGNING_KEY_FINGERPRINT" in lines[0], bot.output
