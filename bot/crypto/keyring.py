@@ -4,7 +4,12 @@ Our own Argon2id + ChaCha20-Poly1305 envelope, because `BestAvailableEncryption`
 2048 iterations, far too cheap against offline guessing of a seized file. The whole header and
 public part are the AEAD's associated data, so a file with a lowered cost, a swapped salt or a
 planted public key does not unlock. Public keys stay readable without the passphrase: locked mode
-seals reports to them.
+seals reports to them; so each review public key also carries the signing key's signature, which
+a locked start checks (bot.services.keytrust) against a fingerprint configured outside DATA_DIR.
+
+Every rewrite overwrites the old version in place once the new one is on disk, and
+destroy_keyring is the panic switch: what survives anyway (copy-on-write filesystems, SSDs,
+snapshots, backups) is written down in the README, Keys.
 """
 
 from __future__ import annotations
