@@ -24,15 +24,21 @@ from bot.config import ConfigError, Settings
 from bot.content.faq import ContentError
 from bot.content.regions import RegionCatalog, RegionError
 from bot.content.store import ContentStore
-from bot.crypto.keyring import KeyringMissing, PublicKeyring, UnlockedKeyring
+from bot.crypto.keyring import (
+    KeyringDestroyed,
+    KeyringMissing,
+    PublicKeyring,
+    UnlockedKeyring,
+    destroyed_at,
+)
 from bot.i18n import Tr, Translator
 from bot.lifecycle import on_error, on_shutdown, on_startup
 from bot.logs import fields
 from bot.services.alert_desk import AlertDesk, AlertProgress
 from bot.services.alert_text import AlertText
 from bot.services.feedback import FeedbackService
-from bot.services.keypins import check_and_pin
 from bot.services.keyrotation import KeyRotation
+from bot.services.keytrust import verify_keyring
 from bot.services.people import subscriber_cipher
 from bot.services.preferences import LanguagePreferences
 from bot.services.reports import ReportService
@@ -97,6 +103,13 @@ def load_public_keyring(settings: Settings) -> PublicKeyring | None:
     except KeyringMissing:
         log.warning("no keyring: raid reports are off until `helpline-bot keys init`")
         return None
+    except KeyringDestroyed as exc:
+        # Destroyed on purpose (the panic switch): guidance goes on, reports and alerts do not.
+        log.warning(
+            "keyring destroyed on purpose: serving guidance only; reports and alerts are off",
+            extra=fields(keyring="destroyed", destroyed_at=exc.destroyed_at),
+        )
+        return None
 
 
 def build_bot(settings: Settings, gate: UpdateGate | None = None) -> Bot:
@@ -147,13 +160,17 @@ async def build_app(settings: Settings, *, unlocked: UnlockedKeyring | None = No
     db = await open_database(settings)
     if keyring is not None:
         try:
-            await check_and_pin(
-                InstanceRepository(db), unlocked or keyring, authenticated=unlocked is not None
+            await verify_keyring(
+                InstanceRepository(db),
+                unlocked or keyring,
+                authenticated=unlocked is not None,
+                fingerprint=settings.signing_key_fingerprint,
             )
         except Exception:
             await db.close()
             await bot.session.close()
             raise
+    keys_destroyed = keyring is None and destroyed_at(settings.keyring_dir) is not None
     report_service = ReportService(
         db,
         keyring,
@@ -165,6 +182,7 @@ async def build_app(settings: Settings, *, unlocked: UnlockedKeyring | None = No
     subscriptions = SubscriptionService(
         db, keyring, unlocked, max_entries=settings.max_rate_entries
     )
+    report_service.keys_destroyed = subscriptions.keys_destroyed = keys_destroyed
     review_keys = ReviewKeys(unlocked)
     team = ModeratorTeam(
         db, review_keys, admin_ids=settings.admin_ids, copy_minutes=settings.report_view_minutes
@@ -246,6 +264,7 @@ async def build_app(settings: Settings, *, unlocked: UnlockedKeyring | None = No
         janitor=janitor,
         signing_keyring=keyring,  # /verify needs only the public part
         keyring_unlocked=unlocked,  # None: locked (intake works; reading reports waits)
+        keyring_destroyed=keys_destroyed,  # on purpose: guidance only, and people are told so
         language_preferences=LanguagePreferences(max_size=settings.max_language_choices),
         scheduler=scheduler,
     )
@@ -309,7 +328,12 @@ def _keys_changed(app: App) -> Any:
         already be pinned, which `keys rotate` does with the passphrase.
         """
         repo = InstanceRepository(app.db)
-        await check_and_pin(repo, unlocked or public, authenticated=unlocked is not None)
+        await verify_keyring(
+            repo,
+            unlocked or public,
+            authenticated=unlocked is not None,
+            fingerprint=app.settings.signing_key_fingerprint,
+        )
         app.reports.use_keyring(public)
         app.subscriptions.use_keyring(public, unlocked)
         if unlocked is not None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import stat
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.config import Settings
 from bot.content.faq import ContentError
@@ -14,6 +16,9 @@ from bot.services.team import rule_weaknesses
 from bot.storage import migrations
 from bot.storage.db import Database, StorageError
 from bot.storage.moderators import ModeratorRepository
+
+if TYPE_CHECKING:
+    from bot.crypto.keyring import PublicKeyring
 
 
 @dataclass
@@ -34,13 +39,13 @@ async def run_checks(settings: Settings) -> CheckReport:
         _check_content(settings, report)
     await _check_database(settings, report)
     _check_keyring(settings, report)
+    _check_secret_files(settings, report)
     return report
 
 
 def _check_keyring(settings: Settings, report: CheckReport) -> None:
     """Keys are needed by reports and alerts; say which unlock mode this instance runs in."""
-    from bot.crypto.keyring import KeyringError, KeyringMissing, PublicKeyring, UnlockedKeyring
-    from bot.crypto.passphrase import PassphraseUnavailable, configured_passphrase
+    from bot.crypto.keyring import KeyringDestroyed, KeyringError, KeyringMissing, PublicKeyring
 
     keys_dir = settings.keyring_dir
     try:
@@ -50,9 +55,48 @@ def _check_keyring(settings: Settings, report: CheckReport) -> None:
             f"no keyring in {keys_dir}: run `helpline-bot keys init` before reports are enabled"
         )
         return
+    except KeyringDestroyed as exc:
+        report.notes.append(
+            f"keyring {keys_dir}: destroyed on purpose at {exc.destroyed_at}; the bot serves "
+            "guidance only (reports and alerts are off)"
+        )
+        return
     except KeyringError as exc:
         report.problems.append(f"keyring {keys_dir}: {exc}")
         return
+    if _check_trust(settings, ring, report):
+        _check_unlock(settings, ring, report)
+
+
+def _check_trust(settings: Settings, ring: PublicKeyring, report: CheckReport) -> bool:
+    """The out-of-band fingerprint and the review keys' signatures; False on a problem."""
+    from bot.crypto.keyring import KeyringError
+    from bot.services.keytrust import UNPINNED_ADVICE, check_fingerprint
+
+    keys_dir = settings.keyring_dir
+    try:
+        check_fingerprint(ring, settings.signing_key_fingerprint)
+        state = ring.signature_state()
+    except KeyringError as exc:
+        report.problems.append(f"keyring {keys_dir}: {exc}")
+        return False
+    if settings.signing_key_fingerprint is None:
+        report.warnings.append(UNPINNED_ADVICE)
+    else:
+        report.notes.append(f"keyring {keys_dir}: signing key matches SIGNING_KEY_FINGERPRINT")
+    if state == "unsigned":
+        report.warnings.append(
+            f"keyring {keys_dir}: review keys are not signed yet (a keyring from an older "
+            "version); the next start with the passphrase signs them"
+        )
+    return True
+
+
+def _check_unlock(settings: Settings, ring: PublicKeyring, report: CheckReport) -> None:
+    from bot.crypto.keyring import KeyringError, UnlockedKeyring
+    from bot.crypto.passphrase import PassphraseUnavailable, configured_passphrase
+
+    keys_dir = settings.keyring_dir
     try:
         passphrase = configured_passphrase(settings.key_passphrase, settings.key_passphrase_file)
     except PassphraseUnavailable as exc:
@@ -74,6 +118,24 @@ def _check_keyring(settings: Settings, report: CheckReport) -> None:
         f"current review key {ring.current_review_key.key_id}; "
         f"signing key fingerprint {ring.fingerprint()}"
     )
+
+
+def _check_secret_files(settings: Settings, report: CheckReport) -> None:
+    """The token and the passphrase sit in these files: nobody but the bot's user may read
+    them, and nobody else may change them (an edited .env can point the bot anywhere)."""
+    files = [(Path(".env"), ".env")]
+    if settings.key_passphrase_file is not None:
+        files.append((settings.key_passphrase_file, "KEY_PASSPHRASE_FILE"))
+    for path, name in files:
+        try:
+            mode = stat.S_IMODE(path.stat().st_mode)
+        except OSError:
+            continue
+        if mode & 0o066:
+            report.warnings.append(
+                f"{name} {path.resolve()} is readable or writable by group or others "
+                f"(mode {mode:o}): run chmod 600 {path.resolve()}"
+            )
 
 
 def _check_content(settings: Settings, report: CheckReport) -> None:

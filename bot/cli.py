@@ -75,9 +75,30 @@ def _parser() -> argparse.ArgumentParser:
         "init",
         help="create the keyring (refuses to overwrite one)",
         description="Create the review key pair, the master secret and the alert signing key, "
-        "wrapped with Argon2id under the passphrase (at least 12 characters).",
+        "wrapped with Argon2id under the passphrase. On a terminal it offers a generated "
+        "passphrase (seven words, about 90 bits). A weak passphrase is refused: fewer than 16 "
+        "characters or 8 different ones, one dictionary word, or mostly keyboard runs.",
     )
     keys_init.set_defaults(handler=_cmd_keys_init)
+    keys_passphrase = keys_commands.add_parser(
+        "passphrase",
+        help="print a generated passphrase (seven words, about 90 bits)",
+        description="Print a passphrase of seven words drawn from the EFF large word list with "
+        "a secure random generator, e.g. to put into KEY_PASSPHRASE_FILE (chmod 600).",
+    )
+    keys_passphrase.set_defaults(handler=_cmd_keys_passphrase)
+    keys_destroy = keys_commands.add_parser(
+        "destroy",
+        help="destroy the keyring on purpose (panic switch; cannot be undone)",
+        description="Overwrite the keyring file's bytes, fsync and delete it, leaving only a "
+        "note of when it was destroyed. Stored reports and the subscriber list become "
+        "unreadable for good; the bot then serves guidance only. Needs no passphrase. Asks "
+        "for confirmation unless --yes is given.",
+    )
+    keys_destroy.add_argument(
+        "--yes", action="store_true", help="do not ask: destroy at once (for scripts)"
+    )
+    keys_destroy.set_defaults(handler=_cmd_keys_destroy)
     keys_rotate = keys_commands.add_parser(
         "rotate",
         help="add a new review key pair; old reports stay readable",
@@ -174,13 +195,16 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 def _unlock_at_start(settings: Settings) -> UnlockedKeyring | None:
     """Unattended: the configured passphrase. Hardened: ask on the terminal. Else: locked."""
-    from bot.crypto.keyring import KeyringMissing, PublicKeyring, UnlockedKeyring
+    from bot.crypto.keyring import KeyringDestroyed, KeyringMissing, PublicKeyring
     from bot.crypto.passphrase import configured_passphrase, obtain_passphrase
+    from bot.services.keytrust import check_fingerprint
 
     try:
-        PublicKeyring.load(settings.keyring_dir)
-    except KeyringMissing:
+        public = PublicKeyring.load(settings.keyring_dir)
+    except (KeyringMissing, KeyringDestroyed):
         return None
+    # Before asking anything: a replaced keyring must not even get the passphrase typed.
+    check_fingerprint(public, settings.signing_key_fingerprint)
     passphrase = configured_passphrase(settings.key_passphrase, settings.key_passphrase_file)
     if passphrase is None:
         if not sys.stdin.isatty():
@@ -190,6 +214,21 @@ def _unlock_at_start(settings: Settings) -> UnlockedKeyring | None:
             )
             return None
         passphrase = obtain_passphrase(None, None, prompt="Keyring passphrase (hardened mode): ")
+    return _upgraded(settings, UnlockedKeyring.unlock(settings.keyring_dir, passphrase), passphrase)
+
+
+def _upgraded(settings: Settings, ring: UnlockedKeyring, passphrase: bytes) -> UnlockedKeyring:
+    """A keyring from before review-key signatures is signed at its first unlocked start."""
+    from bot.crypto.keyring import sign_review_keys
+    from bot.logs import fields
+
+    if ring.signature_state() != "unsigned":
+        return ring
+    signed = sign_review_keys(settings.keyring_dir, passphrase)
+    logging.getLogger("helpline.keys").info(
+        "keyring upgraded: review keys signed by the signing key",
+        extra=fields(keys=",".join(signed)),
+    )
     return UnlockedKeyring.unlock(settings.keyring_dir, passphrase)
 
 
@@ -255,7 +294,6 @@ def _cmd_keys_init(args: argparse.Namespace) -> int:
     import datetime as dt
 
     from bot.crypto.keyring import KeyringExists, KeyringMissing, PublicKeyring, init_keyring
-    from bot.crypto.passphrase import obtain_passphrase
 
     settings = _settings()
     try:
@@ -266,9 +304,7 @@ def _cmd_keys_init(args: argparse.Namespace) -> int:
         raise KeyringExists(
             f"a keyring already exists in {settings.keyring_dir}; not overwriting it"
         )
-    passphrase = obtain_passphrase(
-        settings.key_passphrase, settings.key_passphrase_file, confirm=True
-    )
+    passphrase = _new_passphrase(settings)
     ring = init_keyring(settings.keyring_dir, passphrase, dt.date.today())
     if settings.database_path.exists():
         # A new keyring for an existing database: forget the old keys' pins, pin the new ones.
@@ -276,7 +312,76 @@ def _cmd_keys_init(args: argparse.Namespace) -> int:
     print(f"keyring created in {settings.keyring_dir}")
     print(f"review key: {ring.current_review_key.key_id}")
     print(f"alert signing key fingerprint: {ring.fingerprint()}")
+    print(
+        "Set SIGNING_KEY_FINGERPRINT to that fingerprint outside DATA_DIR (environment or the "
+        "service unit), and publish it."
+    )
     print("Keep the passphrase safe: without it nobody, including you, can read the reports.")
+    return EXIT_OK
+
+
+def _new_passphrase(settings: Settings) -> bytes:
+    """KEY_PASSPHRASE / KEY_PASSPHRASE_FILE when set, else the terminal (offering a generated
+    one); a weak passphrase from any of them is refused with the rule it breaks."""
+    from bot.crypto.passphrase import (
+        configured_passphrase,
+        generate_passphrase,
+        obtain_passphrase,
+        weakness,
+    )
+
+    configured = configured_passphrase(settings.key_passphrase, settings.key_passphrase_file)
+    if configured is None and sys.stdin.isatty():
+        suggestion = generate_passphrase()
+        print(f"Suggested passphrase (seven words, about 90 bits): {suggestion}")
+        print("Write it down now; press Enter to use it, or type your own.")
+        typed = obtain_passphrase(None, None, prompt="New keyring passphrase: ")
+        chosen = typed or suggestion.encode()
+        again = obtain_passphrase(None, None, prompt="Type it again to confirm: ")
+        if again != chosen:
+            raise PassphraseUnavailable("the two passphrases differ; nothing was created")
+        configured = chosen
+    passphrase = configured or obtain_passphrase(None, None)
+    try:
+        problem = weakness(passphrase.decode())
+    except UnicodeDecodeError:
+        problem = "the passphrase is not valid UTF-8"
+    if problem is not None:
+        raise ConfigError(
+            f"{problem}; nothing was created (`helpline-bot keys passphrase` prints a strong one)"
+        )
+    return passphrase
+
+
+def _cmd_keys_passphrase(args: argparse.Namespace) -> int:
+    from bot.crypto.passphrase import generate_passphrase
+
+    print(generate_passphrase())
+    return EXIT_OK
+
+
+def _cmd_keys_destroy(args: argparse.Namespace) -> int:
+    import datetime as dt
+
+    from bot.crypto.keyring import destroy_keyring
+
+    settings = _settings()
+    if not args.yes:
+        if not sys.stdin.isatty():
+            raise ConfigError("refusing to destroy the keyring without a terminal; add --yes")
+        print(
+            f"This destroys the keyring in {settings.keyring_dir} for good: stored reports and "
+            "the subscriber list become unreadable, and reports and alerts stop."
+        )
+        try:
+            answer = input("Type DESTROY to go on: ")
+        except EOFError:
+            answer = ""
+        if answer.strip() != "DESTROY":
+            print("nothing was destroyed")
+            return EXIT_PROBLEMS
+    tombstone = destroy_keyring(settings.keyring_dir, dt.datetime.now(dt.UTC))
+    print(f"keyring destroyed; {tombstone} records when (it holds no key material)")
     return EXIT_OK
 
 
@@ -376,16 +481,24 @@ async def _with_reports(settings: Settings, use: Callable[[ReportRepository], Aw
 
 
 def _cmd_keys_status(args: argparse.Namespace) -> int:
-    from bot.crypto.keyring import PublicKeyring
+    from bot.crypto.keyring import KeyringDestroyed, PublicKeyring
 
     settings = _settings()
-    ring = PublicKeyring.load(settings.keyring_dir)
+    try:
+        ring = PublicKeyring.load(settings.keyring_dir)
+    except KeyringDestroyed as exc:
+        print(f"keyring: {settings.keyring_dir} destroyed on purpose at {exc.destroyed_at}")
+        return EXIT_OK
     print(f"keyring: {settings.keyring_dir} (created {ring.created.isoformat()})")
     for key in ring.review_keys.values():
         state = "destroyed" if key.destroyed else ("retired" if key.retired else "current")
         print(f"review key {key.key_id}: {state}, created {key.created.isoformat()}")
     print(f"alert signing key fingerprint: {ring.fingerprint()}")
     print(f"alert signing public key: {ring.signing_public.public_bytes_raw().hex()}")
+    if ring.signature_state() == "signed":
+        print("review keys: each signed by the alert signing key")
+    else:
+        print("review keys: not signed yet (the next start with the passphrase signs them)")
     return EXIT_OK
 
 

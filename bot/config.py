@@ -34,6 +34,8 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     key_passphrase: SecretStr | None = None
     key_passphrase_file: Path | None = None
+    # The alert signing key's fingerprint, set outside DATA_DIR: a keyring with another is refused.
+    signing_key_fingerprint: str | None = None
     content_review_days: int = Field(default=180, ge=1)
     reports_per_hour: int = Field(default=5, ge=1)
     # One reporter's reports in one region's two-hour group: one account cannot bury a region.
@@ -116,6 +118,22 @@ class Settings(BaseSettings):
                 f"channel ids are negative (-100...); not a channel for {', '.join(people)}"
             )
         return value
+
+    @field_validator("signing_key_fingerprint")
+    @classmethod
+    def _fingerprint(cls, value: str | None) -> str | None:
+        """As `keys status` prints it (`1a2b 3c4d ...`), or with colons, dashes, no spaces, any
+        case; kept as 32 lowercase hex digits."""
+        if value is None:
+            return None
+        compact = "".join(c for c in value if c not in " \t:-").lower()
+        if not compact:
+            return None
+        if len(compact) != 32 or any(c not in "0123456789abcdef" for c in compact):
+            raise ValueError(
+                "must be the 32 hex digits of the fingerprint `helpline-bot keys status` prints"
+            )
+        return compact
 
     @field_validator("bot_api_url")
     @classmethod

@@ -139,6 +139,8 @@ async def _apply_pending_subscriptions(app: App) -> None:
 
 
 def _keyring_state(app: App) -> str:
+    if app.dispatcher.get("keyring_destroyed"):
+        return "destroyed"
     if not app.reports.enabled:
         return "none"
     return "unlocked" if app.dispatcher.get("keyring_unlocked") else "locked"

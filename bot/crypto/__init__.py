@@ -5,6 +5,7 @@ or in RAM, and everything written elsewhere is ciphertext bound to its row.
 """
 
 from bot.crypto.keyring import (
+    KeyringDestroyed,
     KeyringError,
     KeyringExists,
     KeyringMissing,
@@ -13,9 +14,11 @@ from bot.crypto.keyring import (
     UnlockedKeyring,
     WrongPassphrase,
     change_passphrase,
+    destroy_keyring,
     destroy_retired_keys,
     init_keyring,
     rotate_review_key,
+    sign_review_keys,
     verify_signature,
 )
 from bot.crypto.sealing import (
@@ -38,6 +41,7 @@ __all__ = [
     "ChatIdCipher",
     "EpochTagger",
     "KeyDestroyed",
+    "KeyringDestroyed",
     "KeyringError",
     "KeyringExists",
     "KeyringMissing",
@@ -47,6 +51,7 @@ __all__ = [
     "UnlockedKeyring",
     "WrongPassphrase",
     "change_passphrase",
+    "destroy_keyring",
     "destroy_retired_keys",
     "init_keyring",
     "open_sealed",
@@ -54,6 +59,7 @@ __all__ = [
     "report_info",
     "rotate_review_key",
     "seal",
+    "sign_review_keys",
     "unpad",
     "verify_signature",
 ]

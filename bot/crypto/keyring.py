@@ -4,7 +4,12 @@ Our own Argon2id + ChaCha20-Poly1305 envelope, because `BestAvailableEncryption`
 2048 iterations, far too cheap against offline guessing of a seized file. The whole header and
 public part are the AEAD's associated data, so a file with a lowered cost, a swapped salt or a
 planted public key does not unlock. Public keys stay readable without the passphrase: locked mode
-seals reports to them.
+seals reports to them; so each review public key also carries the signing key's signature, which
+a locked start checks (bot.services.keytrust) against a fingerprint configured outside DATA_DIR.
+
+Every rewrite overwrites the old version in place once the new one is on disk, and
+destroy_keyring is the panic switch: what survives anyway (copy-on-write filesystems, SSDs,
+snapshots, backups) is written down in the README, Keys.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ import stat
 import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Final, NoReturn, TypeVar
 
@@ -32,6 +37,12 @@ from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 KEYRING_FILE: Final = "keyring.json"
+# Left in KEYS_DIR by destroy_keyring: the keyring is gone on purpose (no key material inside).
+TOMBSTONE_FILE: Final = "keyring.destroyed"
+_TEMP_PREFIX: Final = ".keyring-"
+_TEMP_SUFFIX: Final = ".tmp"
+# What a review key's signature covers starts with this, so it can never pass for an alert's.
+REVIEW_KEY_DOMAIN: Final = b"helpline-review-key/v1\n"
 FORMAT_VERSION: Final = 1
 KDF_ALG: Final = "argon2id"
 AEAD_ALG: Final = "chacha20poly1305"
@@ -76,6 +87,15 @@ class KeyringMissing(KeyringError):
     """No keyring in the keys directory yet: run `helpline-bot keys init`."""
 
 
+class KeyringDestroyed(KeyringError):
+    """The keyring was destroyed on purpose (`keys destroy`): a state of its own, not an error
+    to fix by restoring a file; the bot serves guidance only."""
+
+    def __init__(self, message: str, destroyed_at: str) -> None:
+        super().__init__(message)
+        self.destroyed_at = destroyed_at
+
+
 @dataclass(frozen=True)
 class ReviewPublicKey:
     """A review key as anyone may see it; `destroyed` means its private half was shredded."""
@@ -85,6 +105,23 @@ class ReviewPublicKey:
     created: date
     retired: date | None
     destroyed: bool = False
+    # Ed25519 signature of review_key_statement() by the keyring's signing key; None only in a
+    # keyring written before signatures existed (upgraded at the first unlocked start).
+    signature: bytes | None = None
+
+    def statement(self) -> bytes:
+        return review_key_statement(self.key_id, self.public, self.created)
+
+
+def review_key_statement(key_id: str, public: X25519PublicKey, created: date) -> bytes:
+    """What the signing key vouches for: this key id is this public key, made on this day."""
+    return REVIEW_KEY_DOMAIN + canonical_json(
+        {
+            "key_id": key_id,
+            "public": public.public_bytes_raw().hex(),
+            "created": created.isoformat(),
+        }
+    )
 
 
 def canonical_json(value: object) -> bytes:
@@ -136,6 +173,32 @@ class PublicKeyring:
     @property
     def created(self) -> date:
         return self._created
+
+    def signature_state(self) -> str:
+        """ "signed" (every review key carries a valid signature by this keyring's signing key) or
+        "unsigned" (none does: a keyring from before signatures); anything else is refused."""
+        unsigned = [k.key_id for k in self._review_keys.values() if k.signature is None]
+        if len(unsigned) == len(self._review_keys):
+            return "unsigned"
+        if unsigned:
+            raise KeyringError(
+                f"review key(s) {', '.join(sorted(unsigned, key=_key_number))} carry no signature "
+                "by the signing key while others do: the keyring file was edited; refusing it"
+            )
+        forged = sorted(
+            (
+                k.key_id
+                for k in self._review_keys.values()
+                if not verify_signature(self._signing_public, k.statement(), k.signature or b"")
+            ),
+            key=_key_number,
+        )
+        if forged:
+            raise KeyringError(
+                f"review key(s) {', '.join(forged)} are not signed by this keyring's signing key: "
+                "the keyring file was edited or replaced; restore the right one"
+            )
+        return "signed"
 
     def fingerprint(self) -> str:
         """Short form of the signing key to publish, so readers can check `/verify` answers."""
@@ -195,6 +258,9 @@ class UnlockedKeyring(PublicKeyring):
     def sign(self, data: bytes) -> bytes:
         """Ed25519 signature over `data` (alerts), checkable by anyone with the fingerprint."""
         return self._signing_private.sign(data)
+
+    def _signed(self, key: ReviewPublicKey) -> ReviewPublicKey:
+        return replace(key, signature=self._signing_private.sign(key.statement()))
 
     def __reduce__(self) -> NoReturn:
         raise TypeError("an unlocked keyring must not be pickled or copied to disk")
@@ -293,7 +359,10 @@ def _parse_public(value: object) -> PublicKeyring:
         _malformed("public.review_keys must be a non-empty list")
     keys: dict[str, ReviewPublicKey] = {}
     for entry in entries:
-        e = _fields(entry, {"key_id", "public", "created", "retired", "destroyed"}, "review key")
+        names = {"key_id", "public", "created", "retired", "destroyed"}
+        if isinstance(entry, dict) and "signature" in entry:
+            names.add("signature")
+        e = _fields(entry, names, "review key")
         key_id = e["key_id"]
         if not isinstance(key_id, str) or not _KEY_ID.fullmatch(key_id) or key_id in keys:
             _malformed("review key ids must be unique and look like r1, r2, ...")
@@ -308,6 +377,7 @@ def _parse_public(value: object) -> PublicKeyring:
             created=_date(e["created"], "created"),
             retired=retired,
             destroyed=e["destroyed"],
+            signature=_unhex(e["signature"], "signature", 64) if "signature" in e else None,
         )
     signing = _key(
         Ed25519PublicKey.from_public_bytes,
@@ -359,7 +429,33 @@ def _check_dir(keys_dir: Path) -> None:
         )
 
 
+def destroyed_at(keys_dir: Path) -> str | None:
+    """When the keyring in `keys_dir` was destroyed on purpose, or None if it was not."""
+    try:
+        raw = (Path(keys_dir) / TOMBSTONE_FILE).read_bytes()[:4096]
+    except FileNotFoundError:
+        return None
+    except OSError:
+        return "an unknown time"
+    try:
+        when = json.loads(raw).get("destroyed_at")
+    except (ValueError, AttributeError, RecursionError):
+        when = None
+    return when if isinstance(when, str) and len(when) <= 40 else "an unknown time"
+
+
+def _refuse_destroyed(keys_dir: Path) -> None:
+    when = destroyed_at(keys_dir)
+    if when is not None:
+        raise KeyringDestroyed(
+            f"the keyring in {keys_dir} was destroyed on purpose at {when}; reports and alerts "
+            "are off on this instance (a new instance needs a new DATA_DIR and KEYS_DIR)",
+            when,
+        )
+
+
 def _read_envelope(keys_dir: Path) -> _Envelope:
+    _refuse_destroyed(keys_dir)  # first: a destroyed keyring is a state, whatever the modes
     _check_dir(keys_dir)
     path = keys_dir / KEYRING_FILE
     try:
@@ -452,19 +548,23 @@ def _open(keys_dir: Path, passphrase: bytes) -> tuple[_Envelope, UnlockedKeyring
     return envelope, _secret_part(parts, envelope.public)
 
 
+def _review_key_doc(k: ReviewPublicKey) -> dict[str, Any]:
+    doc: dict[str, Any] = {
+        "key_id": k.key_id,
+        "public": k.public.public_bytes_raw().hex(),
+        "created": k.created.isoformat(),
+        "retired": None if k.retired is None else k.retired.isoformat(),
+        "destroyed": k.destroyed,
+    }
+    if k.signature is not None:
+        doc["signature"] = k.signature.hex()
+    return doc
+
+
 def _public_doc(ring: PublicKeyring) -> dict[str, Any]:
     keys = sorted(ring.review_keys.values(), key=lambda k: _key_number(k.key_id))
     return {
-        "review_keys": [
-            {
-                "key_id": k.key_id,
-                "public": k.public.public_bytes_raw().hex(),
-                "created": k.created.isoformat(),
-                "retired": None if k.retired is None else k.retired.isoformat(),
-                "destroyed": k.destroyed,
-            }
-            for k in keys
-        ],
+        "review_keys": [_review_key_doc(k) for k in keys],
         "signing_public": ring.signing_public.public_bytes_raw().hex(),
         "created": ring.created.isoformat(),
     }
@@ -501,21 +601,86 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
+def _overwrite(fd: int) -> None:
+    """Overwrite an open file's bytes in place with random data and flush them to the disk.
+
+    On ext4/xfs without data journalling this reaches the old blocks; on copy-on-write
+    filesystems, SSDs (wear levelling) and in snapshots the old bytes may survive (README, Keys).
+    """
+    left = os.fstat(fd).st_size
+    os.lseek(fd, 0, os.SEEK_SET)
+    while left > 0:
+        left -= os.write(fd, os.urandom(min(left, 1 << 16)))
+    os.fsync(fd)
+
+
+def shred_file(path: Path) -> bool:
+    """Overwrite, fsync and unlink one file (never following a symlink); False if absent."""
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_NOFOLLOW)
+    except FileNotFoundError:
+        return False
+    except OSError:  # a symlink or something else that is not ours to overwrite: just unlink
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path)
+        return True
+    try:
+        if stat.S_ISREG(os.fstat(fd).st_mode):
+            _overwrite(fd)
+    finally:
+        os.close(fd)
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(path)
+    return True
+
+
+def _shred_stale_temps(keys_dir: Path) -> None:
+    """Temporary copies a write interrupted by a crash left behind hold a whole keyring."""
+    for path in keys_dir.glob(f"{_TEMP_PREFIX}*{_TEMP_SUFFIX}"):
+        shred_file(path)
+
+
+def _open_old(path: Path) -> int | None:
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_NOFOLLOW)
+    except OSError:
+        return None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        return None
+    return fd
+
+
 def _write(keys_dir: Path, doc: dict[str, Any]) -> None:
-    """Atomic replace; mkstemp creates the temp file 0600, so it is never readable by others."""
+    """Atomic replace, then the old version's bytes are overwritten in place.
+
+    The old file is held open across the rename: its bytes are overwritten only once the new
+    version is on disk (overwriting first would lose the keyring on a crash in between). No
+    temporary or backup copy is left: a failed write shreds its temporary file, and one left by
+    a crash is shredded by the next write. mkstemp creates the temporary file 0600.
+    """
     data = json.dumps(doc, indent=2).encode("ascii") + b"\n"
-    fd, tmp = tempfile.mkstemp(prefix=".keyring-", suffix=".tmp", dir=keys_dir)
+    _shred_stale_temps(keys_dir)
+    target = keys_dir / KEYRING_FILE
+    old = _open_old(target)
+    replaced = False
+    fd, tmp = tempfile.mkstemp(prefix=_TEMP_PREFIX, suffix=_TEMP_SUFFIX, dir=keys_dir)
     try:
         with os.fdopen(fd, "wb") as file:
             os.fchmod(file.fileno(), 0o600)
             file.write(data)
             file.flush()
             os.fsync(file.fileno())
-        os.replace(tmp, keys_dir / KEYRING_FILE)
+        os.replace(tmp, target)
+        replaced = True
         _fsync_dir(keys_dir)
+        if old is not None:
+            _overwrite(old)
     finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
+        if old is not None:
+            os.close(old)
+        if not replaced:
+            shred_file(Path(tmp))
 
 
 @contextlib.contextmanager
@@ -550,6 +715,7 @@ def init_keyring(keys_dir: Path, passphrase: bytes, today: date) -> PublicKeyrin
     """Create a keyring with review key r1, a signing key and a master secret; never overwrites."""
     keys_dir = Path(keys_dir)
     _check_new_passphrase(passphrase)
+    _refuse_destroyed(keys_dir)
     if os.path.lexists(keys_dir / KEYRING_FILE):
         raise KeyringExists(f"a keyring already exists in {keys_dir}; refusing to overwrite it")
     _private_dir(keys_dir)
@@ -562,14 +728,40 @@ def init_keyring(keys_dir: Path, passphrase: bytes, today: date) -> PublicKeyrin
             signing_public=signing.public_key(),
             created=today,
         )
-        ring = UnlockedKeyring(
+        unsigned = UnlockedKeyring(
             public=public,
             master_secret=os.urandom(SECRET_BYTES),
             review_private={"r1": review},
             signing_private=signing,
         )
+        ring = _with_review_keys(unsigned, _sign_all(unsigned, public.review_keys))
         _write(keys_dir, _wrap(ring, passphrase, _DEFAULT_COST))
     return PublicKeyring.load(keys_dir)
+
+
+def _with_review_keys(
+    ring: UnlockedKeyring,
+    review_keys: Mapping[str, ReviewPublicKey],
+    review_private: Mapping[str, X25519PrivateKey] | None = None,
+) -> UnlockedKeyring:
+    public = PublicKeyring(
+        review_keys=review_keys, signing_public=ring.signing_public, created=ring.created
+    )
+    return UnlockedKeyring(
+        public=public,
+        master_secret=ring._master_secret,
+        review_private=ring._review_private if review_private is None else review_private,
+        signing_private=ring._signing_private,
+    )
+
+
+def _sign_all(
+    ring: UnlockedKeyring, review_keys: Mapping[str, ReviewPublicKey]
+) -> dict[str, ReviewPublicKey]:
+    """Every review key with the signing key's signature (the ones without one get it now)."""
+    return {
+        kid: k if k.signature is not None else ring._signed(k) for kid, k in review_keys.items()
+    }
 
 
 def _rewrap(
@@ -580,15 +772,7 @@ def _rewrap(
     review_keys: Mapping[str, ReviewPublicKey],
     review_private: Mapping[str, X25519PrivateKey],
 ) -> None:
-    public = PublicKeyring(
-        review_keys=review_keys, signing_public=ring.signing_public, created=ring.created
-    )
-    updated = UnlockedKeyring(
-        public=public,
-        master_secret=ring._master_secret,
-        review_private=review_private,
-        signing_private=ring._signing_private,
-    )
+    updated = _with_review_keys(ring, _sign_all(ring, review_keys), review_private)
     _write(keys_dir, _wrap(updated, passphrase, cost))
 
 
@@ -603,7 +787,7 @@ def rotate_review_key(keys_dir: Path, passphrase: bytes, today: date) -> ReviewP
         }
         new_id = f"r{max(_key_number(kid) for kid in keys) + 1}"
         new_private = X25519PrivateKey.generate()
-        new = ReviewPublicKey(new_id, new_private.public_key(), today, None)
+        new = ring._signed(ReviewPublicKey(new_id, new_private.public_key(), today, None))
         keys[new_id] = new
         private = {**ring._review_private, new_id: new_private}
         _rewrap(keys_dir, passphrase, envelope.cost, ring, keys, private)
@@ -635,6 +819,63 @@ def destroy_retired_keys(keys_dir: Path, passphrase: bytes, keep: set[str]) -> l
             private = {k: v for k, v in ring._review_private.items() if k not in doomed}
             _rewrap(keys_dir, passphrase, envelope.cost, ring, keys, private)
     return doomed
+
+
+def sign_review_keys(keys_dir: Path, passphrase: bytes) -> list[str]:
+    """Upgrade a keyring from before signatures: sign its review keys (the unlocked file's
+    public part is authenticated by the passphrase, so they are the operator's own)."""
+    keys_dir = Path(keys_dir)
+    with _locked(keys_dir):
+        envelope, ring = _open(keys_dir, passphrase)
+        unsigned = sorted(
+            (k.key_id for k in ring.review_keys.values() if k.signature is None), key=_key_number
+        )
+        if unsigned:
+            _rewrap(
+                keys_dir, passphrase, envelope.cost, ring, ring.review_keys, ring._review_private
+            )
+    return unsigned
+
+
+def destroy_keyring(keys_dir: Path, when: datetime) -> Path:
+    """Destroy the keyring on purpose (the panic switch): what it protects becomes unreadable.
+
+    A tombstone saying when (no key material) is written first, so that a crash half-way still
+    leaves the state "destroyed"; then the keyring file and any temporary copy are overwritten,
+    fsynced and unlinked. Returns the tombstone's path. Needs no passphrase, on purpose.
+    """
+    keys_dir = Path(keys_dir)
+    path = keys_dir / KEYRING_FILE
+    # No permission checks here: a panic switch must work on a misconfigured directory too.
+    with _locked(keys_dir):
+        if not os.path.lexists(path):
+            _refuse_destroyed(keys_dir)
+            raise KeyringMissing(f"no keyring in {keys_dir}: nothing to destroy")
+        tombstone = keys_dir / TOMBSTONE_FILE
+        if not tombstone.exists():
+            note = {
+                "destroyed_at": when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "about": "the keyring was destroyed on purpose; no key material is kept here",
+            }
+            _write_file(keys_dir, TOMBSTONE_FILE, canonical_json(note) + b"\n")
+        shred_file(path)
+        _shred_stale_temps(keys_dir)
+        _fsync_dir(keys_dir)
+    return tombstone
+
+
+def _write_file(keys_dir: Path, name: str, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=".tombstone-", dir=keys_dir)
+    try:
+        with os.fdopen(fd, "wb") as file:
+            file.write(data)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(tmp, keys_dir / name)
+        _fsync_dir(keys_dir)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
 
 
 def change_passphrase(keys_dir: Path, old: bytes, new: bytes) -> None:

@@ -57,3 +57,73 @@ def obtain_passphrase(
         # Ctrl-D at the prompt: an answer, not a crash.
         raise PassphraseUnavailable("no passphrase was entered") from None
     return first.encode()
+
+
+# --- choosing a new passphrase ----------------------------------------------------------------
+
+# The EFF large wordlist (7,776 words, 2016), copied verbatim with its dice numbers from the
+# `diceware` 1.0.1 package on PyPI (wordlists/wordlist_en_eff.txt); EFF publishes it under
+# CC BY 3.0 US. Each word is log2(7776) = 12.9 bits; seven words are 90 bits.
+WORDLIST_FILE = Path(__file__).with_name("eff_large_wordlist.txt")
+GENERATED_WORDS = 7
+MIN_CHARS = 16
+MIN_DISTINCT = 8
+RUN_LENGTH = 4
+# Keyboard rows (Latin and Russian ЙЦУКЕН), the alphabets and digits, each read both ways.
+_SEQUENCES = (
+    "1234567890",
+    "qwertyuiop",
+    "asdfghjkl",
+    "zxcvbnm",
+    "abcdefghijklmnopqrstuvwxyz",
+    "йцукенгшщзхъ",
+    "фывапролджэ",
+    "ячсмитьбю",
+    "абвгдеёжзийклмнопрстуфхцчшщъыьэюя",
+)
+_COMMON = frozenset(
+    {"password", "passphrase", "passwort", "letmein", "welcome", "helpline", "secret", "admin"}
+    | {"пароль", "секрет", "привет", "qwerty", "йцукен"}
+)
+
+
+def wordlist() -> list[str]:
+    """The shipped word list, words only (each line is `dice-number<TAB>word`)."""
+    lines = WORDLIST_FILE.read_text(encoding="ascii").splitlines()
+    return [line.split("\t", 1)[1] for line in lines if "\t" in line]
+
+
+def generate_passphrase(words: int = GENERATED_WORDS) -> str:
+    """Words from the list chosen with `secrets` and joined by dashes (90 bits with seven)."""
+    import secrets
+
+    pool = wordlist()
+    return "-".join(secrets.choice(pool) for _ in range(words))
+
+
+def _in_runs(text: str) -> int:
+    """How many characters of `text` sit in runs of RUN_LENGTH or more along a sequence."""
+    covered = [False] * len(text)
+    for seq in _SEQUENCES:
+        for line in (seq, seq[::-1]):
+            for i in range(len(text) - RUN_LENGTH + 1):
+                if text[i : i + RUN_LENGTH] in line:
+                    covered[i : i + RUN_LENGTH] = [True] * RUN_LENGTH
+    return sum(covered)
+
+
+def weakness(passphrase: str) -> str | None:
+    """Why `keys init` refuses a passphrase, or None. The rule (README, Keys): at least 16
+    characters and 8 different ones; not one dictionary or common word (digits and punctuation
+    around it do not count); not mostly keyboard, alphabet or digit runs of 4 or more."""
+    if len(passphrase) < MIN_CHARS:
+        return f"the passphrase is too short (at least {MIN_CHARS} characters)"
+    if len(set(passphrase)) < MIN_DISTINCT:
+        return f"the passphrase has too few different characters (at least {MIN_DISTINCT})"
+    letters = "".join(c for c in passphrase.lower() if c.isalpha())
+    if letters in _COMMON or letters in set(wordlist()):
+        return "the passphrase is one dictionary word"
+    compact = "".join(c for c in passphrase.lower() if not c.isspace())
+    if _in_runs(compact) * 2 > len(compact):
+        return "the passphrase is mostly a keyboard, alphabet or digit run"
+    return None

@@ -156,6 +156,8 @@ class ReportService:
         self._db = db
         self._repo = ReportRepository(db)
         self._keyring = keyring
+        # The keyring was destroyed on purpose: reports are off for good, and people are told so.
+        self.keys_destroyed = False
         self._clock = clock
         # One key per day: tags link a person's reports within the day, never across days.
         self._tagger = EpochTagger(DAY_SECONDS, clock)

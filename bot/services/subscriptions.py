@@ -67,6 +67,8 @@ class SubscriptionService:
     ) -> None:
         self._repo = SubscriberRepository(db)
         self._keyring = keyring
+        # The keyring was destroyed on purpose: alerts are off for good, and people are told so.
+        self.keys_destroyed = False
         self._cipher = subscriber_cipher(unlocked) if unlocked is not None else None
         self._unlocked = unlocked
         self._clock = clock

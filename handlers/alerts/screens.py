@@ -42,7 +42,8 @@ async def subscription(
 ) -> Screen:
     """What this chat gets and the buttons to change it; `added` names a region just added."""
     if not subscriptions.available:
-        return tr("alerts-unavailable"), InlineKeyboardMarkup(inline_keyboard=[home_row(tr)])
+        key = "keys-destroyed-alerts" if subscriptions.keys_destroyed else "alerts-unavailable"
+        return tr(key), InlineKeyboardMarkup(inline_keyboard=[home_row(tr)])
     current = await subscriptions.current(chat_id)
     lines = [tr("alerts-title")]
     if added is not None:

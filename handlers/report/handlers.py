@@ -58,7 +58,7 @@ async def start_command(
     message: Message, tr: Tr, state: FSMContext, report_service: ReportService
 ) -> None:
     if not report_service.enabled:
-        await message.answer(tr("report-unavailable"))
+        await message.answer(tr(_unavailable(report_service)))
         return
     await open_form(message, None, tr, state)
 
@@ -67,9 +67,14 @@ async def start_button(
     query: CallbackQuery, tr: Tr, state: FSMContext, report_service: ReportService
 ) -> None:
     if not report_service.enabled:
-        await query.answer(tr("report-unavailable"), show_alert=True)
+        await query.answer(tr(_unavailable(report_service)), show_alert=True)
         return
     await open_form(None, query, tr, state)
+
+
+def _unavailable(report_service: ReportService) -> str:
+    """Not set up yet, or the keyring was destroyed on purpose: people are told which."""
+    return "keys-destroyed-reports" if report_service.keys_destroyed else "report-unavailable"
 
 
 # --- region ---------------------------------------------------------------------------------

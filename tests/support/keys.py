@@ -26,3 +26,17 @@ def unlocked_keyring(keys_dir: Path) -> UnlockedKeyring:
     """A fresh keyring, unlocked (what a bot started with KEY_PASSPHRASE holds)."""
     make_keyring(keys_dir)
     return unlock(keys_dir)
+
+
+def make_unsigned_keyring(keys_dir: Path, today: dt.date | None = None) -> PublicKeyring:
+    """A keyring as versions before review-key signatures wrote it (what an old instance has)."""
+    from dataclasses import replace
+
+    from bot.crypto import keyring as k
+
+    make_keyring(keys_dir, today)
+    ring = unlock(keys_dir)
+    keys = {kid: replace(key, signature=None) for kid, key in ring.review_keys.items()}
+    old = k._with_review_keys(ring, keys)
+    k._write(keys_dir, k._wrap(old, PASSPHRASE_BYTES, k._DEFAULT_COST))
+    return PublicKeyring.load(keys_dir)
