@@ -21,7 +21,7 @@ HOST = re.compile(
     rf"(?<![\w.-])((?:[\w-]+\.)+)((?:[a-z]{{2,24}}|{_CYRILLIC_TLDS})(?![\w-]))",
     re.IGNORECASE,
 )
-SCHEME = re.compile(r"(?i)\b([a-z][a-z0-9+.-]{1,15}):(//|\\\\)")
+SCHEME = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*):(//|\\\\)")
 # Telegram usernames: 5 to 32 letters, digits and underscores; a mention is '@' at a word start.
 MENTION = re.compile(r"(?<![\w@])@(?=[A-Za-z0-9_]{4,32}(?![A-Za-z0-9_]))")
 

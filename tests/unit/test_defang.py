@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from bot.devserver.formatting import parse_text
@@ -76,6 +76,8 @@ _WORDS = st.text(alphabet="абв где xyz .,:;!?()@/-_", max_size=12)
 
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.tuples(_WORDS, _LINK), min_size=1, max_size=4), _WORDS)
+@example([("", "0.com")], "x://:")  # a one-letter scheme (found by this test)
+@example([("", "a.io")], "averyveryverylongschemename://x")
 def test_no_link_survives_in_any_surrounding(parts: list[tuple[str, str]], tail: str) -> None:
     text = "".join(f"{before} {link} " for before, link in parts) + tail
     assert _links(defang(text)) == []
