@@ -51,6 +51,8 @@ class Settings(BaseSettings):
     alert_approvals: int = Field(default=2, ge=1)
     alert_ttl_hours: int = Field(default=6, ge=1)
     alert_retention_days: int = Field(default=30, ge=1)
+    # Audit log entries older than this are deleted; an authenticated anchor keeps the chain.
+    audit_retention_days: int = Field(default=90, ge=1, le=36500)
     broadcast_rate: float = Field(default=25.0, gt=0, le=30)
     # Region code -> Telegram channel id where approved alerts for that region are also posted.
     region_channels: Annotated[dict[str, int], NoDecode] = Field(default_factory=dict)

@@ -16,6 +16,7 @@ from bot.config import ConfigError, Settings
 from bot.i18n import Tr
 from bot.jobs import schedule_jobs
 from bot.logs import fields
+from bot.telegram.audit_notices import verify_audit_log
 from bot.telegram.commands import set_commands
 
 if TYPE_CHECKING:
@@ -31,6 +32,7 @@ async def on_startup(bot: Bot, app: App) -> None:
         raise ConfigError("BOT_TOKEN was rejected by the Bot API (revoked or mistyped)") from None
     # Polling and a webhook exclude each other; a stale webhook would make polling fail.
     await bot.delete_webhook(drop_pending_updates=False)
+    await verify_audit_log(app)  # before anything is appended in this run
     await _apply_pending_subscriptions(app)
     await set_commands(
         bot,

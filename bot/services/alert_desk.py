@@ -72,7 +72,7 @@ class AlertDesk:
     ) -> None:
         self._alerts = AlertRepository(db)
         self._groups = ReportGroups(db)
-        self._audit = AuditTrail(db, clock)
+        self._audit = AuditTrail(db, keys, clock)
         self._keys = keys
         self._team = team
         self._text = text
