@@ -16,7 +16,7 @@ from bot.config import ConfigError, Settings
 from bot.i18n import Tr
 from bot.jobs import schedule_jobs
 from bot.logs import fields
-from bot.telegram.audit_notices import verify_audit_log
+from bot.telegram.audit_notices import head_text, verify_audit_log
 from bot.telegram.commands import set_commands
 
 if TYPE_CHECKING:
@@ -112,6 +112,9 @@ async def tell_locked(app: App) -> None:
     waiting = await app.review.waiting_reports()
     text = app.translator(app.settings.default_language, "mod-locked", reports=waiting)
     await app.notices.send(text)
+    # Admins also get the audit log's head (readable without the key, so not verified now).
+    tr = Tr(app.translator, app.settings.default_language)
+    text += "\n\n" + head_text(tr, await app.audit_chain.head())
     for admin_id in sorted(app.settings.admin_ids):
         try:
             await app.bot.send_message(admin_id, text)
