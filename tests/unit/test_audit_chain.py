@@ -11,6 +11,8 @@ from typing import Any
 
 import pytest
 
+from bot.checks import CheckReport, check_audit_log
+from bot.config import Settings
 from bot.crypto.keyring import UnlockedKeyring
 from bot.services.audit_trail import (
     OPERATOR,
@@ -329,5 +331,43 @@ async def test_an_operator_action_upgrades_first_and_is_recorded(
         ]
         assert head.seq == 4 and head.mac == entries[-1].entry_hash.hex()[:16]
         assert (await AuditRepository(db).verify(audit_key(ring))).intact
+    finally:
+        await db.close()
+
+
+# --- what `helpline-bot check` says ---------------------------------------------------------
+
+
+async def checked(db: Database, unlocked: UnlockedKeyring | None) -> CheckReport:
+    report = CheckReport()
+    settings = Settings(_env_file=None, data_dir=db.path.parent, keys_dir=db.path.parent / "none")
+    await check_audit_log(settings, report, unlocked)
+    return report
+
+
+async def test_check_on_an_old_chain_and_a_keyed_one(
+    tmp_path: Path, ring: UnlockedKeyring, clock: ManualClock
+) -> None:
+    db = await old_database(tmp_path, 3)
+    try:
+        await migrations.apply(db)
+        report = await checked(db, ring)
+        assert (
+            report.problems == [] and "3 entries in the old unkeyed form, intact" in report.notes[0]
+        )
+        raw(db, "UPDATE audit_log SET subject = 'x' WHERE seq = 3")
+        [problem] = (await checked(db, ring)).problems
+        assert "old unkeyed chain is broken at seq 3" in problem
+        await AuditChain(db, ReviewKeys(ring), clock).upgrade()
+        report = await checked(db, ring)
+        assert report.problems == [] and report.notes[0].startswith("audit log: 1 entries verified")
+        trail = AuditTrail(db, ReviewKeys(ring), clock)
+        await trail.record("anna", "alert.read", "a1")
+        await trail.record("anna", "alert.read", "a2")
+        raw(db, "DELETE FROM audit_log WHERE seq = 5")
+        [problem] = (await checked(db, ring)).problems
+        assert problem.startswith("audit log: broken at seq 5 ")
+        [warning] = (await checked(db, None)).warnings
+        assert warning.startswith("audit log not verified: there is no keyring")
     finally:
         await db.close()
