@@ -112,6 +112,10 @@ class AuditChain:
             return None
         return await self._audit.upgrade(audit_key(unlocked), minute(self._now()), actor)
 
+    async def untold_upgrade(self) -> Upgrade | None:
+        """An upgrade (by this start or an earlier command) the admins are to be told of, once."""
+        return await self._audit.take_untold()
+
     async def verify(self) -> Verdict | None:
         """The keyed chain from its anchor; None while locked (nothing can be checked)."""
         unlocked = self._keys.unlocked

@@ -22,6 +22,7 @@ from bot.storage.db import Database, StorageError, Transaction
 
 GENESIS: Final = bytes(32)
 FORM_ITEM: Final = "audit.chain"  # the `instance` item that says which form the chain is in
+UNTOLD_ITEM: Final = "audit.untold"  # an upgrade the admins are still to be told of
 LEGACY: Final = "sha256"  # migration 0003's unkeyed chain
 KEYED: Final = "hmac-sha256"
 RETENTION: Final = "retention"
@@ -298,7 +299,25 @@ class AuditRepository:
             )
             subject = str(len(entries)) if broken is None else f"{len(entries)}:{broken}"
             await _append(tx, key, at, actor, f"audit.{upgrade.outcome}", subject)
+            await tx.execute(  # for the bot to tell the admins, whoever upgraded
+                "INSERT INTO instance (key, value) VALUES (?, ?)"
+                " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (UNTOLD_ITEM, f"{upgrade.outcome}:{subject}"),
+            )
         return upgrade
+
+    async def take_untold(self) -> Upgrade | None:
+        """The upgrade the admins have not been told of yet (a command may have done it), once."""
+        async with self._db.transaction() as tx:
+            rows = await tx.fetchall("SELECT value FROM instance WHERE key = ?", (UNTOLD_ITEM,))
+            await tx.execute("DELETE FROM instance WHERE key = ?", (UNTOLD_ITEM,))
+        if not rows:
+            return None
+        outcome, _, rest = str(rows[0][0]).partition(":")
+        entries, _, broken = rest.partition(":")
+        if not entries.isdigit() or (broken and not broken.isdigit()):
+            return None
+        return Upgrade(outcome, int(entries), int(broken) if broken else None)
 
     async def prune(self, key: bytes, before: str) -> int:
         """Delete entries older than `before` (a prefix of the chain), moving the anchor to the

@@ -11,6 +11,7 @@ from pathlib import Path
 from bot.devserver.server import FakeBotAPI
 from tests.support.alerts import ADMIN, MODERATOR, MODERATOR_CHAT, invite_moderator, rows, start
 from tests.support.chat import User
+from tests.support.db import legacy_audit_database
 from tests.support.process import StartBot
 
 HEAD = re.compile(r"Audit log head: #(\d+) (\S+Z) ([0-9a-f]{16})")
@@ -54,3 +55,25 @@ async def test_a_start_after_an_edit_tells_admins_and_the_group_and_still_runs(
     assert any("does not verify" in m.visible_text for m in group)
     assert not any("Audit log head" in m.visible_text for m in group)
     assert "Counts" in (await admin.say("/stats")).visible_text  # the bot runs on
+
+
+async def test_an_old_data_directory_is_rechained_at_the_first_unlocked_start(
+    api: FakeBotAPI, start_bot: StartBot, keyring_dir: Path
+) -> None:
+    """A database from before the keyed chain: upgraded at start, admins told once."""
+    db = await legacy_audit_database(keyring_dir.parent, 3)
+    await db.close()
+    admin = User(api, ADMIN, "en")
+    bot = await start(start_bot, DEFAULT_LANGUAGE="en")
+    assert "audit log re-chained under the key" in bot.logs()
+    assert re.search(r"audit log verified.*entries=4", bot.logs())
+    [told] = [m for m in api.messages(ADMIN) if "converted to a keyed chain" in m.visible_text]
+    assert "3 earlier entries" in told.visible_text and HEAD.search(told.visible_text)
+    assert rows(bot, "SELECT actor, action FROM audit_log WHERE seq = 4") == [
+        ("system", "audit.rechained")
+    ]
+    await bot.stop()
+    bot = await start(start_bot, DEFAULT_LANGUAGE="en")
+    assert "re-chained" not in bot.logs()
+    assert len([m for m in api.messages(ADMIN) if "converted" in m.visible_text]) == 1
+    assert "Counts" in (await admin.say("/stats")).visible_text

@@ -36,6 +36,7 @@ from bot.storage.audit import (
 )
 from bot.storage.db import Database
 from tests.support.clock import DEFAULT_START, ManualClock
+from tests.support.db import legacy_audit_database
 from tests.support.keys import unlocked_keyring
 
 DAY = 24 * 3600
@@ -236,21 +237,7 @@ async def test_nothing_is_appended_while_locked(
 
 
 async def old_database(data_dir: Path, entries: int) -> Database:
-    """A database at schema 3 with an unkeyed chain, then migrated as an upgrade does."""
-    db = await Database.open(data_dir / "helpline.sqlite3")
-    await migrations.apply(db, migrations.discover()[:3])
-    prev = GENESIS
-    for seq in range(1, entries + 1):
-        at, action = f"2026-11-2{seq % 10}T10:00Z", ACTIONS[seq % len(ACTIONS)]
-        digest = legacy_hash(prev, seq, at, "anna", action, f"s{seq}")
-        raw(
-            db,
-            "INSERT INTO audit_log (seq, at, actor, action, subject, prev_hash, entry_hash)"
-            " VALUES (?, ?, 'anna', ?, ?, ?, ?)",
-            (seq, at, action, f"s{seq}", prev, digest),
-        )
-        prev = digest
-    return db
+    return await legacy_audit_database(data_dir, entries)
 
 
 async def test_migration_marks_the_form(tmp_path: Path) -> None:
@@ -284,6 +271,8 @@ async def test_upgrade_rechains_an_intact_old_chain(
         verdict = await audit.verify()
         assert verdict is not None and verdict.intact and verdict.checked == 5
         assert await audit.upgrade() is None  # once
+        assert await audit.untold_upgrade() == upgrade  # for the admins, once
+        assert await audit.untold_upgrade() is None
         assert raw(db, "SELECT value FROM instance WHERE key = ?", (FORM_ITEM,)) == [(KEYED,)]
     finally:
         await db.close()
