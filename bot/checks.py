@@ -12,7 +12,7 @@ from bot.content.faq import ContentError
 from bot.content.store import load_content
 from bot.i18n import Tr, Translator, check_catalogs
 from bot.storage import migrations
-from bot.storage.audit import LEGACY, AuditRepository
+from bot.storage.audit import LEGACY, REKEYED, AuditRepository
 from bot.storage.db import Database, StorageError
 from bot.storage.moderators import ModeratorRepository
 
@@ -132,7 +132,14 @@ async def _verify_audit_log(
 ) -> None:
     from bot.services.audit_trail import AuditHead, audit_key
 
-    if await audit.form() == LEGACY:
+    form = await audit.form()
+    if form == REKEYED:
+        report.notes.append(
+            f"audit log: {len(await audit.entries())} entries written under a previous keyring "
+            "(`keys init`); the next unlocked start keeps them unverified and starts a new chain"
+        )
+        return
+    if form == LEGACY:
         count, broken = len(await audit.entries()), await audit.verify_legacy()
         if broken is not None:
             report.problems.append(

@@ -323,14 +323,15 @@ def audit_operator(settings: Settings, ring: UnlockedKeyring, action: str, subje
             upgrade, head = await record_operator_action(db, ring, action, subject)
         finally:
             await db.close()
-        if upgrade is not None and upgrade.broken_at is not None:
-            print(
-                f"audit log: the old unkeyed chain was broken at seq {upgrade.broken_at}; "
+        if upgrade is not None:
+            said = {
+                "rechained": f"{upgrade.entries} entries re-chained under the key",
+                "legacy-broken": f"the old unkeyed chain was broken at seq {upgrade.broken_at}; "
                 "it is kept as evidence and a keyed chain starts after it",
-                file=sys.stderr,
-            )
-        elif upgrade is not None:
-            print(f"audit log: {upgrade.entries} entries re-chained under the key", file=sys.stderr)
+                "rekeyed": f"{upgrade.entries} entries written under a previous keyring are "
+                "kept unverified; a new chain starts after them",
+            }
+            print(f"audit log: {said[upgrade.outcome]}", file=sys.stderr)
         print(f"audit log: {action} recorded as entry {head}", file=sys.stderr)
 
     asyncio.run(record())
@@ -339,6 +340,7 @@ def audit_operator(settings: Settings, ring: UnlockedKeyring, action: str, subje
 async def _pin_keys(settings: Settings, ring: PublicKeyring, *, reset: bool) -> None:
     from bot.services.keypins import check_and_pin, forget_pins
     from bot.storage import migrations
+    from bot.storage.audit import AuditRepository
     from bot.storage.db import Database
     from bot.storage.instance import InstanceRepository
 
@@ -348,6 +350,7 @@ async def _pin_keys(settings: Settings, ring: PublicKeyring, *, reset: bool) -> 
         repo = InstanceRepository(db)
         if reset:
             await forget_pins(repo)
+            await AuditRepository(db).mark_rekeyed()  # the old chain cannot verify any more
         await check_and_pin(repo, ring, authenticated=True)
     finally:
         await db.close()

@@ -25,7 +25,10 @@ FORM_ITEM: Final = "audit.chain"  # the `instance` item that says which form the
 UNTOLD_ITEM: Final = "audit.untold"  # an upgrade the admins are still to be told of
 LEGACY: Final = "sha256"  # migration 0003's unkeyed chain
 KEYED: Final = "hmac-sha256"
-RETENTION: Final = "retention"
+REKEYED: Final = "rekeyed"  # a new keyring for this database: the chain so far cannot verify
+RETENTION: Final = "retention"  # anchor reasons
+UNVERIFIED: Final = "unverified"
+RECHAINED: Final = "rechained"  # upgrade outcomes (and REKEYED)
 LEGACY_BROKEN: Final = "legacy-broken"
 _ENTRY_DOMAIN: Final = b"helpline/audit-entry/v2|"
 _ANCHOR_DOMAIN: Final = b"helpline/audit-anchor/v1|"
@@ -57,7 +60,7 @@ class Anchor:
 
     seq: int
     entry_hash: bytes
-    reason: str  # RETENTION (deleted before it) or LEGACY_BROKEN (unkeyed evidence up to it)
+    reason: str  # RETENTION (deleted up to it) or UNVERIFIED (kept, unverifiable, up to it)
     tag: bytes
 
 
@@ -68,7 +71,7 @@ class Verdict:
     checked: int  # entries that verified
     broken_at: int | None  # the first seq that is missing or does not verify; None: intact
     head: AuditEntry | None  # the last entry, verified or not
-    legacy_kept: int = 0  # unkeyed entries kept as evidence of a broken old chain
+    unverified: int = 0  # entries kept before an UNVERIFIED anchor (evidence)
 
     @property
     def intact(self) -> bool:
@@ -77,10 +80,10 @@ class Verdict:
 
 @dataclass(frozen=True)
 class Upgrade:
-    """What the first unlocked start did with an unkeyed chain."""
+    """What an unlocked start (or command) did with a chain that was not under this key."""
 
-    outcome: str  # "rechained" or LEGACY_BROKEN
-    entries: int  # unkeyed entries found
+    outcome: str  # RECHAINED, LEGACY_BROKEN or REKEYED
+    entries: int  # entries found
     broken_at: int | None
 
 
@@ -127,18 +130,18 @@ def verify_chain(key: bytes, entries: list[AuditEntry], anchor: Anchor | None) -
     ):
         first = next((e.seq for e in entries if e.seq > anchor.seq), anchor.seq + 1)
         return Verdict(0, first, head)
-    checked = legacy = 0
+    checked = kept = 0
     for entry in entries:
         if anchor is not None and entry.seq <= anchor.seq:
-            if anchor.reason != LEGACY_BROKEN:  # retention deleted these: a row here is forged
-                return Verdict(checked, entry.seq, head, legacy)
-            legacy += 1
+            if anchor.reason != UNVERIFIED:  # retention deleted these: a row here is forged
+                return Verdict(checked, entry.seq, head, kept)
+            kept += 1
             continue
         seq += 1
         if not _keyed_ok(key, entry, seq, prev):
-            return Verdict(checked, seq, head, legacy)
+            return Verdict(checked, seq, head, kept)
         prev, checked = entry.entry_hash, checked + 1
-    return Verdict(checked, None, head, legacy)
+    return Verdict(checked, None, head, kept)
 
 
 def verify_legacy(entries: list[AuditEntry]) -> int | None:
@@ -199,6 +202,25 @@ async def _set_anchor(
         " reason = excluded.reason, tag = excluded.tag",
         (seq, entry_hash, reason, anchor_tag(key, seq, entry_hash, reason)),
     )
+
+
+async def _set_item(tx: Transaction, key: str, value: str) -> None:
+    await tx.execute(
+        "INSERT INTO instance (key, value) VALUES (?, ?)"
+        " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        (key, value),
+    )
+
+
+async def _rechain(tx: Transaction, key: bytes, entries: list[AuditEntry]) -> None:
+    prev = GENESIS
+    for e in entries:
+        digest = keyed_hash(key, prev, e.seq, e.at, e.actor, e.action, e.subject)
+        await tx.execute(
+            "UPDATE audit_log SET prev_hash = ?, entry_hash = ? WHERE seq = ?",
+            (prev, digest, e.seq),
+        )
+        prev = digest
 
 
 async def _append(
@@ -267,44 +289,39 @@ class AuditRepository:
         return verify_legacy(await _entries(self._db))
 
     async def upgrade(self, key: bytes, at: str, actor: str) -> Upgrade | None:
-        """Bring an unkeyed chain under the key, in one transaction; None if it already is.
+        """Bring the chain under this key, in one transaction; None if it already is.
 
-        Intact: every entry is re-chained under the key. Broken: the entries stay as they are
-        (evidence), and an authenticated anchor after the last one starts the keyed chain.
-        Either way an entry records what happened."""
+        An intact unkeyed chain is re-chained under the key. A broken one, or one written under
+        a previous keyring, stays as it is (evidence) behind an authenticated anchor after its
+        last entry, where the keyed chain starts. An entry records what happened."""
         async with self._db.transaction() as tx:
-            if await _form(tx) == KEYED:
+            form = await _form(tx)
+            if form == KEYED:
                 return None
-            entries = await _entries(tx)
-            broken = verify_legacy(entries)
-            if broken is None:
-                prev = GENESIS
-                for e in entries:
-                    digest = keyed_hash(key, prev, e.seq, e.at, e.actor, e.action, e.subject)
-                    await tx.execute(
-                        "UPDATE audit_log SET prev_hash = ?, entry_hash = ? WHERE seq = ?",
-                        (prev, digest, e.seq),
-                    )
-                    prev = digest
+            entries, anchor = await _entries(tx), await _anchor(tx)
+            broken = verify_legacy(entries) if form == LEGACY else None
+            outcome = RECHAINED if broken is None else LEGACY_BROKEN
+            if form == REKEYED:
+                outcome = REKEYED
+            if outcome == RECHAINED:
+                await _rechain(tx, key, entries)
             else:
-                last = entries[-1]
-                await _set_anchor(tx, key, last.seq, last.entry_hash, LEGACY_BROKEN)
-            await tx.execute(
-                "INSERT INTO instance (key, value) VALUES (?, ?)"
-                " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                (FORM_ITEM, KEYED),
-            )
-            upgrade = Upgrade(
-                "rechained" if broken is None else LEGACY_BROKEN, len(entries), broken
-            )
+                last = entries[-1] if entries else anchor
+                if last is not None:
+                    await _set_anchor(tx, key, last.seq, last.entry_hash, UNVERIFIED)
+            await _set_item(tx, FORM_ITEM, KEYED)
+            upgrade = Upgrade(outcome, len(entries), broken)
             subject = str(len(entries)) if broken is None else f"{len(entries)}:{broken}"
-            await _append(tx, key, at, actor, f"audit.{upgrade.outcome}", subject)
-            await tx.execute(  # for the bot to tell the admins, whoever upgraded
-                "INSERT INTO instance (key, value) VALUES (?, ?)"
-                " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                (UNTOLD_ITEM, f"{upgrade.outcome}:{subject}"),
-            )
+            await _append(tx, key, at, actor, f"audit.{outcome}", subject)
+            # For the bot to tell the admins at its next start, whoever upgraded.
+            await _set_item(tx, UNTOLD_ITEM, f"{outcome}:{subject}")
         return upgrade
+
+    async def mark_rekeyed(self) -> None:
+        """`keys init` made a new keyring for this database: the next unlocked use keeps the
+        chain so far (which no longer verifies) as evidence and starts a new one after it."""
+        async with self._db.transaction() as tx:
+            await _set_item(tx, FORM_ITEM, REKEYED)
 
     async def take_untold(self) -> Upgrade | None:
         """The upgrade the admins have not been told of yet (a command may have done it), once."""

@@ -11,7 +11,7 @@ from aiogram.exceptions import TelegramAPIError
 from bot.i18n import Tr
 from bot.logs import fields
 from bot.services.audit_trail import AuditHead
-from bot.storage.audit import Upgrade
+from bot.storage.audit import REKEYED, Upgrade
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -50,6 +50,9 @@ async def verify_audit_log(app: App) -> None:
 
 def _upgrade_text(tr: Tr, upgrade: Upgrade) -> str:
     entries = str(upgrade.entries)
+    if upgrade.outcome == REKEYED:
+        log.warning("audit log kept unverified: new keyring", extra=fields(entries=upgrade.entries))
+        return tr("audit-rekeyed", entries=entries)
     if upgrade.broken_at is None:
         log.info("audit log re-chained under the key", extra=fields(entries=upgrade.entries))
         return tr("audit-rechained", entries=entries)

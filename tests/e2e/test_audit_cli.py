@@ -5,6 +5,7 @@ the passphrase)."""
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
 from pathlib import Path
 
@@ -63,3 +64,18 @@ def test_check_without_the_passphrase_says_it_did_not_verify(data: Path) -> None
     assert check.returncode == 0, check.stdout + check.stderr
     [line] = [line for line in check.stdout.splitlines() if "audit log" in line]
     assert line.startswith("warning: audit log not verified:") and "passphrase" in line
+
+
+def test_a_new_keyring_for_the_database_starts_a_new_chain(data: Path) -> None:
+    env = {"DATA_DIR": str(data), "KEY_PASSPHRASE": PASSPHRASE}
+    assert run_cli("keys", "rotate", cwd=data.parent, **env).returncode == 0
+    shutil.rmtree(data / "keys")  # the keyring is lost; the operator makes a new one
+    assert run_cli("keys", "init", cwd=data.parent, **env).returncode == 0
+    check = run_cli("check", cwd=data.parent, **env)
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert "ok: audit log: 1 entries written under a previous keyring" in check.stdout
+    rotate = run_cli("keys", "rotate", cwd=data.parent, **env)
+    assert "audit log: 1 entries written under a previous keyring are kept" in rotate.stderr
+    check = run_cli("check", cwd=data.parent, **env)
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert "ok: audit log: 2 entries verified under the key; head #3 " in check.stdout

@@ -30,8 +30,11 @@ from bot.storage.audit import (
     KEYED,
     LEGACY,
     LEGACY_BROKEN,
+    REKEYED,
+    UNVERIFIED,
     AuditNotKeyed,
     AuditRepository,
+    Upgrade,
     legacy_hash,
 )
 from bot.storage.db import Database
@@ -292,17 +295,43 @@ async def test_upgrade_keeps_a_broken_old_chain_as_evidence(
         assert upgrade is not None and upgrade.outcome == LEGACY_BROKEN
         assert upgrade.broken_at == 2 and upgrade.entries == 4
         assert raw(db, "SELECT * FROM audit_log WHERE seq <= 4 ORDER BY seq") == evidence
-        assert raw(db, "SELECT seq, reason FROM audit_anchor") == [(4, LEGACY_BROKEN)]
+        assert raw(db, "SELECT seq, reason FROM audit_anchor") == [(4, UNVERIFIED)]
         await AuditTrail(db, keys, clock).record("boris", "alert.draft", "a1")
         verdict = await audit.verify()
         assert verdict is not None and verdict.intact
-        assert verdict.checked == 2 and verdict.legacy_kept == 4  # the notice and boris
+        assert verdict.checked == 2 and verdict.unverified == 4  # the notice and boris
         # Later entries are protected like any keyed entry.
         raw(db, "UPDATE audit_log SET actor = 'mallory' WHERE seq = 6")
         verdict = await audit.verify()
         assert verdict is not None and verdict.broken_at == 6
     finally:
         await db.close()
+
+
+async def test_a_new_keyring_keeps_the_old_chain_unverified_and_starts_a_new_one(
+    db: Database, chain: tuple[AuditTrail, AuditChain], clock: ManualClock, tmp_path: Path
+) -> None:
+    """`keys init` for an existing database: the old key is gone, so is verifying its chain."""
+    trail, audit = chain
+    await fill(trail, clock)
+    clock.now = DEFAULT_START + 5 * DAY
+    await audit.prune(retention_days=3)  # an anchor under the old key too
+    new = ReviewKeys(unlocked_keyring(tmp_path / "new-keys"))
+    stale = await AuditChain(db, new, clock).verify()
+    assert stale is not None and stale.broken_at == 3
+    await AuditRepository(db).mark_rekeyed()
+    audit = AuditChain(db, new, clock)
+    upgrade = await audit.upgrade()
+    assert upgrade == Upgrade(REKEYED, 3, None)
+    await AuditTrail(db, new, clock).record("anna", "alert.read", "a1")
+    verdict = await audit.verify()
+    assert verdict is not None and verdict.intact
+    assert verdict.checked == 2 and verdict.unverified == 3  # the notice and anna's read
+    assert raw(db, "SELECT seq, reason FROM audit_anchor") == [(5, UNVERIFIED)]
+    clock.now = DEFAULT_START + 60 * DAY
+    assert await audit.prune(retention_days=3) == 5  # all of it goes in time
+    verdict = await audit.verify()
+    assert verdict is not None and verdict.intact and verdict.checked == 0
 
 
 async def test_an_operator_action_upgrades_first_and_is_recorded(
