@@ -160,8 +160,9 @@ async def _verify_audit_log(
             f"forged); {verdict.checked} entries verify before it; head {head}"
         )
         return
+    kept = f" ({verdict.unverified} earlier ones kept unverified)" if verdict.unverified else ""
     report.notes.append(
-        f"audit log: {verdict.checked} entries verified under the key; "
+        f"audit log: {verdict.checked} entries verified under the key{kept}; "
         f"head {head or 'none (empty)'}"
     )
 

@@ -5,6 +5,10 @@ secret (never in the database): whoever holds only the database can edit or dele
 cannot make the chain verify again. Verification starts at the anchor (the last entry that
 retention deleted, itself authenticated), so old entries can go without breaking the chain.
 Deleting the newest entries is not detectable here: admins compare the head they wrote down.
+
+The form marker (an `instance` item) cannot be authenticated: it exists before any key does.
+Setting it back to an old form makes the next unlocked start keep the chain so far unverified
+and start a new one, and that start tells the admins: an unexpected notice is how it shows.
 """
 
 from __future__ import annotations
@@ -332,7 +336,8 @@ class AuditRepository:
             return None
         outcome, _, rest = str(rows[0][0]).partition(":")
         entries, _, broken = rest.partition(":")
-        if not entries.isdigit() or (broken and not broken.isdigit()):
+        valid = outcome in (RECHAINED, LEGACY_BROKEN, REKEYED) and entries.isdigit()
+        if not valid or (broken and not broken.isdigit()):
             return None
         return Upgrade(outcome, int(entries), int(broken) if broken else None)
 
