@@ -106,7 +106,8 @@ class AuditChain:
         return dt.datetime.fromtimestamp(self._clock(), dt.UTC)
 
     async def upgrade(self, actor: str = SYSTEM) -> Upgrade | None:
-        """Re-chain an unkeyed chain under the key (once); None if locked or nothing to do."""
+        """Bring an unkeyed or rekeyed chain under the key (once); None if locked or nothing
+        to do (see AuditRepository.upgrade)."""
         unlocked = self._keys.unlocked
         if unlocked is None:
             return None
