@@ -36,6 +36,7 @@ from bot.lifecycle import on_error, on_shutdown, on_startup
 from bot.logs import fields
 from bot.services.alert_desk import AlertDesk, AlertProgress
 from bot.services.alert_text import AlertText
+from bot.services.audit_trail import AuditChain
 from bot.services.feedback import FeedbackService
 from bot.services.keyrotation import KeyRotation
 from bot.services.keytrust import verify_keyring
@@ -83,6 +84,7 @@ class App:
     review_keys: ReviewKeys
     notices: ModeratorNotices
     broadcaster: Broadcaster | None
+    audit_chain: AuditChain
     key_rotation: KeyRotation | None = None
     inflight: InFlight = field(default_factory=InFlight)
     updates: UpdateGate = field(default_factory=UpdateGate)
@@ -188,6 +190,7 @@ async def build_app(settings: Settings, *, unlocked: UnlockedKeyring | None = No
         db, review_keys, admin_ids=settings.admin_ids, copy_minutes=settings.report_view_minutes
     )
     review = ReviewQueue(db, review_keys)
+    audit_chain = AuditChain(db, review_keys)
 
     async def queue_counts() -> dict[str, int]:
         counts: dict[str, int] = {}
@@ -258,6 +261,7 @@ async def build_app(settings: Settings, *, unlocked: UnlockedKeyring | None = No
         team=team,
         review=review,
         alert_desk=alert_desk,
+        audit_chain=audit_chain,  # the head on admins' /stats
         notices=notices,
         broadcaster=broadcaster,
         feedback=feedback,
@@ -299,6 +303,7 @@ async def build_app(settings: Settings, *, unlocked: UnlockedKeyring | None = No
         review_keys,
         notices,
         broadcaster,
+        audit_chain=audit_chain,
         inflight=inflight,
         updates=gate,
         janitor=janitor,

@@ -14,11 +14,12 @@ from bot.content.store import load_content
 from bot.i18n import Tr, Translator, check_catalogs
 from bot.services.team import rule_weaknesses
 from bot.storage import migrations
+from bot.storage.audit import LEGACY, REKEYED, AuditRepository
 from bot.storage.db import Database, StorageError
 from bot.storage.moderators import ModeratorRepository
 
 if TYPE_CHECKING:
-    from bot.crypto.keyring import PublicKeyring
+    from bot.crypto.keyring import PublicKeyring, UnlockedKeyring
 
 
 @dataclass
@@ -38,12 +39,13 @@ async def run_checks(settings: Settings) -> CheckReport:
         report.notes.append("message catalogues: ru and en have the same keys")
         _check_content(settings, report)
     await _check_database(settings, report)
-    _check_keyring(settings, report)
     _check_secret_files(settings, report)
+    unlocked = _check_keyring(settings, report)
+    await check_audit_log(settings, report, unlocked)
     return report
 
 
-def _check_keyring(settings: Settings, report: CheckReport) -> None:
+def _check_keyring(settings: Settings, report: CheckReport) -> UnlockedKeyring | None:
     """Keys are needed by reports and alerts; say which unlock mode this instance runs in."""
     from bot.crypto.keyring import KeyringDestroyed, KeyringError, KeyringMissing, PublicKeyring
 
@@ -54,18 +56,19 @@ def _check_keyring(settings: Settings, report: CheckReport) -> None:
         report.warnings.append(
             f"no keyring in {keys_dir}: run `helpline-bot keys init` before reports are enabled"
         )
-        return
+        return None
     except KeyringDestroyed as exc:
         report.notes.append(
             f"keyring {keys_dir}: destroyed on purpose at {exc.destroyed_at}; the bot serves "
             "guidance only (reports and alerts are off)"
         )
-        return
+        return None
     except KeyringError as exc:
         report.problems.append(f"keyring {keys_dir}: {exc}")
-        return
+        return None
     if _check_trust(settings, ring, report):
-        _check_unlock(settings, ring, report)
+        return _check_unlock(settings, ring, report)
+    return None
 
 
 def _check_trust(settings: Settings, ring: PublicKeyring, report: CheckReport) -> bool:
@@ -92,7 +95,9 @@ def _check_trust(settings: Settings, ring: PublicKeyring, report: CheckReport) -
     return True
 
 
-def _check_unlock(settings: Settings, ring: PublicKeyring, report: CheckReport) -> None:
+def _check_unlock(
+    settings: Settings, ring: PublicKeyring, report: CheckReport
+) -> UnlockedKeyring | None:
     from bot.crypto.keyring import KeyringError, UnlockedKeyring
     from bot.crypto.passphrase import PassphraseUnavailable, configured_passphrase
 
@@ -101,22 +106,108 @@ def _check_unlock(settings: Settings, ring: PublicKeyring, report: CheckReport) 
         passphrase = configured_passphrase(settings.key_passphrase, settings.key_passphrase_file)
     except PassphraseUnavailable as exc:
         report.problems.append(str(exc))
-        return
+        return None
     if passphrase is None:
         report.notes.append(
             f"keyring {keys_dir}: hardened mode (no passphrase configured): `run` asks for it "
             "on a terminal and starts locked without one"
         )
-        return
+        return None
     try:
-        UnlockedKeyring.unlock(keys_dir, passphrase)
+        unlocked = UnlockedKeyring.unlock(keys_dir, passphrase)
     except KeyringError as exc:
         report.problems.append(f"keyring {keys_dir}: {exc}")
-        return
+        return None
     report.notes.append(
         f"keyring {keys_dir}: unattended mode, unlocks with the configured passphrase; "
         f"current review key {ring.current_review_key.key_id}; "
         f"signing key fingerprint {ring.fingerprint()}"
+    )
+    return unlocked
+
+
+async def check_audit_log(
+    settings: Settings, report: CheckReport, unlocked: UnlockedKeyring | None
+) -> None:
+    """Verify the audit chain when the passphrase is configured; otherwise say why not."""
+    path = settings.database_path
+    if not path.exists():
+        return
+    if unlocked is None:
+        report.warnings.append(f"audit log not verified: {_why_not_verified(settings)}")
+        return
+    try:
+        db = await Database.open(path)
+    except StorageError as exc:
+        report.problems.append(f"audit log not verified: database {path}: {exc}")
+        return
+    try:
+        if await migrations.pending(db, migrations.discover()):
+            report.warnings.append("audit log not verified: the database is not migrated yet")
+            return
+        await _verify_audit_log(AuditRepository(db), unlocked, report)
+    except StorageError as exc:
+        report.problems.append(f"audit log not verified: database {path}: {exc}")
+    finally:
+        await db.close()
+
+
+def _why_not_verified(settings: Settings) -> str:
+    from bot.crypto.keyring import KeyringError, KeyringMissing, PublicKeyring
+    from bot.crypto.passphrase import PassphraseUnavailable, configured_passphrase
+
+    try:
+        PublicKeyring.load(settings.keyring_dir)
+        passphrase = configured_passphrase(settings.key_passphrase, settings.key_passphrase_file)
+    except KeyringMissing:
+        return "there is no keyring yet (nothing could have been appended under its key)"
+    except (KeyringError, PassphraseUnavailable):
+        return "the keyring cannot be opened (see the keyring line)"
+    if passphrase is None:
+        return (
+            "its key needs the passphrase and none is configured (hardened mode); "
+            "the bot verifies it at every start with the passphrase"
+        )
+    return "the keyring did not unlock (see the keyring line)"
+
+
+async def _verify_audit_log(
+    audit: AuditRepository, unlocked: UnlockedKeyring, report: CheckReport
+) -> None:
+    from bot.services.audit_trail import AuditHead, audit_key
+
+    form = await audit.form()
+    if form == REKEYED:
+        report.notes.append(
+            f"audit log: {len(await audit.entries())} entries written under a previous keyring "
+            "(`keys init`); the next unlocked start keeps them unverified and starts a new chain"
+        )
+        return
+    if form == LEGACY:
+        count, broken = len(await audit.entries()), await audit.verify_legacy()
+        if broken is not None:
+            report.problems.append(
+                f"audit log: the old unkeyed chain is broken at seq {broken} (an entry was "
+                "edited or deleted); the next unlocked start keeps it as evidence"
+            )
+        else:
+            report.notes.append(
+                f"audit log: {count} entries in the old unkeyed form, intact; the next "
+                "unlocked start re-chains them under the key"
+            )
+        return
+    verdict = await audit.verify(audit_key(unlocked))
+    head = AuditHead.of(verdict.head)
+    if verdict.broken_at is not None:
+        report.problems.append(
+            f"audit log: broken at seq {verdict.broken_at} (an entry was edited, deleted or "
+            f"forged); {verdict.checked} entries verify before it; head {head}"
+        )
+        return
+    kept = f" ({verdict.unverified} earlier ones kept unverified)" if verdict.unverified else ""
+    report.notes.append(
+        f"audit log: {verdict.checked} entries verified under the key{kept}; "
+        f"head {head or 'none (empty)'}"
     )
 
 

@@ -409,12 +409,45 @@ def _cmd_keys_rotate(args: argparse.Namespace) -> int:
             f"destroyed retired key(s) {', '.join(destroyed)}: no stored report used them "
             "(crypto-shredding: copies of old reports anywhere are now unreadable)"
         )
+    if settings.database_path.exists():
+        gone = f" destroyed={','.join(destroyed)}" if destroyed else ""
+        audit_operator(settings, ring, "keys.rotate", f"new={key.key_id}{gone}")
     return EXIT_OK
+
+
+def audit_operator(settings: Settings, ring: UnlockedKeyring, action: str, subject: str) -> None:
+    """Record a command run on the server with the passphrase in the audit log: the operator's
+    actions are outside the two-person rule, so each is audited (actor `operator`; `subject`
+    holds counts or key ids, never content). One call in every such command."""
+    from bot.services.audit_trail import record_operator_action
+    from bot.storage import migrations
+    from bot.storage.db import Database
+
+    async def record() -> None:
+        db = await Database.open(settings.database_path)
+        try:
+            await migrations.apply(db)
+            upgrade, head = await record_operator_action(db, ring, action, subject)
+        finally:
+            await db.close()
+        if upgrade is not None:
+            said = {
+                "rechained": f"{upgrade.entries} entries re-chained under the key",
+                "legacy-broken": f"the old unkeyed chain was broken at seq {upgrade.broken_at}; "
+                "it is kept as evidence and a keyed chain starts after it",
+                "rekeyed": f"{upgrade.entries} entries written under a previous keyring are "
+                "kept unverified; a new chain starts after them",
+            }
+            print(f"audit log: {said[upgrade.outcome]}", file=sys.stderr)
+        print(f"audit log: {action} recorded as entry {head}", file=sys.stderr)
+
+    asyncio.run(record())
 
 
 async def _pin_keys(settings: Settings, ring: PublicKeyring, *, reset: bool) -> None:
     from bot.services.keypins import check_and_pin, forget_pins
     from bot.storage import migrations
+    from bot.storage.audit import AuditRepository
     from bot.storage.db import Database
     from bot.storage.instance import InstanceRepository
 
@@ -424,6 +457,7 @@ async def _pin_keys(settings: Settings, ring: PublicKeyring, *, reset: bool) -> 
         repo = InstanceRepository(db)
         if reset:
             await forget_pins(repo)
+            await AuditRepository(db).mark_rekeyed()  # the old chain cannot verify any more
         await check_and_pin(repo, ring, authenticated=True)
     finally:
         await db.close()
@@ -445,6 +479,7 @@ def _cmd_reports_export(args: argparse.Namespace) -> int:
     passphrase = obtain_passphrase(settings.key_passphrase, settings.key_passphrase_file)
     ring = UnlockedKeyring.unlock(settings.keyring_dir, passphrase)
     rows = asyncio.run(_all_reports(settings))
+    audit_operator(settings, ring, "reports.export", str(len(rows)))  # before any plaintext
     for row in rows:
         record: dict[str, object] = {
             "id": row.id,

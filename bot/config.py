@@ -55,6 +55,8 @@ class Settings(BaseSettings):
     alert_retention_days: int = Field(default=30, ge=1)
     # Any other moderator may undo a withdrawal this long afterwards.
     withdraw_undo_minutes: float = Field(default=5, gt=0, le=24 * 60)
+    # Audit log entries older than this are deleted; an authenticated anchor keeps the chain.
+    audit_retention_days: int = Field(default=90, ge=1, le=36500)
     broadcast_rate: float = Field(default=25.0, gt=0, le=30)
     # Region code -> Telegram channel id where approved alerts for that region are also posted.
     region_channels: Annotated[dict[str, int], NoDecode] = Field(default_factory=dict)

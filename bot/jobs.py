@@ -35,6 +35,10 @@ def schedule_jobs(app: App) -> None:
         # Alerts past ALERT_TTL_HOURS stop sending and their copies say so (the service wakes
         # the broadcaster for those edits). First run: start-up itself.
         jobs.append(("alert-expiry", app.alert_desk.expire_due, [], 60, None))
+        # The anchor that retention moves is authenticated: only with the keyring unlocked.
+        jobs.append(
+            ("audit-retention", app.audit_chain.prune, [settings.audit_retention_days], 3600, now)
+        )
     if app.key_rotation is not None:
         first = now + dt.timedelta(minutes=1)
         jobs.append(("key-rotation", app.key_rotation.run, [], 24 * 3600, first))

@@ -17,6 +17,7 @@ from bot.i18n import Tr
 from bot.jobs import schedule_jobs
 from bot.logs import fields
 from bot.services.team import rule_weaknesses
+from bot.telegram.audit_notices import head_text, verify_audit_log
 from bot.telegram.commands import set_commands
 
 if TYPE_CHECKING:
@@ -32,6 +33,7 @@ async def on_startup(bot: Bot, app: App) -> None:
         raise ConfigError("BOT_TOKEN was rejected by the Bot API (revoked or mistyped)") from None
     # Polling and a webhook exclude each other; a stale webhook would make polling fail.
     await bot.delete_webhook(drop_pending_updates=False)
+    await verify_audit_log(app)  # before anything is appended in this run
     await _apply_pending_subscriptions(app)
     await set_commands(
         bot,
@@ -119,6 +121,9 @@ async def tell_locked(app: App) -> None:
     waiting = await app.review.waiting_reports()
     text = app.translator(app.settings.default_language, "mod-locked", reports=waiting)
     await app.notices.send(text)
+    # Admins also get the audit log's head (readable without the key, so not verified now).
+    tr = Tr(app.translator, app.settings.default_language)
+    text += "\n\n" + head_text(tr, await app.audit_chain.head())
     for admin_id in sorted(app.settings.admin_ids):
         try:
             await app.bot.send_message(admin_id, text)

@@ -97,7 +97,8 @@ def generate_passphrase(words: int = GENERATED_WORDS) -> str:
     """Words from the list chosen with `secrets` and joined by dashes (90 bits with seven)."""
     import secrets
 
-    pool = wordlist()
+    # The four words with a dash of their own ("t-shirt") would blur where words part.
+    pool = [word for word in wordlist() if "-" not in word]
     return "-".join(secrets.choice(pool) for _ in range(words))
 
 

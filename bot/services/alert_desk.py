@@ -75,7 +75,7 @@ class AlertDesk:
         self._clock = clock
         self.undo_minutes = undo_minutes
         self._groups = ReportGroups(db)
-        self._audit = AuditTrail(db, clock)
+        self._audit = AuditTrail(db, keys, clock)
         self._keys = keys
         self._team = team
         self._text = text

@@ -149,7 +149,7 @@ class ReviewQueue:
         self._groups = ReportGroups(db)
         self._stats = StatsRepository(db)
         self._subscribers = SubscriberRepository(db)
-        self._audit = AuditTrail(db, clock)
+        self._audit = AuditTrail(db, keys, clock)
         self._keys = keys
 
     async def groups(self) -> list[Group]:

@@ -119,7 +119,7 @@ class ModeratorTeam:
     ) -> None:
         self._moderators = ModeratorRepository(db)
         self._copies = CopyRepository(db)
-        self._audit = AuditTrail(db, clock)
+        self._audit = AuditTrail(db, keys, clock)
         self._admin_ids = admin_ids
         self._cipher: ChatIdCipher | None = (
             moderator_cipher(keys.unlocked) if keys.unlocked is not None else None

@@ -16,8 +16,10 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from bot.content.regions import RegionCatalog
 from bot.i18n import Tr
 from bot.services.alert_desk import AlertDesk
+from bot.services.audit_trail import AuditChain
 from bot.services.review import OpenedReport, ReportPage, ReviewQueue
 from bot.services.team import Moderator, ModeratorTeam
+from bot.telegram.audit_notices import head_text
 from bot.telegram.notices import ModeratorNotices
 from handlers.moderation import screens
 from handlers.moderation.callbacks import (
@@ -39,9 +41,18 @@ async def queue_command(
 
 
 async def stats_command(
-    message: Message, tr: Tr, review: ReviewQueue, regions: RegionCatalog
+    message: Message,
+    tr: Tr,
+    review: ReviewQueue,
+    regions: RegionCatalog,
+    moderator: Moderator,
+    audit_chain: AuditChain,
 ) -> None:
-    await message.answer(screens.stats_text(tr, await review.stats(), regions))
+    """Counts for every moderator; the audit log's head for admins only (they write it down)."""
+    text = screens.stats_text(tr, await review.stats(), regions)
+    if moderator.is_admin:
+        text += "\n\n" + head_text(tr, await audit_chain.head())
+    await message.answer(text)
 
 
 async def queue_button(

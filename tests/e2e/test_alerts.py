@@ -160,6 +160,8 @@ async def test_locked_subscriptions_apply_at_unlock_and_moderators_are_told(
     bot: RunningBot = await start_bot(ADMIN_IDS=str(ADMIN))  # no passphrase, no terminal: locked
     assert "keyring=locked" in bot.logs()
     assert any("🔒" in m.visible_text for m in api.messages(ADMIN))  # told at start
+    # with the audit log's head (admins only; the log is empty here)
+    assert any("🧾" in m.visible_text for m in api.messages(ADMIN))
     screen = await user.say("/alerts")
     assert "protected mode" in screen.visible_text
     await user.press("Add a region")

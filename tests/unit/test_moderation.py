@@ -20,6 +20,7 @@ from bot.i18n import Translator
 from bot.services import review as review_module
 from bot.services.alert_desk import AlertDesk
 from bot.services.alert_text import AlertField, AlertText, clean_area, hash_tag
+from bot.services.audit_trail import audit_key
 from bot.services.defang import has_live_link
 from bot.services.report_window import ReportWindow
 from bot.services.reports import ReportDraft, ReportService
@@ -429,10 +430,11 @@ async def test_audit_chain_verifies_and_detects_tampering(
     ]
     assert {e.actor for e in entries} >= {"anna", "boris"}
     assert all(str(MOD_A) not in e.subject + e.actor for e in entries)
-    assert await audit.verify() is None
+    key = audit_key(keys[1])
+    assert (await audit.verify(key)).intact
     with sqlite3.connect(db.path) as raw:
         raw.execute("UPDATE audit_log SET actor = 'mallory' WHERE seq = 2")
-    assert await audit.verify() == 2
+    assert (await audit.verify(key)).broken_at == 2
 
 
 def test_alias_and_area_cleaning() -> None:

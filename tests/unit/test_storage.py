@@ -99,5 +99,5 @@ async def test_transaction_rolls_back_on_error(tmp_path: Path) -> None:
         async with db.transaction() as tx:
             await tx.execute("INSERT INTO instance(key, value) VALUES ('a', 'b')")
             raise RuntimeError("boom")
-    assert await db.fetchval("SELECT count(*) FROM instance") == 0
+    assert await db.fetchval("SELECT count(*) FROM instance WHERE key = 'a'") == 0
     await db.close()
