@@ -35,6 +35,7 @@ from bot.services.keypins import check_and_pin
 from bot.services.keyrotation import KeyRotation
 from bot.services.people import subscriber_cipher
 from bot.services.preferences import LanguagePreferences
+from bot.services.reporters import ReporterMemory
 from bot.services.reports import ReportService
 from bot.services.review import ReviewQueue
 from bot.services.review_keys import ReviewKeys
@@ -154,6 +155,9 @@ async def build_app(settings: Settings, *, unlocked: UnlockedKeyring | None = No
             await db.close()
             await bot.session.close()
             raise
+    # Which report came from whom (per-day tags), shared by intake, the queue and drafting:
+    # memory only, so that nothing on disk links reports.
+    reporters = ReporterMemory(max_entries=settings.max_rate_entries)
     report_service = ReportService(
         db,
         keyring,
@@ -161,6 +165,7 @@ async def build_app(settings: Settings, *, unlocked: UnlockedKeyring | None = No
         per_group_per_person=settings.reports_per_group_per_person,
         per_hour_total=settings.reports_per_hour_total,
         max_entries=settings.max_rate_entries,
+        reporters=reporters,
     )
     subscriptions = SubscriptionService(
         db, keyring, unlocked, max_entries=settings.max_rate_entries
@@ -169,7 +174,7 @@ async def build_app(settings: Settings, *, unlocked: UnlockedKeyring | None = No
     team = ModeratorTeam(
         db, review_keys, admin_ids=settings.admin_ids, copy_minutes=settings.report_view_minutes
     )
-    review = ReviewQueue(db, review_keys)
+    review = ReviewQueue(db, review_keys, reporters=reporters)
 
     async def queue_counts() -> dict[str, int]:
         counts: dict[str, int] = {}
@@ -213,6 +218,7 @@ async def build_app(settings: Settings, *, unlocked: UnlockedKeyring | None = No
         region_channels=settings.region_channels,
         channel_lang=settings.default_language,
         wake=broadcaster.wake if broadcaster is not None else None,
+        reporters=reporters,
     )
     scheduler = AsyncIOScheduler(
         timezone="UTC", job_defaults={"coalesce": True, "max_instances": 1}

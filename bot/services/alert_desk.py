@@ -28,6 +28,7 @@ from bot.services.alert_text import (
 )
 from bot.services.audit_trail import SYSTEM, AuditTrail, minute
 from bot.services.report_window import ReportWindow, group_key
+from bot.services.reporters import ReporterMemory
 from bot.services.reports import TIME_BUCKETS
 from bot.services.review_keys import ReviewKeys
 from bot.services.signatures import sign_alert
@@ -69,8 +70,10 @@ class AlertDesk:
         channel_lang: str = "ru",
         wake: Callable[[], None] | None = None,
         clock: Callable[[], float] = time.time,
+        reporters: ReporterMemory | None = None,
     ) -> None:
         self._alerts = AlertRepository(db)
+        self._reporters = reporters if reporters is not None else ReporterMemory(clock=clock)
         self._groups = ReportGroups(db)
         self._audit = AuditTrail(db, clock)
         self._keys = keys
@@ -108,12 +111,14 @@ class AlertDesk:
     async def draft_from_group(
         self, moderator: Moderator, region: str, window: ReportWindow
     ) -> Alert:
-        """An alert draft pre-filled from a group: its most common place and latest time."""
+        """An alert draft pre-filled from a group: its most common place and latest time;
+        corroborated only when two or more people are known to have reported (who sent which
+        is in memory only: after a restart the count is unknown, and the draft single)."""
         self._keys.require()
         members = await self._groups.members(region, str(window))
         if not members:
             raise LookupError("the group is empty or already decided")
-        reporters = len({r.reporter_tag for r in members})
+        reporters = self._reporters.count(r.id for r in members) or 0
         place = Counter(r.place_type for r in members).most_common(1)[0][0]
         bucket = min((r.time_bucket for r in members), key=TIME_BUCKETS.index)
         alert = self._text.with_texts(

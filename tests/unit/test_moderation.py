@@ -21,6 +21,7 @@ from bot.services import review as review_module
 from bot.services.alert_desk import AlertDesk
 from bot.services.alert_text import AlertField, AlertText, clean_area, hash_tag
 from bot.services.report_window import ReportWindow
+from bot.services.reporters import ReporterMemory
 from bot.services.reports import ReportDraft, ReportService
 from bot.services.review import RejectReason, ReviewQueue
 from bot.services.review_keys import ModerationLocked, ReviewKeys
@@ -65,6 +66,7 @@ class Moderation:
     team: ModeratorTeam
     review: ReviewQueue
     desk: AlertDesk
+    reporters: ReporterMemory  # who sent which report: memory only, shared as the app does
     wakes: list[str] = field(default_factory=list)  # one entry per broadcaster wake-up
 
 
@@ -82,6 +84,7 @@ def moderation(
     ring = ReviewKeys(None if locked else keys[1])
     team = ModeratorTeam(db, ring, admin_ids=frozenset({ADMIN}), clock=clock)
     wakes: list[str] = []
+    reporters = ReporterMemory(clock=clock)
     desk = AlertDesk(
         db,
         ring,
@@ -91,8 +94,10 @@ def moderation(
         ttl_hours=6,
         wake=lambda: wakes.append("wake"),
         clock=clock,
+        reporters=reporters,
     )
-    return Moderation(team, ReviewQueue(db, ring, clock=clock), desk, wakes)
+    review = ReviewQueue(db, ring, clock=clock, reporters=reporters)
+    return Moderation(team, review, desk, reporters, wakes)
 
 
 async def join(service: Moderation, user_id: int, alias: str) -> Moderator:
@@ -111,8 +116,15 @@ async def alert_state(service: Moderation, alert_id: str) -> str:
     return alert.state
 
 
-async def report(db: Database, keys: Keys, user_id: int, region: str = "moscow") -> None:
-    reports = ReportService(db, keys[0], per_hour=50, clock=ManualClock())
+async def report(
+    db: Database,
+    keys: Keys,
+    user_id: int,
+    region: str = "moscow",
+    *,
+    reporters: ReporterMemory | None = None,
+) -> None:
+    reports = ReportService(db, keys[0], per_hour=50, clock=ManualClock(), reporters=reporters)
     draft = ReportDraft(region, "metro", "now", f"vans at exit 2 ({user_id % 7})", None, None)
     await reports.submit(draft, user_id)
 
@@ -244,7 +256,7 @@ async def test_two_person_rule(
     anna = await join(service, MOD_A, "anna")
     boris = await join(service, MOD_B, "boris")
     for user in (MOD_A, MOD_B, OUTSIDER):
-        await report(db, keys, user)
+        await report(db, keys, user, reporters=service.reporters)
     groups = await service.review.groups()
     assert [(g.region, g.reports, g.reporters) for g in groups] == [("moscow", 3, 3)]
     group = groups[0]
@@ -478,11 +490,12 @@ async def reports_at(
     *,
     first_user: int,
     region: str = "moscow",
+    reporters: ReporterMemory | None = None,
 ) -> None:
     """`count` reports from as many people, sent at hour:minute UTC on the test day."""
     clock = ManualClock()
     clock.now = dt.datetime(2026, 11, 25, hour, minute, tzinfo=dt.UTC).timestamp()
-    reports = ReportService(db, keys[0], per_hour=50, clock=clock)
+    reports = ReportService(db, keys[0], per_hour=50, clock=clock, reporters=reporters)
     for n in range(count):
         user = first_user + n
         draft = ReportDraft(region, "metro", "now", f"report {hour}:{n:02d}", None, None)
@@ -542,7 +555,7 @@ async def test_group_pages_in_storage(db: Database) -> None:
     for hour, ids in (("2026-11-25T12", "cab"), ("2026-11-25T13", "ed"), ("2026-11-25T14", "f")):
         for id_ in ids:
             await repo.add(
-                StoredReport(id_, hour, "moscow", "metro", "now", "new", "k1", b"tag", b"sealed")
+                StoredReport(id_, hour, "moscow", "metro", "now", "new", "k1", b"sealed")
             )
     window = "2026-11-25T12"
     page = await groups.members_page("moscow", window, 0, 3)
@@ -552,13 +565,13 @@ async def test_group_pages_in_storage(db: Database) -> None:
     assert await groups.members_page("moscow", window, 0, 0) == []
     assert await groups.count_members("moscow", window) == 5
     assert await groups.count_members("spb", window) == 0
-    assert await groups.reject_one("e") is True
-    assert await groups.reject_one("e") is False  # already decided
-    assert await groups.reject_one("no-such-report") is False
+    assert await groups.reject_one("e", "2026-11-25T15") is True
+    assert await groups.reject_one("e", "2026-11-25T15") is False  # already decided
+    assert await groups.reject_one("no-such-report", "2026-11-25T15") is False
     assert [r.id for r in await groups.members_page("moscow", window, 0, 10)] == list("dabc")
     assert await groups.count_members("moscow", window) == 4
-    assert await groups.decide("moscow", window, "reviewed") == 4
-    assert await groups.reject_one("d") is False  # drafted from: no longer new
+    assert await groups.decide("moscow", window, "reviewed", "2026-11-25T15") == 4
+    assert await groups.reject_one("d", "2026-11-25T15") is False  # drafted from: no longer new
     with sqlite3.connect(db.path) as raw:
         states = dict(raw.execute("SELECT id, state FROM reports"))
     assert states == {
@@ -576,7 +589,7 @@ async def test_rejecting_one_report_leaves_the_rest_of_the_group(
 ) -> None:
     service = moderation(db, keys, translator, regions)
     anna = await join(service, MOD_A, "anna")
-    await reports_at(db, keys, 12, 10, 3, first_user=7_000_000_000)
+    await reports_at(db, keys, 12, 10, 3, first_user=7_000_000_000, reporters=service.reporters)
     group = (await service.review.groups())[0]
     assert (group.reports, group.reporters) == (3, 3)
     target = (await service.review.open_group(anna, group.region, group.window)).reports[1]
