@@ -638,3 +638,50 @@ async def test_the_evidence_behind_a_draft_is_paged_too(
     assert hours == ["13"] * 8 + ["12"] * 4
     reads = [e for e in await AuditRepository(db).entries() if e.action == "alert.read"]
     assert [e.subject for e in reads] == [alert.id, alert.id]
+
+
+async def test_a_draft_is_corroborated_only_when_the_reporters_are_known(
+    db: Database, keys: Keys, translator: Translator, regions: RegionCatalog
+) -> None:
+    """Three people reported, but the process that knew it restarted: the count is unknown and
+    a draft from the group is single, never corroborated."""
+    before = moderation(db, keys, translator, regions)
+    for user in (MOD_A, MOD_B, OUTSIDER):
+        await report(db, keys, user, reporters=before.reporters)
+    assert [g.reporters for g in await before.review.groups()] == [3]
+    service = moderation(db, keys, translator, regions)  # a new process: an empty memory
+    anna = await join(service, MOD_A, "anna")
+    [group] = await service.review.groups()
+    assert (group.reports, group.reporters) == (3, None)
+    alert = await service.desk.draft_from_group(anna, group.region, group.window)
+    assert alert.certainty == "single"
+
+
+async def test_decided_retention_keeps_the_evidence_of_a_waiting_draft(
+    db: Database, keys: Keys, translator: Translator, regions: RegionCatalog
+) -> None:
+    clock = ManualClock()
+    service = moderation(db, keys, translator, regions, clock=clock)
+    anna = await join(service, MOD_A, "anna")
+    reports = ReportService(db, keys[0], per_hour=50, clock=clock, reporters=service.reporters)
+    await reports.submit(ReportDraft("moscow", "metro", "now", "vans", None, None), OUTSIDER)
+    [group] = await service.review.groups()
+    alert = await service.desk.draft_from_group(anna, group.region, group.window)
+    with sqlite3.connect(db.path) as raw:
+        assert list(raw.execute("SELECT state, decided_hour FROM reports")) == [
+            ("reviewed", "2026-11-25T12")  # the hour, never the minute
+        ]
+    clock.now += 5 * 86400
+    assert await reports.purge(retention_days=14, decided_days=3) == 0  # the draft still waits
+    assert await service.desk.reject_alert(anna, alert.id)  # back to the queue: undecided again
+    with sqlite3.connect(db.path) as raw:
+        assert list(raw.execute("SELECT state, decided_hour FROM reports")) == [("new", None)]
+    assert await reports.purge(retention_days=14, decided_days=3) == 0
+    [group] = await service.review.groups()
+    alert = await service.desk.draft_from_group(anna, group.region, group.window)
+    boris = await join(service, MOD_B, "boris")
+    for moderator in (anna, boris):
+        await service.desk.approve(moderator, alert.id, alert.text_hash, None, "ru")
+    assert await alert_state(service, alert.id) in ("sending", "sent")
+    clock.now += 3 * 86400 + 3600  # three days after the decision, and the draft was approved
+    assert await reports.purge(retention_days=14, decided_days=3) == 1
