@@ -14,6 +14,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bot.checks import CheckReport, _check_report_lifetimes
 from bot.config import REPO_ROOT, Settings
 from bot.content.regions import RegionCatalog
 from bot.crypto.keyring import PublicKeyring, UnlockedKeyring, init_keyring
@@ -291,10 +292,15 @@ async def test_a_row_moved_to_another_group_is_flagged_when_read(db: Database, k
 # --- retention by decision ------------------------------------------------------------------------
 
 
-def test_the_decided_retention_setting_has_a_floor() -> None:
+def test_the_decided_retention_setting_has_a_floor_and_check_names_a_useless_one() -> None:
     assert Settings().report_decided_retention_days == 3
     with pytest.raises(ValueError):
         Settings(report_decided_retention_days=0)
+    for decided, warned in ((3, False), (20, True)):
+        report = CheckReport()
+        _check_report_lifetimes(Settings(report_decided_retention_days=decided), report)
+        assert bool(report.warnings) is warned
+    assert "REPORT_DECIDED_RETENTION_DAYS=20 is longer than" in report.warnings[0]
 
 
 async def test_a_decided_report_goes_days_after_the_decision(db: Database, keys: Keys) -> None:
