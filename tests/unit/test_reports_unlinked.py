@@ -240,7 +240,7 @@ async def test_every_report_seals_to_one_size(db: Database, keys: Keys) -> None:
         longest_region(),
         max(PlaceType, key=len).value,
         max(TimeBucket, key=len).value,
-        '"\\😀' * (TEXT_LIMIT // 3),  # the most bytes JSON and UTF-8 make of a character
+        "😀" * TEXT_LIMIT,  # 4 bytes each: the most UTF-8 makes of a character (JSON: 2)
         "A" * PHOTO_ID_LIMIT,
         (-89.99999, -179.99999),
     )
