@@ -71,7 +71,7 @@ async def test_the_queue_counts_people_and_after_a_restart_says_it_cannot_know(
     assert "сообщ. 3 / людей: ?" in " ".join(ru.labels())
     group = await ru.press("Москва ·")
     assert "независимых авторов: неизвестно" in group.visible_text
-    assert "только в памяти, чтобы на диске ничто не связывало" in group.visible_text
+    assert "только в оперативной памяти, чтобы на диске ничто не связывало" in group.visible_text
     # A draft from a group of unknown reporters is never "corroborated".
     card = await ru.press("Составить предупреждение")
     assert "Одно сообщение, не подтверждено." in card.visible_text
