@@ -75,7 +75,7 @@ REPORT_SCHEMA = 2
 LEGACY_SCHEMA = 1
 # Every report is padded to this one size, whatever it holds: TEXT_LIMIT characters of up to 4
 # UTF-8 bytes, a PHOTO_ID_LIMIT file id, a location and the bound columns fit with room to spare
-# (tests/unit/test_reports.py seals the largest report the form allows).
+# (tests/unit/test_reports_unlinked.py seals the largest report the form allows).
 REPORT_PADDED_SIZE = 4864
 
 
