@@ -42,6 +42,7 @@ from bot.services.keyrotation import KeyRotation
 from bot.services.keytrust import verify_keyring
 from bot.services.people import subscriber_cipher
 from bot.services.preferences import LanguagePreferences
+from bot.services.reporters import ReporterMemory
 from bot.services.reports import ReportService
 from bot.services.review import ReviewQueue
 from bot.services.review_keys import ReviewKeys
@@ -173,6 +174,9 @@ async def build_app(settings: Settings, *, unlocked: UnlockedKeyring | None = No
             await bot.session.close()
             raise
     keys_destroyed = keyring is None and destroyed_at(settings.keyring_dir) is not None
+    # Which report came from whom (per-day tags), shared by intake, the queue and drafting:
+    # memory only, so that nothing on disk links reports.
+    reporters = ReporterMemory(max_entries=settings.max_rate_entries)
     report_service = ReportService(
         db,
         keyring,
@@ -180,6 +184,7 @@ async def build_app(settings: Settings, *, unlocked: UnlockedKeyring | None = No
         per_group_per_person=settings.reports_per_group_per_person,
         per_hour_total=settings.reports_per_hour_total,
         max_entries=settings.max_rate_entries,
+        reporters=reporters,
     )
     subscriptions = SubscriptionService(
         db, keyring, unlocked, max_entries=settings.max_rate_entries
@@ -189,7 +194,7 @@ async def build_app(settings: Settings, *, unlocked: UnlockedKeyring | None = No
     team = ModeratorTeam(
         db, review_keys, admin_ids=settings.admin_ids, copy_minutes=settings.report_view_minutes
     )
-    review = ReviewQueue(db, review_keys)
+    review = ReviewQueue(db, review_keys, reporters=reporters)
     audit_chain = AuditChain(db, review_keys)
 
     async def queue_counts() -> dict[str, int]:
@@ -240,6 +245,7 @@ async def build_app(settings: Settings, *, unlocked: UnlockedKeyring | None = No
         channel_lang=settings.default_language,
         undo_minutes=settings.withdraw_undo_minutes,
         wake=broadcaster.wake if broadcaster is not None else None,
+        reporters=reporters,
     )
     scheduler = AsyncIOScheduler(
         timezone="UTC", job_defaults={"coalesce": True, "max_instances": 1}

@@ -33,6 +33,7 @@ async def run_checks(settings: Settings) -> CheckReport:
     report = CheckReport()
     _check_settings(settings, report)
     _check_alert_lifetimes(settings, report)
+    _check_report_lifetimes(settings, report)
     catalog_problems = check_catalogs(settings.content_dir / "locales")
     report.problems.extend(catalog_problems)
     if not catalog_problems:
@@ -297,6 +298,16 @@ def _check_alert_lifetimes(settings: Settings, report: CheckReport) -> None:
             f"ALERT_TTL_HOURS={settings.alert_ttl_hours} is not shorter than"
             f" ALERT_RETENTION_DAYS={settings.alert_retention_days}: alerts would be deleted"
             " before they expire, and their copies never say so"
+        )
+
+
+def _check_report_lifetimes(settings: Settings, report: CheckReport) -> None:
+    """REPORT_RETENTION_DAYS is the hard cap: a longer decided retention never takes effect."""
+    if settings.report_decided_retention_days > settings.report_retention_days:
+        report.warnings.append(
+            f"REPORT_DECIDED_RETENTION_DAYS={settings.report_decided_retention_days} is longer"
+            f" than REPORT_RETENTION_DAYS={settings.report_retention_days}: every report is"
+            " deleted after REPORT_RETENTION_DAYS anyway"
         )
 
 

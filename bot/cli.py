@@ -473,7 +473,7 @@ def _cmd_reports_export(args: argparse.Namespace) -> int:
     from bot.crypto.keyring import UnlockedKeyring
     from bot.crypto.passphrase import obtain_passphrase
     from bot.crypto.sealing import KeyDestroyed
-    from bot.services.review import open_report
+    from bot.services.review import moved_from, open_report
 
     settings = _settings()
     passphrase = obtain_passphrase(settings.key_passphrase, settings.key_passphrase_file)
@@ -490,9 +490,13 @@ def _cmd_reports_export(args: argparse.Namespace) -> int:
             "state": row.state,
         }
         try:
-            record |= open_report(ring, row)
+            payload = open_report(ring, row)
         except KeyDestroyed:
             record["expired"] = True
+        else:
+            record |= payload
+            # Not as sent: the clear columns were changed after the report was stored.
+            record["moved_from"] = moved_from(row, payload)
         print(json.dumps(record, ensure_ascii=False))
     print(f"exported {len(rows)} report(s)", file=sys.stderr)
     return EXIT_OK

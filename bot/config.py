@@ -50,6 +50,8 @@ class Settings(BaseSettings):
     max_language_choices: int = Field(default=100_000, ge=1)
     max_cleanup_lists: int = Field(default=50_000, ge=1)
     report_retention_days: int = Field(default=14, ge=1)
+    # A report goes this many days after a moderator's decision (the line above is the cap).
+    report_decided_retention_days: int = Field(default=3, ge=1)
     alert_approvals: int = Field(default=2, ge=1)
     alert_ttl_hours: int = Field(default=6, ge=1)
     alert_retention_days: int = Field(default=30, ge=1)

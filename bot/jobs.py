@@ -25,7 +25,13 @@ def schedule_jobs(app: App) -> None:
     jobs: list[Job] = [
         ("wal-checkpoint", app.db.checkpoint, [], 3600, None),
         # Retention also right after a start.
-        ("report-retention", app.reports.purge, [settings.report_retention_days], 3600, now),
+        (
+            "report-retention",
+            app.reports.purge,
+            [settings.report_retention_days, settings.report_decided_retention_days],
+            3600,
+            now,
+        ),
         ("alert-retention", app.alert_desk.purge, [settings.alert_retention_days], 3600, now),
         ("invite-retention", app.team.purge_invites, [], 3600, now),
         ("forget-idle-drafts", forget_idle_drafts, [app], sweep_every, None),

@@ -55,6 +55,20 @@ def pad(data: bytes, bucket: int = BUCKET) -> bytes:
     return len(data).to_bytes(_LENGTH_BYTES, "big") + data + bytes(zeros)
 
 
+class TooLarge(ValueError):
+    """A payload longer than the one fixed size it must be padded to."""
+
+
+def pad_to(data: bytes, size: int) -> bytes:
+    """Length prefix + zeros to exactly `size` bytes, so every blob of a kind has one size and
+    says nothing about its content; TooLarge when the data does not fit."""
+    if size < _LENGTH_BYTES or size % BUCKET:
+        raise ValueError("size must be a positive multiple of the bucket")
+    if len(data) + _LENGTH_BYTES > size:
+        raise TooLarge("data does not fit the padded size")
+    return len(data).to_bytes(_LENGTH_BYTES, "big") + data + bytes(size - _LENGTH_BYTES - len(data))
+
+
 def unpad(data: bytes) -> bytes:
     """Inverse of `pad`; SealError if the prefix does not fit or the padding is not zeros."""
     if not isinstance(data, bytes | bytearray | memoryview) or len(data) < _LENGTH_BYTES:
@@ -100,10 +114,12 @@ def seal(
     purpose: str,
     record_id: str,
     schema: int = 1,
+    size: int | None = None,
 ) -> bytes:
     """Encrypt a JSON payload to a review key; output is enc || ct || tag, nothing else.
 
-    ValueError/TypeError for a payload JSON cannot carry (NaN, lone surrogates, objects).
+    Padded to 256-byte buckets, or to exactly `size` bytes when given (TooLarge if it does not
+    fit). ValueError/TypeError for a payload JSON cannot carry (NaN, lone surrogates, objects).
     """
     if public.retired is not None or public.destroyed:
         raise ValueError(f"review key {public.key_id} is retired; seal to the current key")
@@ -119,7 +135,8 @@ def seal(
         plain = None  # raised below, outside: UnicodeEncodeError.object holds the plaintext
     if plain is None:
         raise ValueError("payload holds text that is not valid Unicode (lone surrogate)")
-    return SUITE.encrypt(pad(plain), public.public, info=info)
+    padded = pad(plain) if size is None else pad_to(plain, size)
+    return SUITE.encrypt(padded, public.public, info=info)
 
 
 def open_sealed(

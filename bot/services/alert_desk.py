@@ -28,9 +28,10 @@ from bot.services.alert_text import (
 )
 from bot.services.audit_trail import SYSTEM, AuditTrail, minute
 from bot.services.report_window import ReportWindow, group_key
+from bot.services.reporters import ReporterMemory
 from bot.services.reports import TIME_BUCKETS
 from bot.services.review_keys import ReviewKeys
-from bot.services.signatures import sign_alert
+from bot.services.signatures import announcement_signer, sign_alert
 from bot.services.team import Moderator, ModeratorTeam
 from bot.storage.alerts import Alert, AlertRepository, Approval, Reopened
 from bot.storage.db import Database
@@ -70,10 +71,12 @@ class AlertDesk:
         undo_minutes: float = 5,
         wake: Callable[[], None] | None = None,
         clock: Callable[[], float] = time.time,
+        reporters: ReporterMemory | None = None,
     ) -> None:
         self._alerts = AlertRepository(db)
         self._clock = clock
         self.undo_minutes = undo_minutes
+        self._reporters = reporters if reporters is not None else ReporterMemory(clock=clock)
         self._groups = ReportGroups(db)
         self._audit = AuditTrail(db, keys, clock)
         self._keys = keys
@@ -111,12 +114,14 @@ class AlertDesk:
     async def draft_from_group(
         self, moderator: Moderator, region: str, window: ReportWindow
     ) -> Alert:
-        """An alert draft pre-filled from a group: its most common place and latest time."""
+        """An alert draft pre-filled from a group: its most common place and latest time;
+        corroborated only when two or more people are known to have reported (who sent which
+        is in memory only: after a restart the count is unknown, and the draft single)."""
         self._keys.require()
         members = await self._groups.members(region, str(window))
         if not members:
             raise LookupError("the group is empty or already decided")
-        reporters = len({r.reporter_tag for r in members})
+        reporters = self._reporters.count(r.id for r in members) or 0
         place = Counter(r.place_type for r in members).most_common(1)[0][0]
         bucket = min((r.time_bucket for r in members), key=TIME_BUCKETS.index)
         alert = self._text.with_texts(
@@ -253,7 +258,7 @@ class AlertDesk:
             final_texts=(
                 self._signer(ring, alert_id, expires)
                 if alert_kind
-                else self._announcement_signer(ring, alert_id)
+                else announcement_signer(ring, alert_id)
             ),
             channel=(
                 (self._region_channels[alert.region], self._channel_lang)
@@ -292,20 +297,6 @@ class AlertDesk:
                 for lang, text in (("ru", text_ru), ("en", text_en))
             )
             return ru, en
-
-        return sign
-
-    @staticmethod
-    def _announcement_signer(
-        ring: UnlockedKeyring, alert_id: str
-    ) -> Callable[[str, str], tuple[str, str]]:
-        """An announcement is one text for both languages, signed as what it is."""
-
-        def sign(text_ru: str, text_en: str) -> tuple[str, str]:
-            return (
-                sign_alert(ring, text_ru, alert_id, kind="announcement"),
-                sign_alert(ring, text_en, alert_id, kind="announcement"),
-            )
 
         return sign
 

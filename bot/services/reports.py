@@ -1,8 +1,11 @@
 """Raid reports: rate-limited per reporter without identities, sealed, stored, and expired.
 
 Nothing here knows who reported: the rate limit and the queue's "independent reporters" count
-use a keyed hash of the user id under an in-memory key replaced every day (EpochTagger), and the
-report itself is sealed to the review public key before it reaches the database.
+use a keyed hash of the user id under an in-memory key replaced every day (EpochTagger), which
+never reaches the database (ReporterMemory holds which report has which tag). The report itself
+is sealed to the review public key before it reaches the database: one size for every report,
+its location snapped to a ~500 m cell, and its clear columns sealed inside it too, so a row moved
+to another group is noticed when it is read.
 """
 
 from __future__ import annotations
@@ -11,13 +14,16 @@ import datetime as dt
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
 from bot.crypto.keyring import PublicKeyring
-from bot.crypto.sealing import EpochTagger, seal
+from bot.crypto.sealing import EpochTagger, TooLarge, seal
 from bot.services.limits import DEFAULT_MAX_ENTRIES, LimiterFull, SlidingLimiter
+from bot.services.location import coarse_location
+from bot.services.reporters import DAY_SECONDS as DAY_SECONDS  # one day epoch for every tag
+from bot.services.reporters import ReporterMemory
 from bot.storage.db import Database
 from bot.storage.reports import ReportRepository, StoredReport
 
@@ -60,9 +66,17 @@ class TimeBucket(StrEnum):
 PLACE_TYPES: tuple[PlaceType, ...] = tuple(PlaceType)
 TIME_BUCKETS: tuple[TimeBucket, ...] = tuple(TimeBucket)
 TEXT_LIMIT = 1000
+# Telegram's file ids are ~80-100 characters; a longer one is refused at the photo step.
+PHOTO_ID_LIMIT = 256
 REPORT_PURPOSE = "report"
-REPORT_SCHEMA = 1
-DAY_SECONDS = 24 * 3600
+# Schema 2 seals the clear columns too ("bound"); schema 1 rows (sealed before migration 0004)
+# open with the old binding until retention has removed them.
+REPORT_SCHEMA = 2
+LEGACY_SCHEMA = 1
+# Every report is padded to this one size, whatever it holds: TEXT_LIMIT characters of up to 4
+# UTF-8 bytes, a PHOTO_ID_LIMIT file id, a location and the bound columns fit with room to spare
+# (tests/unit/test_reports_unlinked.py seals the largest report the form allows).
+REPORT_PADDED_SIZE = 4864
 
 
 @dataclass
@@ -123,12 +137,18 @@ class GroupFull:
 
 
 @dataclass(frozen=True)
+class TooLong:
+    """The report would not fit the one sealed size (only a strange photo id can do that):
+    the draft is kept and the reporter asked to change it."""
+
+
+@dataclass(frozen=True)
 class Busy:
     """The instance took REPORTS_PER_HOUR_TOTAL reports in the last hour, or tracks too many
     people at once: try again later."""
 
 
-Refused = RateLimited | GroupFull | Busy
+Refused = RateLimited | GroupFull | Busy | TooLong
 
 
 def group_window(moment: dt.datetime) -> str:
@@ -152,6 +172,7 @@ class ReportService:
         per_group_per_person: int = 3,
         per_hour_total: int = 500,
         max_entries: int = DEFAULT_MAX_ENTRIES,
+        reporters: ReporterMemory | None = None,
     ) -> None:
         self._db = db
         self._repo = ReportRepository(db)
@@ -161,6 +182,8 @@ class ReportService:
         self._clock = clock
         # One key per day: tags link a person's reports within the day, never across days.
         self._tagger = EpochTagger(DAY_SECONDS, clock)
+        # Which report has which tag: memory only (the queue's reporter counts read it).
+        self.reporters = reporters if reporters is not None else ReporterMemory(max_entries, clock)
         self._per_person = SlidingLimiter(per_hour, 3600, max_entries=max_entries, clock=clock)
         # A group is a region and a two-hour window; an entry lives as long as its window.
         self._per_group = SlidingLimiter(
@@ -207,14 +230,19 @@ class ReportService:
         now = dt.datetime.fromtimestamp(self._clock(), dt.UTC)
         tag = self._tagger.tag(user_id)
         group = (tag, str(draft.region), group_window(now))
+        report = self._seal(draft, now)
+        if report is None:
+            return TooLong()
         refused = self._reserve(tag, group)
         if refused is not None:
             return refused
         try:
-            return await self._store(draft, tag, now)
+            await self._repo.add(report)
         except BaseException:
             self._release(tag, group)
             raise
+        self.reporters.remember(report.id, tag, self._tagger.epoch)
+        return Submitted(report.id)
 
     def _reserve(self, tag: bytes, group: tuple[bytes, str, str]) -> Refused | None:
         """All three limits, reserved together or not at all (no `await` in here); None when
@@ -244,39 +272,62 @@ class ReportService:
         self._per_group.release(group)
         self._total.release("all")
 
-    async def _store(self, draft: ReportDraft, tag: bytes, now: dt.datetime) -> Submitted:
+    def _seal(self, draft: ReportDraft, now: dt.datetime) -> StoredReport | None:
+        """The row to store: the report sealed at the one padded size; None if it does not fit."""
         assert self._keyring is not None
         report_id = str(uuid.uuid4())
         key = self._keyring.current_review_key
+        row = StoredReport(
+            id=report_id,
+            created_hour=now.strftime("%Y-%m-%dT%H"),
+            region=str(draft.region),
+            place_type=str(draft.place_type),
+            time_bucket=str(draft.time_bucket),
+            state="new",
+            key_id=key.key_id,
+            sealed=b"",
+            seal_version=REPORT_SCHEMA,
+        )
         payload = {
             "text": clean_text(draft.text or ""),
             "photo_file_id": draft.photo_file_id,
-            "location": list(draft.location) if draft.location else None,
+            "location": list(coarse_location(*draft.location)) if draft.location else None,
             "reported_at": now.strftime("%Y-%m-%dT%H:%MZ"),
+            "bound": bound_columns(row),
         }
-        sealed = seal(
-            key, payload, purpose=REPORT_PURPOSE, record_id=report_id, schema=REPORT_SCHEMA
-        )
-        await self._repo.add(
-            StoredReport(
-                id=report_id,
-                created_hour=now.strftime("%Y-%m-%dT%H"),
-                region=str(draft.region),
-                place_type=str(draft.place_type),
-                time_bucket=str(draft.time_bucket),
-                state="new",
-                key_id=key.key_id,
-                reporter_tag=tag,
-                sealed=sealed,
+        try:
+            sealed = seal(
+                key,
+                payload,
+                purpose=REPORT_PURPOSE,
+                record_id=report_id,
+                schema=REPORT_SCHEMA,
+                size=REPORT_PADDED_SIZE,
             )
-        )
-        return Submitted(report_id)
+        except TooLarge:
+            return None
+        return replace(row, sealed=sealed)
 
-    async def purge(self, retention_days: int) -> int:
-        """Delete reports past retention and checkpoint, so their pages leave the WAL too."""
-        cutoff = dt.datetime.fromtimestamp(self._clock(), dt.UTC) - dt.timedelta(
-            days=retention_days
+    async def purge(self, retention_days: int, decided_days: int | None = None) -> int:
+        """Delete reports past retention (REPORT_RETENTION_DAYS after they came, and
+        `decided_days` after a moderator's decision) and checkpoint, so their pages leave the
+        WAL too."""
+        now = dt.datetime.fromtimestamp(self._clock(), dt.UTC)
+        cutoff = now - dt.timedelta(days=retention_days)
+        decided = None if decided_days is None else now - dt.timedelta(days=decided_days)
+        deleted = await self._repo.delete_older_than(
+            cutoff.strftime("%Y-%m-%dT%H"),
+            None if decided is None else decided.strftime("%Y-%m-%dT%H"),
         )
-        deleted = await self._repo.delete_older_than(cutoff.strftime("%Y-%m-%dT%H"))
         await self._db.checkpoint()
         return deleted
+
+
+def bound_columns(report: StoredReport) -> dict[str, str]:
+    """The clear columns a report is sealed with: what it says where and when it belongs."""
+    return {
+        "region": report.region,
+        "place_type": report.place_type,
+        "time_bucket": report.time_bucket,
+        "created_hour": report.created_hour,
+    }

@@ -21,7 +21,8 @@ from bot.crypto.sealing import KeyDestroyed, SealError, open_sealed
 from bot.logs import fields
 from bot.services.audit_trail import AuditTrail, minute
 from bot.services.report_window import ReportWindow, group_key
-from bot.services.reports import REPORT_PURPOSE, REPORT_SCHEMA
+from bot.services.reporters import ReporterMemory
+from bot.services.reports import LEGACY_SCHEMA, REPORT_PURPOSE, REPORT_SCHEMA, bound_columns
 from bot.services.review_keys import ReviewKeys
 from bot.services.team import Moderator
 from bot.storage.db import Database
@@ -47,19 +48,39 @@ class RejectReason(StrEnum):
 
 
 def open_report(ring: UnlockedKeyring, report: StoredReport) -> dict[str, Any]:
-    """A stored report's sealed payload (text, photo_file_id, location, reported_at), decrypted.
+    """A stored report's sealed payload (text, photo_file_id, location, reported_at and, since
+    migration 0004, "bound": the clear columns it was sent with), decrypted.
 
     The one place a report is opened: moderators' reading and the CLI's export. KeyDestroyed
-    when its review key was shredded (the report expired), SealError when anything is off.
+    when its review key was shredded (the report expired), SealError when anything is off (a
+    changed seal_version too: the version is bound, so it cannot be downgraded).
     """
+    # LEGACY_SCHEMA rows were sealed before the clear columns were bound. Retention removes
+    # them within REPORT_RETENTION_DAYS (14 at most) of the upgrade; this path, LEGACY_SCHEMA and
+    # the seal_version column go after that.
+    if report.seal_version not in (LEGACY_SCHEMA, REPORT_SCHEMA):
+        raise SealError("unknown seal version")
     return open_sealed(
         ring,
         report.sealed,
         key_id=report.key_id,
         purpose=REPORT_PURPOSE,
         record_id=report.id,
-        schema=REPORT_SCHEMA,
+        schema=report.seal_version,
     )
+
+
+def moved_from(report: StoredReport, payload: dict[str, Any]) -> dict[str, str] | None:
+    """The region, place type, time bucket and hour a report was sent with, when its clear
+    columns no longer say so (someone edited the row after it was sent); None when they agree
+    or the report predates the binding."""
+    if report.seal_version == LEGACY_SCHEMA:
+        return None
+    bound = payload.get("bound")
+    if not isinstance(bound, dict):
+        return {}  # sealed as schema 2 without the columns: not something this code writes
+    sent = {key: str(bound.get(key, "")) for key in bound_columns(report)}
+    return None if sent == bound_columns(report) else sent
 
 
 @dataclass(frozen=True)
@@ -69,12 +90,15 @@ class Group:
     region: str
     window: ReportWindow
     reports: int
-    reporters: int
+    reporters: int | None  # None: unknown (reports from before a restart; see ReporterMemory)
 
     @classmethod
-    def of(cls, stored: ReportGroup) -> Group:
+    def of(cls, stored: ReportGroup, reporters: ReporterMemory) -> Group:
         return cls(
-            stored.region, ReportWindow.parse(stored.window), stored.reports, stored.reporters
+            stored.region,
+            ReportWindow.parse(stored.window),
+            stored.reports,
+            reporters.count(stored.report_ids),
         )
 
 
@@ -89,6 +113,9 @@ class OpenedReport:
     text: str
     photo_file_id: str | None
     location: tuple[float, float] | None
+    # Set when the stored region, place, time or hour were changed after the report was sent:
+    # what it was sent with (values may be empty when even that is unreadable).
+    moved_from: dict[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -144,9 +171,15 @@ class ReviewQueue:
     """New reports waiting for a moderator, read and rejected here (drafting is the AlertDesk's)."""
 
     def __init__(
-        self, db: Database, keys: ReviewKeys, *, clock: Callable[[], float] = time.time
+        self,
+        db: Database,
+        keys: ReviewKeys,
+        *,
+        clock: Callable[[], float] = time.time,
+        reporters: ReporterMemory | None = None,
     ) -> None:
         self._groups = ReportGroups(db)
+        self._reporters = reporters if reporters is not None else ReporterMemory(clock=clock)
         self._stats = StatsRepository(db)
         self._subscribers = SubscriberRepository(db)
         self._audit = AuditTrail(db, keys, clock)
@@ -154,7 +187,7 @@ class ReviewQueue:
 
     async def groups(self) -> list[Group]:
         """New reports by region and window, newest window first (works while locked too)."""
-        return [Group.of(stored) for stored in await self._groups.new_groups()]
+        return [Group.of(stored, self._reporters) for stored in await self._groups.new_groups()]
 
     async def waiting_reports(self) -> int:
         return await self._groups.count_new()
@@ -202,7 +235,7 @@ class ReviewQueue:
         waiting for a decision (rejected, drafted from, or deleted)."""
         reason = _reason(reason)
         self._keys.require()
-        rejected = await self._groups.reject_one(report_id)
+        rejected = await self._groups.reject_one(report_id, self._hour())
         if rejected:
             await self._audit.moderator_did(moderator.alias, f"report.reject.{reason}", report_id)
         return rejected
@@ -213,7 +246,7 @@ class ReviewQueue:
         """Reject every new report of a group; how many were rejected."""
         reason = _reason(reason)
         self._keys.require()
-        count = await self._groups.decide(region, str(window), "rejected")
+        count = await self._groups.decide(region, str(window), "rejected", self._hour())
         if count:
             await self._audit.moderator_did(
                 moderator.alias, f"group.reject.{reason}", group_key(region, window)
@@ -235,6 +268,10 @@ class ReviewQueue:
             broadcasts=await self._stats.recent_broadcasts(),
         )
 
+    def _hour(self) -> str:
+        """A decision's time as stored: the hour, never the minute."""
+        return self._audit.now().strftime("%Y-%m-%dT%H")
+
     def _open(self, reports: list[StoredReport]) -> list[OpenedReport]:
         ring = self._keys.require()
         opened = []
@@ -247,6 +284,9 @@ class ReviewQueue:
                 log.warning("report did not open", extra=fields(error=type(exc).__name__))
                 continue
             location = payload.get("location")
+            moved = moved_from(report, payload)
+            if moved is not None:
+                log.warning("report row changed after it was sent")
             opened.append(
                 OpenedReport(
                     id=report.id,
@@ -256,6 +296,7 @@ class ReviewQueue:
                     text=str(payload.get("text", "")),
                     photo_file_id=payload.get("photo_file_id") or None,
                     location=(float(location[0]), float(location[1])) if location else None,
+                    moved_from=moved,
                 )
             )
         return opened

@@ -17,6 +17,7 @@ import binascii
 import html
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -67,6 +68,20 @@ def sign_alert(ring: UnlockedKeyring, markup: str, alert_id: str, kind: str = "a
     signature = ring.sign(canonical(kind, alert_id, visible_text(markup)))
     encoded = base64.urlsafe_b64encode(signature).decode("ascii").rstrip("=")
     return f"{markup}{SIGNATURE_SEPARATOR}{KINDS[kind]}.{alert_id}.{encoded}</code>"
+
+
+def announcement_signer(
+    ring: UnlockedKeyring, alert_id: str
+) -> Callable[[str, str], tuple[str, str]]:
+    """What an approved announcement's texts (ru, en) become: each signed as an announcement."""
+
+    def sign(text_ru: str, text_en: str) -> tuple[str, str]:
+        return (
+            sign_alert(ring, text_ru, alert_id, kind="announcement"),
+            sign_alert(ring, text_en, alert_id, kind="announcement"),
+        )
+
+    return sign
 
 
 def verify_alert(public: Ed25519PublicKey, text: str) -> Verdict:

@@ -122,9 +122,11 @@ class AlertRepository:
                 values = [getattr(alert, f.name) for f in fields(Alert)]
                 await tx.execute(f"INSERT INTO alerts ({_COLUMNS}) VALUES ({marks})", values)  # noqa: S608
                 for report_id in report_ids:
+                    # Decided when drafted from, to the hour (retention counts from it).
                     taken = await tx.execute(
-                        "UPDATE reports SET state = 'reviewed' WHERE id = ? AND state = 'new'",
-                        (report_id,),
+                        "UPDATE reports SET state = 'reviewed', decided_hour = ?"
+                        " WHERE id = ? AND state = 'new'",
+                        (alert.created_at[:13], report_id),
                     )
                     if not taken:
                         raise _Taken
@@ -334,7 +336,8 @@ class AlertRepository:
             )
             if rejected:
                 await tx.execute(
-                    "UPDATE reports SET state = 'new' WHERE state = 'reviewed' AND id IN"
+                    "UPDATE reports SET state = 'new', decided_hour = NULL"
+                    " WHERE state = 'reviewed' AND id IN"
                     " (SELECT report_id FROM alert_reports WHERE alert_id = ?)",
                     (alert_id,),
                 )

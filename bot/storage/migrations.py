@@ -98,4 +98,8 @@ async def apply(db: Database, migrations: list[Migration] | None = None) -> list
             raise StorageError(
                 f"migration {migration.version:04d}_{migration.name}.sql failed: {exc}"
             ) from None
+    if todo:
+        # A migration that drops data (0004 drops the reporter tags) must not leave the old
+        # pages in the WAL: copy them home, where secure_delete has zeroed what was dropped.
+        await db.checkpoint()
     return todo

@@ -16,17 +16,17 @@ class StoredReport:
     time_bucket: str
     state: str
     key_id: str
-    reporter_tag: bytes
     sealed: bytes
+    seal_version: int = 2  # 1: sealed before the clear columns were bound (see 0004)
 
 
 _INSERT = (
     "INSERT INTO reports (id, created_hour, region, place_type, time_bucket, state, key_id,"
-    " reporter_tag, sealed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " sealed, seal_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 _SELECT = (
-    "SELECT id, created_hour, region, place_type, time_bucket, state, key_id, reporter_tag,"
-    " sealed FROM reports ORDER BY created_hour, id"
+    "SELECT id, created_hour, region, place_type, time_bucket, state, key_id, sealed,"
+    " seal_version FROM reports ORDER BY created_hour, id"
 )
 
 
@@ -46,8 +46,8 @@ class ReportRepository:
                     report.time_bucket,
                     report.state,
                     report.key_id,
-                    report.reporter_tag,
                     report.sealed,
+                    report.seal_version,
                 ),
             )
 
@@ -74,17 +74,27 @@ class ReportRepository:
         )
         return {str(row[0]) for row in rows}
 
-    async def delete_older_than(self, created_hour: str) -> int:
-        """Delete every report created before `created_hour` (same YYYY-MM-DDTHH format)."""
+    async def delete_older_than(self, created_hour: str, decided_hour: str | None = None) -> int:
+        """Delete every report created before `created_hour` (same YYYY-MM-DDTHH format), and,
+        given `decided_hour`, every report decided before it, except the evidence of a draft
+        still waiting for approval (the hard cap, `created_hour`, takes that too)."""
         async with self._db.transaction() as tx:
             deleted = await tx.execute(
                 "DELETE FROM reports WHERE created_hour < ?", (created_hour,)
             )
+            if decided_hour is not None:
+                deleted += await tx.execute(
+                    "DELETE FROM reports WHERE decided_hour < ? AND id NOT IN"
+                    " (SELECT r.report_id FROM alert_reports r JOIN alerts a ON a.id = r.alert_id"
+                    " WHERE a.state = 'draft')",
+                    (decided_hour,),
+                )
         return deleted
 
 
 # Reports are grouped by region and a two-hour window of their creation hour (UTC). Windows
-# never cross midnight, so the per-day reporter tags of one group are comparable.
+# never cross midnight, so the per-day reporter tags of one group (held in memory only, see
+# bot.services.reporters) are comparable.
 _WINDOW = (
     "substr(created_hour, 1, 11)"
     " || printf('%02d', (CAST(substr(created_hour, 12, 2) AS INTEGER) / 2) * 2)"
@@ -96,8 +106,8 @@ class ReportGroup:
     region: str
     window: str  # YYYY-MM-DDTHH, the first hour of the two-hour window
     reports: int
-    reporters: int  # distinct reporter tags: independent reporters within the day
     latest_hour: str
+    report_ids: tuple[str, ...]  # who sent which is known in memory only (ReporterMemory)
 
 
 class ReportGroups:
@@ -108,11 +118,22 @@ class ReportGroups:
 
     async def new_groups(self) -> list[ReportGroup]:
         rows = await self._db.fetchall(
-            f"SELECT region, {_WINDOW} AS win, count(*), count(DISTINCT reporter_tag),"  # noqa: S608
-            " max(created_hour) FROM reports WHERE state = 'new'"
-            " GROUP BY region, win ORDER BY win DESC, region"
+            f"SELECT region, {_WINDOW} AS win, id, created_hour FROM reports"  # noqa: S608
+            " WHERE state = 'new' ORDER BY win DESC, region, id"
         )
-        return [ReportGroup(str(r[0]), str(r[1]), int(r[2]), int(r[3]), str(r[4])) for r in rows]
+        groups: dict[tuple[str, str], list[tuple[str, str]]] = {}
+        for r in rows:
+            groups.setdefault((str(r[0]), str(r[1])), []).append((str(r[2]), str(r[3])))
+        return [
+            ReportGroup(
+                region,
+                window,
+                len(members),
+                max(hour for _, hour in members),
+                tuple(report_id for report_id, _ in members),
+            )
+            for (region, window), members in groups.items()
+        ]
 
     async def members(self, region: str, window: str) -> list[StoredReport]:
         """A group's reports still waiting for a decision."""
@@ -181,23 +202,25 @@ class ReportGroups:
             )
         )
 
-    async def decide(self, region: str, window: str, state: str) -> int:
-        """Mark a group's new reports 'reviewed' (an alert was drafted) or 'rejected'."""
+    async def decide(self, region: str, window: str, state: str, decided_hour: str) -> int:
+        """Mark a group's new reports 'reviewed' (an alert was drafted) or 'rejected', decided
+        in `decided_hour` (YYYY-MM-DDTHH: retention counts from it)."""
         async with self._db.transaction() as tx:
             return await tx.execute(
-                f"UPDATE reports SET state = ? WHERE region = ? AND {_WINDOW} = ?"  # noqa: S608
+                f"UPDATE reports SET state = ?, decided_hour = ? WHERE region = ? AND {_WINDOW} = ?"  # noqa: S608
                 " AND state = 'new'",
-                (state, region, window),
+                (state, decided_hour, region, window),
             )
 
     async def count_new(self) -> int:
         return int(await self._db.fetchval("SELECT count(*) FROM reports WHERE state = 'new'"))
 
-    async def reject_one(self, report_id: str) -> bool:
-        """Mark one report 'rejected' if it is still waiting for a decision."""
+    async def reject_one(self, report_id: str, decided_hour: str) -> bool:
+        """Mark one report 'rejected' (in `decided_hour`) if it is still waiting for a decision."""
         async with self._db.transaction() as tx:
             changed = await tx.execute(
-                "UPDATE reports SET state = 'rejected' WHERE id = ? AND state = 'new'",
-                (report_id,),
+                "UPDATE reports SET state = 'rejected', decided_hour = ?"
+                " WHERE id = ? AND state = 'new'",
+                (decided_hour, report_id),
             )
         return changed == 1

@@ -14,6 +14,7 @@ from bot.i18n import Tr
 from bot.services.alert_desk import AlertDesk
 from bot.services.alert_text import AlertField, hash_tag
 from bot.services.report_window import ReportWindow
+from bot.services.reports import PLACE_TYPES, TIME_BUCKETS
 from bot.services.review import Group, OpenedReport, RejectReason, ReportPage, ReviewQueue, Stats
 from bot.services.signatures import SIGNATURE_SEPARATOR
 from bot.storage.alerts import Alert
@@ -88,15 +89,32 @@ def report_markup(tr: Tr, report_id: str, *, reasons: bool) -> InlineKeyboardMar
 
 
 def report_header(tr: Tr, report: OpenedReport, number: int, total: int) -> str:
-    """'Report 3 of 12 · Metro · Right now · sent around 14:00 UTC' (no HTML, by design)."""
-    return tr(
+    """'Report 3 of 12 · Metro · Right now · sent around 14:00 UTC' (no HTML, by design); above
+    it a warning when the stored region, place or time were changed after the report was sent."""
+    header = tr(
         "mod-report-header",
         number=number,
         total=total,
-        place=tr(f"place-{report.place_type}"),
-        when=tr(f"when-{report.time_bucket}"),
+        place=_label(tr, "place", report.place_type, PLACE_TYPES),
+        when=_label(tr, "when", report.time_bucket, TIME_BUCKETS),
         hour=report.created_hour[11:13] + ":00 UTC",
     )
+    sent = report.moved_from
+    if sent is None:
+        return header
+    moved = tr(
+        "mod-report-moved",
+        region=sent.get("region") or "?",
+        place=_label(tr, "place", sent.get("place_type", ""), PLACE_TYPES),
+        when=_label(tr, "when", sent.get("time_bucket", ""), TIME_BUCKETS),
+        hour=(sent.get("created_hour") or "?")[11:13] + ":00 UTC",
+    )
+    return moved + "\n" + header
+
+
+def _label(tr: Tr, prefix: str, value: str, known: tuple[str, ...]) -> str:
+    """A place's or time's label; '?' for a value no report can have (an edited row's)."""
+    return tr(f"{prefix}-{value}") if value in known else "?"
 
 
 def _region_name(tr: Tr, regions: RegionCatalog, code: str) -> str:
@@ -105,12 +123,19 @@ def _region_name(tr: Tr, regions: RegionCatalog, code: str) -> str:
 
 
 def _group_values(tr: Tr, regions: RegionCatalog, group: Group) -> dict[str, object]:
-    return {
+    values: dict[str, object] = {
         "region": _region_name(tr, regions, group.region),
         "window": group.window.label(),
         "reports": group.reports,
-        "reporters": group.reporters,
     }
+    if group.reporters is not None:
+        values["reporters"] = group.reporters
+    return values
+
+
+def _counted(key: str, group: Group) -> str:
+    """A group text's catalogue key: its `-unknown` form says why the reporters are not known."""
+    return key if group.reporters is not None else f"{key}-unknown"
 
 
 async def queue_screen(
@@ -120,7 +145,7 @@ async def queue_screen(
     groups, drafts = await review.groups(), await alert_desk.drafts()
     rows = []
     for group in groups[:QUEUE_GROUPS]:
-        label = tr("mod-group-button", **_group_values(tr, regions, group))
+        label = tr(_counted("mod-group-button", group), **_group_values(tr, regions, group))
         rows.append([button(label, GroupCb(region=group.region, window=group.window))])
     for sent in (await alert_desk.open_alerts())[:QUEUE_OPEN_ALERTS]:
         region = _region_name(tr, regions, sent.region)
@@ -195,7 +220,9 @@ async def group_screen(
     place_text = ", ".join(
         f"{tr(f'place-{place}')} ×{count}" for place, count in Counter(places).most_common()
     )
-    text = tr("mod-group", places=place_text, **_group_values(tr, regions, summary))
+    text = tr(
+        _counted("mod-group", summary), places=place_text, **_group_values(tr, regions, summary)
+    )
     read = [button(tr("mod-read"), ReadCb(region=region, window=window))]
     if page is not None:
         indicator, nav = page_nav(tr, page, lambda n: ReadCb(region=region, window=window, page=n))

@@ -15,13 +15,13 @@ from aiogram.types import CallbackQuery, Message
 
 from bot.content.regions import RegionCatalog
 from bot.i18n import Tr
+from bot.services.location import coarse_location
 from bot.services.reports import (
+    PHOTO_ID_LIMIT,
     TEXT_LIMIT,
-    Busy,
-    GroupFull,
-    RateLimited,
     ReportDraft,
     ReportService,
+    Submitted,
     clean_text,
 )
 from bot.telegram.commands import delete_messages
@@ -195,6 +195,11 @@ async def text_not_text(message: Message, tr: Tr, state: FSMContext) -> None:
 async def photo(message: Message, tr: Tr, state: FSMContext, regions: RegionCatalog) -> None:
     await track_message(state, message)
     largest = (message.photo or [])[-1]
+    if len(largest.file_id) > PHOTO_ID_LIMIT:  # would not fit the one sealed size
+        await show_prompt(
+            message, None, state, tr("report-photo-unusable"), screens.skip_cancel(tr)
+        )
+        return
     await save_answer(state, FormStep.PHOTO, largest.file_id)
     await show_next_step(message, None, tr, state, regions)
 
@@ -216,7 +221,13 @@ async def location(message: Message, tr: Tr, state: FSMContext, regions: RegionC
     if point is None or point.live_period:
         await show_prompt(message, None, state, tr("report-location-live"), screens.skip_cancel(tr))
         return
-    await save_answer(state, FormStep.LOCATION, [point.latitude, point.longitude])
+    try:
+        # Only the ~500 m cell is kept, in the draft too (the service snaps it again).
+        coarse = coarse_location(point.latitude, point.longitude)
+    except ValueError:
+        await show_prompt(message, None, state, tr("report-location-bad"), screens.skip_cancel(tr))
+        return
+    await save_answer(state, FormStep.LOCATION, list(coarse))
     await show_next_step(message, None, tr, state, regions)
 
 
@@ -272,7 +283,7 @@ async def send(
     except BaseException:
         await state.set_state(ReportForm.review)  # a failure loses nothing: the draft stays
         raise
-    if isinstance(result, RateLimited | GroupFull | Busy):
+    if not isinstance(result, Submitted):
         await state.set_state(ReportForm.review)
         await query.answer(screens.refusal(tr, result), show_alert=True)
         return

@@ -10,7 +10,15 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.content.regions import RegionCatalog, RegionMatch
 from bot.i18n import Tr
-from bot.services.reports import TEXT_LIMIT, Busy, GroupFull, PlaceType, RateLimited, TimeBucket
+from bot.services.reports import (
+    TEXT_LIMIT,
+    GroupFull,
+    PlaceType,
+    RateLimited,
+    Refused,
+    TimeBucket,
+    TooLong,
+)
 from handlers.regions import button, candidates_screen, region_list
 from handlers.report.callbacks import (
     EditCb,
@@ -125,7 +133,8 @@ def photo_prompt(tr: Tr, draft: Draft) -> Screen:
 
 
 def location_prompt(tr: Tr, draft: Draft) -> Screen:
-    return tr("report-location"), skip_cancel(tr)
+    """The last step, with the warning that "current location" is where the person stands."""
+    return tr("report-location") + "\n\n" + tr("report-location-warning"), skip_cancel(tr)
 
 
 # --- each step's line on the review screen ------------------------------------------------------
@@ -169,10 +178,12 @@ def review(tr: Tr, lines: Iterable[str], steps: Iterable[FormStep]) -> Screen:
     return "\n".join([tr("report-review-title"), "", *lines]), markup
 
 
-def refusal(tr: Tr, result: RateLimited | GroupFull | Busy) -> str:
+def refusal(tr: Tr, result: Refused) -> str:
     """Why Send was refused; the draft is kept in every case."""
     if isinstance(result, RateLimited):
         return tr("report-rate-limited", minutes=result.wait_minutes)
     if isinstance(result, GroupFull):
         return tr("report-group-full")
+    if isinstance(result, TooLong):
+        return tr("report-too-large")
     return tr("report-busy")

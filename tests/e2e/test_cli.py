@@ -188,6 +188,7 @@ def test_reports_export_and_rotation_shreds_unused_keys(tmp_path: Path) -> None:
     import json
 
     from bot.crypto.keyring import PublicKeyring
+    from bot.services.location import coarse_location
     from bot.services.reports import ReportDraft, ReportService
     from bot.storage import migrations
     from bot.storage.db import Database
@@ -210,7 +211,8 @@ def test_reports_export_and_rotation_shreds_unused_keys(tmp_path: Path) -> None:
     [line] = exported.stdout.splitlines()
     record = json.loads(line)
     assert record["text"] == "проверка у выхода 2" and record["region"] == "spb"
-    assert record["location"] == [59.9, 30.3]
+    assert record["location"] == list(coarse_location(59.9, 30.3))  # the ~500 m cell
+    assert record["moved_from"] is None  # stored as sent
 
     rotated = run_cli("keys", "rotate", cwd=tmp_path, **env)
     assert rotated.returncode == 0 and "destroyed" not in rotated.stdout  # r1 still protects one

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 from bot.devserver.server import FakeBotAPI
@@ -65,10 +66,68 @@ async def test_reader_session_leaves_nothing_on_disk_or_in_logs(
     assert api.token.split(":")[1] not in log_text
 
 
+# The columns a reporter fills in (or that say when they sent it): shared values there are the
+# reporters' own choices, not a link the bot made.
+CHOSEN = {"reports": {"region", "place_type", "time_bucket", "created_hour"}}
+
+
+async def send_report(user: User, text: str, *, extras: bool) -> None:
+    await user.say("/report")
+    await user.say("Питер")
+    await user.press("Метро")
+    await user.press("Прямо сейчас")
+    await user.say(text)
+    await (user.say(photo=True) if extras else user.press("Пропустить"))
+    await (user.say(location=(59.93428, 30.335099)) if extras else user.press("Пропустить"))
+    await user.press("Отправить")
+
+
+def values_linking(db: sqlite3.Connection, report_ids: dict[int, str]) -> dict[str, set[str]]:
+    """For each table.column (and the length of each value), the report ids of the rows that
+    hold each value; a row belongs to a report when it is the report or names its id."""
+    holders: dict[str, dict[object, set[str]]] = {}
+    ids = set(report_ids.values())
+    tables = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+    for table in tables:
+        cursor = db.execute(f'SELECT * FROM "{table}"')  # names from the schema
+        columns = [d[0] for d in cursor.description]
+        for row in cursor:
+            owners = {str(v) for v in row if str(v) in ids}
+            for column, value in zip(columns, row, strict=True):
+                if column in CHOSEN.get(table, ()) or str(value) in ids:
+                    continue
+                seen = [(f"{table}.{column}", value)]  # NULL counts too: its pattern can link
+                if isinstance(value, str | bytes):
+                    seen.append((f"len({table}.{column})", len(value)))
+                for key, held in seen:
+                    holders.setdefault(key, {}).setdefault(held, set()).update(owners)
+    return {f"{k}={v!r}": owners for k, by in holders.items() for v, owners in by.items()}
+
+
+async def test_nothing_stored_tells_which_reports_share_a_reporter(
+    api: FakeBotAPI, start_bot: ProcessStarter, keyring_dir: Path
+) -> None:
+    """One person sends two long reports (with a photo and a location), another a short one,
+    all to the same group: no stored value, nor its length, is shared by exactly the first
+    person's two rows. (A reporter tag, a stored count or bucket-sized seals would be.)"""
+    first, second = User(api, USER_IDS[0], "ru"), User(api, USER_IDS[1], "ru")
+    bot = await start_bot(REPORTS_PER_HOUR="5")
+    detail = " Четыре сотрудника, два автобуса, проверяют документы у всех мужчин." * 3
+    await send_report(first, "Проверка у выхода 1." + detail, extras=True)
+    await send_report(second, "Проверка у выхода 2", extras=False)
+    await send_report(first, "Проверка у выхода 3." + detail, extras=True)
+    assert await bot.stop() == 0
+    with sqlite3.connect(bot.data_dir / "helpline.sqlite3") as db:
+        report_ids = dict(db.execute("SELECT rowid, id FROM reports ORDER BY rowid"))
+        assert len(report_ids) == 3
+        firsts = {report_ids[1], report_ids[3]}  # in the order they were sent
+        linking = values_linking(db, report_ids)
+    assert [value for value, owners in linking.items() if owners == firsts] == []
+    assert any(owners == set(report_ids.values()) for owners in linking.values())  # the control
+
+
 def test_scanner_finds_what_it_looks_for(tmp_path: Path) -> None:
     """The control: an id stored as an SQLite INTEGER is found, and so is a text marker."""
-    import sqlite3
-
     with sqlite3.connect(tmp_path / "planted.sqlite3") as db:
         db.execute("CREATE TABLE t (chat INTEGER, note TEXT)")
         db.execute("INSERT INTO t VALUES (?, ?)", (USER_IDS[0], QUERY_MARKER))

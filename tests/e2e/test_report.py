@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.devserver.server import FakeBotAPI
+from bot.services.location import coarse_location
 from tests.support.chat import USER_IDS, User
 from tests.support.leaks import needles, scan_bytes, scan_dir
 from tests.support.process import ProcessStarter
@@ -41,7 +42,7 @@ async def test_full_report_is_sealed_and_the_chat_cleaned(
     assert len(str(row["created_hour"])) == 13  # hour precision only
     report = opened(keyring_dir, row)
     assert MARKER in str(report["text"])
-    assert report["location"] == [LAT, LON] and report["photo_file_id"]
+    assert report["location"] == list(coarse_location(LAT, LON)) and report["photo_file_id"]
 
     assert "keyring=locked" in bot.logs()  # hardened mode without a terminal: intake still works
     assert await bot.stop() == 0

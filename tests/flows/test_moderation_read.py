@@ -3,12 +3,16 @@ newest first, and a moderator rejects one report without rejecting the genuine o
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import sqlite3
 from pathlib import Path
 
+import pytest
+
 from bot.devserver.server import ChatMessage, FakeBotAPI
 from tests.support.chat import User
+from tests.support.inprocess import InProcessBot
 from tests.support.keys import PASSPHRASE
 from tests.support.leaks import needles, scan_bytes
 from tests.support.process import RunningBot, StartBot
@@ -55,7 +59,7 @@ def last_id(api: FakeBotAPI, chat_id: int) -> int:
 
 
 async def test_read_pages_a_flooded_group_and_one_report_can_be_rejected(
-    api: FakeBotAPI, start_bot: StartBot, keyring_dir: Path
+    api: FakeBotAPI, start_bot: StartBot, keyring_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     admin = User(api, ADMIN, "en", first_name="Admin-Name")
     reporters = [
@@ -67,21 +71,22 @@ async def test_read_pages_a_flooded_group_and_one_report_can_be_rejected(
         REPORTS_PER_HOUR="50",
         REPORTS_PER_GROUP_PER_PERSON="50",
     )
+    # The stored hour is all the order there is: the first six are sent in the window's first
+    # hour and the last six in its second, so that "newest first" is visible. (Editing the
+    # stored hours instead would be flagged when read: the hour is sealed into each report.)
+    assert isinstance(bot, InProcessBot) and bot.app is not None
+    now = dt.datetime.now(dt.UTC)
+    window = now.replace(hour=now.hour // 2 * 2, minute=10, second=0, microsecond=0)
     for number in range(1, 13):  # twelve reports in one group, from four people
+        sent_at = (window + dt.timedelta(hours=number > 6)).timestamp()
+        monkeypatch.setattr(bot.app.reports, "_clock", lambda at=sent_at: at)
         await send_report(reporters[(number - 1) % len(reporters)], number)
     assert db_rows(bot, "SELECT count(*), count(DISTINCT region) FROM reports") == [(12, 1)]
-    # The stored hour is all the order there is: put the first six in the window's first hour
-    # and the last six in its second, so that "newest first" is visible.
-    hour = str(db_rows(bot, "SELECT min(created_hour) FROM reports")[0][0])
-    start = f"{hour[:11]}{int(hour[11:13]) // 2 * 2:02d}"
-    later = f"{hour[:11]}{int(start[11:13]) + 1:02d}"
-    db_rows(bot, "UPDATE reports SET created_hour = ?", (start,))
-    db_rows(
-        bot,
-        "UPDATE reports SET created_hour = ? WHERE rowid IN"
-        " (SELECT rowid FROM reports ORDER BY rowid DESC LIMIT 6)",
-        (later,),
-    )
+    start, later = (f"{window:%Y-%m-%dT}{hour:02d}" for hour in (window.hour, window.hour + 1))
+    assert db_rows(bot, "SELECT created_hour, count(*) FROM reports GROUP BY 1") == [
+        (start, 6),
+        (later, 6),
+    ]
 
     await admin.say("/queue")
     assert "· 12 rep. / 4 people" in " ".join(admin.labels())

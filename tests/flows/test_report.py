@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.devserver.server import FakeBotAPI
+from bot.services.location import coarse_location
 from tests.support.chat import USER_IDS, User
 from tests.support.keys import PASSPHRASE
 from tests.support.process import StartBot
@@ -124,7 +125,8 @@ async def test_live_location_is_refused_and_the_draft_kept(
     await user.press("Send")
     assert [m.from_bot for m in api.chat_log(user.id) if not m.deleted] == [True]
     [row] = stored_reports(bot)
-    assert opened(keyring_dir, row)["location"] == [LAT, LON]  # the point, not the live one
+    # The point's ~500 m cell, not the live one.
+    assert opened(keyring_dir, row)["location"] == list(coarse_location(LAT, LON))
 
 
 async def test_idle_report_draft_is_forgotten_and_the_chat_cleaned(

@@ -6,7 +6,8 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from bot.crypto.sealing import open_sealed
+from bot.services.review import open_report
+from bot.storage.reports import StoredReport
 from tests.support.chat import User
 from tests.support.keys import unlock
 from tests.support.process import RunningBot
@@ -22,15 +23,16 @@ def stored_reports(bot: RunningBot) -> list[dict[str, object]]:
 
 
 def opened(keyring_dir: Path, row: dict[str, object]) -> dict[str, object]:
-    sealed = row["sealed"]
-    assert isinstance(sealed, bytes)
-    return open_sealed(
-        unlock(keyring_dir),
-        sealed,
-        key_id=str(row["key_id"]),
-        purpose="report",
-        record_id=str(row["id"]),
+    """A stored row's sealed payload, opened as moderators' reading opens it."""
+    sealed, version = row["sealed"], row["seal_version"]
+    assert isinstance(sealed, bytes) and isinstance(version, int)
+    stored = StoredReport(
+        **{key: str(row[key]) for key in ("id", "created_hour", "region", "place_type")},
+        **{key: str(row[key]) for key in ("time_bucket", "state", "key_id")},
+        sealed=sealed,
+        seal_version=version,
     )
+    return open_report(unlock(keyring_dir), stored)
 
 
 async def fill_form(user: User, text: str = f"Проверяют документы у выхода 2, {MARKER}") -> None:

@@ -23,6 +23,7 @@ from bot.services.alert_text import AlertField, AlertText, clean_area, hash_tag
 from bot.services.audit_trail import audit_key
 from bot.services.defang import has_live_link
 from bot.services.report_window import ReportWindow
+from bot.services.reporters import ReporterMemory
 from bot.services.reports import ReportDraft, ReportService
 from bot.services.review import RejectReason, ReviewQueue
 from bot.services.review_keys import ModerationLocked, ReviewKeys
@@ -68,6 +69,7 @@ class Moderation:
     team: ModeratorTeam
     review: ReviewQueue
     desk: AlertDesk
+    reporters: ReporterMemory  # who sent which report: memory only, shared as the app does
     wakes: list[str] = field(default_factory=list)  # one entry per broadcaster wake-up
 
 
@@ -85,6 +87,7 @@ def moderation(
     ring = ReviewKeys(None if locked else keys[1])
     team = ModeratorTeam(db, ring, admin_ids=frozenset({ADMIN}), clock=clock)
     wakes: list[str] = []
+    reporters = ReporterMemory(clock=clock)
     desk = AlertDesk(
         db,
         ring,
@@ -94,8 +97,10 @@ def moderation(
         ttl_hours=6,
         wake=lambda: wakes.append("wake"),
         clock=clock,
+        reporters=reporters,
     )
-    return Moderation(team, ReviewQueue(db, ring, clock=clock), desk, wakes)
+    review = ReviewQueue(db, ring, clock=clock, reporters=reporters)
+    return Moderation(team, review, desk, reporters, wakes)
 
 
 async def join(service: Moderation, user_id: int, alias: str) -> Moderator:
@@ -115,8 +120,15 @@ async def alert_state(service: Moderation, alert_id: str) -> str:
     return alert.state
 
 
-async def report(db: Database, keys: Keys, user_id: int, region: str = "moscow") -> None:
-    reports = ReportService(db, keys[0], per_hour=50, clock=ManualClock())
+async def report(
+    db: Database,
+    keys: Keys,
+    user_id: int,
+    region: str = "moscow",
+    *,
+    reporters: ReporterMemory | None = None,
+) -> None:
+    reports = ReportService(db, keys[0], per_hour=50, clock=ManualClock(), reporters=reporters)
     draft = ReportDraft(region, "metro", "now", f"vans at exit 2 ({user_id % 7})", None, None)
     await reports.submit(draft, user_id)
 
@@ -250,7 +262,7 @@ async def test_two_person_rule(
     anna = await join(service, MOD_A, "anna")
     boris = await join(service, MOD_B, "boris")
     for user in (MOD_A, MOD_B, OUTSIDER):
-        await report(db, keys, user)
+        await report(db, keys, user, reporters=service.reporters)
     groups = await service.review.groups()
     assert [(g.region, g.reports, g.reporters) for g in groups] == [("moscow", 3, 3)]
     group = groups[0]
@@ -591,11 +603,12 @@ async def reports_at(
     *,
     first_user: int,
     region: str = "moscow",
+    reporters: ReporterMemory | None = None,
 ) -> None:
     """`count` reports from as many people, sent at hour:minute UTC on the test day."""
     clock = ManualClock()
     clock.now = dt.datetime(2026, 11, 25, hour, minute, tzinfo=dt.UTC).timestamp()
-    reports = ReportService(db, keys[0], per_hour=50, clock=clock)
+    reports = ReportService(db, keys[0], per_hour=50, clock=clock, reporters=reporters)
     for n in range(count):
         user = first_user + n
         draft = ReportDraft(region, "metro", "now", f"report {hour}:{n:02d}", None, None)
@@ -655,7 +668,7 @@ async def test_group_pages_in_storage(db: Database) -> None:
     for hour, ids in (("2026-11-25T12", "cab"), ("2026-11-25T13", "ed"), ("2026-11-25T14", "f")):
         for id_ in ids:
             await repo.add(
-                StoredReport(id_, hour, "moscow", "metro", "now", "new", "k1", b"tag", b"sealed")
+                StoredReport(id_, hour, "moscow", "metro", "now", "new", "k1", b"sealed")
             )
     window = "2026-11-25T12"
     page = await groups.members_page("moscow", window, 0, 3)
@@ -665,13 +678,13 @@ async def test_group_pages_in_storage(db: Database) -> None:
     assert await groups.members_page("moscow", window, 0, 0) == []
     assert await groups.count_members("moscow", window) == 5
     assert await groups.count_members("spb", window) == 0
-    assert await groups.reject_one("e") is True
-    assert await groups.reject_one("e") is False  # already decided
-    assert await groups.reject_one("no-such-report") is False
+    assert await groups.reject_one("e", "2026-11-25T15") is True
+    assert await groups.reject_one("e", "2026-11-25T15") is False  # already decided
+    assert await groups.reject_one("no-such-report", "2026-11-25T15") is False
     assert [r.id for r in await groups.members_page("moscow", window, 0, 10)] == list("dabc")
     assert await groups.count_members("moscow", window) == 4
-    assert await groups.decide("moscow", window, "reviewed") == 4
-    assert await groups.reject_one("d") is False  # drafted from: no longer new
+    assert await groups.decide("moscow", window, "reviewed", "2026-11-25T15") == 4
+    assert await groups.reject_one("d", "2026-11-25T15") is False  # drafted from: no longer new
     with sqlite3.connect(db.path) as raw:
         states = dict(raw.execute("SELECT id, state FROM reports"))
     assert states == {
@@ -689,7 +702,7 @@ async def test_rejecting_one_report_leaves_the_rest_of_the_group(
 ) -> None:
     service = moderation(db, keys, translator, regions)
     anna = await join(service, MOD_A, "anna")
-    await reports_at(db, keys, 12, 10, 3, first_user=7_000_000_000)
+    await reports_at(db, keys, 12, 10, 3, first_user=7_000_000_000, reporters=service.reporters)
     group = (await service.review.groups())[0]
     assert (group.reports, group.reporters) == (3, 3)
     target = (await service.review.open_group(anna, group.region, group.window)).reports[1]
@@ -738,3 +751,50 @@ async def test_the_evidence_behind_a_draft_is_paged_too(
     assert hours == ["13"] * 8 + ["12"] * 4
     reads = [e for e in await AuditRepository(db).entries() if e.action == "alert.read"]
     assert [e.subject for e in reads] == [alert.id, alert.id]
+
+
+async def test_a_draft_is_corroborated_only_when_the_reporters_are_known(
+    db: Database, keys: Keys, translator: Translator, regions: RegionCatalog
+) -> None:
+    """Three people reported, but the process that knew it restarted: the count is unknown and
+    a draft from the group is single, never corroborated."""
+    before = moderation(db, keys, translator, regions)
+    for user in (MOD_A, MOD_B, OUTSIDER):
+        await report(db, keys, user, reporters=before.reporters)
+    assert [g.reporters for g in await before.review.groups()] == [3]
+    service = moderation(db, keys, translator, regions)  # a new process: an empty memory
+    anna = await join(service, MOD_A, "anna")
+    [group] = await service.review.groups()
+    assert (group.reports, group.reporters) == (3, None)
+    alert = await service.desk.draft_from_group(anna, group.region, group.window)
+    assert alert.certainty == "single"
+
+
+async def test_decided_retention_keeps_the_evidence_of_a_waiting_draft(
+    db: Database, keys: Keys, translator: Translator, regions: RegionCatalog
+) -> None:
+    clock = ManualClock()
+    service = moderation(db, keys, translator, regions, clock=clock)
+    anna = await join(service, MOD_A, "anna")
+    reports = ReportService(db, keys[0], per_hour=50, clock=clock, reporters=service.reporters)
+    await reports.submit(ReportDraft("moscow", "metro", "now", "vans", None, None), OUTSIDER)
+    [group] = await service.review.groups()
+    alert = await service.desk.draft_from_group(anna, group.region, group.window)
+    with sqlite3.connect(db.path) as raw:
+        assert list(raw.execute("SELECT state, decided_hour FROM reports")) == [
+            ("reviewed", "2026-11-25T12")  # the hour, never the minute
+        ]
+    clock.now += 5 * 86400
+    assert await reports.purge(retention_days=14, decided_days=3) == 0  # the draft still waits
+    assert await service.desk.reject_alert(anna, alert.id)  # back to the queue: undecided again
+    with sqlite3.connect(db.path) as raw:
+        assert list(raw.execute("SELECT state, decided_hour FROM reports")) == [("new", None)]
+    assert await reports.purge(retention_days=14, decided_days=3) == 0
+    [group] = await service.review.groups()
+    alert = await service.desk.draft_from_group(anna, group.region, group.window)
+    boris = await join(service, MOD_B, "boris")
+    for moderator in (anna, boris):
+        await service.desk.approve(moderator, alert.id, alert.text_hash, None, "ru")
+    assert await alert_state(service, alert.id) in ("sending", "sent")
+    clock.now += 3 * 86400 + 3600  # three days after the decision, and the draft was approved
+    assert await reports.purge(retention_days=14, decided_days=3) == 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+from dataclasses import replace
 
 import pytest
 from hypothesis import given
@@ -12,6 +13,7 @@ from hypothesis import strategies as st
 from bot.crypto.keyring import PublicKeyring, UnlockedKeyring, init_keyring
 from bot.crypto.sealing import SealError, open_sealed
 from bot.services.limits import LimiterFull, SlidingLimiter
+from bot.services.location import coarse_location
 from bot.services.reports import (
     TEXT_LIMIT,
     Busy,
@@ -22,6 +24,7 @@ from bot.services.reports import (
     Submitted,
     clean_text,
 )
+from bot.services.review import open_report
 from bot.storage.db import Database
 from bot.storage.reports import ReportRepository
 from tests.support.clock import ManualClock
@@ -53,10 +56,12 @@ async def test_submit_seals_everything_but_the_queue_columns(db: Database, keys:
     queue_columns = (row.region, row.place_type, row.time_bucket, row.created_hour)
     assert queue_columns == ("moscow", "metro", "now", "2026-11-25T12")
     assert "маркер".encode() not in row.sealed
-    opened = open_sealed(
-        unlocked, row.sealed, key_id=row.key_id, purpose="report", record_id=row.id
+    opened = open_report(unlocked, row)
+    assert opened["text"] == "маркер-текста"
+    assert opened["location"] == list(coarse_location(55.75, 37.61))  # the ~500 m cell only
+    assert opened["bound"] == dict(
+        zip(("region", "place_type", "time_bucket", "created_hour"), queue_columns, strict=True)
     )
-    assert opened["text"] == "маркер-текста" and opened["location"] == [55.75, 37.61]
 
 
 async def test_tampering_with_the_row_fails_loudly(db: Database, keys: Keys) -> None:
@@ -66,11 +71,24 @@ async def test_tampering_with_the_row_fails_loudly(db: Database, keys: Keys) -> 
     flipped = bytearray(row.sealed)
     flipped[40] ^= 1
     with pytest.raises(SealError):
-        open_sealed(unlocked, bytes(flipped), key_id=row.key_id, purpose="report", record_id=row.id)
+        open_sealed(
+            unlocked,
+            bytes(flipped),
+            key_id=row.key_id,
+            purpose="report",
+            record_id=row.id,
+            schema=2,
+        )
     with pytest.raises(SealError):  # moved to another row id
-        open_sealed(unlocked, row.sealed, key_id=row.key_id, purpose="report", record_id="other")
+        open_sealed(
+            unlocked, row.sealed, key_id=row.key_id, purpose="report", record_id="other", schema=2
+        )
     with pytest.raises(SealError):  # relabelled as something else
-        open_sealed(unlocked, row.sealed, key_id=row.key_id, purpose="alert", record_id=row.id)
+        open_sealed(
+            unlocked, row.sealed, key_id=row.key_id, purpose="alert", record_id=row.id, schema=2
+        )
+    with pytest.raises(SealError):  # its binding version changed: the version is bound too
+        open_report(unlocked, replace(row, seal_version=1))
 
 
 async def test_rate_limit_per_person_per_hour(db: Database, keys: Keys) -> None:

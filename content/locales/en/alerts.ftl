@@ -80,7 +80,7 @@ mod-update = 🔄 Issue an update (a new draft that replaces it)
 mod-back-queue = ← Queue
 mod-group =
     <b>{ $region }</b>, { $window }
-    Reports: { $reports }, from { $reporters } independent reporters (counted within the day; after a restart of the bot one person may count twice).
+    Reports: { $reports }, from { $reporters } independent reporters (counted within the day, in the bot's memory only).
     Places: { $places }
 mod-read = 📖 Read the reports
 mod-draft = 📝 Draft an alert
