@@ -71,7 +71,8 @@ async def forget_idle_drafts(app: App) -> None:
     )
 
 
-async def delete_report_copies(app: App) -> None:
-    """Decrypted reports shown to moderators leave their chats after REPORT_VIEW_MINUTES."""
-    for chat_id, message_ids in (await app.team.due_copies()).items():
+async def delete_report_copies(app: App, everything: bool = False) -> None:
+    """Decrypted reports shown to moderators leave their chats after REPORT_VIEW_MINUTES, and
+    all of them at shutdown and at an unlocked start (`everything`)."""
+    for chat_id, message_ids in (await app.team.due_copies(everything=everything)).items():
         await delete_messages(app.bot, chat_id, message_ids)

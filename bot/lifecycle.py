@@ -14,7 +14,7 @@ from aiogram.types import ErrorEvent, Message
 
 from bot.config import ConfigError, Settings
 from bot.i18n import Tr
-from bot.jobs import schedule_jobs
+from bot.jobs import delete_report_copies, schedule_jobs
 from bot.logs import fields
 from bot.services.team import rule_weaknesses
 from bot.telegram.audit_notices import head_text, verify_audit_log
@@ -55,6 +55,8 @@ async def on_startup(bot: Bot, app: App) -> None:
     app.scheduler.start()
     if app.janitor is not None:
         app.janitor.start()
+    # Copies a previous run showed and could not delete (it was killed): they go now.
+    await _delete_every_report_copy(app, "start")
     if app.broadcaster is not None:
         # Alerts that expired while the bot was down are closed first, so that resuming the
         # outbox never sends them on; then it resumes any interrupted broadcast.
@@ -88,6 +90,7 @@ async def on_shutdown(app: App) -> None:
         await app.broadcaster.stop()
     if app.janitor is not None:
         await app.janitor.stop()  # what was to be deleted later is deleted now
+    await _delete_every_report_copy(app, "shutdown")
     await app.db.close()
     log.info("bot stopped")
 
@@ -116,11 +119,33 @@ async def on_error(event: ErrorEvent, app: App, tr: Tr | None = None) -> bool:
     return True
 
 
+async def _delete_every_report_copy(app: App, when: str) -> None:
+    """No decrypted report outlives the process that showed it: every copy still in a
+    moderator's chat is deleted (bounded by SHUTDOWN_GRACE_SECONDS: Telegram may be away).
+    Locked, the chats cannot be found: the admins are told at start instead (tell_locked)."""
+    if app.team.locked:
+        return
+    try:
+        async with asyncio.timeout(max(app.settings.shutdown_grace_seconds, 1)):
+            await delete_report_copies(app, everything=True)
+    except (TimeoutError, TelegramAPIError) as exc:
+        log.warning(
+            "report copies not all deleted", extra=fields(at=when, error=type(exc).__name__)
+        )
+
+
 async def tell_locked(app: App) -> None:
     """Moderators must know why the queue does not open: tell the admins and the group."""
     waiting = await app.review.waiting_reports()
     text = app.translator(app.settings.default_language, "mod-locked", reports=waiting)
     await app.notices.send(text)
+    copies = await app.team.copies_outstanding()
+    if copies:
+        # Shown before the bot stopped and never deleted (it was killed, or Telegram was away):
+        # while locked their chats cannot be found. Only the admins are told how many.
+        text += "\n\n" + app.translator(
+            app.settings.default_language, "mod-locked-copies", copies=copies
+        )
     # Admins also get the audit log's head (readable without the key, so not verified now).
     tr = Tr(app.translator, app.settings.default_language)
     text += "\n\n" + head_text(tr, await app.audit_chain.head())

@@ -16,6 +16,7 @@ import datetime as dt
 import hashlib
 import hmac
 import logging
+import math
 import secrets
 import time
 from collections.abc import Callable
@@ -309,16 +310,25 @@ class ModeratorTeam:
         """A message showing a decrypted report: deleted from the chat after a while."""
         await self._copies.add(moderator.ref, message_id, self._clock() + self._copy_seconds)
 
-    async def due_copies(self) -> dict[int, list[int]]:
-        """Messages to delete now, by chat; forgotten here (deleting is the caller's job)."""
-        due = await self._copies.due(self._clock())
+    async def due_copies(self, *, everything: bool = False) -> dict[int, list[int]]:
+        """Messages to delete now, by chat; forgotten here (deleting is the caller's job).
+        `everything`: every copy still shown, due or not (at shutdown and at an unlocked start:
+        a decrypted report must not outlive the process that showed it)."""
+        now = math.inf if everything else self._clock()
         by_chat: dict[int, list[int]] = {}
-        for _, ref, message_id in due:
-            chat = await self.chat_of(ref)
-            if chat is not None:
-                by_chat.setdefault(chat, []).append(message_id)
-        await self._copies.forget([row_id for row_id, _, _ in due])
+        while due := await self._copies.due(now):
+            for _, ref, message_id in due:
+                chat = await self.chat_of(ref)
+                if chat is not None:
+                    by_chat.setdefault(chat, []).append(message_id)
+            await self._copies.forget([row_id for row_id, _, _ in due])
+            if not everything:
+                break
         return by_chat
+
+    async def copies_outstanding(self) -> int:
+        """Decrypted reports still shown in moderators' chats (countable while locked)."""
+        return await self._copies.count()
 
 
 def rule_weaknesses(approvals_needed: int, approvers: int) -> list[str]:

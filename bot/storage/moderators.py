@@ -151,6 +151,9 @@ class CopyRepository:
         )
         return [(int(r[0]), bytes(r[1]), int(r[2])) for r in rows]
 
+    async def count(self) -> int:
+        return int(await self._db.fetchval("SELECT count(*) FROM moderator_copies"))
+
     async def take_all(self, moderator_ref: bytes) -> list[int]:
         """Every copy shown to one moderator, due or not, forgotten here: for their removal."""
         async with self._db.transaction() as tx:

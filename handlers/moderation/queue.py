@@ -17,6 +17,7 @@ from bot.content.regions import RegionCatalog
 from bot.i18n import Tr
 from bot.services.alert_desk import AlertDesk
 from bot.services.audit_trail import AuditChain
+from bot.services.defang import defang
 from bot.services.review import OpenedReport, ReportPage, ReviewQueue
 from bot.services.team import Moderator, ModeratorTeam
 from bot.telegram.audit_notices import head_text
@@ -194,12 +195,14 @@ async def _send_report(
     total: int,
     markup: InlineKeyboardMarkup | None = None,
 ) -> list[int]:
-    """Show one decrypted report: plain text (no markup parsing), protected from forwarding."""
+    """Show one decrypted report: plain text (no markup parsing), protected from forwarding,
+    and with no live link: a reporter must not be able to put a tap to a phishing page or an
+    impostor bot in front of a moderator (web addresses and @mentions are shown inert)."""
     header = screens.report_header(tr, report, number, total)
-    # The catalogue's header is HTML-free by design; the report text is sent verbatim.
+    # The catalogue's header is HTML-free by design; the report text is sent as typed, defanged.
     message = await bot.send_message(
         chat_id,
-        f"{header}\n\n{report.text}",
+        f"{header}\n\n{defang(report.text)}",
         parse_mode=None,
         protect_content=True,
         reply_markup=markup,

@@ -63,7 +63,8 @@ async def test_report_to_alert_with_two_moderators(
     await invite_moderator(api, admin, moderator)
     assert "confirmed anna" in confirm_on_server(bot, "anna")
     assert "Очередь пуста" in (await moderator.say("/queue")).visible_text  # a moderator now
-    await send_report(reporter)
+    # The reporter adds a link and a mention: a moderator must not be one tap from them.
+    await send_report(reporter, extra=" https://evil.example/x @fake_helpline")
     await api.wait_for(
         lambda c: (
             c.method == "sendMessage"
@@ -81,6 +82,9 @@ async def test_report_to_alert_with_two_moderators(
     await admin.press("Прочитать")
     shown = [m for m in api.messages(ADMIN) if m.text and MARKER in m.text]
     assert shown and shown[-1].protect_content and shown[-1].parse_mode is None
+    assert "evil[.]example" in (shown[-1].text or "")
+    live = {"url", "text_link", "mention", "text_mention", "email"}
+    assert not live & {e["type"] for e in shown[-1].entities}, shown[-1].entities
     await admin.press("Составить")
     await admin.press("Район")
     card = await admin.say("м. Курская")

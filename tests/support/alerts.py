@@ -47,12 +47,12 @@ async def subscribe(user: User, *regions: str) -> None:
         await user.say(region)
 
 
-async def send_report(user: User, region: str = "мск") -> None:
+async def send_report(user: User, region: str = "мск", extra: str = "") -> None:
     await user.say("/report")
     await user.say(region)
     await user.press("Метро")
     await user.press("Прямо сейчас")
-    await user.say(f"Проверяют документы у выхода 2, {MARKER}")
+    await user.say(f"Проверяют документы у выхода 2, {MARKER}{extra}")
     await user.press("Пропустить")
     await user.press("Пропустить")
     await user.press("Отправить")

@@ -26,3 +26,5 @@ mod-undo-late = Too late: a withdrawal can be undone only within { $minutes } mi
 mod-undone = ✅ Alert { $id } stands again; { $copies } delivered copies are being edited back.
 notice-undone = ✅ { $alias } undid the withdrawal of alert { $id }: it stands again.
 notice-group-rejected = 🗑 { $alias } rejected { $count } reports from { $region } ({ $window }) as “{ $reason }”.
+
+mod-locked-copies = ⚠️ { $copies } decrypted reports shown before the last stop are still in moderators' chats: the bot was stopped without deleting them, and while locked it cannot find those chats. They are deleted at the next start with the passphrase; ask the moderators to delete them by hand now.
