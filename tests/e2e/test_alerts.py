@@ -61,8 +61,6 @@ async def test_report_to_alert_with_two_moderators(
     )
 
     await invite_moderator(api, admin, moderator)
-    assert "confirmed anna" in confirm_on_server(bot, "anna")
-    assert "Очередь пуста" in (await moderator.say("/queue")).visible_text  # a moderator now
     # The reporter adds a link and a mention: a moderator must not be one tap from them.
     await send_report(reporter, extra=" https://evil.example/x @fake_helpline")
     await api.wait_for(
@@ -113,8 +111,17 @@ async def test_report_to_alert_with_two_moderators(
     assert "модераторов" in str(toast.get("text"))
     assert not any(alert_messages(api, s.id) for s in subscribers)
     assert "moderation button refused" in bot.logs()
+    # Nor does one from anna, who joined through the admin's invite but is not confirmed: one
+    # admin account cannot approve with a second account of its own.
+    anna_chat = api.messages(MODERATOR)[-1]
+    api.push_callback(MODERATOR, anna_chat.message_id, approve_data)
+    await api.wait_idle()
+    assert "модераторов" in str(api.calls_for("answerCallbackQuery")[-1].params.get("text"))
+    assert rows(bot, "SELECT count(*) FROM approvals") == [(1,)]
+    assert not any(alert_messages(api, s.id) for s in subscribers)
 
-    # The second moderator approves: the alert goes out.
+    # The operator confirms her on the server; her approval then sends the alert.
+    assert "confirmed anna" in confirm_on_server(bot, "anna")
     await moderator.say("/queue")
     await moderator.press("Черновик")
     sending = await moderator.press("Одобрить")
@@ -139,11 +146,11 @@ async def test_report_to_alert_with_two_moderators(
     assert [r[0] for r in rows(bot, "SELECT action FROM audit_log ORDER BY seq")] == [
         "invite.create",
         "moderator.join",
-        "moderator.confirm",
         "group.read",
         "alert.draft",
         "alert.edit",
         "alert.approve",
+        "moderator.confirm",
         "alert.approve",
         "alert.send",
     ]
@@ -229,3 +236,22 @@ async def test_an_unknown_region_channel_exits_2_in_one_line(
     assert await bad.process.wait() == 2
     assert "REGION_CHANNELS names unknown region code(s) atlantis" in bad.logs()
     assert "Traceback" not in bad.logs()
+
+
+async def test_one_admin_alone_cannot_get_an_announcement_out(
+    api: FakeBotAPI, start_bot: ProcessStarter, keyring_dir: Path
+) -> None:
+    admin, subscriber = User(api, ADMIN, "ru"), User(api, MOSCOW_RU, "ru")
+    bot = await start(start_bot)
+    await subscribe(subscriber, "мск")
+    await admin.say("/announce")
+    await admin.say("Срочно: проверяйте новости на https://evil.example")
+    card = await admin.press("Одобрить и отправить")
+    assert "одобрений 1 из 2" in card.visible_text
+    again = await admin.press("Одобрить")  # the same account twice is still one approval
+    assert "одобрений 1 из 2" in again.visible_text
+    await api.wait_idle()
+    assert not any("Объявление" in m.visible_text for m in api.messages(MOSCOW_RU))
+    assert rows(bot, "SELECT kind, state FROM alerts") == [("announcement", "draft")]
+    assert rows(bot, "SELECT count(*) FROM outbox") == [(0,)]
+    assert "two-person rule rests on one person" in bot.logs()
