@@ -3,14 +3,16 @@
 
 from __future__ import annotations
 
+import base64
 import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
 from bot.config import REPO_ROOT
-from bot.crypto.keyring import PublicKeyring
+from bot.crypto.keyring import PublicKeyring, UnlockedKeyring
 from bot.devserver.server import ChatMessage, FakeBotAPI
+from bot.services.signatures import SIGNATURE_SEPARATOR, canonical, sign_alert, visible_text
 from tests.support.alerts import (
     ADMIN,
     MOSCOW_KAZAN_SILENT,
@@ -26,6 +28,7 @@ from tests.support.alerts import (
     subscribe,
 )
 from tests.support.chat import User
+from tests.support.keys import PASSPHRASE_BYTES
 from tests.support.process import StartBot
 
 
@@ -212,6 +215,29 @@ async def test_a_sent_alert_names_the_bot_and_verify_warns_on_added_links(
     # In English too.
     verdict = (await english.say(f"/verify {alert}\nhttps://evil.example/join")).visible_text
     assert verdict.startswith("⚠️ This copy carries a link or mention that the original")
+
+
+async def test_verify_names_another_bot_inert_and_old_texts_name_none(
+    api: FakeBotAPI, start_bot: StartBot, keyring_dir: Path
+) -> None:
+    # This instance's key signs a text naming another bot (renamed since, or the key used
+    # elsewhere), and an old text from before alerts named their bot.
+    ring = UnlockedKeyring.unlock(keyring_dir, PASSPHRASE_BYTES)
+    body = "⚠️ <b>Рейд: Москва</b>\nМесто: Метро"
+    other = visible_text(sign_alert(ring, body, "a1b2c3d4", issued_by="Бот @helpline_old_bot"))
+    signature = ring.sign(canonical("alert", "a1b2c3d4", visible_text(body)))
+    encoded = base64.urlsafe_b64encode(signature).decode("ascii").rstrip("=")
+    old = visible_text(f"{body}{SIGNATURE_SEPARATOR}A.a1b2c3d4.{encoded}</code>")
+    user = User(api, MOSCOW_RU, "ru")
+    await start(start_bot)
+    answer = await user.say(f"/verify {other}")
+    assert "Настоящее" in answer.visible_text and f"этот бот — {BOT}" in answer.visible_text
+    assert "[@]helpline_old_bot" in answer.visible_text  # named, never as a link to tap
+    assert live_links(answer) == [BOT], answer.entities
+    # The mention in the text is the one the original names: no warning about it.
+    assert "ссылка или упоминание" not in answer.visible_text
+    answer = await user.say(f"/verify {old}")
+    assert "Настоящее" in answer.visible_text and "не сказано, какой бот" in answer.visible_text
 
 
 async def test_announcement_needs_a_second_person_and_carries_no_live_link(
