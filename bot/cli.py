@@ -571,6 +571,10 @@ def _cmd_verify(args: argparse.Namespace) -> int:
         f"genuine {verdict.kind} {verdict.alert_id}: signed by the alert key with fingerprint "
         f"{fingerprint} (whether it was withdrawn since, only the bot's /verify knows)"
     )
+    if verdict.issuer is None:
+        print("issued by: not named (signed before alerts named their bot)")
+    else:  # the key vouches for the text; whether that bot is the helpline's, its channels say
+        print(f"issued by @{verdict.issuer} (as the signed text says)")
     return EXIT_OK
 
 

@@ -31,6 +31,7 @@ async def on_startup(bot: Bot, app: App) -> None:
         me = await bot.get_me()
     except TelegramUnauthorizedError:
         raise ConfigError("BOT_TOKEN was rejected by the Bot API (revoked or mistyped)") from None
+    app.alert_desk.name_instance(me.username)  # the name signed alerts carry: asked once
     # Polling and a webhook exclude each other; a stale webhook would make polling fail.
     await bot.delete_webhook(drop_pending_updates=False)
     await verify_audit_log(app)  # before anything is appended in this run

@@ -1,6 +1,8 @@
 """/verify: is this alert text genuine? Paste it, forward it, or put it after the command.
 
-The answer never echoes the pasted text, and nothing of it is stored or logged.
+The answer says which bot the signed text names, and warns about links or mentions a copy
+carries that the original does not (a forwarded text's hidden ones too). It never echoes the
+pasted text, and nothing of it is stored or logged.
 """
 
 from __future__ import annotations
@@ -9,13 +11,14 @@ from aiogram import Router
 from aiogram.filters import Command, CommandObject, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import Message
+from aiogram.types import Message, MessageEntity
 
 from bot.crypto.keyring import PublicKeyring
 from bot.i18n import Tr
+from bot.services.added_links import added_links
 from bot.services.alert_desk import AlertDesk
-from bot.services.signatures import verify_alert
-from handlers.filters import has_text
+from bot.services.defang import defang
+from bot.services.signatures import Verdict, verify_alert
 from handlers.flow import Flow
 from handlers.gates import GatedRouter
 from handlers.menu import home_only
@@ -31,7 +34,7 @@ FLOW = Flow(name="verify", states=VerifyForm)  # /verify is a detour: it opens, 
 def build_router() -> Router:
     router = GatedRouter(name="verify")
     router.message.register(verify_command, Command("verify"))
-    router.message.register(verify_text, StateFilter(VerifyForm.text), has_text)
+    router.message.register(verify_text, StateFilter(VerifyForm.text), has_text_or_caption)
     router.message.register(verify_not_text, StateFilter(VerifyForm.text))
     return router
 
@@ -48,7 +51,9 @@ async def verify_command(
         await message.answer(tr("verify-unavailable"), reply_markup=home_only(tr))
         return
     if command.args:
-        await message.answer(await _verdict(tr, signing_keyring, alert_desk, command.args))
+        entities = _entities(message.text or "", message.entities)
+        answer = await _verdict(tr, signing_keyring, alert_desk, command.args, entities)
+        await message.answer(answer)
         return
     await state.clear()
     await state.set_state(VerifyForm.text)
@@ -66,8 +71,10 @@ async def verify_text(
     if signing_keyring is None:
         await message.answer(tr("verify-unavailable"))
         return
-    text = message.text or ""
-    verdict = await _verdict(tr, signing_keyring, alert_desk, text)
+    # A forwarded copy may be a photo with the alert as its caption.
+    text = message.text or message.caption or ""
+    entities = _entities(text, message.entities if message.text else message.caption_entities)
+    verdict = await _verdict(tr, signing_keyring, alert_desk, text, entities)
     await message.answer(verdict, reply_markup=home_only(tr))
 
 
@@ -75,13 +82,39 @@ async def verify_not_text(message: Message, tr: Tr) -> None:
     await message.answer(tr("verify-text-only"))
 
 
-async def _verdict(tr: Tr, ring: PublicKeyring, alert_desk: AlertDesk, text: str) -> str:
+async def has_text_or_caption(message: Message) -> bool:
+    return bool(message.text or message.caption)
+
+
+def _entities(text: str, entities: list[MessageEntity] | None) -> list[tuple[str, str]]:
+    """Each entity's type and the text it covers (offsets count UTF-16 code units)."""
+    return [(e.type, e.extract_from(text)) for e in entities or ()]
+
+
+async def _verdict(
+    tr: Tr,
+    ring: PublicKeyring,
+    alert_desk: AlertDesk,
+    text: str,
+    entities: list[tuple[str, str]],
+) -> str:
+    """The answer; a warning first when the copy links where the original does not (a genuine
+    original names only its own bot; anything else names none but this one)."""
     verdict = verify_alert(ring.signing_public, text)
+    expected = verdict.issuer if verdict.genuine else alert_desk.issuer
+    answer = await _signature(tr, ring, alert_desk, verdict)
+    if added_links(text, entities, expected):
+        return tr("verify-added-links") + "\n\n" + answer
+    return answer
+
+
+async def _signature(tr: Tr, ring: PublicKeyring, alert_desk: AlertDesk, verdict: Verdict) -> str:
     if not verdict.found:
         return tr("verify-unsigned")
     if not verdict.genuine or verdict.alert_id is None:
         return tr("verify-forged")
     genuine = tr("verify-genuine", fingerprint=ring.fingerprint())
+    genuine += "\n\n" + _issuer(tr, verdict.issuer, alert_desk.issuer)
     if verdict.kind == "announcement":
         return genuine + "\n\n" + tr("verify-announcement")
     # Genuine, but is it still standing? The bot knows what happened to its alerts since.
@@ -93,3 +126,15 @@ async def _verdict(tr: Tr, ring: PublicKeyring, alert_desk: AlertDesk, text: str
     else:
         status = "verify-status-open"
     return genuine + "\n\n" + tr(status)
+
+
+def _issuer(tr: Tr, named: str | None, own: str | None) -> str:
+    """Which bot the signed text names: this one, or another name this bot cannot vouch for
+    (shown inert, never as a link to tap)."""
+    if named is None:
+        return tr("verify-issued-by-none")
+    if own is None:
+        return tr("verify-issued-by-unchecked", bot=defang(f"@{named}"))
+    if named.casefold() != own.casefold():
+        return tr("verify-issued-by-other", bot=defang(f"@{named}"), own=f"@{own}")
+    return tr("verify-issued-by", bot=f"@{own}")

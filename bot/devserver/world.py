@@ -130,6 +130,7 @@ class World:
         """A user sends a message; returns the Update (its message_id: update["message"]...).
 
         A text starting with a command gets a bot_command entity, as Telegram adds one.
+        `entities` are the text's own, or a caption's (`caption_entities`) on media.
         `forward_from` is a user id, a User dict, or a name string (a hidden user).
         `live_period` (seconds) makes `location` a live location, as a user sharing it sends.
         """
@@ -153,6 +154,8 @@ class World:
                 content["entities"] = found
         elif caption is not None or text is not None:
             content["caption"] = caption if caption is not None else text
+            if entities:
+                content["caption_entities"] = entities
         if media_group_id is not None:
             content["media_group_id"] = media_group_id
         if sender_chat is not None:

@@ -31,7 +31,12 @@ from bot.services.report_window import ReportWindow, group_key
 from bot.services.reporters import ReporterMemory
 from bot.services.reports import TIME_BUCKETS
 from bot.services.review_keys import ReviewKeys
-from bot.services.signatures import announcement_signer, sign_alert
+from bot.services.signatures import (
+    USERNAME,
+    InstanceUnnamed,
+    alert_signer,
+    announcement_signer,
+)
 from bot.services.team import Moderator, ModeratorTeam
 from bot.storage.alerts import Alert, AlertRepository, Approval, Reopened
 from bot.storage.db import Database
@@ -87,6 +92,12 @@ class AlertDesk:
         self._region_channels = dict(region_channels or {})
         self._channel_lang = channel_lang
         self._wake = wake or (lambda: None)
+        self.issuer: str | None = None  # this bot's @username, once start-up has asked Telegram
+
+    def name_instance(self, username: str | None) -> None:
+        """This bot's username, from getMe at start: the name signed texts carry (an approval
+        never asks Telegram). Anything but a valid username leaves it unknown."""
+        self.issuer = username if username and USERNAME.fullmatch(username) else None
 
     # --- reading -------------------------------------------------------------------------------
 
@@ -237,8 +248,11 @@ class AlertDesk:
 
         `before_sending(recipients)` runs after the quorum is recorded and before the wake: the
         approving moderator's message says "sending" before the broadcaster's progress edits of
-        that same message can start, so its final "sent" is never overwritten."""
-        ring = self._keys.require()
+        that same message can start, so its final "sent" is never overwritten. While this
+        bot's username is unknown: InstanceUnnamed, and nothing is recorded."""
+        ring, issuer = self._keys.require(), self.issuer
+        if issuer is None:
+            raise InstanceUnnamed("this bot's username is unknown: no text is signed")
         alert = await self._alerts.get(alert_id)
         if alert is None:
             return Approval("gone", 0)
@@ -256,9 +270,11 @@ class AlertDesk:
             progress_lang=lang,
             admin_refs=self._team.admin_refs(),
             final_texts=(
-                self._signer(ring, alert_id, expires)
+                self._signer(ring, alert_id, expires, issuer)
                 if alert_kind
-                else announcement_signer(ring, alert_id)
+                else announcement_signer(
+                    ring, alert_id, lambda lang: self._text.issued_by(lang, issuer)
+                )
             ),
             channel=(
                 (self._region_channels[alert.region], self._channel_lang)
@@ -284,21 +300,16 @@ class AlertDesk:
         return result
 
     def _signer(
-        self, ring: UnlockedKeyring, alert_id: str, expires: dt.datetime
+        self, ring: UnlockedKeyring, alert_id: str, expires: dt.datetime, issuer: str
     ) -> Callable[[str, str], tuple[str, str]]:
         """What goes out, made from the texts as the approving transaction reads them: the
-        approved text, when it stops being valid, and the signature of both."""
-
-        def sign(text_ru: str, text_en: str) -> tuple[str, str]:
-            ru, en = (
-                sign_alert(
-                    ring, text + "\n" + self._text.valid_until(lang, alert_id, expires), alert_id
-                )
-                for lang, text in (("ru", text_ru), ("en", text_en))
-            )
-            return ru, en
-
-        return sign
+        approved text, when it stops being valid, which bot issues it, and the signature."""
+        return alert_signer(
+            ring,
+            alert_id,
+            lambda lang: self._text.valid_until(lang, alert_id, expires),
+            lambda lang: self._text.issued_by(lang, issuer),
+        )
 
     # --- sent alerts ---------------------------------------------------------------------------
 

@@ -156,6 +156,10 @@ class AlertText:
             lang, "alert-valid-until", id=alert_id, day=f"{local:%d.%m.%Y}", time=f"{local:%H:%M}"
         )
 
+    def issued_by(self, lang: str, username: str) -> str:
+        """The signed last line naming the bot that issues the text (verify.ftl)."""
+        return self._tr(lang, "alert-issued-by", username=username)
+
     def closed(self, alert: Alert, lang: str, closing: Closing) -> str:
         """The notice, then the old text struck through (its signature line dropped: it no
         longer stands as an alert)."""

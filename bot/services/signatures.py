@@ -8,6 +8,10 @@ which an organisation publishes with its fingerprint.
 
 What is checked is always the plain text as given: nothing in it is ever removed or
 interpreted first (markup stripping would let a forger hide words from the check).
+
+The last line before the signature names the bot that issued the text ("Issued by @name"), so a
+copy another bot passes off as its own visibly is not; being signed, the name cannot be edited.
+Texts signed before that line existed have none, and still verify.
 """
 
 from __future__ import annotations
@@ -32,17 +36,28 @@ _SIGNATURE_LINE = re.compile(
     r"^[ \t]*🔏[ \t]*sig:[ \t]*([AN])\.([0-9a-f]{8})\.([A-Za-z0-9_-]{86})[ \t]*$", re.M
 )
 _TAG = re.compile(r"<[^>]+>")
+# The issuing bot's username at the end of a signed text's last line. Everything else a signed
+# text says is defanged (bot.services.defang), so no other line can end in a live @mention.
+_ISSUER = re.compile(r"(?:^|\s)@([A-Za-z0-9_]{5,32})\Z")
+USERNAME = re.compile(r"[A-Za-z0-9_]{5,32}")
+
+
+class InstanceUnnamed(Exception):
+    """This bot's own username is not known yet: nothing is signed (it would name no bot)."""
 
 
 @dataclass(frozen=True)
 class Verdict:
     """`found`: the text has one signature line; `genuine`: it verifies under the key; then
-    `kind` ('alert' or 'announcement') and `alert_id` say what was signed."""
+    `kind` ('alert' or 'announcement') and `alert_id` say what was signed, and `issuer` the
+    username (without '@') of the bot the signed text names: None in texts signed before alerts
+    named their bot."""
 
     found: bool
     genuine: bool
     kind: str | None = None
     alert_id: str | None = None
+    issuer: str | None = None
 
 
 def visible_text(markup: str) -> str:
@@ -55,30 +70,70 @@ def canonical(kind: str, alert_id: str, text: str) -> bytes:
     """What is signed: what it is, its id, and the text in NFC with each line's whitespace
     collapsed and blank lines dropped. Copying from a phone may add or lose spaces and blank
     lines, never change words; a changed word, number or place must break the signature."""
-    normal = unicodedata.normalize("NFC", text)
-    lines = (" ".join(line.split()) for line in normal.splitlines())
-    body = "\n".join(line for line in lines if line)
+    body = "\n".join(_lines(text))
     return DOMAIN + f"{KINDS[kind]}.{alert_id}\n".encode("ascii") + body.encode("utf-8")
 
 
-def sign_alert(ring: UnlockedKeyring, markup: str, alert_id: str, kind: str = "alert") -> str:
-    """The text (Telegram HTML) with its signature line appended."""
+def _lines(text: str) -> list[str]:
+    normal = unicodedata.normalize("NFC", text)
+    lines = (" ".join(line.split()) for line in normal.splitlines())
+    return [line for line in lines if line]
+
+
+def issuer_of(text: str) -> str | None:
+    """The bot a signed text names (its last line's trailing @username), or None."""
+    lines = _lines(text)
+    match = _ISSUER.search(lines[-1]) if lines else None
+    return match.group(1) if match else None
+
+
+def sign_alert(
+    ring: UnlockedKeyring, markup: str, alert_id: str, kind: str = "alert", *, issued_by: str
+) -> str:
+    """The text (Telegram HTML), then `issued_by` (one line naming this bot: it is signed with
+    the text), then the signature line."""
     if kind not in KINDS or not re.fullmatch(r"[0-9a-f]{8}", alert_id):
         raise ValueError("unknown kind or malformed id")
+    if "\n" in issued_by or issuer_of(visible_text(issued_by)) is None:
+        raise ValueError("the issued-by line must be one line ending in the bot's @username")
+    markup = f"{markup}\n{issued_by}"
     signature = ring.sign(canonical(kind, alert_id, visible_text(markup)))
     encoded = base64.urlsafe_b64encode(signature).decode("ascii").rstrip("=")
     return f"{markup}{SIGNATURE_SEPARATOR}{KINDS[kind]}.{alert_id}.{encoded}</code>"
 
 
-def announcement_signer(
-    ring: UnlockedKeyring, alert_id: str
+def alert_signer(
+    ring: UnlockedKeyring,
+    alert_id: str,
+    valid_until: Callable[[str], str],
+    issued_by: Callable[[str], str],
 ) -> Callable[[str, str], tuple[str, str]]:
-    """What an approved announcement's texts (ru, en) become: each signed as an announcement."""
+    """What an approved alert's texts (ru, en) become: each with `valid_until(lang)` (which
+    alert, valid until when), `issued_by(lang)` and the signature of all of it."""
 
     def sign(text_ru: str, text_en: str) -> tuple[str, str]:
         return (
-            sign_alert(ring, text_ru, alert_id, kind="announcement"),
-            sign_alert(ring, text_en, alert_id, kind="announcement"),
+            sign_alert(
+                ring, text_ru + "\n" + valid_until("ru"), alert_id, issued_by=issued_by("ru")
+            ),
+            sign_alert(
+                ring, text_en + "\n" + valid_until("en"), alert_id, issued_by=issued_by("en")
+            ),
+        )
+
+    return sign
+
+
+def announcement_signer(
+    ring: UnlockedKeyring, alert_id: str, issued_by: Callable[[str], str]
+) -> Callable[[str, str], tuple[str, str]]:
+    """What an approved announcement's texts (ru, en) become: each signed as an announcement,
+    after a blank line and `issued_by(lang)`."""
+
+    def sign(text_ru: str, text_en: str) -> tuple[str, str]:
+        return (
+            sign_alert(ring, text_ru + "\n", alert_id, "announcement", issued_by=issued_by("ru")),
+            sign_alert(ring, text_en + "\n", alert_id, "announcement", issued_by=issued_by("en")),
         )
 
     return sign
@@ -103,4 +158,4 @@ def verify_alert(public: Ed25519PublicKey, text: str) -> Verdict:
     genuine = verify_signature(public, canonical(kind, alert_id, body), signature)
     if not genuine:
         return Verdict(found=True, genuine=False)
-    return Verdict(found=True, genuine=True, kind=kind, alert_id=alert_id)
+    return Verdict(found=True, genuine=True, kind=kind, alert_id=alert_id, issuer=issuer_of(body))

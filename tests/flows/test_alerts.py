@@ -3,14 +3,16 @@
 
 from __future__ import annotations
 
+import base64
 import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
 from bot.config import REPO_ROOT
-from bot.crypto.keyring import PublicKeyring
-from bot.devserver.server import FakeBotAPI
+from bot.crypto.keyring import PublicKeyring, UnlockedKeyring
+from bot.devserver.server import ChatMessage, FakeBotAPI
+from bot.services.signatures import SIGNATURE_SEPARATOR, canonical, sign_alert, visible_text
 from tests.support.alerts import (
     ADMIN,
     MOSCOW_KAZAN_SILENT,
@@ -26,6 +28,7 @@ from tests.support.alerts import (
     subscribe,
 )
 from tests.support.chat import User
+from tests.support.keys import PASSPHRASE_BYTES
 from tests.support.process import StartBot
 
 
@@ -122,10 +125,119 @@ async def test_verify_tells_a_genuine_alert_from_a_changed_one(
             check=False,
         )
         assert result.returncode == code and result.stdout.startswith(word), result.stdout
+    assert "issued by @helpline_test_bot" in result_of_genuine(public, alert, tmp_path)
+
+
+def result_of_genuine(public: str, alert: str, tmp_path: Path) -> str:
+    """What the offline `verify` prints for a genuine alert."""
+    path = tmp_path / "genuine.txt"
+    path.write_text(alert, encoding="utf-8")
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "verify", "--public-key", public, str(path)],
+        cwd=tmp_path,
+        env={"PYTHONPATH": str(REPO_ROOT), "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout
 
 
 SECOND_ADMIN = 5_500_000_005
 LIVE = {"url", "email", "mention", "text_link", "text_mention"}
+BOT = "@helpline_test_bot"  # the stand-in's getMe username
+
+
+def live_links(message: ChatMessage) -> list[str]:
+    """The texts a message's live links and mentions cover (entity offsets count UTF-16)."""
+    raw = (message.text or "").encode("utf-16-le")
+    return [
+        raw[2 * e["offset"] : 2 * (e["offset"] + e["length"])].decode("utf-16-le")
+        for e in message.entities
+        if e["type"] in LIVE
+    ]
+
+
+def entity_on(text: str, word: str, **entity: object) -> dict[str, object]:
+    """An entity of `entity`'s type over the first `word` in `text`, offsets in UTF-16."""
+    start = text.index(word)
+    return {
+        **entity,
+        "offset": len(text[:start].encode("utf-16-le")) // 2,
+        "length": len(word.encode("utf-16-le")) // 2,
+    }
+
+
+async def test_a_sent_alert_names_the_bot_and_verify_warns_on_added_links(
+    api: FakeBotAPI, start_bot: StartBot, keyring_dir: Path
+) -> None:
+    admin = User(api, ADMIN, "en")
+    subscriber, english = User(api, MOSCOW_RU, "ru"), User(api, SPB_EN, "en")
+    await start(start_bot, ALERT_APPROVALS="1")
+    await subscribe(subscriber, "мск")
+    await report_and_approve(api, admin)
+    [sent] = [m for m in api.messages(MOSCOW_RU) if "Рейд:" in (m.text or "")]
+    alert = sent.text or ""
+    assert alert.splitlines()[-3] == f"Выпущено ботом {BOT}"  # signed: the line before the sig
+    assert live_links(sent) == [BOT]  # the bot's own name is the one live mention
+    # Forwarded as it was, with the entities Telegram gave it: genuine, issued by this bot.
+    bot = {"id": api.bot_user["id"], "is_bot": True, "first_name": "Helpline", "username": BOT[1:]}
+    await subscriber.say("/verify")
+    verdict = (await subscriber.say(alert, forward_from=bot, entities=sent.entities)).visible_text
+    assert "Настоящее" in verdict and f"Выпущено ботом {BOT}, то есть этим ботом" in verdict
+    assert "ссылка или упоминание" not in verdict
+
+    # The same text with a link hidden behind a word: the signature holds, the warning shows.
+    hidden = entity_on(alert, "Москва", type="text_link", url="https://evil.example/")
+    await subscriber.say("/verify")
+    verdict = (
+        await subscriber.say(alert, forward_from=bot, entities=[*sent.entities, hidden])
+    ).visible_text
+    assert verdict.startswith("⚠️ В этой копии есть ссылка или упоминание")
+    assert "Настоящее" in verdict and "не нажимайте" in verdict
+    # A photo captioned with the alert and a mention hidden behind a word: warned, still genuine.
+    mention = entity_on(
+        alert, "Метро", type="text_mention", user={"id": 7, "is_bot": False, "first_name": "Help"}
+    )
+    await subscriber.say("/verify")
+    verdict = (await subscriber.say(photo=True, caption=alert, entities=[mention])).visible_text
+    assert "ссылка или упоминание" in verdict and "Настоящее" in verdict
+    # An @mention typed into a pasted copy: the text changed, and the mention is warned about.
+    impostor = alert.replace("Рейд", "Рейд @helpline_help_bot")
+    verdict = (await subscriber.say(f"/verify {impostor}")).visible_text
+    assert "ссылка или упоминание" in verdict and "Не настоящее" in verdict
+    # The bot's name edited in a copy: not genuine (the name is signed).
+    renamed = alert.replace(BOT, "@helpline_tests_bot")
+    verdict = (await subscriber.say(f"/verify {renamed}")).visible_text
+    assert "Не настоящее" in verdict and "ссылка или упоминание" in verdict
+    # In English too.
+    verdict = (await english.say(f"/verify {alert}\nhttps://evil.example/join")).visible_text
+    assert verdict.startswith("⚠️ This copy carries a link or mention that the original")
+
+
+async def test_verify_names_another_bot_inert_and_old_texts_name_none(
+    api: FakeBotAPI, start_bot: StartBot, keyring_dir: Path
+) -> None:
+    # This instance's key signs a text naming another bot (renamed since, or the key used
+    # elsewhere), and an old text from before alerts named their bot.
+    ring = UnlockedKeyring.unlock(keyring_dir, PASSPHRASE_BYTES)
+    body = "⚠️ <b>Рейд: Москва</b>\nМесто: Метро"
+    other = visible_text(sign_alert(ring, body, "a1b2c3d4", issued_by="Бот @helpline_old_bot"))
+    signature = ring.sign(canonical("alert", "a1b2c3d4", visible_text(body)))
+    encoded = base64.urlsafe_b64encode(signature).decode("ascii").rstrip("=")
+    old = visible_text(f"{body}{SIGNATURE_SEPARATOR}A.a1b2c3d4.{encoded}</code>")
+    user = User(api, MOSCOW_RU, "ru")
+    await start(start_bot)
+    answer = await user.say(f"/verify {other}")
+    assert "Настоящее" in answer.visible_text and f"этот бот — {BOT}" in answer.visible_text
+    assert "[@]helpline_old_bot" in answer.visible_text  # named, never as a link to tap
+    assert live_links(answer) == [BOT], answer.entities
+    # The mention in the text is the one the original names: no warning about it.
+    assert "ссылка или упоминание" not in answer.visible_text
+    answer = await user.say(f"/verify {old}")
+    assert "Настоящее" in answer.visible_text and "не сказано, какой бот" in answer.visible_text
 
 
 async def test_announcement_needs_a_second_person_and_carries_no_live_link(
@@ -177,10 +289,10 @@ async def test_announcement_needs_a_second_person_and_carries_no_live_link(
         copy = got[0].text or ""
         assert "<b>open</b> tonight & tomorrow" in copy
         assert "🔏 sig:" in copy and "evil[.]example" in copy
-        assert not LIVE & {e["type"] for e in got[0].entities}, got[0].entities
+        assert live_links(got[0]) == [BOT], got[0].entities  # only the line naming this bot
     assert not any("Announcement" in m.visible_text for m in api.messages(OUTSIDER))
     verdict = await subscribers[0].say(f"/verify {copy}")
-    assert "Настоящее" in verdict.visible_text
+    assert "Настоящее" in verdict.visible_text and f"Выпущено ботом {BOT}" in verdict.visible_text
     assert rows(bot, "SELECT kind, state FROM alerts") == [("announcement", "sent")]
 
 

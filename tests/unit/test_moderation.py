@@ -27,7 +27,7 @@ from bot.services.reporters import ReporterMemory
 from bot.services.reports import ReportDraft, ReportService
 from bot.services.review import RejectReason, ReviewQueue
 from bot.services.review_keys import ModerationLocked, ReviewKeys
-from bot.services.signatures import visible_text
+from bot.services.signatures import InstanceUnnamed, verify_alert, visible_text
 from bot.services.subscriptions import Subscription, SubscriptionService, TooManyChanges
 from bot.services.team import CannotConfirm, Moderator, ModeratorTeam, clean_alias, rule_weaknesses
 from bot.storage.audit import AuditRepository
@@ -82,6 +82,7 @@ def moderation(
     needed: int = 2,
     clock: ManualClock | None = None,
     locked: bool = False,
+    issuer: str | None = "helpline_test_bot",
 ) -> Moderation:
     clock = clock or ManualClock()
     ring = ReviewKeys(None if locked else keys[1])
@@ -99,6 +100,7 @@ def moderation(
         clock=clock,
         reporters=reporters,
     )
+    desk.name_instance(issuer)  # as start-up does with getMe's answer
     review = ReviewQueue(db, ring, clock=clock, reporters=reporters)
     return Moderation(team, review, desk, reporters, wakes)
 
@@ -589,6 +591,43 @@ async def test_an_approval_names_the_text_by_its_tag_and_wakes_the_broadcaster_o
     assert sent.text_ru.startswith(alert.text_ru) and "🔏" in sent.text_ru  # signed as approved
     assert await service.desk.withdraw(anna, alert.id) == 0
     assert service.wakes == ["wake", "wake"]  # the withdrawal's edits (none yet) and stops
+
+
+async def test_what_is_signed_names_this_bot_and_nothing_is_signed_unnamed(
+    db: Database, keys: Keys, translator: Translator, regions: RegionCatalog
+) -> None:
+    service = moderation(db, keys, translator, regions, needed=1, issuer=None)
+    anna = await join(service, MOD_A, "anna")
+    await report(db, keys, OUTSIDER)
+    group = (await service.review.groups())[0]
+    alert = await service.desk.draft_from_group(anna, group.region, group.window)
+    for name in (None, "", "bad name!", "abc", "x" * 33):
+        service.desk.name_instance(name)  # getMe gave no usable name: the bot stays unnamed
+        with pytest.raises(InstanceUnnamed):
+            await service.desk.approve(anna, alert.id, alert.text_hash, None, "ru")
+    assert await service.desk.approvers(alert.id) == [] and service.wakes == []
+    admin = await service.team.identify(ADMIN)
+    assert admin is not None
+    note = await service.desk.draft_announcement(admin, "Shelters open tonight", "en")
+
+    service.desk.name_instance("helpline_test_bot")
+    assert (await service.desk.approve(anna, alert.id, alert.text_hash, None, "ru")).outcome == (
+        "sending"
+    )
+    assert (await service.desk.approve(anna, note.id, note.text_hash, None, "en")).outcome == (
+        "sending"
+    )
+    for sent_id, line_ru, line_en in (
+        (alert.id, "Выпущено ботом @helpline_test_bot", "Issued by @helpline_test_bot"),
+        (note.id, "Выпущено ботом @helpline_test_bot", "Issued by @helpline_test_bot"),
+    ):
+        sent = await service.desk.alert(sent_id)
+        assert sent is not None
+        for text, line in ((sent.text_ru, line_ru), (sent.text_en, line_en)):
+            copied = visible_text(text)
+            assert copied.splitlines()[-3] == line  # the last line before the signature
+            verdict = verify_alert(keys[0].signing_public, copied)
+            assert verdict.genuine and verdict.issuer == "helpline_test_bot"
 
 
 # --- reading a flooded group page by page, rejecting one report ------------------------------

@@ -360,7 +360,8 @@ body_text = st.text(
 
 def signed_copy(ring: UnlockedKeyring, body: str, alert: str, kind: str) -> str:
     """What a reader copies from Telegram: the bot's HTML, rendered."""
-    return visible_text(sign_alert(ring, html.escape(body, quote=False), alert, kind))
+    markup = html.escape(body, quote=False)
+    return visible_text(sign_alert(ring, markup, alert, kind, issued_by="Issued by @helpline_bot"))
 
 
 @FAST
@@ -543,17 +544,21 @@ DISPATCHER = settings(
 
 
 def verdicts(app: App, lang: str) -> set[str]:
-    """Everything /verify may answer: nothing of the pasted text is ever echoed."""
+    """Everything /verify may answer: nothing of the pasted text is ever echoed (a genuine
+    text's issuing bot is either none or this one: another name needs this bot's key)."""
     tr = Tr(app.translator, lang)
     ring = app.dispatcher["signing_keyring"]
-    genuine = tr("verify-genuine", fingerprint=ring.fingerprint())
+    own = app.alert_desk.issuer
+    issued = [tr("verify-issued-by-none"), *([tr("verify-issued-by", bot=f"@{own}")] * bool(own))]
+    genuine_ = [tr("verify-genuine", fingerprint=ring.fingerprint()) + "\n\n" + i for i in issued]
     statuses = ("gone", "open", "withdrawn", "replaced", "expired")
-    return {
+    plain = {
         tr("verify-unsigned"),
         tr("verify-forged"),
-        genuine + "\n\n" + tr("verify-announcement"),
-        *(genuine + "\n\n" + tr(f"verify-status-{status}") for status in statuses),
+        *(g + "\n\n" + tr("verify-announcement") for g in genuine_),
+        *(g + "\n\n" + tr(f"verify-status-{status}") for g in genuine_ for status in statuses),
     }
+    return plain | {tr("verify-added-links") + "\n\n" + answer for answer in plain}
 
 
 async def say(app: App, api: FakeBotAPI, user_id: int, text: str) -> list[str]:

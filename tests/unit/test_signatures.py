@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 from pathlib import Path
 
@@ -10,10 +11,19 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.crypto.keyring import UnlockedKeyring, init_keyring
-from bot.services.signatures import sign_alert, verify_alert, visible_text
+from bot.services.added_links import added_links
+from bot.services.signatures import (
+    SIGNATURE_SEPARATOR,
+    canonical,
+    issuer_of,
+    sign_alert,
+    verify_alert,
+    visible_text,
+)
 from tests.support.keys import PASSPHRASE_BYTES as PASSPHRASE
 
 ALERT_ID = "a1b2c3d4"
+ISSUED = "<i>Выпущено ботом @helpline_bot</i>"
 
 ALERT = (
     "⚠️ <b>Рейд: Москва</b>\nГде: м. Курская &amp; выход 2\nМесто: Метро, станция\n"
@@ -29,7 +39,7 @@ def ring(tmp_path_factory: pytest.TempPathFactory) -> UnlockedKeyring:
 
 
 def test_the_copied_text_verifies_and_a_changed_word_does_not(ring: UnlockedKeyring) -> None:
-    signed = sign_alert(ring, ALERT, ALERT_ID)
+    signed = sign_alert(ring, ALERT, ALERT_ID, issued_by=ISSUED)
     copied = visible_text(signed)  # what a reader copies from Telegram
     assert "<b>" not in copied and "Курская & выход 2" in copied and "🔏 sig:" in copied
     verdict = verify_alert(ring.signing_public, copied)
@@ -50,7 +60,7 @@ def test_the_copied_text_verifies_and_a_changed_word_does_not(ring: UnlockedKeyr
 
 
 def test_words_hidden_in_angle_brackets_break_the_signature(ring: UnlockedKeyring) -> None:
-    copied = visible_text(sign_alert(ring, ALERT, ALERT_ID))
+    copied = visible_text(sign_alert(ring, ALERT, ALERT_ID, issued_by=ISSUED))
     lines = copied.splitlines()
     lines[1] = lines[1].replace("Курская", "<NOT> Курская <moved to Сокол, Курская is safe>")
     lines[-1] = "<code>" + lines[-1]
@@ -59,18 +69,20 @@ def test_words_hidden_in_angle_brackets_break_the_signature(ring: UnlockedKeyrin
 
 
 def test_the_kind_and_id_are_signed(ring: UnlockedKeyring) -> None:
-    copied = visible_text(sign_alert(ring, ALERT, ALERT_ID))
+    copied = visible_text(sign_alert(ring, ALERT, ALERT_ID, issued_by=ISSUED))
     as_announcement = copied.replace(f"sig:A.{ALERT_ID}", f"sig:N.{ALERT_ID}")
     other_id = copied.replace(f"sig:A.{ALERT_ID}", "sig:A.deadbeef")
     for changed in (as_announcement, other_id):
         verdict = verify_alert(ring.signing_public, changed)
         assert verdict.found and not verdict.genuine
-    announced = visible_text(sign_alert(ring, ALERT, ALERT_ID, kind="announcement"))
+    announced = visible_text(
+        sign_alert(ring, ALERT, ALERT_ID, kind="announcement", issued_by=ISSUED)
+    )
     assert verify_alert(ring.signing_public, announced).kind == "announcement"
 
 
 def test_unsigned_and_garbled_signatures(ring: UnlockedKeyring) -> None:
-    copied = visible_text(sign_alert(ring, ALERT, ALERT_ID))
+    copied = visible_text(sign_alert(ring, ALERT, ALERT_ID, issued_by=ISSUED))
     unsigned = copied.split("🔏")[0]
     assert not verify_alert(ring.signing_public, unsigned).found
     garbled = copied[:-5] + "AAAAA"
@@ -84,7 +96,7 @@ def test_another_instance_key_does_not_verify(ring: UnlockedKeyring, tmp_path: P
     other_keys = tmp_path / "other"
     init_keyring(other_keys, PASSPHRASE, dt.date(2026, 11, 30))
     impostor = UnlockedKeyring.unlock(other_keys, PASSPHRASE)
-    forged = visible_text(sign_alert(impostor, ALERT, ALERT_ID))
+    forged = visible_text(sign_alert(impostor, ALERT, ALERT_ID, issued_by=ISSUED))
     assert not verify_alert(ring.signing_public, forged).genuine
 
 
@@ -97,3 +109,68 @@ def test_any_pasted_text_gets_an_answer(text: str) -> None:
     public = Ed25519PrivateKey.generate().public_key()
     verdict = verify_alert(public, text)
     assert not verdict.genuine
+
+
+def signed_before_issuers(ring: UnlockedKeyring, markup: str, alert_id: str) -> str:
+    """A text signed the way alerts were before they named their bot: no issued-by line."""
+    signature = ring.sign(canonical("alert", alert_id, visible_text(markup)))
+    encoded = base64.urlsafe_b64encode(signature).decode("ascii").rstrip("=")
+    return f"{markup}{SIGNATURE_SEPARATOR}A.{alert_id}.{encoded}</code>"
+
+
+def test_the_issuing_bot_is_named_in_the_signed_text(ring: UnlockedKeyring) -> None:
+    copied = visible_text(sign_alert(ring, ALERT, ALERT_ID, issued_by=ISSUED))
+    assert copied.splitlines()[-3] == "Выпущено ботом @helpline_bot"  # then a blank line
+    assert verify_alert(ring.signing_public, copied).issuer == "helpline_bot"
+    # The name is signed: another bot's name, or the line dropped, breaks the signature.
+    for changed in (
+        copied.replace("@helpline_bot", "@helpline_bot2"),
+        copied.replace("@helpline_bot", "@impostor_helpline_bot"),
+        copied.replace("Выпущено ботом @helpline_bot\n", ""),
+    ):
+        verdict = verify_alert(ring.signing_public, changed)
+        assert verdict.found and not verdict.genuine and verdict.issuer is None
+
+
+def test_texts_signed_before_the_issued_by_line_still_verify(ring: UnlockedKeyring) -> None:
+    old = visible_text(signed_before_issuers(ring, ALERT, ALERT_ID))
+    verdict = verify_alert(ring.signing_public, old)
+    assert verdict.genuine and verdict.alert_id == ALERT_ID and verdict.issuer is None
+    # A name added to an old text is not signed.
+    lines = old.splitlines()
+    named = "\n".join([*lines[:-1], "Issued by @impostor_bot", lines[-1]])
+    assert not verify_alert(ring.signing_public, named).genuine
+
+
+def test_nothing_is_signed_without_a_line_naming_the_bot(ring: UnlockedKeyring) -> None:
+    for line in ("", "Issued by", "Issued by @abc", "<i>Issued by [@]helpline_bot</i>", "@a\n@b"):
+        with pytest.raises(ValueError, match="issued-by"):
+            sign_alert(ring, ALERT, ALERT_ID, issued_by=line)
+
+
+def test_only_a_last_line_ending_in_a_username_names_the_issuer() -> None:
+    assert issuer_of("Рейд\nIssued by @helpline_bot \n\n") == "helpline_bot"
+    assert issuer_of("Issued by @helpline_bot\nAlert a1b2c3d4 valid until 07.12") is None
+    assert issuer_of("Shelters: [@]fake_helpline") is None  # defanged: not a name
+    assert issuer_of("write to x@helpline_bot") is None and issuer_of("") is None
+
+
+def test_links_and_mentions_the_original_does_not_carry() -> None:
+    signature = "🔏 sig:A.a1b2c3d4." + "Zm9v_-x" * 12 + "Zm"
+    text = "Рейд: Москва\nвыход 2, м. Курская\nВыпущено ботом @helpline_bot\n\n" + signature
+    own = [("mention", "@helpline_bot"), ("bot_command", "/sos"), ("bold", "Рейд")]
+    assert not added_links(text, own, "helpline_bot")
+    assert not added_links(text, [("mention", "@HelpLine_Bot")], "helpline_bot")
+    for added in (
+        [("text_link", "Москва")],
+        [("text_mention", "Рейд")],
+        [("mention", "@impostor_bot")],
+        [("url", "evil.example")],
+        [("email", "a@evil.example")],
+    ):
+        assert added_links(text, added, "helpline_bot"), added
+    # Live addresses and mentions in the text itself, whatever entities came with it.
+    for extra in ("@impostor_bot", "evil.example/x", "hxxps://x", "https://t.me/x", "a@b.ru"):
+        assert added_links(text + "\n" + extra, [], "helpline_bot"), extra
+    assert added_links(text, [], None)  # an old original names no bot at all
+    assert not added_links("Shelters: evil[.]example, [@]fake_helpline", [], None)
