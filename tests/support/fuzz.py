@@ -49,7 +49,10 @@ async def build_test_app(
     content files are parsed once per session (tests.support.parsed_content)."""
     unlocked = unlocked_keyring(data_dir / "keys") if keyring else None
     with reuse_parsed_content():
-        return await build_app(settings_for(api, data_dir, **overrides), unlocked=unlocked)
+        app = await build_app(settings_for(api, data_dir, **overrides), unlocked=unlocked)
+    # What start-up learns from getMe, without the rest of start-up.
+    app.alert_desk.name_instance(api.bot_username)
+    return app
 
 
 def start_background(app: App) -> None:
