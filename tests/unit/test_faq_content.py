@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import REPO_ROOT
+from bot.checks import run_checks
+from bot.config import REPO_ROOT, Settings
 from bot.content.faq import (
     ENTRY_ID,
     PLACEHOLDERS,
@@ -96,6 +97,19 @@ def test_an_unknown_placeholder_is_a_content_error(content_copy: Path, name: str
     assert any(
         "ru/bot-safety.md" in p and f"unknown placeholder '{{{name}}}'" in p for p in problems
     ), problems
+
+
+async def test_check_fails_on_an_unknown_placeholder(content_copy: Path, tmp_path: Path) -> None:
+    """`helpline-bot check` reports it as a problem (exit 1), naming the file."""
+    path = content_copy / "faq" / "en" / "bot-safety.md"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("{retention}", "{retentoin}"), encoding="utf-8")
+    settings = Settings(_env_file=None, content_dir=content_copy, data_dir=tmp_path / "data")
+    report = await run_checks(settings)
+    assert any(
+        "en/bot-safety.md" in p and "unknown placeholder '{retentoin}'" in p
+        for p in report.problems
+    ), report.problems
 
 
 def test_known_placeholders_are_filled_per_mode() -> None:
