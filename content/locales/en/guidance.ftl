@@ -38,11 +38,11 @@ sos-footer = <i>Sources: { $sources }. Reviewed: { $reviewed }. General informat
 privacy-text =
     <b>What the bot stores, for how long, and what Telegram sees</b>
 
-    <b>Never stored: who you are.</b> The bot has no list of users: no id, name or phone number. Your searches and your answers in "Check my situation" are not written down (the answers stay in memory only while you answer); your language choice is kept in memory only. Nothing on the server links two reports to each other or to a person.
+    <b>Never stored: who you are.</b> The bot has no list of users: no id, name or phone number. Your searches and your answers in "Check my situation" are not written down (the answers stay in memory only while you answer); your language choice is kept in memory only. Nothing written to disk links two reports to each other or to a person; only in memory, for a day or two, does the bot know which reports came from the same person, to count independent witnesses.
 
     <b>Stored, encrypted</b>
     • if you send a raid report: its text, photo and place, encrypted as soon as you send it and without your account; a shared location is first rounded to about 500 m. Only the region, the kind of place, a coarse time and the hour can be read without the key;
-    • if you subscribe to alerts: your chat id, encrypted and found by a keyed hash, with your regions and settings;
+    • if you subscribe to alerts: your chat id, encrypted and found by a keyed hash, with your regions, language and sound setting;
     • the moderators' chat ids, encrypted, and a log of their actions under aliases, with nothing about who reported.
 
     { protection-retention }
