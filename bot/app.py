@@ -34,6 +34,7 @@ from bot.crypto.keyring import (
 from bot.i18n import Tr, Translator
 from bot.lifecycle import on_error, on_shutdown, on_startup
 from bot.logs import fields
+from bot.protection import Protection
 from bot.services.alert_desk import AlertDesk, AlertProgress
 from bot.services.alert_text import AlertText
 from bot.services.audit_trail import AuditChain
@@ -190,6 +191,9 @@ async def build_app(settings: Settings, *, unlocked: UnlockedKeyring | None = No
         db, keyring, unlocked, max_entries=settings.max_rate_entries
     )
     report_service.keys_destroyed = subscriptions.keys_destroyed = keys_destroyed
+    # What /privacy, the alerts note and the FAQ say is protected: this instance's mode.
+    protection = Protection.of(settings, has_keyring=keyring is not None, destroyed=keys_destroyed)
+    subscriptions.protection = protection
     review_keys = ReviewKeys(unlocked)
     team = ModeratorTeam(
         db, review_keys, admin_ids=settings.admin_ids, copy_minutes=settings.report_view_minutes
@@ -275,6 +279,7 @@ async def build_app(settings: Settings, *, unlocked: UnlockedKeyring | None = No
         signing_keyring=keyring,  # /verify needs only the public part
         keyring_unlocked=unlocked,  # None: locked (intake works; reading reports waits)
         keyring_destroyed=keys_destroyed,  # on purpose: guidance only, and people are told so
+        protection=protection,
         language_preferences=LanguagePreferences(max_size=settings.max_language_choices),
         scheduler=scheduler,
     )

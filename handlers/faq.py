@@ -11,6 +11,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 from bot.content.faq import Entry, render_entry
 from bot.content.store import Content, ContentStore
 from bot.i18n import Tr
+from bot.protection import Protection
 from handlers.callbacks import ExactButton, PageNumber
 from handlers.gates import GatedRouter
 from handlers.menu import Nav, home_row
@@ -81,13 +82,17 @@ async def topic(
 
 
 async def entry(
-    query: CallbackQuery, callback_data: EntryCb, tr: Tr, content: ContentStore
+    query: CallbackQuery,
+    callback_data: EntryCb,
+    tr: Tr,
+    content: ContentStore,
+    protection: Protection,
 ) -> None:
     found = content.current.faq.entry(tr.lang, callback_data.id)
     if found is None:
         await show(query, tr("faq-not-found"), topics_keyboard(tr, content, 0))
         return
-    text, markup = entry_screen(found, callback_data.page, tr, content)
+    text, markup = entry_screen(found, callback_data.page, tr, content, protection)
     await show(query, text, markup)
 
 
@@ -108,11 +113,12 @@ def topics_keyboard(tr: Tr, content: ContentStore, page: int) -> InlineKeyboardM
 
 
 def entry_screen(
-    entry: Entry, page: int, tr: Tr, content: ContentStore
+    entry: Entry, page: int, tr: Tr, content: ContentStore, protection: Protection
 ) -> tuple[str, InlineKeyboardMarkup]:
-    """One page of an entry, with paging, related entries, Back (to its topic) and Home."""
+    """One page of an entry, with paging, related entries, Back (to its topic) and Home;
+    `protection` fills the placeholders that say what this instance protects."""
     text, rows = page_of(
-        render_entry(entry, tr), page, tr, lambda p: EntryCb(id=entry.id, page=p).pack()
+        render_entry(entry, tr, protection), page, tr, lambda p: EntryCb(id=entry.id, page=p).pack()
     )
     faq = content.current.faq
     for related_id in entry.related:

@@ -20,6 +20,7 @@ from aiogram.types.inline_query_result_union import InlineQueryResultUnion
 from bot.content.faq import Entry, render_summary
 from bot.content.store import ContentStore
 from bot.i18n import Tr
+from bot.protection import Protection
 from handlers.gates import GatedRouter
 
 RESULTS = 8
@@ -34,7 +35,9 @@ def build_router() -> Router:
     return router
 
 
-async def offer(query: InlineQuery, bot: Bot, tr: Tr, content: ContentStore) -> None:
+async def offer(
+    query: InlineQuery, bot: Bot, tr: Tr, content: ContentStore, protection: Protection
+) -> None:
     faq = content.current.faq
     if query.query.strip():
         ids = [hit.entry_id for hit in content.current.search.search(query.query, RESULTS)]
@@ -43,7 +46,7 @@ async def offer(query: InlineQuery, bot: Bot, tr: Tr, content: ContentStore) -> 
     me = await bot.me()
     entries = [e for e in (faq.entry(tr.lang, i) for i in ids) if e is not None]
     results: list[InlineQueryResultUnion] = [
-        _article(entry, tr, me.username or "") for entry in entries
+        _article(entry, tr, protection, me.username or "") for entry in entries
     ]
     await query.answer(
         results,
@@ -55,9 +58,11 @@ async def offer(query: InlineQuery, bot: Bot, tr: Tr, content: ContentStore) -> 
     )
 
 
-def _article(entry: Entry, tr: Tr, username: str) -> InlineQueryResultArticle:
+def _article(
+    entry: Entry, tr: Tr, protection: Protection, username: str
+) -> InlineQueryResultArticle:
     link = f"https://t.me/{username}?start={entry.id}"
-    text = render_summary(entry, tr) + "\n\n" + tr("inline-read-more", link=link)
+    text = render_summary(entry, tr, protection) + "\n\n" + tr("inline-read-more", link=link)
     return InlineQueryResultArticle(
         id=f"{entry.lang}-{entry.id}",
         title=entry.title,

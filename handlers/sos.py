@@ -9,6 +9,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 from bot.content.emergency import render_card
 from bot.content.store import ContentStore
 from bot.i18n import Tr
+from bot.protection import Protection
 from handlers.callbacks import ExactButton
 from handlers.faq import EntryCb
 from handlers.gates import GatedRouter
@@ -35,12 +36,18 @@ async def sos_from_menu(query: CallbackQuery, tr: Tr, content: ContentStore) -> 
     await show(query, text, markup)
 
 
-async def privacy(message: Message, tr: Tr) -> None:
-    await message.answer(tr("privacy-text"), reply_markup=home_only(tr))
+async def privacy(message: Message, tr: Tr, protection: Protection) -> None:
+    await message.answer(privacy_text(tr, protection), reply_markup=home_only(tr))
 
 
-async def privacy_from_menu(query: CallbackQuery, tr: Tr) -> None:
-    await show(query, tr("privacy-text"), home_only(tr))
+async def privacy_from_menu(query: CallbackQuery, tr: Tr, protection: Protection) -> None:
+    await show(query, privacy_text(tr, protection), home_only(tr))
+
+
+def privacy_text(tr: Tr, protection: Protection) -> str:
+    """What is stored, for how long and how it is protected in the mode this instance runs in:
+    a promise stronger than the mode keeps would put people at risk."""
+    return tr("privacy-text", **protection.args())
 
 
 def sos_screen(tr: Tr, content: ContentStore) -> tuple[str, InlineKeyboardMarkup]:

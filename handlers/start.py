@@ -10,6 +10,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from bot.content.faq import ENTRY_ID
 from bot.content.store import ContentStore
 from bot.i18n import Tr
+from bot.protection import Protection
 from bot.services.reports import ReportService
 from bot.services.team import INVITE_PREFIX, ModeratorTeam
 from bot.telegram.notices import ModeratorNotices
@@ -43,6 +44,7 @@ async def start(
     report_service: ReportService,
     team: ModeratorTeam,
     notices: ModeratorNotices,
+    protection: Protection,
 ) -> None:
     # A deep-link payload is never stored or logged: a unique link could tag whoever clicks.
     await state.clear()
@@ -57,7 +59,7 @@ async def start(
     if ENTRY_ID.match(payload):
         entry = content.current.faq.entry(tr.lang, payload)
         if entry is not None:
-            text, markup = entry_screen(entry, 0, tr, content)
+            text, markup = entry_screen(entry, 0, tr, content, protection)
             await message.answer(text, reply_markup=markup)
             return
     menu = main_menu(tr, reports=report_service.enabled)

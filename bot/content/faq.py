@@ -16,6 +16,7 @@ from pathlib import Path
 from bot.content.markup import MESSAGE_LIMIT, paginate, render_blocks, visible_length
 from bot.content.telegram_html import EntityParseError, parse_html
 from bot.i18n import LANGUAGES
+from bot.protection import Protection, every_mode
 
 ENTRY_ID = re.compile(r"^[a-z0-9-]{1,32}$")
 TITLE_LIMIT = 64
@@ -33,6 +34,13 @@ REQUIRED = {
 SHARED_FIELDS = ("topic", "order", "related", "reviewed")
 
 Translate = Callable[..., str]
+
+# What a FAQ body may write in braces, each filled when the entry is rendered with a catalogue
+# message (texts.ftl) given the instance's Protection: an answer about the bot's own safety must
+# say what holds on *this* instance, which the editor cannot know. Anything else in braces of
+# this form is a content error (docs/content-format.md).
+PLACEHOLDERS = {"protection": "protection-mode", "retention": "protection-retention"}
+PLACEHOLDER = re.compile(r"\{([A-Za-z0-9_-]*)\}")
 
 
 class ContentError(Exception):
@@ -99,7 +107,19 @@ class FaqCatalog:
         return [e for by_id in self.entries.values() for e in by_id.values() if e.reviewed < limit]
 
 
-def render_entry(entry: Entry, tr: Translate) -> list[str]:
+def fill_placeholders(body: str, tr: Translate, protection: Protection) -> str:
+    """The body with each known placeholder replaced by its catalogue text (plain text, which
+    the Markdown renderer then escapes); loading has already refused unknown ones."""
+    args = protection.args()
+
+    def value(match: re.Match[str]) -> str:
+        key = PLACEHOLDERS.get(match.group(1))
+        return match.group(0) if key is None else tr(key, **args)
+
+    return PLACEHOLDER.sub(value, body)
+
+
+def render_entry(entry: Entry, tr: Translate, protection: Protection) -> list[str]:
     """The entry as Telegram HTML pages; sources, review date and disclaimer end the last page."""
     header = f"<b>{_escape(entry.title)}</b>"
     footer = tr(
@@ -107,7 +127,8 @@ def render_entry(entry: Entry, tr: Translate) -> list[str]:
         sources="; ".join(entry.sources),
         reviewed=entry.reviewed.strftime("%d.%m.%Y"),
     )
-    return paginate(header, render_blocks(entry.body), footer, MESSAGE_LIMIT)
+    body = fill_placeholders(entry.body, tr, protection)
+    return paginate(header, render_blocks(body), footer, MESSAGE_LIMIT)
 
 
 def _escape(text: str) -> str:
@@ -240,6 +261,11 @@ def _check_fields(entry: Entry, topic_ids: set[str], problems: list[str]) -> Non
         problems.append(f"{path}: title longer than {TITLE_LIMIT} characters")
     if entry.reviewed > dt.date.today():
         problems.append(f"{path}: review date {entry.reviewed} is in the future")
+    for name in sorted(
+        {m.group(1) for m in PLACEHOLDER.finditer(entry.body)} - PLACEHOLDERS.keys()
+    ):
+        known = ", ".join(f"{{{known}}}" for known in PLACEHOLDERS)
+        problems.append(f"{path}: unknown placeholder '{{{name}}}' (known: {known})")
 
 
 def _check_related(entries: dict[str, Entry], problems: list[str]) -> None:
@@ -267,20 +293,29 @@ def _check_parity(faq_dir: Path, entries: dict[str, dict[str, Entry]], problems:
 
 
 def check_rendering(catalog: FaqCatalog, translate: Callable[[str], Translate]) -> list[str]:
-    """Render every entry as the bot would and validate it as Telegram would (HTML and length)."""
+    """Render every entry as the bot would and validate it as Telegram would (HTML and length);
+    an entry with placeholders is rendered in every protection mode, since each reads
+    differently."""
     problems = []
+    modes = every_mode()
     for lang, by_id in catalog.entries.items():
         tr = translate(lang)
         for entry in by_id.values():
-            for number, page in enumerate(render_entry(entry, tr), start=1):
-                try:
-                    parse_html(page)
-                except EntityParseError as exc:
-                    problems.append(
-                        f"{entry.path}: page {number} is not valid Telegram HTML: {exc}"
-                    )
-                if visible_length(page) > MESSAGE_LIMIT:
-                    problems.append(f"{entry.path}: page {number} is longer than {MESSAGE_LIMIT}")
+            variants = modes if PLACEHOLDER.search(entry.body) else modes[:1]
+            for protection in variants:
+                problems.extend(_check_pages(entry, render_entry(entry, tr, protection)))
+    return list(dict.fromkeys(problems))  # one line per problem, not one per mode
+
+
+def _check_pages(entry: Entry, pages: list[str]) -> list[str]:
+    problems = []
+    for number, page in enumerate(pages, start=1):
+        try:
+            parse_html(page)
+        except EntityParseError as exc:
+            problems.append(f"{entry.path}: page {number} is not valid Telegram HTML: {exc}")
+        if visible_length(page) > MESSAGE_LIMIT:
+            problems.append(f"{entry.path}: page {number} is longer than {MESSAGE_LIMIT}")
     return problems
 
 
@@ -295,12 +330,14 @@ def validate(content_dir: Path, translate: Callable[[str], Translate]) -> list[s
 SUMMARY_LIMIT = 1500
 
 
-def render_summary(entry: Entry, tr: Translate, limit: int = SUMMARY_LIMIT) -> str:
+def render_summary(
+    entry: Entry, tr: Translate, protection: Protection, limit: int = SUMMARY_LIMIT
+) -> str:
     """A short form for sharing: title, the first blocks that fit `limit`, then the footer."""
     header = f"<b>{_escape(entry.title)}</b>"
     kept: list[str] = []
     used = visible_length(header)
-    for block in render_blocks(entry.body):
+    for block in render_blocks(fill_placeholders(entry.body, tr, protection)):
         size = visible_length(block) + 2
         if kept and used + size > limit:
             kept.append("…")

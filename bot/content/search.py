@@ -31,7 +31,7 @@ from pathlib import Path
 
 import Stemmer
 
-from bot.content.faq import ContentError, FaqCatalog
+from bot.content.faq import PLACEHOLDER, ContentError, FaqCatalog
 from bot.content.textnorm import clip, edit_distance, tokens, variants
 
 # Field weights: titles and curated keywords say what an entry is about; the body only helps.
@@ -203,7 +203,8 @@ class SearchIndex:
                     (entry.title, TITLE_WEIGHT),
                     (" ".join(entry.keywords), KEYWORD_WEIGHT),
                     (topic.title(entry.lang) if topic else "", TOPIC_WEIGHT),
-                    (entry.body, BODY_WEIGHT),
+                    # A placeholder's name is not what the reader sees: not a search term.
+                    (PLACEHOLDER.sub(" ", entry.body), BODY_WEIGHT),
                 ]
                 for text, weight in fields:
                     for word in tokens(text):

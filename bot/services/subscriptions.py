@@ -19,6 +19,7 @@ from bot.crypto.keyring import PublicKeyring, UnlockedKeyring
 from bot.crypto.sealing import EpochTagger, SealError, open_sealed, seal
 from bot.i18n import LANGUAGES
 from bot.logs import fields
+from bot.protection import Protection
 from bot.services.limits import DEFAULT_MAX_ENTRIES, LimiterFull, SlidingLimiter
 from bot.services.people import subscriber_cipher
 from bot.services.reports import DAY_SECONDS
@@ -69,6 +70,9 @@ class SubscriptionService:
         self._keyring = keyring
         # The keyring was destroyed on purpose: alerts are off for good, and people are told so.
         self.keys_destroyed = False
+        # What this instance protects (its mode), for the note on the subscription screen; set
+        # by the app. Without it the note is left out rather than guessed.
+        self.protection: Protection | None = None
         self._cipher = subscriber_cipher(unlocked) if unlocked is not None else None
         self._unlocked = unlocked
         self._clock = clock

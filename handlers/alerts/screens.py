@@ -43,13 +43,15 @@ async def subscription(
     """What this chat gets and the buttons to change it; `added` names a region just added."""
     if not subscriptions.available:
         key = "keys-destroyed-alerts" if subscriptions.keys_destroyed else "alerts-unavailable"
-        return tr(key), InlineKeyboardMarkup(inline_keyboard=[home_row(tr)])
+        text = "\n\n".join([tr(key), *_privacy_note(tr, subscriptions, "protection-mode")])
+        return text, InlineKeyboardMarkup(inline_keyboard=[home_row(tr)])
     current = await subscriptions.current(chat_id)
     lines = [tr("alerts-title")]
     if added is not None:
         lines.append(tr("alerts-locked-saved" if current is None else "alerts-added", region=added))
     if current is None:
         lines.append(tr("alerts-locked"))
+        lines.extend(_privacy_note(tr, subscriptions))
         return "\n\n".join(lines), _locked_keyboard(tr)
     if current.active:
         names = [tr("alerts-everywhere")] if current.all_regions else []
@@ -60,8 +62,18 @@ async def subscription(
         lines.append(tr("alerts-silent-state" if current.silent else "alerts-sound-state"))
     else:
         lines.append(tr("alerts-none"))
-    lines.append(tr("alerts-privacy"))
+    lines.extend(_privacy_note(tr, subscriptions))
     return "\n\n".join(lines), _keyboard(tr, current, regions)
+
+
+def _privacy_note(
+    tr: Tr, subscriptions: SubscriptionService, key: str = "alerts-privacy"
+) -> list[str]:
+    """What is stored and what this instance's mode protects (with alerts off, only what the
+    mode means for subscriptions stored before); nothing rather than a guess."""
+    if subscriptions.protection is None:
+        return []
+    return [tr(key, **subscriptions.protection.args())]
 
 
 def _keyboard(tr: Tr, current: Subscription, regions: RegionCatalog) -> InlineKeyboardMarkup:

@@ -9,14 +9,24 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import REPO_ROOT
-from bot.content.faq import ENTRY_ID, FaqCatalog, render_entry, render_summary, validate
+from bot.checks import run_checks
+from bot.config import REPO_ROOT, Settings
+from bot.content.faq import (
+    ENTRY_ID,
+    PLACEHOLDERS,
+    FaqCatalog,
+    render_entry,
+    render_summary,
+    validate,
+)
 from bot.content.markup import paginate, render_blocks, visible_length
 from bot.content.telegram_html import parse_html
 from bot.i18n import Tr, Translator
+from bot.protection import Mode, every_mode
 
 CONTENT = REPO_ROOT / "content"
 TRANSLATOR = Translator.load(CONTENT / "locales")
+MODES = every_mode()
 
 
 def translate(lang: str) -> Tr:
@@ -48,7 +58,7 @@ def test_every_entry_cites_sources_and_a_review_date() -> None:
         for entry in by_id.values():
             assert entry.sources, entry.path
             assert entry.facts, f"{entry.path}: no legal-facts entry numbers"
-            last_page = render_entry(entry, translate(entry.lang))[-1]
+            last_page = render_entry(entry, translate(entry.lang), MODES[0])[-1]
             assert entry.reviewed.strftime("%d.%m.%Y") in last_page
             assert entry.sources[0].split()[0] in last_page
 
@@ -66,9 +76,57 @@ def test_rendered_pages_are_valid_telegram_html() -> None:
     for by_id in catalog.entries.values():
         for entry in by_id.values():
             tr = translate(entry.lang)
-            for page in [*render_entry(entry, tr), render_summary(entry, tr)]:
-                parse_html(page)
-                assert visible_length(page) <= 4096
+            for protection in MODES:
+                pages = [
+                    *render_entry(entry, tr, protection),
+                    render_summary(entry, tr, protection),
+                ]
+                for page in pages:
+                    parse_html(page)
+                    assert visible_length(page) <= 4096
+                    assert "{" not in page, f"{entry.path}: a placeholder left unfilled"
+
+
+@pytest.mark.parametrize("name", ["protecton", "Protection", "chat_id", ""])
+def test_an_unknown_placeholder_is_a_content_error(content_copy: Path, name: str) -> None:
+    """A misspelt placeholder would reach people as a literal "{protecton}"."""
+    path = content_copy / "faq" / "ru" / "bot-safety.md"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("{protection}", "{" + name + "}"), encoding="utf-8")
+    problems = validate(content_copy, translate)
+    assert any(
+        "ru/bot-safety.md" in p and f"unknown placeholder '{{{name}}}'" in p for p in problems
+    ), problems
+
+
+async def test_check_fails_on_an_unknown_placeholder(content_copy: Path, tmp_path: Path) -> None:
+    """`helpline-bot check` reports it as a problem (exit 1), naming the file."""
+    path = content_copy / "faq" / "en" / "bot-safety.md"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("{retention}", "{retentoin}"), encoding="utf-8")
+    settings = Settings(_env_file=None, content_dir=content_copy, data_dir=tmp_path / "data")
+    report = await run_checks(settings)
+    assert any(
+        "en/bot-safety.md" in p and "unknown placeholder '{retentoin}'" in p
+        for p in report.problems
+    ), report.problems
+
+
+def test_known_placeholders_are_filled_per_mode() -> None:
+    """Each mode reads differently where the entry says what is protected."""
+    catalog = FaqCatalog.load(CONTENT)
+    for lang in ("ru", "en"):
+        entry = catalog.entry(lang, "bot-safety")
+        assert entry is not None
+        assert set(PLACEHOLDERS) <= set(re.findall(r"\{(\w+)\}", entry.body))
+        tr = translate(lang)
+        texts = {}
+        for protection in MODES:
+            text = "\n".join(render_entry(entry, tr, protection))
+            statement = tr("protection-mode", **protection.args())
+            assert statement in text, (lang, protection.mode)
+            texts[protection.mode] = text
+        assert len(set(texts.values())) == len(Mode)
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,9 @@ alerts-locked-saved = Saved: { $region }.
 alerts-locked =
     The bot is in protected mode right now, so it cannot show your current subscriptions. Changes you make here are stored encrypted and take effect when the operator restarts it with the key.
 alerts-privacy =
-    <i>Your chat is stored only in encrypted form, found by a keyed hash — a copied database does not show who subscribed to what. Unsubscribing or blocking the bot deletes it. A silent alert does not ring at a checkpoint.</i>
+    <i>While you are subscribed, your chat id is stored only encrypted, found by a keyed hash, with your regions, language and sound setting; unsubscribing or blocking the bot deletes it. A copied database does not show who follows what. A silent alert does not ring at a checkpoint.
+
+    { protection-mode }</i>
 alerts-add = ➕ Add a region
 alerts-remove = ✖ { $region }
 alerts-all-on = 🇷🇺 All of Russia

@@ -36,17 +36,22 @@ sos-contact-line = • <b>{ $name }</b>{ $contact } — { $what }. <i>Status: { 
 sos-footer = <i>Sources: { $sources }. Reviewed: { $reviewed }. General information, not legal advice.</i>
 
 privacy-text =
-    <b>What the bot stores and what Telegram sees</b>
+    <b>What the bot stores, for how long, and what Telegram sees</b>
 
-    <b>The bot does not keep who you are</b>: it has no user table for readers. When you read answers, search or use "Check my situation", nothing is written down — not your id, not your name, not your questions. Questionnaire answers live in memory only while you answer. Your language choice is also kept in memory only and forgotten at restart.
+    <b>Never stored: who you are.</b> The bot has no list of users: no id, name or phone number. Your searches and your answers in "Check my situation" are not written down (the answers stay in memory only while you answer); your language choice is kept in memory only. Nothing written to disk links two reports to each other or to a person; only in memory, for a day or two, does the bot know which reports came from the same person, to count independent witnesses.
 
-    <b>A raid report</b> is encrypted the moment you send it (only moderators holding the key can read it) and stored without your account, name or id, then deleted. Only the region, the kind of place, a coarse time and the hour it was sent are visible. The form's draft lives in memory only, and after sending or cancelling the bot deletes the form's messages from this chat.
+    <b>Stored, encrypted</b>
+    • if you send a raid report: its text, photo and place, encrypted as soon as you send it and without your account; a shared location is first rounded to about 500 m. Only the region, the kind of place, a coarse time and the hour can be read without the key;
+    • if you subscribe to alerts: your chat id, encrypted and found by a keyed hash, with your regions, language and sound setting;
+    • the moderators' chat ids, encrypted, and a log of their actions under aliases, with nothing about who reported.
 
-    <b>Alert subscriptions</b>: if you subscribe, your chat is stored only encrypted, found by a keyed hash, with the regions you chose — a copied database shows neither who you are nor what you follow. Unsubscribing or blocking the bot deletes it at once.
+    { protection-retention }
+
+    { protection-mode }
 
     The bot's logs contain no ids, names or message texts.
 
-    <b>Telegram sees everything</b> you write to the bot: a bot chat is not end-to-end encrypted and is stored on Telegram's servers. Telegram knows your account and phone number.
+    <b>What no bot can protect.</b> Telegram sees everything you write to the bot: a bot chat is not end-to-end encrypted and is stored on Telegram's servers. Telegram knows your account and phone number. Your phone keeps this chat until you delete it.
 
     <b>How to protect yourself</b>
     • turn on two-step verification (cloud password) in Telegram's settings;
