@@ -143,6 +143,14 @@ async def test_report_to_alert_with_two_moderators(
         "доставлено 2" in m.visible_text for m in api.messages(MODERATOR)
     )
     assert rows(bot, "SELECT state FROM alerts") == [("sent",)]
+    # A copy with a link hidden behind a word keeps a genuine signature: /verify warns anyway.
+    [sent] = [m for m in api.messages(MOSCOW_RU) if "Рейд:" in (m.text or "")]
+    copy = sent.text or ""
+    at = len(copy[: copy.index("Москва")].encode("utf-16-le")) // 2
+    hidden = {"type": "text_link", "url": "https://evil.example/", "offset": at, "length": 6}
+    await subscribers[0].say("/verify")
+    verdict = (await subscribers[0].say(copy, entities=[*sent.entities, hidden])).visible_text
+    assert "Настоящее" in verdict and "ссылка или упоминание" in verdict
     assert [r[0] for r in rows(bot, "SELECT action FROM audit_log ORDER BY seq")] == [
         "invite.create",
         "moderator.join",
