@@ -32,9 +32,9 @@ DOMAIN = b"helpline-signed/v1\n"
 KINDS = {"alert": "A", "announcement": "N"}
 MARK = "🔏 sig:"
 SIGNATURE_SEPARATOR = "\n\n<code>" + MARK  # where the signature line starts in a sent text
-_SIGNATURE_LINE = re.compile(
-    r"^[ \t]*🔏[ \t]*sig:[ \t]*([AN])\.([0-9a-f]{8})\.([A-Za-z0-9_-]{86})[ \t]*$", re.M
-)
+# The signature, wherever it stands: web copies and some clients join it onto the last line.
+# It is cut out and the rest is checked as given, so where it stood changes nothing else.
+_SIGNATURE = re.compile(r"🔏[ \t]*sig:[ \t]*([AN])\.([0-9a-f]{8})\.([A-Za-z0-9_-]{86})(?![\w-])")
 _TAG = re.compile(r"<[^>]+>")
 # The issuing bot's username at the end of a signed text's last line. Everything else a signed
 # text says is defanged (bot.services.defang), so no other line can end in a live @mention.
@@ -48,7 +48,8 @@ class InstanceUnnamed(Exception):
 
 @dataclass(frozen=True)
 class Verdict:
-    """`found`: the text has one signature line; `genuine`: it verifies under the key; then
+    """`found`: the text has one signature (on its own line or joined onto the last one);
+    `genuine`: it verifies under the key; then
     `kind` ('alert' or 'announcement') and `alert_id` say what was signed, and `issuer` the
     username (without '@') of the bot the signed text names: None in texts signed before alerts
     named their bot."""
@@ -140,8 +141,9 @@ def announcement_signer(
 
 
 def verify_alert(public: Ed25519PublicKey, text: str) -> Verdict:
-    """Check a pasted or forwarded text, exactly as given."""
-    matches = list(_SIGNATURE_LINE.finditer(text))
+    """Check a pasted or forwarded text, exactly as given: the one signature is cut out
+    wherever it stands (its own line, or joined onto the last one) and the rest must match."""
+    matches = list(_SIGNATURE.finditer(text))
     if len(matches) != 1:
         return Verdict(found=False, genuine=False)
     match = matches[0]

@@ -97,6 +97,14 @@ async def test_verify_tells_a_genuine_alert_from_a_changed_one(
     assert "Не настоящее" in (await subscriber.say(f"/verify {changed}")).visible_text
     unsigned = "\n".join(alert.splitlines()[:-1])
     assert "нет строки подписи" in (await subscriber.say(f"/verify {unsigned}")).visible_text
+    # A copy whose signature line was joined onto the last line (web copies, some clients).
+    body, signature = alert.rsplit("\n\n", 1)
+    flattened = f"{body} {signature}"
+    verdict = (await subscriber.say(f"/verify {flattened}")).visible_text
+    assert "Настоящее" in verdict and "ещё действует" in verdict
+    flattened_changed = flattened.replace("Москва", "Казань")
+    verdict = (await subscriber.say(f"/verify {flattened_changed}")).visible_text
+    assert "Не настоящее" in verdict
 
     # Counts for moderators only: per region over 24 h / 7 days, and the broadcast's outcome.
     await api.wait_for(

@@ -174,3 +174,34 @@ def test_links_and_mentions_the_original_does_not_carry() -> None:
         assert added_links(text + "\n" + extra, [], "helpline_bot"), extra
     assert added_links(text, [], None)  # an old original names no bot at all
     assert not added_links("Shelters: evil[.]example, [@]fake_helpline", [], None)
+
+
+def flattened(copied: str) -> str:
+    """A copy whose signature line was joined onto the line before it (web copies, some
+    clients): the blank line and the line break before the signature became one space."""
+    body, signature = copied.rsplit("\n\n", 1)
+    return f"{body} {signature}"
+
+
+def test_a_signature_joined_onto_the_last_line_is_found(ring: UnlockedKeyring) -> None:
+    copied = visible_text(sign_alert(ring, ALERT, ALERT_ID, issued_by=ISSUED))
+    joined = flattened(copied)
+    assert joined.splitlines()[-1].startswith("Выпущено ботом @helpline_bot 🔏 sig:A.")
+    verdict = verify_alert(ring.signing_public, joined)
+    assert verdict.genuine and verdict.alert_id == ALERT_ID and verdict.issuer == "helpline_bot"
+    assert verify_alert(ring.signing_public, joined.replace(" 🔏", "🔏")).genuine
+    # The text around it is still checked exactly: a changed word or name breaks it.
+    for changed in (
+        joined.replace("Курская", "Сокол"),
+        joined.replace("@helpline_bot 🔏", "@impostor_bot 🔏"),
+        joined.replace("Выпущено ботом @helpline_bot ", "Выпущено ботом @helpline_bot, "),
+        joined.replace("🔏", "Рейд окончен 🔏"),
+    ):
+        verdict = verify_alert(ring.signing_public, changed)
+        assert verdict.found and not verdict.genuine and verdict.issuer is None
+    # Still exactly one signature: a second one, joined or not, is not vouched for.
+    signature = copied.splitlines()[-1]
+    assert not verify_alert(ring.signing_public, f"{joined} {signature}").genuine
+    assert not verify_alert(ring.signing_public, f"{signature} {joined}").genuine
+    # A signature run into more characters is not this signature.
+    assert not verify_alert(ring.signing_public, joined + "x").found
