@@ -62,13 +62,18 @@ def build_router() -> Router:
 
 async def intro(query: CallbackQuery, tr: Tr, state: FSMContext) -> None:
     await state.clear()
+    await show(query, *intro_screen(tr))
+
+
+def intro_screen(tr: Tr) -> tuple[str, InlineKeyboardMarkup]:
+    """The questionnaire's first screen (from the menu, or a deep link from /start)."""
     markup = InlineKeyboardMarkup(
         inline_keyboard=[
             [InlineKeyboardButton(text=tr("check-start"), callback_data=Nav(to="check-go").pack())],
             home_row(tr),
         ]
     )
-    await show(query, tr("check-intro"), markup)
+    return tr("check-intro"), markup
 
 
 async def begin(query: CallbackQuery, tr: Tr, state: FSMContext, content: ContentStore) -> None:

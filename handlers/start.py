@@ -1,6 +1,14 @@
-"""/start (with deep links), /help, /cancel and the Home screen."""
+"""/start (with deep links), /help, /cancel and the Home screen.
+
+Deep links (`t.me/<bot>?start=<payload>`): an FAQ entry id opens that answer, `go_<screen>`
+opens a screen (DEEP_LINKS), `inv_<token>` redeems a moderator invite. `_` is outside an entry
+id's characters, so no FAQ entry can ever collide with the others.
+"""
 
 from __future__ import annotations
+
+import html
+from dataclasses import dataclass
 
 from aiogram import Bot, Router
 from aiogram.filters import Command, CommandObject, CommandStart
@@ -8,12 +16,16 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from bot.content.faq import ENTRY_ID
+from bot.content.regions import RegionCatalog
 from bot.content.store import ContentStore
 from bot.i18n import Tr
 from bot.protection import Protection
 from bot.services.reports import ReportService
+from bot.services.subscriptions import SubscriptionService
 from bot.services.team import INVITE_PREFIX, ModeratorTeam
+from bot.telegram.commands import ADMIN_COMMANDS, MODERATOR_COMMANDS
 from bot.telegram.notices import ModeratorNotices
+from handlers.alerts.handlers import alerts_command
 from handlers.callbacks import ExactButton
 from handlers.faq import entry_screen
 from handlers.gates import GatedRouter
@@ -21,7 +33,14 @@ from handlers.inline import INLINE_HELP_PAYLOAD
 from handlers.menu import Nav, home_only, main_menu
 from handlers.moderation.callbacks import ConfirmMemberCb
 from handlers.regions import button
+from handlers.report.handlers import start_command as report_command
 from handlers.screens import show
+from handlers.situation import intro_screen
+from handlers.sos import sos
+
+# `t.me/<bot>?start=go_<screen>`: the screens a rights group may link to (README, Deep links).
+SCREEN_PREFIX = "go_"
+DEEP_LINKS = ("sos", "check", "alerts", "report")
 
 
 def build_router() -> Router:
@@ -45,6 +64,8 @@ async def start(
     team: ModeratorTeam,
     notices: ModeratorNotices,
     protection: Protection,
+    subscriptions: SubscriptionService,
+    regions: RegionCatalog,
 ) -> None:
     # A deep-link payload is never stored or logged: a unique link could tag whoever clicks.
     await state.clear()
@@ -56,6 +77,10 @@ async def start(
         me = await bot.me()
         await message.answer(tr("inline-help", bot=me.username or ""), reply_markup=home_only(tr))
         return
+    if payload.startswith(SCREEN_PREFIX) and payload.removeprefix(SCREEN_PREFIX) in DEEP_LINKS:
+        links = _Links(message, tr, state, content, report_service, subscriptions, regions)
+        await _open_screen(payload.removeprefix(SCREEN_PREFIX), links)
+        return
     if ENTRY_ID.match(payload):
         entry = content.current.faq.entry(tr.lang, payload)
         if entry is not None:
@@ -66,8 +91,37 @@ async def start(
     await message.answer(tr("start-welcome"), reply_markup=menu)
 
 
-async def help_command(message: Message, tr: Tr) -> None:
-    await message.answer(tr("help-text"), reply_markup=home_only(tr))
+@dataclass(frozen=True)
+class _Links:
+    """What the screens a deep link opens need."""
+
+    message: Message
+    tr: Tr
+    state: FSMContext
+    content: ContentStore
+    report_service: ReportService
+    subscriptions: SubscriptionService
+    regions: RegionCatalog
+
+
+async def _open_screen(screen: str, links: _Links) -> None:
+    """The same screen the command (or the menu button) shows; the report form opens as /report
+    does (and is cleaned up with its messages, this /start too)."""
+    message, tr = links.message, links.tr
+    if screen == "sos":
+        await sos(message, tr, links.content)
+    elif screen == "check":
+        text, markup = intro_screen(tr)
+        await message.answer(text, reply_markup=markup)
+    elif screen == "alerts":
+        await alerts_command(message, tr, links.subscriptions, links.regions)
+    else:
+        await report_command(message, tr, links.state, links.report_service)
+
+
+async def help_command(message: Message, tr: Tr, team: ModeratorTeam) -> None:
+    text = tr("help-text") + await _staff_help(tr, message.chat.id, team)
+    await message.answer(text, reply_markup=home_only(tr))
 
 
 async def cancel(
@@ -87,8 +141,27 @@ async def home(
     await show(query, tr("start-welcome"), main_menu(tr, reports=report_service.enabled))
 
 
-async def help_screen(query: CallbackQuery, tr: Tr) -> None:
-    await show(query, tr("help-text"), home_only(tr))
+async def help_screen(query: CallbackQuery, tr: Tr, team: ModeratorTeam) -> None:
+    text = tr("help-text") + await _staff_help(tr, query.from_user.id, team)
+    await show(query, text, home_only(tr))
+
+
+async def _staff_help(tr: Tr, user_id: int, team: ModeratorTeam) -> str:
+    """An admin's help also lists the admin's and moderators' commands, a moderator's the
+    moderators' (the same lines as their command menus); nobody else's says more."""
+    admin = user_id in team.admin_ids  # known without the keyring: /reload works locked too
+    if not admin and await team.identify(user_id) is None:
+        return ""
+    groups: list[tuple[str, tuple[tuple[str, str], ...]]] = [
+        ("help-staff-moderator", MODERATOR_COMMANDS)
+    ]
+    if admin:
+        groups.append(("help-staff-admin", ADMIN_COMMANDS))
+    parts = []
+    for heading, commands in groups:
+        lines = [f"/{command} — {html.escape(tr(key))}" for command, key in commands]
+        parts.append("\n".join([f"<b>{html.escape(tr(heading))}</b>", *lines]))
+    return "\n\n" + "\n\n".join(parts)
 
 
 async def _redeem(
