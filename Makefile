@@ -14,8 +14,12 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	@touch $(STAMP)
 
+# Your Telegram language in the demo: `make demo DEMO_LANGUAGE=en` (ru or en; not LANG, the
+# shell's locale).
+DEMO_LANGUAGE ?= ru
+
 demo: $(STAMP)
-	$(VENV)/bin/helpline-bot demo
+	$(VENV)/bin/helpline-bot demo --lang $(DEMO_LANGUAGE)
 
 # Everything, as CI runs it: unit, in-process flow (tests/flows) and real-process (tests/e2e).
 test: $(STAMP)

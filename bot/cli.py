@@ -57,8 +57,9 @@ def _parser() -> argparse.ArgumentParser:
         "demo",
         help="chat with the bot in this terminal (no token, no network)",
         description="Run the bot against a built-in local stand-in for the Telegram Bot API and "
-        "chat with it here: type text, press inline buttons by typing their number. Reads "
-        "lines from standard input when it is not a terminal. Nothing is kept afterwards.",
+        "chat with it here: type text, press a message's inline buttons by typing their number "
+        '(N.k), send several lines as one message between two lines of """. Reads lines from '
+        "standard input when it is not a terminal. Nothing is kept afterwards.",
     )
     demo.add_argument("--lang", choices=LANGUAGES, default="ru", help="your Telegram language")
     demo.set_defaults(handler=_cmd_demo)

@@ -2,7 +2,10 @@
 
 The bot runs exactly as in production (same app, same handlers, same database code) but talks to
 `bot.devserver` on 127.0.0.1 instead of Telegram, with a throwaway data directory. No token and no
-network are needed. Buttons are pressed by typing their number.
+network are needed. Buttons are pressed by typing their number, `N.k` for button k of the
+message shown as [N] (a bare `k` for the last message's), and a number that names no button
+any more gets a one-line note, never a traceback. Several lines between two lines of three
+double quotes go as one message.
 """
 
 from __future__ import annotations
@@ -31,6 +34,17 @@ DEMO_USER_ID = 700_000_001
 # tried: `/as anna` speaks as anna, `/as me` as yourself again.
 DEMO_MODERATORS = {"anna": 700_000_002, "boris": 700_000_003}
 _AS = re.compile(r"^/as\s+(\S+)$")
+INTRO = (
+    "Helpline demo: the real bot, a local stand-in for Telegram, nothing leaves this machine.\n"
+    "Type a message or a command (/start, /help). Each bot message has a number [N] and its "
+    "buttons are listed under it as [N.k]: type N.k to press one, or just k for a button of "
+    "the last message. To send several lines as one message (an alert to /verify), type a "
+    'line of just """, paste them, then """ again. Ctrl-D or /quit ends.\n'
+    "You are the admin. Two demo moderators are here too: /as anna (or /as boris) speaks as "
+    "them, /as me as yourself again.\nTry /alerts, then /report, then /queue to turn the "
+    "report into an alert: it needs two approvals from different people, yours and anna's "
+    "(the two-person rule)."
+)
 
 _TAG = re.compile(
     r"<(/?)(b|strong|i|em|u|ins|s|strike|del|code|pre|blockquote|tg-spoiler|span)"
@@ -60,8 +74,15 @@ class _Seen:
     markup: object
 
 
+# A button: `N.k` is button k of the message shown as [N]; a bare `k`, of the chat's last message.
+_BUTTON = re.compile(r"^(?:(\d{1,6})\.)?(\d{1,3})$")
+# A line that is just this opens several lines sent as one message, and closes it again.
+BLOCK = '"""'
+
+
 class TerminalChat:
-    """Shows what changed in the chat after each thing the person typed."""
+    """Shows what changed in the chat after each thing the person typed. Each bot message gets
+    a number [N] in this chat, and its buttons are listed under it as [N.k]."""
 
     def __init__(self, server: FakeBotAPI, user_id: int, out: TextIO, color: bool) -> None:
         self.server = server
@@ -70,7 +91,7 @@ class TerminalChat:
         self.color = color
         self.seen: dict[int, _Seen] = {}
         self.calls_seen = 0
-        self.buttons: list[tuple[int, int, str]] = []  # (message_id, index, label)
+        self.numbers: dict[int, int] = {}  # message_id -> its number [N] in this chat
         self.deleted_seen = 0
 
     def show_changes(self) -> None:
@@ -95,46 +116,81 @@ class TerminalChat:
                 message.reply_markup,
             ):
                 continue
-            label = "bot (edited)" if before is not None else "bot"
             self.seen[message.message_id] = _Seen(message.text or "", message.reply_markup)
-            body = (
-                render_html(message.source_text or "", color=self.color)
-                if message.parse_mode == "HTML"
-                else (message.text or "")
-            )
-            self._print(f"\n── {label} ──\n{body}")
-        self._refresh_buttons(list(current.values()))
+            self._show(message, edited=before is not None)
 
-    def _refresh_buttons(self, messages: list[ChatMessage]) -> None:
-        self.buttons = []
-        with_buttons = [m for m in messages if m.buttons]
-        if not with_buttons:
-            return
-        last = with_buttons[-1]
-        index = 0
-        for row in last.buttons:
-            for button in row:
-                self.buttons.append((last.message_id, index, button.text))
-                index += 1
-        for number, (_, _, label) in enumerate(self.buttons, start=1):
-            self._print(f"  [{number}] {label}")
+    def _show(self, message: ChatMessage, *, edited: bool) -> None:
+        number = self.numbers.setdefault(message.message_id, len(self.numbers) + 1)
+        body = (
+            render_html(message.source_text or "", color=self.color)
+            if message.parse_mode == "HTML"
+            else (message.text or "")
+        )
+        self._print(f"\n── bot [{number}]{' (edited)' if edited else ''} ──\n{body}")
+        labels = [button.text for row in message.buttons for button in row]
+        for index, label in enumerate(labels, start=1):
+            self._print(f"  [{number}.{index}] {label}")
+
+    def button(self, text: str) -> tuple[int, int] | str | None:
+        """The (message_id, 0-based index) that `N.k` or `k` names, a one-line note when that
+        button is not there (any more), or None when the text names no button."""
+        match = _BUTTON.match(text)
+        if match is None:
+            return None
+        index = int(match.group(2)) - 1
+        current = self.server.messages(self.user_id)
+        if match.group(1) is None:
+            if not current or not current[-1].buttons:
+                return (
+                    "  (the last message has no buttons; to press an earlier message's button, "
+                    "type its number as shown, e.g. 3.1)"
+                )
+            message = current[-1]
+        else:
+            number = int(match.group(1))
+            ids = [mid for mid, n in self.numbers.items() if n == number]
+            found = next((m for m in current if m.message_id in ids), None)
+            if found is None:
+                return f"  (message [{number}] is {'gone' if ids else 'not in this chat'})"
+            message = found
+        labels = [button.text for row in message.buttons for button in row]
+        if not 0 <= index < len(labels):
+            shown = self.numbers.get(message.message_id, "?")
+            return f"  (message [{shown}] has no button {index + 1} now; it has {len(labels)})"
+        return message.message_id, index
 
     def _print(self, text: str) -> None:
         print(text, file=self.out, flush=True)
 
 
 async def _lines(stream: TextIO, interactive: bool) -> AsyncIterator[str]:
+    """What the person sends, one message at a time: a line, or every line between two lines
+    of just \"\"\" (a pasted alert for /verify, say) as one message."""
+    block: list[str] | None = None
     while True:
-        if interactive:
-            try:
-                line = await asyncio.to_thread(input, "you> ")
-            except EOFError:
-                return
+        line = await _read(stream, interactive, "you> " if block is None else "...> ")
+        if line is None:
+            if block:
+                yield "\n".join(block)  # ended inside a block: what was typed is still sent
+            return
+        if line.strip() == BLOCK:
+            if block is not None:
+                yield "\n".join(block)
+            block = [] if block is None else None
+        elif block is not None:
+            block.append(line)
         else:
-            line = await asyncio.to_thread(stream.readline)
-            if not line:
-                return
-        yield line.rstrip("\n")
+            yield line
+
+
+async def _read(stream: TextIO, interactive: bool, prompt: str) -> str | None:
+    if interactive:
+        try:
+            return await asyncio.to_thread(input, prompt)
+        except EOFError:
+            return None
+    line = await asyncio.to_thread(stream.readline)
+    return line.rstrip("\n") if line else None
 
 
 async def run_demo(
@@ -169,45 +225,40 @@ async def run_demo(
             for name, user_id in {"me": DEMO_USER_ID, **DEMO_MODERATORS}.items()
         }
         chat = chats["me"]
-        print(
-            "Helpline demo: the real bot, a local stand-in for Telegram, nothing leaves this "
-            "machine.\nType a message, a command (/start, /help), or a button's number. "
-            "Ctrl-D or /quit ends.\nYou are the admin. Two demo moderators are here too: "
-            "/as anna (or /as boris) speaks as them, /as me as yourself again.\nTry /alerts, "
-            "then /report, then /queue to turn the report into an alert: it needs two "
-            "approvals from different people, yours and anna's.",
-            file=out,
-        )
+        print(INTRO, file=out)
         try:
             await _say(server, chat, "/start")
             async for line in _lines(stdin, interactive):
                 text = line.strip()
                 if text in ("/quit", "/exit"):
                     break
-                if not text:
-                    continue
-                if not interactive:
-                    print(f"\nyou> {text}", file=out)
-                switch = _AS.match(text)
-                if switch:
-                    chat = _switch(chats, chat, switch.group(1), out)
-                    continue
-                if text.isdigit() and chat.buttons:
-                    number = int(text)
-                    if not 1 <= number <= len(chat.buttons):
-                        print(f"  (no button {number}; there are {len(chat.buttons)})", file=out)
-                        continue
-                    message_id, index, _ = chat.buttons[number - 1]
-                    server.press_button(chat.user_id, message_id, index)
-                    await server.wait_idle()
-                    chat.show_changes()
-                else:
-                    await _say(server, chat, text)
+                if text:
+                    if not interactive:
+                        print(f"\nyou> {text}", file=out)
+                    chat = await _turn(server, chats, chat, text)
         finally:
             await app.dispatcher.stop_polling()
             await polling
             await server.stop()
     return 0
+
+
+async def _turn(
+    server: FakeBotAPI, chats: dict[str, TerminalChat], chat: TerminalChat, text: str
+) -> TerminalChat:
+    """One thing typed: `/as NAME`, a button's number, or a message; the chat spoken in next."""
+    switch = _AS.match(text)
+    if switch:
+        return _switch(chats, chat, switch.group(1), chat.out)
+    chat.show_changes()  # what the bot did meanwhile (an idle form closed, say)
+    button = chat.button(text)
+    if button is None:
+        await _say(server, chat, text)
+    elif isinstance(button, str):
+        print(button, file=chat.out)
+    else:
+        await _press(server, chat, *button)
+    return chat
 
 
 async def _add_demo_moderators(app: App, server: FakeBotAPI, language: str) -> None:
@@ -235,6 +286,16 @@ def _switch(
     chosen.calls_seen = len(chosen.server.calls)  # others' button answers are not theirs
     chosen.show_changes()
     return chosen
+
+
+async def _press(server: FakeBotAPI, chat: TerminalChat, message_id: int, index: int) -> None:
+    try:
+        server.press_button(chat.user_id, message_id, index)
+    except ValueError as error:  # a link button, or gone this very moment: never a traceback
+        print(f"  (that button cannot be pressed here: {error})", file=chat.out)
+        return
+    await server.wait_idle()
+    chat.show_changes()
 
 
 async def _say(server: FakeBotAPI, chat: TerminalChat, text: str) -> None:
