@@ -275,6 +275,8 @@ class Fuzzer:
             )
         if roll < 0.65:
             return "inline_help"
+        if roll < 0.7:  # the screens' deep links, and names that are no screen
+            return "go_" + self.rng.choice(("sos", "check", "alerts", "report", "queue", ""))
         if roll < 0.8:
             return "".join(
                 self.rng.choice("abcdefghijklmnopqrstuvwxyz0123456789-_")
