@@ -67,6 +67,12 @@ class AlertsDropCb(CallbackData, prefix="ald"):
     code: str
 
 
+class AlertsUndoCb(CallbackData, prefix="alu"):
+    """ "Not this region" under a region just added: drop it and ask for the region again."""
+
+    code: str
+
+
 class AlertsPageCb(CallbackData, prefix="alp"):
     """A page of the list of every region."""
 
