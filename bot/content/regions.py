@@ -372,8 +372,8 @@ def _check_oblasts(regions: Sequence[Region], by_code: Mapping[str, Region], sou
         target = by_code.get(region.oblast) if region.oblast else None
         if region.oblast and (target is None or target.federal_city):
             raise RegionError(
-                f"{source}: region {region.code!r}: oblast {region.oblast!r} is not a region "
-                f"that is not a federal city"
+                f"{source}: region {region.code!r}: oblast {region.oblast!r} must be the code "
+                f"of a region that is not a federal city"
             )
 
 

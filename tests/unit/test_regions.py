@@ -399,6 +399,16 @@ def test_small_valid_file(tmp_path: Path) -> None:
     )
 
 
+def test_a_federal_city_names_its_oblast(tmp_path: Path) -> None:
+    text = GOOD.replace("cities = []", 'cities = []\nfederal_city = true\noblast = "tver"')
+    cat = RegionCatalog.load(write(tmp_path, text))
+    city = cat.get("moscow")
+    assert city is not None and city.federal_city and city.oblast == "tver"
+    assert cat.resolve("Москва") == city
+    assert cat.resolve("Москва обл") == cat.get("tver")
+    assert cat.resolve("под Москвой") == cat.get("tver")
+
+
 def test_aliases_and_cities_may_be_omitted(tmp_path: Path) -> None:
     text = GOOD.replace('aliases = ["Тверщина"]\n', "").replace('cities = ["Тверь"]\n', "")
     cat = RegionCatalog.load(write(tmp_path, text))
@@ -421,6 +431,12 @@ def test_aliases_and_cities_may_be_omitted(tmp_path: Path) -> None:
         (GOOD.replace('aliases = ["мск"]', 'aliases = ["мск", 5]'), "'aliases' must be a list"),
         (GOOD.replace('aliases = ["мск"]', 'aliases = ["мск", "!!"]'), "no letters or digits"),
         (GOOD.replace('aliases = ["мск"]', 'alias = ["мск"]'), "unknown field(s): alias"),
+        (GOOD.replace("cities = []", 'cities = []\nfederal_city = "yes"'), "true or false"),
+        (GOOD.replace("cities = []", 'cities = []\noblast = "tver"'), "on a federal city only"),
+        (
+            GOOD.replace("cities = []", 'cities = []\nfederal_city = true\noblast = "tula"'),
+            "oblast 'tula' must be the code of a region",
+        ),
         (GOOD.replace("[[region]]", "[[regions]]"), "no [[region]] entries"),
         ("", "no [[region]] entries"),
         ("[[region]\ncode = 1", "invalid TOML"),
