@@ -30,57 +30,54 @@ _OPTIONAL_FIELDS: Final = ("federal_city", "oblast")
 _PREPOSITIONS: Final = frozenset({"в", "во", "на", "из", "под", "in", "at"})
 # "под Москвой" is the country around the city, not the city itself.
 _NEAR: Final = "под"
-# Russian case endings, longest first: "Москве", "Мытищах", "Московской области" and
+# Russian case endings: "Москве", "Мытищах", "Московской области" and
 # "Нижнем Новгороде" lose them and meet the stems of the written spellings.
-_ENDINGS: Final = tuple(
-    sorted(
-        [
-            "ями",
-            "ами",
-            "ыми",
-            "ими",
-            "ого",
-            "его",
-            "ому",
-            "ему",
-            "ой",
-            "ей",
-            "ий",
-            "ый",
-            "ая",
-            "яя",
-            "ое",
-            "ее",
-            "ые",
-            "ие",
-            "ую",
-            "юю",
-            "ых",
-            "их",
-            "ым",
-            "им",
-            "ом",
-            "ем",
-            "ам",
-            "ям",
-            "ах",
-            "ях",
-            "ью",
-            "а",
-            "я",
-            "у",
-            "ю",
-            "е",
-            "и",
-            "ы",
-            "о",
-            "ь",
-            "й",
-        ],
-        key=len,
-        reverse=True,
-    )
+_ENDINGS: Final = frozenset(
+    [
+        "ями",
+        "ами",
+        "ыми",
+        "ими",
+        "ого",
+        "его",
+        "ому",
+        "ему",
+        "ой",
+        "ей",
+        "ий",
+        "ый",
+        "ая",
+        "яя",
+        "ое",
+        "ее",
+        "ые",
+        "ие",
+        "ую",
+        "юю",
+        "ых",
+        "их",
+        "ым",
+        "им",
+        "ом",
+        "ем",
+        "ам",
+        "ям",
+        "ах",
+        "ях",
+        "ью",
+        "а",
+        "я",
+        "у",
+        "ю",
+        "е",
+        "и",
+        "ы",
+        "о",
+        "ь",
+        "й",
+    ]
 )
+_ENDING_SIZES: Final = tuple(sorted({len(e) for e in _ENDINGS}, reverse=True))
 _MIN_STEM: Final = 2
 _CYRILLIC: Final = re.compile("[а-я]")
 
@@ -254,22 +251,25 @@ def stems(word: str) -> tuple[str, ...]:
     if not _CYRILLIC.search(word):
         return (word,)
     found = [word]
-    for ending in _ENDINGS:
-        if word.endswith(ending) and len(word) - len(ending) >= _MIN_STEM:
-            found.append(word[: -len(ending)])
+    for size in _ENDING_SIZES:  # longest first; a set lookup per length, not per ending
+        if len(word) - size >= _MIN_STEM and word[-size:] in _ENDINGS:
+            found.append(word[:-size])
     if word.endswith(("ец", "ел")) and len(word) >= 4:
         found.append(word[:-2] + word[-1])  # a fleeting vowel: Череповец -> Череповце
     return tuple(found)
 
 
-def _stem_keys(form: str, generic: bool) -> list[str]:
+def _stem_keys(form: str, generic: bool, known: frozenset[str] | None = None) -> list[str]:
     """Every stemmed reading of a short form (generic words kept as their kind, or left out);
-    none for a form of more than _MAX_STEM_WORDS words."""
+    none for a form of more than _MAX_STEM_WORDS words. With `known` (every stem any key
+    has), readings with an unknown stem are not built: random text costs little."""
     words = [stems(w) for w in form.split()]
     if not generic:
         words = [w for w in words if not w[0].startswith("#")]
     if not words or len(words) > _MAX_STEM_WORDS:
         return []
+    if known is not None:
+        words = [tuple(s for s in w if s in known) for w in words]
     return [" ".join(combo) for combo in product(*words)]
 
 
@@ -430,6 +430,7 @@ class RegionCatalog:
         self._keys: tuple[str, ...] = tuple(k for k in exact if _key_limit(len(k)) > 0)
         self._deletes, self._long_keys = _deletion_index(self._keys)
         self._stems = (_stem_index(exact, generic=True), _stem_index(exact, generic=False))
+        self._stem_words = frozenset(w for key in self._stems[0] for w in key.split())
         _check_oblasts(self._regions, self._by_code, source)
 
     @classmethod
@@ -509,7 +510,8 @@ class RegionCatalog:
                 if region.oblast:
                     _offer(best, (region.oblast,), score, exact)
                 else:
-                    _offer(best, (code,), score, False)  # a candidate to ask about
+                    # a candidate to ask about, below what resolve() ever takes
+                    _offer(best, (code,), min(score, _RESOLVE_MIN - _FUZZY_STEP), False)
 
     def _offer_keys(self, best: _Scores, form: str, penalty: float) -> None:
         """Score the regions whose keys this form (and the form without "oblast" and the like)
@@ -541,7 +543,7 @@ class RegionCatalog:
         """The regions a declined form names (every region any reading of it hits)."""
         index = self._stems[0 if generic else 1]
         found: set[str] = set()
-        for key in _stem_keys(form, generic):
+        for key in _stem_keys(form, generic, self._stem_words):
             found.update(index.get(key, ()))
         return frozenset(found)
 

@@ -99,3 +99,18 @@ def test_the_city_spellings_themselves_still_mean_the_city(catalog: RegionCatalo
     for region in catalog.all():
         if region.federal_city:
             assert catalog.resolve(region.name_ru) == region
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "город федерального значения Севастополь области",  # found by the property test
+        "Севастополь область",
+        "Зеленоград, Москва, область",
+        "под Севастополем",
+        "Saint Petersburg region",
+    ],
+)
+def test_oblast_in_a_longer_text_is_never_a_city(catalog: RegionCatalog, text: str) -> None:
+    found = catalog.resolve(text)
+    assert found is None or not found.federal_city, text
