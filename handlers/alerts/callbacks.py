@@ -68,7 +68,7 @@ class AlertsDropCb(CallbackData, prefix="ald"):
 
 
 class AlertsUndoCb(CallbackData, prefix="alu"):
-    """ "Not this region" under a region just added: drop it and ask for the region again."""
+    """The "Not this region" button under a region just added: drop it and ask again."""
 
     code: str
 

@@ -105,8 +105,12 @@ async def undo_region(
     lang: str,
     state: FSMContext,
     subscriptions: SubscriptionService,
+    regions: RegionCatalog,
 ) -> None:
-    """ "Not this region": the region just added is dropped and the region question asked again."""
+    """The "Not this region" button: the region just added is dropped and asked for again."""
+    if regions.get(callback_data.code) is None:
+        await query.answer(tr("button-expired"))
+        return
     if not await _change(subscriptions, query.from_user.id, lang, "remove", callback_data.code):
         await query.answer(tr("alerts-too-many"), show_alert=True)
         return

@@ -60,7 +60,7 @@ class RegionCb(CallbackData, prefix="rr"):
 
 
 class RegionAgainCb(CallbackData, prefix="rra"):
-    """ "Not this region" under the region the form took: the region question again."""
+    """The "Not this region" button under the region the form took: the question again."""
 
 
 class RegionPageCb(CallbackData, prefix="rp"):

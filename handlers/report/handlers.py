@@ -126,7 +126,7 @@ async def region_pick(
 async def region_again(
     query: CallbackQuery, tr: Tr, state: FSMContext, regions: RegionCatalog
 ) -> None:
-    """ "Not this region": the region question again, the rest of the draft kept."""
+    """The "Not this region" button: the region question again, the rest of the draft kept."""
     await clear_answer(state, FormStep.REGION)
     await show_next_step(None, query, tr, state, regions)
 
