@@ -41,6 +41,7 @@ check: $(STAMP)
 bench: $(STAMP)
 	$(PY) bench/updates.py
 	$(PY) bench/search.py
+	$(PY) bench/regions.py
 	$(PY) bench/broadcast.py
 	$(PY) bench/flood.py
 	$(PY) bench/memory.py

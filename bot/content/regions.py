@@ -12,7 +12,9 @@ import re
 import tomllib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import product
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, Final
 
 from bot.content import textnorm
@@ -22,6 +24,62 @@ __all__ = ("Region", "RegionCatalog", "RegionError", "RegionMatch")
 _CODE_RE: Final = re.compile(r"[a-z0-9-]{1,24}")
 _TEXT_FIELDS: Final = ("code", "name_ru", "name_en", "official_ru", "official_en")
 _LIST_FIELDS: Final = ("aliases", "cities")
+_OPTIONAL_FIELDS: Final = ("federal_city", "oblast")
+
+# Leading words that only say "in/at/from/near": "в Москве", "из Питера", "in Kazan".
+_PREPOSITIONS: Final = frozenset({"в", "во", "на", "из", "под", "in", "at"})
+# "под Москвой" is the country around the city, not the city itself.
+_NEAR: Final = "под"
+# Russian case endings: "Москве", "Мытищах", "Московской области" and
+# "Нижнем Новгороде" lose them and meet the stems of the written spellings.
+_ENDINGS: Final = frozenset(
+    [
+        "ями",
+        "ами",
+        "ыми",
+        "ими",
+        "ого",
+        "его",
+        "ому",
+        "ему",
+        "ой",
+        "ей",
+        "ий",
+        "ый",
+        "ая",
+        "яя",
+        "ое",
+        "ее",
+        "ые",
+        "ие",
+        "ую",
+        "юю",
+        "ых",
+        "их",
+        "ым",
+        "им",
+        "ом",
+        "ем",
+        "ам",
+        "ям",
+        "ах",
+        "ях",
+        "ью",
+        "а",
+        "я",
+        "у",
+        "ю",
+        "е",
+        "и",
+        "ы",
+        "о",
+        "ь",
+        "й",
+    ]
+)
+_ENDING_SIZES: Final = tuple(sorted({len(e) for e in _ENDINGS}, reverse=True))
+_MIN_STEM: Final = 2
+_CYRILLIC: Final = re.compile("[а-я]")
 
 # Words that only say what kind of subject it is; people drop or abbreviate them freely.
 _GENERIC_WORDS: Final = frozenset(
@@ -69,6 +127,7 @@ _PHRASE_STEP: Final = 0.05
 _PREFIX_SHARED: Final = 0.6
 _VARIANT_PENALTY: Final = 0.02
 _STRIPPED_PENALTY: Final = 0.01  # "Алтай край": the typed form beats the bare "Алтай"
+_STEM_PENALTY: Final = 0.03  # "в Москве": a declined form, still a whole known name
 _PREFIX_COUNT_STEP: Final = 0.01
 _RESOLVE_MIN: Final = 0.7
 _RESOLVE_LEAD: Final = 0.1 - 1e-9
@@ -89,6 +148,8 @@ class Region:
     official_en: str
     aliases: tuple[str, ...]
     cities: tuple[str, ...]
+    federal_city: bool = False
+    oblast: str = ""  # a federal city's surrounding oblast ("Moscow obl" means it), if any
 
     def name(self, lang: str) -> str:
         """Short display name for the user's interface language (Russian or English)."""
@@ -122,6 +183,107 @@ class RegionError(ValueError):
 def _strip_generic(form: str) -> str:
     """A normalised form without words like "область" or "republic" ("" if nothing is left)."""
     return " ".join(w for w in form.split() if w not in _GENERIC_WORDS)
+
+
+# Declined forms of the generic words, each standing for one kind ("Московской обл." and
+# "Московская область" meet as "московск #obl").
+_GENERIC_FORMS: Final = MappingProxyType(
+    {
+        **dict.fromkeys(
+            [
+                "область",
+                "области",
+                "областью",
+                "областей",
+                "обл",
+                "oblast",
+                "oblasti",
+                "obl",
+                "region",
+                "регион",
+                "региона",
+                "регионе",
+            ],
+            "#obl",
+        ),
+        **dict.fromkeys(["край", "края", "крае", "краю", "кр", "krai", "kray"], "#krai"),
+        **dict.fromkeys(
+            [
+                "республика",
+                "республики",
+                "республике",
+                "республику",
+                "республикой",
+                "респ",
+                "republic",
+                "resp",
+                "respublika",
+            ],
+            "#rep",
+        ),
+        **dict.fromkeys(["округ", "округа", "округе", "округом", "okrug"], "#okrug"),
+        **dict.fromkeys(
+            [
+                "автономный",
+                "автономного",
+                "автономном",
+                "автономная",
+                "автономной",
+                "ао",
+                "autonomous",
+            ],
+            "#ao",
+        ),
+        **dict.fromkeys(["город", "города", "городе", "г", "гор", "city"], "#city"),
+    }
+)
+_MAX_STEM_WORDS: Final = 3
+
+
+def stems(word: str) -> tuple[str, ...]:
+    """The word and what it may be without a Russian case ending ("москве" -> "москв",
+    "мытищах" -> "мытищ", "орле" -> "орл"); generic words become their kind. Crude on
+    purpose: two spellings meet when they share one stem, and a stem two regions share
+    makes the bot ask."""
+    kind = _GENERIC_FORMS.get(word)
+    if kind:
+        return (kind,)
+    if not _CYRILLIC.search(word):
+        return (word,)
+    found = [word]
+    for size in _ENDING_SIZES:  # longest first; a set lookup per length, not per ending
+        if len(word) - size >= _MIN_STEM and word[-size:] in _ENDINGS:
+            found.append(word[:-size])
+    if word.endswith(("ец", "ел")) and len(word) >= 4:
+        found.append(word[:-2] + word[-1])  # a fleeting vowel: Череповец -> Череповце
+    return tuple(found)
+
+
+def _stem_keys(form: str, generic: bool, known: frozenset[str] | None = None) -> list[str]:
+    """Every stemmed reading of a short form (generic words kept as their kind, or left out);
+    none for a form of more than _MAX_STEM_WORDS words. With `known` (every stem any key
+    has), readings with an unknown stem are not built: random text costs little."""
+    words = [stems(w) for w in form.split()]
+    if not generic:
+        words = [w for w in words if not w[0].startswith("#")]
+    if not words or len(words) > _MAX_STEM_WORDS:
+        return []
+    if known is not None:
+        words = [tuple(s for s in w if s in known) for w in words]
+    return [" ".join(combo) for combo in product(*words)]
+
+
+def _without_preposition(form: str) -> tuple[str, bool]:
+    """The form without a leading preposition, and whether that preposition was "под"."""
+    head, _, rest = form.partition(" ")
+    if rest and head in _PREPOSITIONS:
+        return rest, head == _NEAR
+    return form, False
+
+
+def _says_oblast(form: str) -> bool:
+    """Whether the text says it means an oblast ("обл", "области", "region")."""
+    return any(_GENERIC_FORMS.get(w) == "#obl" for w in form.split())
 
 
 def _key_limit(length: int) -> int:
@@ -195,6 +357,26 @@ def _explicit_keys(regions: Sequence[Region], source: str) -> dict[str, str]:
     return explicit
 
 
+def _stem_index(exact: Mapping[str, frozenset[str]], generic: bool) -> dict[str, frozenset[str]]:
+    """Every stemmed reading of every key, with the regions it belongs to."""
+    index: dict[str, set[str]] = {}
+    for key, codes in exact.items():
+        for stemmed in _stem_keys(key, generic):
+            index.setdefault(stemmed, set()).update(codes)
+    return {k: frozenset(v) for k, v in index.items()}
+
+
+def _check_oblasts(regions: Sequence[Region], by_code: Mapping[str, Region], source: str) -> None:
+    """A federal city's oblast must be an existing region that is not a city itself."""
+    for region in regions:
+        target = by_code.get(region.oblast) if region.oblast else None
+        if region.oblast and (target is None or target.federal_city):
+            raise RegionError(
+                f"{source}: region {region.code!r}: oblast {region.oblast!r} must be the code "
+                f"of a region that is not a federal city"
+            )
+
+
 def _prefix_index(exact: dict[str, frozenset[str]]) -> dict[str, tuple[tuple[str, int], ...]]:
     """prefix -> ((code, how many of the region's keys start with it), ...); the count ranks
     candidates for a shared prefix ("Ново" is more often Новосибирск than Новодвинск)."""
@@ -247,6 +429,9 @@ class RegionCatalog:
         self._prefix = _prefix_index(exact)
         self._keys: tuple[str, ...] = tuple(k for k in exact if _key_limit(len(k)) > 0)
         self._deletes, self._long_keys = _deletion_index(self._keys)
+        self._stems = (_stem_index(exact, generic=True), _stem_index(exact, generic=False))
+        self._stem_words = frozenset(w for key in self._stems[0] for w in key.split())
+        _check_oblasts(self._regions, self._by_code, source)
 
     @classmethod
     def load(cls, path: Path) -> RegionCatalog:
@@ -283,26 +468,50 @@ class RegionCatalog:
         """Candidate regions for free text, best first (at most limit, one per region)."""
         if limit <= 0:
             return []
-        # No region name is longer than this: the rest of a long message is not read, so any
-        # text costs the same bounded work (it runs on the event loop).
-        forms = textnorm.variants(textnorm.clip(text, MAX_REGION_TEXT))
-        if not forms:
-            return []
-        best: dict[str, tuple[float, bool]] = {}
-        for i, form in enumerate(forms):
-            self._offer_keys(best, form, 0.0 if i == 0 else _VARIANT_PENALTY)
-        if not best:
-            for i, form in enumerate(forms):
-                penalty = 0.0 if i == 0 else _VARIANT_PENALTY
-                for codes, words in self._phrases(form):
-                    score = _PHRASE_BASE + _PHRASE_STEP * (words - 1) - penalty
-                    _offer(best, codes, min(score, _PREFIX_UNIQUE - _FUZZY_STEP), False)
-
-        ranked = sorted(best.items(), key=lambda kv: (-kv[1][0], self._order[kv[0]]))
+        ranked, _ = self._rank(text)
         return [
             RegionMatch(region=self._by_code[code], score=round(score, 6), exact=exact)
             for code, (score, exact) in ranked[:limit]
         ]
+
+    def _rank(self, text: str) -> tuple[list[tuple[str, tuple[float, bool]]], bool]:
+        """Every candidate with its (score, exact), best first, and whether they were only
+        found as names inside a longer text."""
+        # No region name is longer than this: the rest of a long message is not read, so any
+        # text costs the same bounded work (it runs on the event loop).
+        forms = textnorm.variants(textnorm.clip(text, MAX_REGION_TEXT))
+        if not forms:
+            return [], False
+        best: _Scores = {}
+        oblast = False
+        for i, typed in enumerate(forms):
+            form, near = _without_preposition(typed)
+            oblast = oblast or near or _says_oblast(form)
+            self._offer_keys(best, form, 0.0 if i == 0 else _VARIANT_PENALTY)
+        phrases = not best
+        if phrases:
+            for i, typed in enumerate(forms):
+                penalty = 0.0 if i == 0 else _VARIANT_PENALTY
+                for codes, words in self._phrases(_without_preposition(typed)[0]):
+                    score = _PHRASE_BASE + _PHRASE_STEP * (words - 1) - penalty
+                    _offer(best, codes, min(score, _PREFIX_UNIQUE - _FUZZY_STEP), False)
+        if oblast:
+            self._to_oblasts(best)
+        ranked = sorted(best.items(), key=lambda kv: (-kv[1][0], self._order[kv[0]]))
+        return ranked, phrases
+
+    def _to_oblasts(self, best: _Scores) -> None:
+        """The text says "oblast": a federal city becomes the oblast around it, so "Moscow obl"
+        never lands on the city; one with no oblast (Sevastopol) is only offered, never taken."""
+        for code in list(best):
+            region = self._by_code[code]
+            if region.federal_city:
+                score, exact = best.pop(code)
+                if region.oblast:
+                    _offer(best, (region.oblast,), score, exact)
+                else:
+                    # a candidate to ask about, below what resolve() ever takes
+                    _offer(best, (code,), min(score, _RESOLVE_MIN - _FUZZY_STEP), False)
 
     def _offer_keys(self, best: _Scores, form: str, penalty: float) -> None:
         """Score the regions whose keys this form (and the form without "oblast" and the like)
@@ -324,32 +533,47 @@ class RegionCatalog:
                     _offer(best, (code,), _PREFIX_SHARED + bonus - cost, False)
             for key, dist in self._fuzzy(query):
                 _offer(best, self._exact[key], _FUZZY_BASE - _FUZZY_STEP * dist - cost, False)
+        for extra, generic in ((0.0, True), (_STRIPPED_PENALTY, False)):
+            codes = self._stemmed(form, generic)
+            if codes:
+                _offer(best, codes, _EXACT - _STEM_PENALTY - penalty - extra, True)
+                return
+
+    def _stemmed(self, form: str, generic: bool) -> frozenset[str]:
+        """The regions a declined form names (every region any reading of it hits)."""
+        index = self._stems[0 if generic else 1]
+        found: set[str] = set()
+        for key in _stem_keys(form, generic, self._stem_words):
+            found.update(index.get(key, ()))
+        return frozenset(found)
 
     def resolve(self, text: str) -> Region | None:
-        """One region when the text clearly names it, else None (the bot then offers buttons)."""
+        """One region when the text names it as a whole (as typed, declined, transliterated or
+        with the wrong layout) and nothing else as well; else None, and the bot asks with
+        buttons. A typo or a name's beginning is never taken on its own ("Владик")."""
         typed = textnorm.normalize(textnorm.clip(text, MAX_REGION_TEXT))
         codes = self._exact.get(typed) if typed else None
-        if codes:
+        if codes and not _says_oblast(typed):
             # A key exactly as typed scores the most any match can, so what `match` would rank
             # is settled already: its region, or no answer when the key names several.
             return self._by_code[next(iter(codes))] if len(codes) == 1 else None
         return self._resolve_ranked(text)
 
     def _resolve_ranked(self, text: str) -> Region | None:
-        """`resolve` from the full ranking (typos, prefixes, other readings, phrases)."""
-        found = self.match(text, limit=2)
-        if not found:
+        """`resolve` from the full ranking (declined forms, other readings, phrases)."""
+        ranked, phrases = self._rank(text)
+        if not ranked:
             return None
-        top = found[0]
-        runner = found[1] if len(found) > 1 else None
-        if top.exact:
-            if runner is None or not runner.exact or runner.score < top.score:
-                return top.region
+        code, (score, exact) = ranked[0]
+        runner = ranked[1][1] if len(ranked) > 1 else None
+        if exact:
+            if runner is None or not runner[1] or runner[0] < score:
+                return self._by_code[code]
             return None
-        if top.score < _RESOLVE_MIN:
+        if not phrases or score < _RESOLVE_MIN:
             return None
-        if runner is None or top.score - runner.score >= _RESOLVE_LEAD:
-            return top.region
+        if runner is None or score - runner[0] >= _RESOLVE_LEAD:
+            return self._by_code[code]
         return None
 
     def _fuzzy(self, query: str) -> Iterator[tuple[str, int]]:
@@ -390,7 +614,11 @@ class RegionCatalog:
                 if any(covered[start : start + size]):
                     continue
                 phrase = " ".join(words[start : start + size])
-                codes = self._exact.get(phrase) or self._exact.get(_strip_generic(phrase))
+                codes = (
+                    self._exact.get(phrase)
+                    or self._exact.get(_strip_generic(phrase))
+                    or self._stemmed(phrase, generic=False)
+                )
                 if codes:
                     for j in range(start, start + size):
                         covered[j] = True
@@ -403,7 +631,7 @@ def _parse_region(entry: Any, num: int, path: Path) -> Region:
         raise RegionError(f"{path}: region #{num}: expected a table")
     code = entry.get("code")
     where = f"{path}: region #{num}" + (f" ({code!r})" if isinstance(code, str) else "")
-    unknown = sorted(set(entry) - set(_TEXT_FIELDS) - set(_LIST_FIELDS))
+    unknown = sorted(set(entry) - set(_TEXT_FIELDS) - set(_LIST_FIELDS) - set(_OPTIONAL_FIELDS))
     if unknown:
         raise RegionError(f"{where}: unknown field(s): {', '.join(unknown)}")
     text: dict[str, str] = {}
@@ -422,6 +650,12 @@ def _parse_region(entry: Any, num: int, path: Path) -> Region:
         lists[field] = tuple(v.strip() for v in value)
     if not _CODE_RE.fullmatch(text["code"]):
         raise RegionError(f"{where}: code must match [a-z0-9-]{{1,24}}")
+    federal_city = entry.get("federal_city", False)
+    oblast = entry.get("oblast", "")
+    if not isinstance(federal_city, bool):
+        raise RegionError(f"{where}: field 'federal_city' must be true or false")
+    if not isinstance(oblast, str) or (oblast and not federal_city):
+        raise RegionError(f"{where}: field 'oblast' must be a code, on a federal city only")
     return Region(
         code=text["code"],
         name_ru=text["name_ru"],
@@ -430,4 +664,6 @@ def _parse_region(entry: Any, num: int, path: Path) -> Region:
         official_en=text["official_en"],
         aliases=lists["aliases"],
         cities=lists["cities"],
+        federal_city=federal_city,
+        oblast=oblast.strip(),
     )

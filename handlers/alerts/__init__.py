@@ -20,6 +20,7 @@ from handlers.alerts.callbacks import (
     AlertsPageCb,
     AlertsPickCb,
     AlertsToggleCb,
+    AlertsUndoCb,
     AlertsV1Cb,
 )
 from handlers.alerts.handlers import AlertsForm
@@ -48,6 +49,7 @@ def build_router() -> Router:
     router.callback_query.register(alerts.region_page, AlertsPageCb.filter())
     router.callback_query.register(alerts.pick_region, AlertsPickCb.filter())
     router.callback_query.register(alerts.drop_region, AlertsDropCb.filter())
+    router.callback_query.register(alerts.undo_region, AlertsUndoCb.filter())
     router.callback_query.register(alerts.toggle, AlertsToggleCb.filter())
     router.callback_query.register(alerts.stop, ExactButton(AlertsMenuCb(action=AlertsAction.STOP)))
     router.callback_query.register(alerts.old_button, AlertsV1Cb.filter())

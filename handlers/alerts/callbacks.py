@@ -67,6 +67,12 @@ class AlertsDropCb(CallbackData, prefix="ald"):
     code: str
 
 
+class AlertsUndoCb(CallbackData, prefix="alu"):
+    """The "Not this region" button under a region just added: drop it and ask again."""
+
+    code: str
+
+
 class AlertsPageCb(CallbackData, prefix="alp"):
     """A page of the list of every region."""
 

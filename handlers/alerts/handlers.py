@@ -21,6 +21,7 @@ from handlers.alerts.callbacks import (
     AlertsPageCb,
     AlertsPickCb,
     AlertsToggleCb,
+    AlertsUndoCb,
     AlertsV1Cb,
     upgrade,
 )
@@ -80,13 +81,40 @@ async def region_typed(
         await message.answer(text, reply_markup=markup)
         return
     await state.clear()
+    undo = await _undoable(subscriptions, message.chat.id, found.code)
     if not await _change(subscriptions, message.chat.id, lang, "add", found.code):
         await message.answer(tr("alerts-too-many"))
         return
     text, markup = await screens.subscription(
-        message.chat.id, tr, subscriptions, regions, added=found.name(tr.lang)
+        message.chat.id, tr, subscriptions, regions, added=found.name(tr.lang), undo=undo
     )
     await message.answer(text, reply_markup=markup)
+
+
+async def _undoable(subscriptions: SubscriptionService, chat_id: int, code: str) -> str | None:
+    """The code to offer "Not this region" for: not when the region was already subscribed
+    (undoing would drop a choice made before)."""
+    current = await subscriptions.current(chat_id) if subscriptions.available else None
+    return None if current is not None and code in current.regions else code
+
+
+async def undo_region(
+    query: CallbackQuery,
+    callback_data: AlertsUndoCb,
+    tr: Tr,
+    lang: str,
+    state: FSMContext,
+    subscriptions: SubscriptionService,
+    regions: RegionCatalog,
+) -> None:
+    """The "Not this region" button: the region just added is dropped and asked for again."""
+    if regions.get(callback_data.code) is None:
+        await query.answer(tr("button-expired"))
+        return
+    if not await _change(subscriptions, query.from_user.id, lang, "remove", callback_data.code):
+        await query.answer(tr("alerts-too-many"), show_alert=True)
+        return
+    await ask_region(query, tr, state)
 
 
 async def region_not_text(message: Message, tr: Tr) -> None:
@@ -113,8 +141,9 @@ async def pick_region(
         await query.answer(tr("button-expired"))
         return
     added = region.name(tr.lang)
+    undo = await _undoable(subscriptions, query.from_user.id, region.code)
     await _change_and_show(
-        query, tr, lang, state, subscriptions, regions, "add", region.code, added=added
+        query, tr, lang, state, subscriptions, regions, "add", region.code, added=added, undo=undo
     )
 
 
@@ -212,6 +241,7 @@ async def _change_and_show(
     value: str | bool,
     *,
     added: str | None = None,
+    undo: str | None = None,
 ) -> None:
     """A change made with a button on the subscription screen, which then shows the result."""
     if not await _change(subscriptions, query.from_user.id, lang, op, value):
@@ -219,7 +249,9 @@ async def _change_and_show(
         return
     if await state.get_state() == AlertsForm.region.state:
         await state.clear()
-    screen = await screens.subscription(query.from_user.id, tr, subscriptions, regions, added=added)
+    screen = await screens.subscription(
+        query.from_user.id, tr, subscriptions, regions, added=added, undo=undo
+    )
     await show(query, *screen)
 
 

@@ -16,6 +16,7 @@ from handlers.alerts.callbacks import (
     AlertsPageCb,
     AlertsPickCb,
     AlertsToggleCb,
+    AlertsUndoCb,
 )
 from handlers.menu import home_row
 from handlers.regions import button, candidates_screen, region_list
@@ -39,8 +40,24 @@ async def subscription(
     regions: RegionCatalog,
     *,
     added: str | None = None,
+    undo: str | None = None,
 ) -> Screen:
-    """What this chat gets and the buttons to change it; `added` names a region just added."""
+    """What this chat gets and the buttons to change it; `added` names a region just added,
+    and `undo` (its code) puts "Not this region" first, back to the region question."""
+    text, markup = await _subscription(chat_id, tr, subscriptions, regions, added)
+    if undo is None or not subscriptions.available:
+        return text, markup
+    row = [button(tr("regions-not-this"), AlertsUndoCb(code=undo))]
+    return text, InlineKeyboardMarkup(inline_keyboard=[row, *markup.inline_keyboard])
+
+
+async def _subscription(
+    chat_id: int,
+    tr: Tr,
+    subscriptions: SubscriptionService,
+    regions: RegionCatalog,
+    added: str | None,
+) -> Screen:
     if not subscriptions.available:
         key = "keys-destroyed-alerts" if subscriptions.keys_destroyed else "alerts-unavailable"
         text = "\n\n".join([tr(key), *_privacy_note(tr, subscriptions, "protection-mode")])

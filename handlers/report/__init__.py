@@ -25,6 +25,7 @@ from handlers.report.callbacks import (
     EditCb,
     FormAction,
     PlaceCb,
+    RegionAgainCb,
     RegionCb,
     RegionPageCb,
     ReportActCb,
@@ -56,6 +57,10 @@ def build_router() -> Router:
     router.callback_query.register(
         form.region_pick, StateFilter(ReportForm.region), RegionCb.filter()
     )
+    answering = [s for s in ReportForm.__states__ if s != ReportForm.sending]
+    router.callback_query.register(
+        form.region_again, StateFilter(*answering), RegionAgainCb.filter()
+    )
 
     router.callback_query.register(form.place, StateFilter(ReportForm.place), PlaceCb.filter())
     router.callback_query.register(form.when, StateFilter(ReportForm.when), WhenCb.filter())
@@ -85,7 +90,7 @@ def build_router() -> Router:
     )
 
     # Any other press of the form's buttons: a screen of a step already left, or a closed form.
-    for factory in (ReportActCb, EditCb, RegionCb, RegionPageCb, PlaceCb, WhenCb):
+    for factory in (ReportActCb, EditCb, RegionCb, RegionAgainCb, RegionPageCb, PlaceCb, WhenCb):
         router.callback_query.register(form.stale, factory.filter())
     return router
 

@@ -59,6 +59,10 @@ class RegionCb(CallbackData, prefix="rr"):
     code: str
 
 
+class RegionAgainCb(CallbackData, prefix="rra"):
+    """The "Not this region" button under the region the form took: the question again."""
+
+
 class RegionPageCb(CallbackData, prefix="rp"):
     """A page of the list of every region."""
 

@@ -85,6 +85,7 @@ async def region_text(message: Message, tr: Tr, state: FSMContext, regions: Regi
     found = regions.resolve(message.text or "")
     if found is not None:
         await save_answer(state, FormStep.REGION, found.code)
+        await show_prompt(message, None, state, *screens.region_picked(tr, found))
         await show_next_step(message, None, tr, state, regions)
         return
     candidates = regions.match(message.text or "", limit=5)
@@ -109,10 +110,24 @@ async def region_pick(
     state: FSMContext,
     regions: RegionCatalog,
 ) -> None:
-    if regions.get(callback_data.code) is None:
+    region = regions.get(callback_data.code)
+    if region is None:
         await query.answer(tr("report-stale"))
         return
-    await save_answer(state, FormStep.REGION, callback_data.code)
+    await save_answer(state, FormStep.REGION, region.code)
+    if not isinstance(query.message, Message):  # too old to edit: the next step in its place
+        await show_next_step(None, query, tr, state, regions)
+        return
+    # The choice stays in the chat as "Region: …" with its undo; the next step comes below.
+    await show_prompt(None, query, state, *screens.region_picked(tr, region))
+    await show_next_step(query.message, None, tr, state, regions)
+
+
+async def region_again(
+    query: CallbackQuery, tr: Tr, state: FSMContext, regions: RegionCatalog
+) -> None:
+    """The "Not this region" button: the region question again, the rest of the draft kept."""
+    await clear_answer(state, FormStep.REGION)
     await show_next_step(None, query, tr, state, regions)
 
 

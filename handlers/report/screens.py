@@ -8,7 +8,7 @@ from typing import Any
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.content.regions import RegionCatalog, RegionMatch
+from bot.content.regions import Region, RegionCatalog, RegionMatch
 from bot.i18n import Tr
 from bot.services.reports import (
     TEXT_LIMIT,
@@ -25,6 +25,7 @@ from handlers.report.callbacks import (
     FormAction,
     FormStep,
     PlaceCb,
+    RegionAgainCb,
     RegionCb,
     RegionPageCb,
     ReportActCb,
@@ -69,6 +70,14 @@ def region_help(tr: Tr) -> InlineKeyboardMarkup:
 def region_candidates(tr: Tr, matches: list[RegionMatch]) -> Screen:
     return candidates_screen(
         tr, matches, lambda code: RegionCb(code=code), region_help(tr).inline_keyboard
+    )
+
+
+def region_picked(tr: Tr, region: Region) -> Screen:
+    """The region the form took, said at once, so a wrong guess is seen and undone in one tap."""
+    again = button(tr("regions-not-this"), RegionAgainCb())
+    return tr("regions-picked", region=region.name(tr.lang)), InlineKeyboardMarkup(
+        inline_keyboard=[[again]]
     )
 
 

@@ -204,10 +204,11 @@ def test_city_and_oblast_of_the_same_name_differ(catalog: RegionCatalog) -> None
         ("Краснодр", "krasnodar"),
     ],
 )
-def test_typos_resolve(catalog: RegionCatalog, text: str, code: str) -> None:
-    region = catalog.resolve(text)
-    assert region is not None, text
-    assert region.code == code
+def test_typos_ask_with_the_right_region_first(
+    catalog: RegionCatalog, text: str, code: str
+) -> None:
+    """A typo is a guess: the bot asks (one tap) instead of going on with it."""
+    assert catalog.resolve(text) is None, text
     best = catalog.match(text)[0]
     assert not best.exact and best.region.code == code
 
@@ -398,6 +399,16 @@ def test_small_valid_file(tmp_path: Path) -> None:
     )
 
 
+def test_a_federal_city_names_its_oblast(tmp_path: Path) -> None:
+    text = GOOD.replace("cities = []", 'cities = []\nfederal_city = true\noblast = "tver"')
+    cat = RegionCatalog.load(write(tmp_path, text))
+    city = cat.get("moscow")
+    assert city is not None and city.federal_city and city.oblast == "tver"
+    assert cat.resolve("Москва") == city
+    assert cat.resolve("Москва обл") == cat.get("tver")
+    assert cat.resolve("под Москвой") == cat.get("tver")
+
+
 def test_aliases_and_cities_may_be_omitted(tmp_path: Path) -> None:
     text = GOOD.replace('aliases = ["Тверщина"]\n', "").replace('cities = ["Тверь"]\n', "")
     cat = RegionCatalog.load(write(tmp_path, text))
@@ -420,6 +431,12 @@ def test_aliases_and_cities_may_be_omitted(tmp_path: Path) -> None:
         (GOOD.replace('aliases = ["мск"]', 'aliases = ["мск", 5]'), "'aliases' must be a list"),
         (GOOD.replace('aliases = ["мск"]', 'aliases = ["мск", "!!"]'), "no letters or digits"),
         (GOOD.replace('aliases = ["мск"]', 'alias = ["мск"]'), "unknown field(s): alias"),
+        (GOOD.replace("cities = []", 'cities = []\nfederal_city = "yes"'), "true or false"),
+        (GOOD.replace("cities = []", 'cities = []\noblast = "tver"'), "on a federal city only"),
+        (
+            GOOD.replace("cities = []", 'cities = []\nfederal_city = true\noblast = "tula"'),
+            "oblast 'tula' must be the code of a region",
+        ),
         (GOOD.replace("[[region]]", "[[regions]]"), "no [[region]] entries"),
         ("", "no [[region]] entries"),
         ("[[region]\ncode = 1", "invalid TOML"),
