@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.config import Settings, data_dir_problem
+from bot.config import Settings, data_dir_problem, keys_dir_problem
 from bot.content.faq import ContentError
 from bot.content.regions import RegionCatalog, RegionError
 from bot.content.store import load_content
@@ -51,7 +51,8 @@ async def run_checks(settings: Settings, *, offline: bool = False) -> CheckRepor
         _check_content(settings, report)
     await _check_database(settings, report)
     _check_secret_files(settings, report)
-    unlocked = _check_keyring(settings, report)
+    # A file in the keyring's place already is a problem above; it is no destroyed keyring.
+    unlocked = None if keys_dir_problem(settings) else _check_keyring(settings, report)
     await check_audit_log(settings, report, unlocked)
     return report
 
@@ -260,9 +261,9 @@ def _check_token(settings: Settings, report: CheckReport) -> None:
 
 
 def _check_data_dir(settings: Settings, report: CheckReport) -> None:
-    problem = data_dir_problem(settings.data_dir)
-    if problem is not None:
-        report.problems.append(problem)
+    for problem in (data_dir_problem(settings.data_dir), keys_dir_problem(settings)):
+        if problem is not None and problem not in report.problems:
+            report.problems.append(problem)
 
 
 def unknown_region_codes(settings: Settings, regions: RegionCatalog) -> str | None:
@@ -359,7 +360,7 @@ def _check_settings(settings: Settings, report: CheckReport) -> None:
 
 async def _check_database(settings: Settings, report: CheckReport) -> None:
     data_dir = settings.data_dir
-    if data_dir.exists() and stat.S_IMODE(data_dir.stat().st_mode) & 0o077:
+    if data_dir.is_dir() and stat.S_IMODE(data_dir.stat().st_mode) & 0o077:
         report.warnings.append(f"DATA_DIR {data_dir} is readable by others; it will be set to 0700")
     path = settings.database_path
     if not path.exists():

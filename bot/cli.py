@@ -11,7 +11,13 @@ from pathlib import Path
 from typing import TypeVar
 
 from bot import __version__, team_cli
-from bot.config import ConfigError, Settings, load_settings, require_data_dir
+from bot.config import (
+    ConfigError,
+    Settings,
+    keys_dir_problem,
+    load_settings,
+    require_data_dir,
+)
 from bot.content.faq import ContentError
 from bot.crypto.keyring import KeyringError, PublicKeyring, UnlockedKeyring
 from bot.crypto.passphrase import PassphraseUnavailable
@@ -182,8 +188,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _settings() -> Settings:
+    """Settings for a command that may use the keyring: a KEYS_DIR that is a file is refused
+    here, before it could be mistaken for a destroyed keyring."""
     settings = load_settings()
     setup_logging(settings.log_level)
+    problem = keys_dir_problem(settings)
+    if problem is not None:
+        raise ConfigError(problem)
     return settings
 
 
@@ -281,7 +292,8 @@ async def _migrate(settings: Settings) -> tuple[int, int]:
 def _cmd_check(args: argparse.Namespace) -> int:
     from bot.checks import run_checks
 
-    settings = _settings()
+    settings = load_settings()  # not _settings(): every problem is reported, none raised
+    setup_logging(settings.log_level)
     report = asyncio.run(run_checks(settings, offline=args.offline))
     for line in report.notes:
         print(f"ok: {line}")

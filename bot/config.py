@@ -216,12 +216,27 @@ def load_settings(**overrides: object) -> Settings:
         raise ConfigError("; ".join(problems)) from None
 
 
+def _shape_problem(path: Path, name: str) -> str | None:
+    """A file where the directory, or one of its parents, should be."""
+    if path.exists() and not path.is_dir():
+        return f"{name} {path} is a file, not a directory"
+    if path.is_dir():
+        return None
+    parent = path.absolute().parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir():
+        return f"{name} {path} cannot be created: {parent} is a file"
+    return None
+
+
 def data_dir_problem(data_dir: Path) -> str | None:
     """Why DATA_DIR cannot hold the data, or None. Tries a write (a probe that is removed at
     once) rather than trusting permission bits, which say nothing for root or a read-only mount;
     a missing DATA_DIR is not created."""
-    if data_dir.exists() and not data_dir.is_dir():
-        return f"DATA_DIR {data_dir} is a file, not a directory"
+    shape = _shape_problem(data_dir, "DATA_DIR")
+    if shape is not None:
+        return shape
     if data_dir.is_dir():
         try:
             with tempfile.TemporaryFile(dir=data_dir):
@@ -230,16 +245,25 @@ def data_dir_problem(data_dir: Path) -> str | None:
             return f"DATA_DIR {data_dir} is not writable ({exc.strerror or type(exc).__name__})"
         return None
     parent = data_dir.absolute().parent
-    while not parent.exists() and parent != parent.parent:
+    while not parent.exists():
         parent = parent.parent
-    if not parent.is_dir():
-        return f"DATA_DIR {data_dir} cannot be created: {parent} is a file"
     try:
         os.rmdir(tempfile.mkdtemp(dir=parent, prefix=".helpline-probe-"))
     except OSError as exc:
         reason = exc.strerror or type(exc).__name__
         return f"DATA_DIR {data_dir} cannot be created in {parent} ({reason})"
     return None
+
+
+def keys_dir_problem(settings: Settings) -> str | None:
+    """A keyring directory that is a file, or under one, is a mistake, not a destroyed keyring
+    (its tombstone cannot be read either). Writability is not asked: hardened setups may mount
+    KEYS_DIR read-only."""
+    if settings.keys_dir is not None:
+        return _shape_problem(settings.keys_dir, "KEYS_DIR")
+    return _shape_problem(settings.data_dir, "DATA_DIR") or _shape_problem(
+        settings.keyring_dir, "DATA_DIR/keys"
+    )
 
 
 def require_data_dir(settings: Settings) -> None:

@@ -70,12 +70,14 @@ def _mistakes(tmp_path: Path) -> dict[str, tuple[dict[str, str], str]]:
         # Writing there fails for root too (sysfs and procfs take no new files): a stand-in
         # for a read-only mount that permission bits cannot give a root test.
         "data dir uncreatable": ({"DATA_DIR": "/sys/helpline-test-data"}, "cannot be created"),
-        "data dir unwritable": ({"DATA_DIR": "/proc"}, "is not writable"),
+        "data dir unwritable": ({"DATA_DIR": "/proc/sys"}, "is not writable"),
         "data dir empty": ({"DATA_DIR": ""}, "DATA_DIR: is empty"),
         "group id as admin": ({"ADMIN_IDS": "5, -1001234"}, "ADMIN_IDS: user ids are positive"),
         "url without host": ({"BOT_API_URL": "http://"}, "BOT_API_URL: is not a valid URL"),
         "url with a bad port": ({"BOT_API_URL": "http://x:99999"}, "BOT_API_URL: is not a valid"),
         "malformed token": ({"BOT_TOKEN": "abc"}, "BOT_TOKEN is not a valid bot token"),
+        # Not taken for a destroyed keyring (its tombstone cannot be read either).
+        "keys dir is a file": ({"KEYS_DIR": "a-file"}, "KEYS_DIR a-file is a file"),
     }
 
 
@@ -89,6 +91,7 @@ CASES = [
     "url without host",
     "url with a bad port",
     "malformed token",
+    "keys dir is a file",
 ]
 
 
@@ -108,6 +111,16 @@ async def test_a_configuration_mistake_is_one_line_and_exit_2(
     assert_one_line(code, err, fragment)
     assert stat.S_IMODE(tmp_path.stat().st_mode) == mode  # the empty DATA_DIR was not made 0700
     assert not Path("/sys/helpline-test-data").exists()
+
+
+@pytest.mark.parametrize("command", [["keys", "init"], ["keys", "status"], ["reports", "export"]])
+async def test_keyring_commands_refuse_a_file_for_a_data_dir(
+    tmp_path: Path, command: list[str]
+) -> None:
+    (tmp_path / "a-file").write_text("x")
+    code, _, err = await cli(*command, cwd=tmp_path, DATA_DIR="a-file", KEY_PASSPHRASE=PASSPHRASE)
+    assert_one_line(code, err, "DATA_DIR a-file is a file")
+    assert "destroyed" not in err
 
 
 async def test_unwritable_data_dir_for_an_ordinary_user(tmp_path: Path) -> None:
@@ -162,7 +175,8 @@ async def check(tmp_path: Path, *args: str, **env: str) -> tuple[int, str]:
     [
         ({"BOT_TOKEN": "abc"}, "BOT_TOKEN is not a valid bot token"),
         ({"DATA_DIR": "/sys/helpline-test-data"}, "cannot be created"),
-        ({"DATA_DIR": "a-file"}, "is a file"),
+        ({"DATA_DIR": "a-file"}, "DATA_DIR a-file is a file"),
+        ({"KEYS_DIR": "a-file"}, "KEYS_DIR a-file is a file"),
         ({"REGION_CHANNELS": "atlantis=-100123"}, "unknown region code(s) atlantis"),
     ],
 )

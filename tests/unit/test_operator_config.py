@@ -68,7 +68,7 @@ def test_data_dir_problems(tmp_path: Path) -> None:
 def test_data_dir_on_a_filesystem_that_takes_no_files() -> None:
     """Tried by writing, so that root (whom mode bits do not stop) is told too."""
     assert "cannot be created in /sys" in (data_dir_problem(Path("/sys/helpline-x")) or "")
-    assert "is not writable" in (data_dir_problem(Path("/proc")) or "")
+    assert "is not writable" in (data_dir_problem(Path("/proc/sys")) or "")
 
 
 @pytest.fixture
