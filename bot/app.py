@@ -7,8 +7,10 @@ handlers, stop the scheduler and close the database), the scheduler's jobs in bo
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
+import signal
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,6 +22,7 @@ from aiogram.enums import ParseMode
 from aiogram.utils.token import TokenValidationError
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from bot.checks import unknown_region_codes
 from bot.config import ConfigError, Settings
 from bot.content.faq import ContentError
 from bot.content.regions import RegionCatalog, RegionError
@@ -32,7 +35,7 @@ from bot.crypto.keyring import (
     destroyed_at,
 )
 from bot.i18n import Tr, Translator
-from bot.lifecycle import on_error, on_shutdown, on_startup
+from bot.lifecycle import on_error, on_shutdown, on_startup, wait_for_bot_api
 from bot.logs import fields
 from bot.protection import Protection
 from bot.services.alert_desk import AlertDesk, AlertProgress
@@ -152,12 +155,9 @@ async def build_app(settings: Settings, *, unlocked: UnlockedKeyring | None = No
     translator = Translator.load(settings.content_dir / "locales")
     content = ContentStore(settings.content_dir, lambda lang: Tr(translator, lang))
     regions = load_regions(settings.content_dir / "regions.toml")
-    unknown = sorted(code for code in settings.region_channels if regions.get(code) is None)
-    if unknown:
-        raise ConfigError(
-            f"REGION_CHANNELS names unknown region code(s) {', '.join(unknown)}:"
-            " use the codes in content/regions.toml"
-        )
+    unknown = unknown_region_codes(settings, regions)
+    if unknown is not None:
+        raise ConfigError(unknown)
     keyring = load_public_keyring(settings)
     gate = UpdateGate()
     bot = build_bot(settings, gate)
@@ -361,6 +361,21 @@ def _keys_changed(app: App) -> Any:
 
 
 async def run_polling(app: App, *, handle_signals: bool = True) -> None:
+    """Wait for the Bot API (an outage at boot is survived; SIGTERM/SIGINT end the wait),
+    then poll until a signal."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    signals = (signal.SIGTERM, signal.SIGINT) if handle_signals else ()
+    for sig in signals:
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        me = await wait_for_bot_api(app.bot, stop)
+    finally:
+        for sig in signals:
+            loop.remove_signal_handler(sig)
+    if me is None:
+        log.info("stopped before the Bot API answered")
+        return
     await app.dispatcher.start_polling(
         app.bot,
         handle_signals=handle_signals,

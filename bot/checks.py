@@ -8,8 +8,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.config import Settings
+from bot.config import Settings, data_dir_problem, keys_dir_problem
 from bot.content.faq import ContentError
+from bot.content.regions import RegionCatalog, RegionError
 from bot.content.store import load_content
 from bot.i18n import Tr, Translator, check_catalogs
 from bot.services.team import rule_weaknesses
@@ -22,6 +23,9 @@ if TYPE_CHECKING:
     from bot.crypto.keyring import PublicKeyring, UnlockedKeyring
 
 
+GET_ME_SECONDS = 15  # how long `check` waits for the Bot API's answer
+
+
 @dataclass
 class CheckReport:
     notes: list[str] = field(default_factory=list)
@@ -29,9 +33,15 @@ class CheckReport:
     problems: list[str] = field(default_factory=list)
 
 
-async def run_checks(settings: Settings) -> CheckReport:
+async def run_checks(settings: Settings, *, offline: bool = False) -> CheckReport:
+    """Everything `run` refuses before it polls is a problem here too; `offline` skips getMe."""
     report = CheckReport()
     _check_settings(settings, report)
+    _check_token(settings, report)
+    _check_data_dir(settings, report)
+    _check_region_channels(settings, report)
+    if not offline:
+        await check_bot_api(settings, report)
     _check_alert_lifetimes(settings, report)
     _check_report_lifetimes(settings, report)
     catalog_problems = check_catalogs(settings.content_dir / "locales")
@@ -41,7 +51,8 @@ async def run_checks(settings: Settings) -> CheckReport:
         _check_content(settings, report)
     await _check_database(settings, report)
     _check_secret_files(settings, report)
-    unlocked = _check_keyring(settings, report)
+    # A file in the keyring's place already is a problem above; it is no destroyed keyring.
+    unlocked = None if keys_dir_problem(settings) else _check_keyring(settings, report)
     await check_audit_log(settings, report, unlocked)
     return report
 
@@ -230,6 +241,93 @@ def _check_secret_files(settings: Settings, report: CheckReport) -> None:
             )
 
 
+def token_problem(settings: Settings) -> str | None:
+    """A BOT_TOKEN that is not shaped like one (`run` refuses it before anything else)."""
+    from aiogram.utils.token import TokenValidationError, validate_token
+
+    if settings.bot_token is None:
+        return None
+    try:
+        validate_token(settings.bot_token.get_secret_value())
+    except TokenValidationError:
+        return "BOT_TOKEN is not a valid bot token (it looks like 123456:ABC...; ask @BotFather)"
+    return None
+
+
+def _check_token(settings: Settings, report: CheckReport) -> None:
+    problem = token_problem(settings)
+    if problem is not None:
+        report.problems.append(problem)
+
+
+def _check_data_dir(settings: Settings, report: CheckReport) -> None:
+    for problem in (data_dir_problem(settings.data_dir), keys_dir_problem(settings)):
+        if problem is not None and problem not in report.problems:
+            report.problems.append(problem)
+
+
+def unknown_region_codes(settings: Settings, regions: RegionCatalog) -> str | None:
+    """REGION_CHANNELS may only name regions of content/regions.toml (`run` refuses others)."""
+    unknown = sorted(code for code in settings.region_channels if regions.get(code) is None)
+    if not unknown:
+        return None
+    return (
+        f"REGION_CHANNELS names unknown region code(s) {', '.join(unknown)}:"
+        " use the codes in content/regions.toml"
+    )
+
+
+def _check_region_channels(settings: Settings, report: CheckReport) -> None:
+    if not settings.region_channels:
+        return
+    try:
+        regions = RegionCatalog.load(settings.content_dir / "regions.toml")
+    except RegionError as exc:
+        report.problems.append(str(exc))
+        return
+    problem = unknown_region_codes(settings, regions)
+    if problem is not None:
+        report.problems.append(problem)
+
+
+async def check_bot_api(settings: Settings, report: CheckReport) -> None:
+    """getMe once, as `run` does first: a rejected token or an unreachable API is a problem."""
+    import asyncio
+
+    from aiogram import Bot
+    from aiogram.client.session.aiohttp import AiohttpSession
+    from aiogram.client.telegram import TelegramAPIServer
+    from aiogram.exceptions import ClientDecodeError, TelegramAPIError, TelegramNetworkError
+    from aiogram.utils.token import TokenValidationError
+
+    from bot.lifecycle import refusal
+
+    if settings.bot_token is None:
+        return
+    where = "the official Bot API" if settings.uses_official_api else settings.bot_api_url
+    session = AiohttpSession(api=TelegramAPIServer.from_base(settings.bot_api_url))
+    try:
+        bot = Bot(settings.bot_token.get_secret_value(), session=session)
+    except TokenValidationError:
+        await session.close()
+        return  # _check_token said so
+    try:
+        async with asyncio.timeout(GET_ME_SECONDS):
+            me = await bot.get_me(request_timeout=GET_ME_SECONDS)
+    except (TelegramNetworkError, TimeoutError) as exc:
+        report.problems.append(
+            f"{where} is unreachable ({type(exc).__name__}): `run` would wait for it; "
+            "check the network or BOT_API_URL (`check --offline` skips this)"
+        )
+        return
+    except (TelegramAPIError, ClientDecodeError) as exc:
+        report.problems.append(refusal(exc))
+        return
+    finally:
+        await session.close()
+    report.notes.append(f"{where}: the token belongs to @{me.username}")
+
+
 def _check_content(settings: Settings, report: CheckReport) -> None:
     translator = Translator.load(settings.content_dir / "locales")
     try:
@@ -262,7 +360,7 @@ def _check_settings(settings: Settings, report: CheckReport) -> None:
 
 async def _check_database(settings: Settings, report: CheckReport) -> None:
     data_dir = settings.data_dir
-    if data_dir.exists() and stat.S_IMODE(data_dir.stat().st_mode) & 0o077:
+    if data_dir.is_dir() and stat.S_IMODE(data_dir.stat().st_mode) & 0o077:
         report.warnings.append(f"DATA_DIR {data_dir} is readable by others; it will be set to 0700")
     path = settings.database_path
     if not path.exists():

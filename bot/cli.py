@@ -11,7 +11,13 @@ from pathlib import Path
 from typing import TypeVar
 
 from bot import __version__, team_cli
-from bot.config import ConfigError, Settings, load_settings
+from bot.config import (
+    ConfigError,
+    Settings,
+    keys_dir_problem,
+    load_settings,
+    require_data_dir,
+)
 from bot.content.faq import ContentError
 from bot.crypto.keyring import KeyringError, PublicKeyring, UnlockedKeyring
 from bot.crypto.passphrase import PassphraseUnavailable
@@ -50,6 +56,9 @@ def _parser() -> argparse.ArgumentParser:
         help="validate configuration, content and database; exit non-zero on problems",
         description="Validate configuration, message catalogues and the database. Prints one "
         "line per problem and exits 1 if there is any.",
+    )
+    check.add_argument(
+        "--offline", action="store_true", help="skip asking the Bot API (getMe) for the token"
     )
     check.set_defaults(handler=_cmd_check)
 
@@ -180,8 +189,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _settings() -> Settings:
+    """Settings for a command that may use the keyring: a KEYS_DIR that is a file is refused
+    here, before it could be mistaken for a destroyed keyring."""
     settings = load_settings()
     setup_logging(settings.log_level)
+    problem = keys_dir_problem(settings)
+    if problem is not None:
+        raise ConfigError(problem)
     return settings
 
 
@@ -189,6 +203,12 @@ def _cmd_run(args: argparse.Namespace) -> int:
     settings = _settings()
     if settings.bot_token is None:
         raise ConfigError("BOT_TOKEN is not set: get a token from @BotFather and set BOT_TOKEN")
+    from bot.checks import token_problem
+
+    problem = token_problem(settings)
+    if problem is not None:
+        raise ConfigError(problem)
+    require_data_dir(settings)
     unlocked = _unlock_at_start(settings)
     asyncio.run(_run(settings, unlocked))
     return EXIT_OK
@@ -247,6 +267,7 @@ async def _run(settings: Settings, unlocked: UnlockedKeyring | None) -> None:
 
 def _cmd_migrate(args: argparse.Namespace) -> int:
     settings = _settings()
+    require_data_dir(settings)
     applied, version = asyncio.run(_migrate(settings))
     if applied:
         print(
@@ -272,8 +293,9 @@ async def _migrate(settings: Settings) -> tuple[int, int]:
 def _cmd_check(args: argparse.Namespace) -> int:
     from bot.checks import run_checks
 
-    settings = _settings()
-    report = asyncio.run(run_checks(settings))
+    settings = load_settings()  # not _settings(): every problem is reported, none raised
+    setup_logging(settings.log_level)
+    report = asyncio.run(run_checks(settings, offline=args.offline))
     for line in report.notes:
         print(f"ok: {line}")
     for line in report.warnings:

@@ -6,8 +6,11 @@ them. Secrets are `SecretStr` so that they never end up in a repr or a log line.
 
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -87,6 +90,25 @@ class Settings(BaseSettings):
             return frozenset({value})
         return value
 
+    @field_validator("admin_ids")
+    @classmethod
+    def _people_only(cls, value: frozenset[int]) -> frozenset[int]:
+        # A negative id is a group or channel: it cannot press a button, and would get admin text.
+        groups = sorted(i for i in value if i <= 0)
+        if groups:
+            raise ValueError(
+                f"user ids are positive; {', '.join(map(str, groups))} is a group or channel id"
+            )
+        return value
+
+    @field_validator("data_dir", mode="before")
+    @classmethod
+    def _data_dir_set(cls, value: object) -> object:
+        """`DATA_DIR=` would be the current directory, which start-up would make 0700."""
+        if isinstance(value, str) and not value.strip():
+            raise ValueError("is empty: set it to a directory for the bot's data, e.g. ./data")
+        return value
+
     @field_validator("region_channels", mode="before")
     @classmethod
     def _parse_channels(cls, value: object) -> object:
@@ -144,6 +166,14 @@ class Settings(BaseSettings):
     def _strip_slash(cls, value: str) -> str:
         if not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
+        # A malformed URL would otherwise look like a network outage and be retried forever.
+        try:
+            parts = urlsplit(value)
+            port_ok = parts.port is None or parts.port > 0
+        except ValueError:
+            port_ok = False
+        if not parts.hostname or not port_ok or any(c.isspace() for c in value):
+            raise ValueError("is not a valid URL (e.g. https://api.telegram.org)")
         return value.rstrip("/")
 
     @field_validator("log_level")
@@ -181,5 +211,63 @@ def load_settings(**overrides: object) -> Settings:
         problems = []
         for err in exc.errors():
             name = ".".join(str(p) for p in err["loc"]).upper() or "settings"
-            problems.append(f"{name}: {err['msg']}")
+            message = err["msg"].removeprefix("Value error, ")
+            problems.append(f"{name}: {message}")
         raise ConfigError("; ".join(problems)) from None
+
+
+def _shape_problem(path: Path, name: str) -> str | None:
+    """A file where the directory, or one of its parents, should be."""
+    if path.exists() and not path.is_dir():
+        return f"{name} {path} is a file, not a directory"
+    if path.is_dir():
+        return None
+    parent = path.absolute().parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir():
+        return f"{name} {path} cannot be created: {parent} is a file"
+    return None
+
+
+def data_dir_problem(data_dir: Path) -> str | None:
+    """Why DATA_DIR cannot hold the data, or None. Tries a write (a probe that is removed at
+    once) rather than trusting permission bits, which say nothing for root or a read-only mount;
+    a missing DATA_DIR is not created."""
+    shape = _shape_problem(data_dir, "DATA_DIR")
+    if shape is not None:
+        return shape
+    if data_dir.is_dir():
+        try:
+            with tempfile.TemporaryFile(dir=data_dir):
+                pass
+        except OSError as exc:
+            return f"DATA_DIR {data_dir} is not writable ({exc.strerror or type(exc).__name__})"
+        return None
+    parent = data_dir.absolute().parent
+    while not parent.exists():
+        parent = parent.parent
+    try:
+        os.rmdir(tempfile.mkdtemp(dir=parent, prefix=".helpline-probe-"))
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        return f"DATA_DIR {data_dir} cannot be created in {parent} ({reason})"
+    return None
+
+
+def keys_dir_problem(settings: Settings) -> str | None:
+    """A keyring directory that is a file, or under one, is a mistake, not a destroyed keyring
+    (its tombstone cannot be read either). Writability is not asked: hardened setups may mount
+    KEYS_DIR read-only."""
+    if settings.keys_dir is not None:
+        return _shape_problem(settings.keys_dir, "KEYS_DIR")
+    return _shape_problem(settings.data_dir, "DATA_DIR") or _shape_problem(
+        settings.keyring_dir, "DATA_DIR/keys"
+    )
+
+
+def require_data_dir(settings: Settings) -> None:
+    """`run` and `migrate` refuse an unusable DATA_DIR in one line before touching anything."""
+    problem = data_dir_problem(settings.data_dir)
+    if problem is not None:
+        raise ConfigError(problem)

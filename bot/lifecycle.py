@@ -4,13 +4,22 @@ with `app` from its workflow data (as in aiogram's examples/web_app/main.py)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import logging
 from typing import TYPE_CHECKING
 
 from aiogram import Bot
-from aiogram.exceptions import TelegramAPIError, TelegramUnauthorizedError
-from aiogram.types import ErrorEvent, Message
+from aiogram.exceptions import (
+    ClientDecodeError,
+    TelegramAPIError,
+    TelegramNetworkError,
+    TelegramNotFound,
+    TelegramRetryAfter,
+    TelegramServerError,
+    TelegramUnauthorizedError,
+)
+from aiogram.types import ErrorEvent, Message, User
 
 from bot.config import ConfigError, Settings
 from bot.i18n import Tr
@@ -25,12 +34,53 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("helpline.app")
 
+# Between two getMe tries at start: doubling from the first, never longer than the last.
+FIRST_RETRY_SECONDS = 1.0
+MAX_RETRY_SECONDS = 60.0
+REJECTED_TOKEN = "BOT_TOKEN was rejected by the Bot API (revoked or mistyped)"  # noqa: S105
+
+
+async def wait_for_bot_api(bot: Bot, stop: asyncio.Event) -> User | None:
+    """getMe until the Bot API answers: a network outage at boot is waited out (one log line a
+    try), a rejected token is a configuration mistake. None: `stop` was set while waiting."""
+    delay = FIRST_RETRY_SECONDS
+    tries = 0
+    while not stop.is_set():
+        tries += 1
+        try:
+            return await bot.get_me()
+        except TelegramRetryAfter as exc:
+            wait, error = float(exc.retry_after), type(exc).__name__
+        except (TelegramNetworkError, TelegramServerError) as exc:
+            wait, error = delay, type(exc).__name__
+            delay = min(delay * 2, MAX_RETRY_SECONDS)
+        except (TelegramAPIError, ClientDecodeError) as exc:
+            raise ConfigError(refusal(exc)) from None
+        log.warning(
+            "Bot API unreachable at start; retrying",
+            extra=fields(error=error, tries=tries, retry_in=round(wait, 2)),
+        )
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), wait)
+    return None
+
+
+def refusal(exc: Exception) -> str:
+    """One line for an answer to getMe that retrying cannot fix: the token or the URL."""
+    if isinstance(exc, TelegramUnauthorizedError):
+        return REJECTED_TOKEN
+    if isinstance(exc, TelegramNotFound):
+        return "the Bot API answered 404 to getMe: check BOT_TOKEN and BOT_API_URL"
+    if isinstance(exc, ClientDecodeError):
+        return "BOT_API_URL does not answer like a Bot API (not JSON): check the URL"
+    return f"the Bot API refused getMe ({type(exc).__name__}): check BOT_TOKEN and BOT_API_URL"
+
 
 async def on_startup(bot: Bot, app: App) -> None:
     try:
         me = await bot.get_me()
     except TelegramUnauthorizedError:
-        raise ConfigError("BOT_TOKEN was rejected by the Bot API (revoked or mistyped)") from None
+        raise ConfigError(REJECTED_TOKEN) from None
     app.alert_desk.name_instance(me.username)  # the name signed alerts carry: asked once
     # Polling and a webhook exclude each other; a stale webhook would make polling fail.
     await bot.delete_webhook(drop_pending_updates=False)

@@ -66,6 +66,8 @@ class LogfmtFormatter(logging.Formatter):
 
 
 APP_LOGGERS = ("helpline", "bot", "handlers")
+# Libraries whose INFO lines say nothing an operator acts on: shown only with LOG_LEVEL=DEBUG.
+QUIET_LIBRARIES = ("aiogram.event", "apscheduler")
 
 # (logger prefix, the library's own message template) -> the constant event logged instead.
 LIBRARY_EVENTS: dict[tuple[str, str], str] = {
@@ -157,10 +159,12 @@ def setup_logging(level: str = "INFO", stream: TextIO | None = None) -> None:
     # Warnings (aiogram's "unknown update type" one dumps a whole update) become records, so
     # that the library rule above applies to them too.
     logging.captureWarnings(True)
-    # aiogram's per-update INFO line is noise at scale; keep it at DEBUG runs only.
-    if level != "DEBUG":
-        logging.getLogger("aiogram.event").setLevel(logging.WARNING)
-    logging.getLogger("apscheduler").setLevel(max(logging.getLevelName(level), logging.INFO))
+    # Library chatter (aiogram's per-update line; APScheduler's "Added job" and "Scheduler
+    # started" lines, ten at every start) is for DEBUG runs only; their warnings always show.
+    quiet = max(logging.getLevelName(level), logging.WARNING)
+    chatter = logging.DEBUG if level == "DEBUG" else quiet
+    for name in QUIET_LIBRARIES:
+        logging.getLogger(name).setLevel(chatter)
     # aiosqlite logs every statement with its parameters at DEBUG: alert texts, blind indexes
     # and ciphertexts would reach the log. Never below INFO, whatever LOG_LEVEL says.
     logging.getLogger("aiosqlite").setLevel(max(logging.getLevelName(level), logging.INFO))

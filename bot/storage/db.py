@@ -63,8 +63,12 @@ class Database:
 
     @classmethod
     async def open(cls, path: Path) -> Database:
-        ensure_private_dir(path.parent)
-        ensure_private_file(path)
+        try:
+            ensure_private_dir(path.parent)
+            ensure_private_file(path)
+        except OSError as exc:  # a file in the way, a read-only disk: one line, not a traceback
+            reason = exc.strerror or type(exc).__name__
+            raise StorageError(f"cannot create {path}: {reason}") from None
         # isolation_level=None: no implicit transactions, every write says BEGIN IMMEDIATE itself.
         conn = await aiosqlite.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
         conn.row_factory = aiosqlite.Row
