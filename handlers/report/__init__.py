@@ -72,6 +72,8 @@ def build_router() -> Router:
     router.message.register(form.photo_wrong, StateFilter(ReportForm.photo))
     router.message.register(form.location, StateFilter(ReportForm.location), has_location)
     router.message.register(form.location_wrong, StateFilter(ReportForm.location))
+    # The review screen takes buttons; anything typed there is answered, never "not understood".
+    router.message.register(form.review_typed, StateFilter(ReportForm.review, ReportForm.sending))
 
     skip = ExactButton(ReportActCb(action=FormAction.SKIP))
     router.callback_query.register(form.skip_photo, StateFilter(ReportForm.photo), skip)

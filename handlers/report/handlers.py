@@ -6,13 +6,15 @@ business (handlers.report.steps); these only store an answer and ask for the nex
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from aiogram import Bot
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, Message, User
 
+from bot.config import Settings
 from bot.content.regions import RegionCatalog
 from bot.i18n import Tr
 from bot.services.location import coarse_location
@@ -55,21 +57,64 @@ ACK_SECONDS = 60  # the neutral "received" after Send leaves the chat after this
 
 
 async def start_command(
-    message: Message, tr: Tr, state: FSMContext, report_service: ReportService
+    message: Message,
+    tr: Tr,
+    state: FSMContext,
+    report_service: ReportService,
+    settings: Settings,
 ) -> None:
     if not report_service.enabled:
         await message.answer(tr(_unavailable(report_service)))
         return
+    note = _limit_note(tr, report_service, message.from_user, settings)
+    if note is not None and not note.opens:
+        await message.answer(note.text)
+        return
+    sent = await message.answer(note.text) if note is not None else None
     await open_form(message, None, tr, state)
+    if sent is not None:
+        await track_message(state, sent)
 
 
 async def start_button(
-    query: CallbackQuery, tr: Tr, state: FSMContext, report_service: ReportService
+    query: CallbackQuery,
+    tr: Tr,
+    state: FSMContext,
+    report_service: ReportService,
+    settings: Settings,
 ) -> None:
     if not report_service.enabled:
         await query.answer(tr(_unavailable(report_service)), show_alert=True)
         return
+    note = _limit_note(tr, report_service, query.from_user, settings)
+    if note is not None and not note.opens:
+        await show(query, note.text, screens.home_only(tr))
+        return
+    if note is not None:
+        await query.answer(note.text, show_alert=True)
     await open_form(None, query, tr, state)
+
+
+@dataclass(frozen=True)
+class LimitNote:
+    text: str
+    opens: bool  # the form opens anyway: its draft outlives the wait
+
+
+def _limit_note(
+    tr: Tr, report_service: ReportService, user: User | None, settings: Settings
+) -> LimitNote | None:
+    """The per-person limit, checked (not consumed) before anyone types six steps for nothing.
+    A wait longer than a draft lives closes the door: the draft would be forgotten first."""
+    if user is None:
+        return None
+    minutes = report_service.wait_minutes(user.id)
+    if minutes <= 0:
+        return None
+    idle = screens.idle_minutes(settings)
+    if minutes > settings.draft_idle_minutes:
+        return LimitNote(tr("report-limit-wait", minutes=minutes, idle=idle), opens=False)
+    return LimitNote(tr("report-limit-soon", minutes=minutes, idle=idle), opens=True)
 
 
 def _unavailable(report_service: ReportService) -> str:
@@ -143,16 +188,36 @@ async def when(
 
 async def choice_typed(message: Message, tr: Tr, state: FSMContext, regions: RegionCatalog) -> None:
     """A typed answer where buttons are expected: what was typed is kept for the description
-    step, the person is told so, and the step is asked again with its buttons."""
+    step, the person is told so (anything else is told what the step needs: never silence),
+    and the step is asked again with its buttons."""
     await track_message(state, message)
-    kept = clean_text(message.text or message.caption or "")
-    if kept:
-        data = await state.get_data()
-        joined = "\n".join(filter(None, [str(data.get(KEPT_TEXT_KEY) or ""), kept]))
-        await state.update_data({KEPT_TEXT_KEY: joined[:TEXT_LIMIT]})
-        sent = await message.answer(tr("report-text-kept"))
-        await track_message(state, sent)
+    kept = await _keep_words(message, state)
+    note = "report-kept-for-description" if kept else "report-choose-with-buttons"
+    sent = await message.answer(tr(note))
+    await track_message(state, sent)
     await show_next_step(message, None, tr, state, regions)
+
+
+async def review_typed(message: Message, tr: Tr, state: FSMContext, regions: RegionCatalog) -> None:
+    """Anything typed at the review screen: kept for the description (never sent unless the
+    person puts it there), told so, and the review shown again. It used to fall through to
+    "not understood" and be lost."""
+    await track_message(state, message)
+    kept = await _keep_words(message, state)
+    sent = await message.answer(tr("report-kept-at-review" if kept else "report-review-buttons"))
+    await track_message(state, sent)
+    await show_next_step(message, None, tr, state, regions)
+
+
+async def _keep_words(message: Message, state: FSMContext) -> bool:
+    """Add what was typed (or a caption) to the words kept for the description."""
+    kept = clean_text(message.text or message.caption or "")
+    if not kept:
+        return False
+    data = await state.get_data()
+    joined = "\n".join(filter(None, [str(data.get(KEPT_TEXT_KEY) or ""), kept]))
+    await state.update_data({KEPT_TEXT_KEY: joined[:TEXT_LIMIT]})
+    return True
 
 
 async def use_kept_text(
@@ -272,6 +337,7 @@ async def send(
     report_service: ReportService,
     notices: ModeratorNotices,
     janitor: MessageJanitor,
+    settings: Settings,
 ) -> None:
     # Taken, not read: of two simultaneous Send taps the second finds nothing to send.
     data = _take(state, ReportForm.review, ReportForm.sending)
@@ -285,7 +351,7 @@ async def send(
         raise
     if not isinstance(result, Submitted):
         await state.set_state(ReportForm.review)
-        await query.answer(screens.refusal(tr, result), show_alert=True)
+        await query.answer(screens.refusal(tr, result, settings), show_alert=True)
         return
     await state.clear()  # handlers.flow deletes the form's messages
     await query.answer()

@@ -1,0 +1,19 @@
+# Flows that never swallow input or promise what the code does not do (handlers/report).
+
+# /report while the per-person limit is reached and the wait is longer than a draft lives.
+report-limit-wait = Сейчас отправить сообщение о проверке нельзя: за последний час вы уже отправили столько, сколько можно. Следующее можно будет отправить через { $minutes } мин. Форму пока не открываю: незаконченная форма забывается после { $idle } мин без действий, так что заполненное сейчас не дождалось бы отправки. Возвращайтесь через { $minutes } мин: /report
+# /report while the limit is reached but the wait is shorter than a draft lives: the form opens.
+report-limit-soon = Отправить можно будет через { $minutes } мин. Форму можно заполнить уже сейчас: черновик хранится, пока вы не оставляете его без действий дольше { $idle } мин.
+# Send refused by the per-person limit: what happens to the draft, truthfully.
+report-rate-limited-kept = Сейчас отправить нельзя: слишком много сообщений за час. Попробуйте через { $minutes } мин. Черновик хранится, если не оставлять его без действий дольше { $idle } мин.
+report-rate-limited-lost = Сейчас отправить нельзя: слишком много сообщений за час. Попробуйте через { $minutes } мин. Черновик столько не хранится: незаконченная форма забывается после { $idle } мин без действий.
+# Text typed at a step that takes buttons (place, time).
+report-kept-for-description = Я сохранил ваши слова для описания — они будут на шаге 4, и их можно будет взять одной кнопкой. А на этом шаге нужно выбрать вариант кнопкой ниже.
+# Anything else (a sticker, a photo) at a step that takes buttons.
+report-choose-with-buttons = На этом шаге нужно выбрать вариант кнопкой ниже. Остальные ответы сохранены.
+# The description step, when words were kept earlier; the words follow on their own line.
+report-text-kept-words = Вы уже написали раньше — я сохранил эти слова. Нажмите «✅ Использовать мой текст», чтобы взять их как описание, или отправьте новое описание:
+# Text typed at the review screen.
+report-kept-at-review = Это проверка перед отправкой. Я сохранил ваши слова: нажмите «✏️ Текст», чтобы взять их в описание. Если всё и так верно, нажмите «Отправить» — эти слова тогда не отправятся.
+# Anything but text (a sticker, a photo) at the review screen.
+report-review-buttons = Это проверка перед отправкой: нажмите «Отправить», кнопку шага, который хотите изменить, или «Отменить». Ваши ответы сохранены.

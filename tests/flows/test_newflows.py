@@ -1,0 +1,100 @@
+"""Flows that never swallow input or promise what the code does not do: the per-person limit
+told when the form opens, the draft's fate said truthfully, text typed at a button step kept
+and shown at the description step, and text typed at the review screen answered."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.devserver.server import FakeBotAPI
+from tests.support.chat import USER_IDS, User
+from tests.support.keys import PASSPHRASE
+from tests.support.process import StartBot
+from tests.support.reports import fill_form, stored_reports
+
+
+async def test_the_limit_is_told_when_the_form_opens_not_after_six_steps(
+    api: FakeBotAPI, start_bot: StartBot, keyring_dir: Path
+) -> None:
+    user = User(api, USER_IDS[0], "ru")
+    bot = await start_bot(REPORTS_PER_HOUR="1", KEY_PASSPHRASE=PASSPHRASE)
+    await fill_form(user, "first")
+    await user.press("Отправить")
+    reply = await user.say("/report")
+    text = reply.visible_text
+    assert "Шаг 1 из 6" not in text  # no form to fill in for nothing
+    assert "60 мин" in text and "30 мин" in text  # the wait, and why a draft would not last
+    assert "сохранён" not in text
+    # The check consumed nothing: the same answer again, and still one report stored.
+    assert "60 мин" in (await user.say("/report")).visible_text
+    assert len(stored_reports(bot)) == 1
+
+
+async def test_a_short_wait_opens_the_form_and_says_the_draft_lasts(
+    api: FakeBotAPI, start_bot: StartBot, keyring_dir: Path
+) -> None:
+    user = User(api, USER_IDS[1], "en")
+    await start_bot(REPORTS_PER_HOUR="1", DRAFT_IDLE_MINUTES="90", KEY_PASSPHRASE=PASSPHRASE)
+    await user.say("/report")
+    await user.say("Moscow")
+    await user.press("Metro")
+    await user.press("Right now")
+    await user.say("first")
+    await user.press("Skip")
+    await user.press("Skip")
+    await user.press("Send")
+    await user.say("/report")
+    messages = api.messages(user.id)
+    assert "60 min" in messages[-2].visible_text and "kept" in messages[-2].visible_text
+    assert "Step 1 of 6" in messages[-1].visible_text
+    await user.say("Moscow")
+    await user.press("Metro")
+    await user.press("Right now")
+    await user.say("second")
+    await user.press("Skip")
+    await user.press("Skip")
+    await user.press("Send")  # still within the hour: refused, and told the draft lasts
+    toast = str(api.calls_for("answerCallbackQuery")[-1].params["text"])
+    assert "Try again in 60 min" in toast and "kept as long as" in toast and "90 min" in toast
+    assert "Check" in user.last().visible_text or "Send" in " ".join(user.labels())
+
+
+async def test_words_typed_at_a_button_step_are_shown_at_the_description_step(
+    api: FakeBotAPI, start_bot: StartBot, keyring_dir: Path
+) -> None:
+    user = User(api, USER_IDS[0], "ru")
+    await start_bot()
+    await user.say("/report")
+    await user.say("Москва")
+    again = await user.say("на станции Выхино")
+    note = api.messages(user.id)[-2].visible_text
+    assert "сохранил" in note and "описани" in note  # kept, and where it goes
+    assert "Шаг 2 из 6" in again.visible_text  # the step again, with what it needs
+    sticker = await user.say(sticker=True)
+    assert "кнопк" in api.messages(user.id)[-2].visible_text.lower()  # never silent
+    assert "Шаг 2 из 6" in sticker.visible_text
+    await user.press("Метро")
+    step4 = await user.press("Прямо сейчас")
+    assert "на станции Выхино" in step4.visible_text  # the kept words, shown
+    await user.press("Использовать")
+    await user.press("Пропустить")
+    review = await user.press("Пропустить")
+    assert "на станции Выхино" in review.visible_text
+
+
+async def test_text_typed_at_the_review_screen_is_answered_and_kept(
+    api: FakeBotAPI, start_bot: StartBot, keyring_dir: Path
+) -> None:
+    user = User(api, USER_IDS[0], "ru")
+    await start_bot()
+    await fill_form(user, "first words")
+    reply = await user.say("ещё два автобуса у выхода")
+    assert "не понял" not in reply.visible_text
+    assert "Отправить" in " ".join(user.labels())  # the review screen again
+    note = api.messages(user.id)[-2].visible_text
+    assert "сохранил" in note
+    step4 = await user.press("Текст")
+    assert "ещё два автобуса у выхода" in step4.visible_text
+    await user.press("Использовать")
+    review = user.last()
+    assert "ещё два автобуса у выхода" in review.visible_text
