@@ -198,6 +198,10 @@ class FlowMiddleware:
         if flow is None and not has_paused:
             return await handler(event, data)  # nothing open: the common case, kept cheap
         kind = self._rule.classify(event, flow)
+        if kind == STEP and flow is None and isinstance(event, Message):
+            # Only a paused draft: a message is another detour, and Continue moves under its
+            # answer (the old offer would be lost above it).
+            kind = DETOUR
         bot: Bot = data["bot"]
         if kind == EXIT:
             dropped = await _drop(state, flow, bot, chat_id, also=_message_id(event))

@@ -6,7 +6,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from bot.devserver.server import FakeBotAPI
+from tests.support.alerts import ADMIN, start
 from tests.support.chat import USER_IDS, User
 from tests.support.keys import PASSPHRASE
 from tests.support.process import StartBot
@@ -98,3 +101,60 @@ async def test_text_typed_at_the_review_screen_is_answered_and_kept(
     await user.press("Использовать")
     review = user.last()
     assert "ещё два автобуса у выхода" in review.visible_text
+
+
+async def test_text_typed_at_the_announcement_preview_replaces_it(
+    api: FakeBotAPI, start_bot: StartBot, keyring_dir: Path
+) -> None:
+    """The preview waits for a button; a corrected text typed there used to fall through to
+    "not understood" with the form still open."""
+    admin = User(api, ADMIN, "en")
+    await start(start_bot)
+    await admin.say("/announce")
+    first = await admin.say("Shelters open tonight")
+    corrected = await admin.say("Shelters open tonight and tomorrow")
+    assert "did not understand" not in corrected.visible_text
+    assert "Preview" in corrected.visible_text and "and tomorrow" in corrected.visible_text
+    # The first preview is gone: its Approve button cannot approve the text it does not show.
+    assert all(m.deleted for m in api.chat_log(admin.id) if m.message_id == first.message_id)
+
+
+async def questionnaire_at_question_2(user: User) -> None:
+    await user.say("/start")
+    await user.press("Проверить мою ситуацию")
+    first = await user.press("Начать")
+    await user.press(user.labels(first)[1], exact=True)
+
+
+@pytest.mark.parametrize("detour", ["/sos", "/language", "/help", "как получить отсрочку"])
+async def test_after_any_detour_from_the_questionnaire_search_works_and_it_resumes(
+    api: FakeBotAPI, start_bot: StartBot, detour: str
+) -> None:
+    """Issue item 1: after a detour (a command or a typed question) from the questionnaire,
+    a typed question is answered by search, and the questionnaire can still be resumed."""
+    user = User(api, USER_IDS[2], "ru")
+    await start_bot()
+    await questionnaire_at_question_2(user)
+    await user.say(detour)
+    reply = await user.say("отсрочка для студентов")
+    assert "не понял" not in reply.visible_text and reply.buttons  # search answered
+    resumed = await user.press("Продолжить")
+    assert "Вопрос 2" in resumed.visible_text
+
+
+async def test_a_finished_questionnaire_paged_or_opened_leaves_search_working(
+    api: FakeBotAPI, start_bot: StartBot
+) -> None:
+    user = User(api, USER_IDS[2], "ru")
+    await start_bot()
+    await user.say("/start")
+    await user.press("Проверить мою ситуацию")
+    screen = await user.press("Начать")
+    for _ in range(20):
+        if "Вопрос" not in screen.visible_text:
+            break
+        screen = await user.press(user.labels(screen)[0], exact=True)
+    entry = user.labels(screen)[-3]  # an FAQ entry the results link to
+    await user.press(entry, exact=True)
+    reply = await user.say("отсрочка для студентов")
+    assert "не понял" not in reply.visible_text and reply.buttons
