@@ -117,6 +117,22 @@ def _limit_note(
     return LimitNote(tr("report-limit-soon", minutes=minutes, idle=idle), opens=True)
 
 
+def _group_note(
+    tr: Tr, report_service: ReportService, user: User | None, region: str, settings: Settings
+) -> LimitNote | None:
+    """The per-person-per-region limit, checked (not consumed) as soon as the region is known;
+    `opens` False: the region is not taken, the draft would be forgotten before Send works."""
+    if user is None:
+        return None
+    minutes = report_service.group_wait_minutes(user.id, region)
+    if minutes <= 0:
+        return None
+    idle = screens.idle_minutes(settings)
+    if minutes > settings.draft_idle_minutes:
+        return LimitNote(tr("report-group-wait", minutes=minutes, idle=idle), opens=False)
+    return LimitNote(tr("report-group-soon", minutes=minutes, idle=idle), opens=True)
+
+
 def _unavailable(report_service: ReportService) -> str:
     """Not set up yet, or the keyring was destroyed on purpose: people are told which."""
     return "keys-destroyed-reports" if report_service.keys_destroyed else "report-unavailable"
@@ -125,10 +141,24 @@ def _unavailable(report_service: ReportService) -> str:
 # --- region ---------------------------------------------------------------------------------
 
 
-async def region_text(message: Message, tr: Tr, state: FSMContext, regions: RegionCatalog) -> None:
+async def region_text(
+    message: Message,
+    tr: Tr,
+    state: FSMContext,
+    regions: RegionCatalog,
+    report_service: ReportService,
+    settings: Settings,
+) -> None:
     await track_message(state, message)
     found = regions.resolve(message.text or "")
     if found is not None:
+        note = _group_note(tr, report_service, message.from_user, found.code, settings)
+        if note is not None:
+            sent = await message.answer(note.text)
+            await track_message(state, sent)
+            if not note.opens:
+                await show_prompt(message, None, state, *screens.region_prompt(tr, {}))
+                return
         await save_answer(state, FormStep.REGION, found.code)
         await show_next_step(message, None, tr, state, regions)
         return
@@ -153,10 +183,19 @@ async def region_pick(
     tr: Tr,
     state: FSMContext,
     regions: RegionCatalog,
+    report_service: ReportService,
+    settings: Settings,
 ) -> None:
     if regions.get(callback_data.code) is None:
         await query.answer(tr("report-stale"))
         return
+    note = _group_note(tr, report_service, query.from_user, callback_data.code, settings)
+    if note is not None and not note.opens:
+        # Still at the region step: another region can be typed or picked from the list.
+        await show(query, note.text, screens.region_help(tr))
+        return
+    if note is not None:
+        await query.answer(note.text, show_alert=True)
     await save_answer(state, FormStep.REGION, callback_data.code)
     await show_next_step(None, query, tr, state, regions)
 

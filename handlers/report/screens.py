@@ -197,13 +197,11 @@ def home_only(tr: Tr) -> InlineKeyboardMarkup:
 def refusal(tr: Tr, result: Refused, settings: Settings) -> str:
     """Why Send was refused. The draft stays, but only until the idle sweep: a wait longer
     than DRAFT_IDLE_MINUTES is told that the draft will not last it."""
-    if isinstance(result, RateLimited):
+    if isinstance(result, RateLimited | GroupFull):
         idle = idle_minutes(settings)
         lasts = result.wait_minutes <= settings.draft_idle_minutes
-        key = "report-rate-limited-kept" if lasts else "report-rate-limited-lost"
-        return tr(key, minutes=result.wait_minutes, idle=idle)
-    if isinstance(result, GroupFull):
-        return tr("report-group-full")
+        prefix = "report-rate-limited" if isinstance(result, RateLimited) else "report-group-full"
+        return tr(f"{prefix}-{'kept' if lasts else 'lost'}", minutes=result.wait_minutes, idle=idle)
     if isinstance(result, TooLong):
         return tr("report-too-large")
     return tr("report-busy")

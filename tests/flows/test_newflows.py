@@ -158,3 +158,23 @@ async def test_a_finished_questionnaire_paged_or_opened_leaves_search_working(
     await user.press(entry, exact=True)
     reply = await user.say("отсрочка для студентов")
     assert "не понял" not in reply.visible_text and reply.buttons
+
+
+async def test_the_region_limit_is_told_when_the_region_is_chosen(
+    api: FakeBotAPI, start_bot: StartBot, keyring_dir: Path
+) -> None:
+    """One report allowed a region and two hours: the second form stops at the region step
+    (the wait is longer than a draft lives here), and another region goes on."""
+    user = User(api, USER_IDS[0], "ru")
+    bot = await start_bot(
+        REPORTS_PER_GROUP_PER_PERSON="1", DRAFT_IDLE_MINUTES="0.5", KEY_PASSPHRASE=PASSPHRASE
+    )
+    await fill_form(user, "first")  # Saint Petersburg
+    await user.press("Отправить")
+    await user.say("/report")
+    again = await user.say("Питер")
+    note = api.messages(user.id)[-2].visible_text
+    assert "Об этом регионе" in note and "мин" in note and "сохранён" not in note
+    assert "Шаг 1 из 6" in again.visible_text  # still the region step
+    assert "Шаг 2 из 6" in (await user.say("Москва")).visible_text
+    assert len(stored_reports(bot)) == 1

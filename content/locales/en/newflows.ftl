@@ -17,3 +17,9 @@ report-text-kept-words = You wrote this earlier and I kept it. Tap "Use what I w
 report-kept-at-review = This is the check before sending. I kept your words: tap "✏️ Text" to put them in the description. If everything is right as it is, tap "Send" — these words will not be sent then.
 # Anything but text (a sticker, a photo) at the review screen.
 report-review-buttons = This is the check before sending: tap "Send", the button of a step you want to change, or "Cancel". Your answers are kept.
+# The region chosen is one this person already reported as often as allowed in two hours.
+report-group-wait = You have already sent as many reports about this region in two hours as allowed: moderators have them. A new report about it from you will be taken in { $minutes } min. A form is forgotten after { $idle } min without activity, so there is no point filling it in now: choose another region or come back in { $minutes } min.
+report-group-soon = You have sent the most reports allowed about this region in two hours. You can send a new one in { $minutes } min; the draft lasts while it is not left untouched for { $idle } min.
+# Send refused by the per-region limit: what happens to the draft, truthfully.
+report-group-full-kept = You have sent the most reports allowed about this region in two hours. Try again in { $minutes } min. Your draft is kept while it is not left untouched for { $idle } min.
+report-group-full-lost = You have sent the most reports allowed about this region in two hours. Try again in { $minutes } min. Your draft is not kept that long: it goes after { $idle } idle min.
