@@ -248,6 +248,13 @@ async def review_typed(message: Message, tr: Tr, state: FSMContext, regions: Reg
     await show_next_step(message, None, tr, state, regions)
 
 
+async def _kept_note(needed: str, message: Message, state: FSMContext, tr: Tr) -> str:
+    """What a step needs, and, when words came instead, that they were kept (never dropped)."""
+    if not await _keep_words(message, state):
+        return needed
+    return needed + "\n\n" + tr("report-kept-later")
+
+
 async def _keep_words(message: Message, state: FSMContext) -> bool:
     """Add what was typed (or a caption) to the words kept for the description."""
     kept = clean_text(message.text or message.caption or "")
@@ -305,6 +312,8 @@ async def photo(message: Message, tr: Tr, state: FSMContext, regions: RegionCata
         )
         return
     await save_answer(state, FormStep.PHOTO, largest.file_id)
+    if await _keep_words(message, state):  # a caption is words too: kept, and said so
+        await track_message(state, await message.answer(tr("report-kept-later")))
     await show_next_step(message, None, tr, state, regions)
 
 
@@ -313,7 +322,9 @@ async def photo_wrong(message: Message, tr: Tr, state: FSMContext) -> None:
     document = message.document
     as_file = document is not None and (document.mime_type or "").startswith("image/")
     key = "report-photo-as-file" if as_file else "report-photo-only"
-    await show_prompt(message, None, state, tr(key), screens.skip_cancel(tr))
+    await show_prompt(
+        message, None, state, await _kept_note(tr(key), message, state, tr), screens.skip_cancel(tr)
+    )
 
 
 # --- location -------------------------------------------------------------------------------
@@ -337,7 +348,8 @@ async def location(message: Message, tr: Tr, state: FSMContext, regions: RegionC
 
 async def location_wrong(message: Message, tr: Tr, state: FSMContext) -> None:
     await track_message(state, message)
-    await show_prompt(message, None, state, tr("report-location-only"), screens.skip_cancel(tr))
+    text = await _kept_note(tr("report-location-only"), message, state, tr)
+    await show_prompt(message, None, state, text, screens.skip_cancel(tr))
 
 
 # --- buttons: skip, edit, send, cancel ------------------------------------------------------

@@ -178,3 +178,27 @@ async def test_the_region_limit_is_told_when_the_region_is_chosen(
     assert "Шаг 1 из 6" in again.visible_text  # still the region step
     assert "Шаг 2 из 6" in (await user.say("Москва")).visible_text
     assert len(stored_reports(bot)) == 1
+
+
+async def test_words_typed_at_the_photo_and_location_steps_are_kept_and_shown(
+    api: FakeBotAPI, start_bot: StartBot, keyring_dir: Path
+) -> None:
+    user = User(api, USER_IDS[1], "en")
+    await start_bot()
+    await user.say("/report")
+    await user.say("Moscow")
+    await user.press("Metro")
+    await user.press("Right now")
+    await user.say("two vans")
+    photo_step = await user.say("no photo, sorry")
+    assert (
+        "Only a photo" in photo_step.visible_text and "kept your words" in photo_step.visible_text
+    )
+    await user.press("Skip")
+    location_step = await user.say("exit 3")
+    assert "Send a location here" in location_step.visible_text
+    assert "kept your words" in location_step.visible_text
+    review = await user.press("Skip")
+    assert "Kept words" in review.visible_text and "exit 3" in review.visible_text
+    text_step = await user.press("Text")
+    assert "no photo, sorry\nexit 3" in text_step.visible_text

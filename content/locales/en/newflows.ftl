@@ -23,3 +23,7 @@ report-group-soon = You have sent the most reports allowed about this region in 
 # Send refused by the per-region limit: what happens to the draft, truthfully.
 report-group-full-kept = You have sent the most reports allowed about this region in two hours. Try again in { $minutes } min. Your draft is kept while it is not left untouched for { $idle } min.
 report-group-full-lost = You have sent the most reports allowed about this region in two hours. Try again in { $minutes } min. Your draft is not kept that long: it goes after { $idle } idle min.
+# Text typed at the photo or location step (after the description): kept, not sent by itself.
+report-kept-later = I kept your words: on the review screen, tap "✏️ Text" to put them in the description.
+# A line of the review screen while words are kept that are not in the description.
+report-review-kept = Kept words (not sent unless you put them in with "✏️ Text"): { $words }

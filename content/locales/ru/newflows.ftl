@@ -23,3 +23,7 @@ report-group-soon = Об этом регионе вы уже отправили 
 # Send refused by the per-region limit: what happens to the draft, truthfully.
 report-group-full-kept = Об этом регионе вы уже отправили максимум сообщений за два часа. Попробуйте через { $minutes } мин. Черновик хранится, если не оставлять его без действий дольше { $idle } мин.
 report-group-full-lost = Об этом регионе вы уже отправили максимум сообщений за два часа. Попробуйте через { $minutes } мин. Черновик столько не хранится: его забудут после { $idle } мин без действий.
+# Text typed at the photo or location step (after the description): kept, not sent by itself.
+report-kept-later = Ваши слова я сохранил: на экране проверки нажмите «✏️ Текст», чтобы взять их в описание.
+# A line of the review screen while words are kept that are not in the description.
+report-review-kept = Сохранённые слова (не войдут в сообщение, пока вы не возьмёте их через «✏️ Текст»): { $words }
