@@ -9,7 +9,9 @@ STEP INPUT: what the step asks for, handled by the flow's own handlers. It stays
     says so.
 DETOUR: /sos, /privacy, /help, /language, /verify, any other command that opens no flow, the
     main menu's info screens, and a free-text question typed in the questionnaire. It is
-    answered; the draft is paused, and a "Continue" button resumes it with one tap.
+    answered; the draft is paused, and a "Continue" button resumes it with one tap. While a
+    draft is paused and nothing else is open, every message is a detour too, so "Continue"
+    moves under its answer instead of being left behind.
 EXIT: /start, Home, /cancel, a command or menu button that opens a flow (/report again,
     /alerts, ...), or any handler that ends the flow or opens another one. The draft is
     dropped, and a report form's messages are deleted.
