@@ -296,7 +296,13 @@ async def text(message: Message, tr: Tr, state: FSMContext, regions: RegionCatal
 
 
 async def text_not_text(message: Message, tr: Tr, state: FSMContext) -> None:
+    """Not text: a photo's caption is kept and offered as the description, never dropped."""
     await track_message(state, message)
+    if await _keep_words(message, state):
+        _, markup = screens.text_prompt(tr, await state.get_data())
+        text = tr("report-text-only") + "\n\n" + tr("report-kept-for-text")
+        await show_prompt(message, None, state, text, markup)
+        return
     await show_prompt(message, None, state, tr("report-text-only"), screens.cancel_only(tr))
 
 

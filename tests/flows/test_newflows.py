@@ -31,6 +31,10 @@ async def test_the_limit_is_told_when_the_form_opens_not_after_six_steps(
     # The check consumed nothing: the same answer again, and still one report stored.
     assert "60 мин" in (await user.say("/report")).visible_text
     assert len(stored_reports(bot)) == 1
+    # The menu's button says the same, on the screen (too long for a toast).
+    await user.say("/start")
+    screen = await user.press("Сообщить об облаве")
+    assert "60 мин" in screen.visible_text and "Шаг 1 из 6" not in screen.visible_text
 
 
 async def test_a_short_wait_opens_the_form_and_says_the_draft_lasts(
@@ -202,3 +206,18 @@ async def test_words_typed_at_the_photo_and_location_steps_are_kept_and_shown(
     assert "Kept words" in review.visible_text and "exit 3" in review.visible_text
     text_step = await user.press("Text")
     assert "no photo, sorry\nexit 3" in text_step.visible_text
+
+
+async def test_a_captioned_photo_at_the_description_step_keeps_its_caption(
+    api: FakeBotAPI, start_bot: StartBot, keyring_dir: Path
+) -> None:
+    user = User(api, USER_IDS[1], "en")
+    await start_bot()
+    await user.say("/report")
+    await user.say("Moscow")
+    await user.press("Metro")
+    await user.press("Right now")
+    reply = await user.say(photo=True, caption="vans at exit 2")
+    assert "Text is needed" in reply.visible_text and "kept its caption" in reply.visible_text
+    photo_step = await user.press("Use what I wrote earlier")
+    assert "Step 5 of 6" in photo_step.visible_text

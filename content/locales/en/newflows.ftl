@@ -27,3 +27,5 @@ report-group-full-lost = You have sent the most reports allowed about this regio
 report-kept-later = I kept your words: on the review screen, tap "✏️ Text" to put them in the description.
 # A line of the review screen while words are kept that are not in the description.
 report-review-kept = Kept words (not sent unless you put them in with "✏️ Text"): { $words }
+# A photo with a caption at the description step: the caption is kept and offered.
+report-kept-for-text = I kept its caption: tap "Use what I wrote earlier" to make it the description.

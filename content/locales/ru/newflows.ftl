@@ -27,3 +27,5 @@ report-group-full-lost = Об этом регионе вы уже отправи
 report-kept-later = Ваши слова я сохранил: на экране проверки нажмите «✏️ Текст», чтобы взять их в описание.
 # A line of the review screen while words are kept that are not in the description.
 report-review-kept = Сохранённые слова (не войдут в сообщение, пока вы не возьмёте их через «✏️ Текст»): { $words }
+# A photo with a caption at the description step: the caption is kept and offered.
+report-kept-for-text = Подпись к нему я сохранил: нажмите «✅ Использовать мой текст», чтобы взять её как описание.
