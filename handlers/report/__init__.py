@@ -80,6 +80,11 @@ def build_router() -> Router:
     router.callback_query.register(form.skip_location, StateFilter(ReportForm.location), skip)
     router.callback_query.register(form.edit, StateFilter(ReportForm.review), EditCb.filter())
     router.callback_query.register(
+        form.add_kept_text,
+        StateFilter(ReportForm.review),
+        ExactButton(ReportActCb(action=FormAction.ADD_KEPT)),
+    )
+    router.callback_query.register(
         form.send, StateFilter(ReportForm.review), ExactButton(ReportActCb(action=FormAction.SEND))
     )
     router.callback_query.register(

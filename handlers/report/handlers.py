@@ -277,6 +277,22 @@ async def use_kept_text(
     await show_next_step(None, query, tr, state, regions)
 
 
+async def add_kept_text(
+    query: CallbackQuery, tr: Tr, state: FSMContext, regions: RegionCatalog
+) -> None:
+    """Words kept after the description was written are added to it, within TEXT_LIMIT."""
+    data = await state.get_data()
+    kept = str(data.get(KEPT_TEXT_KEY) or "")
+    joined = "\n".join(filter(None, [str(data.get("text") or ""), kept]))
+    if len(joined) > TEXT_LIMIT:
+        await query.answer(tr("report-add-kept-too-long", limit=TEXT_LIMIT), show_alert=True)
+        return
+    if kept:
+        await save_answer(state, FormStep.TEXT, joined)
+        await state.update_data({KEPT_TEXT_KEY: None})
+    await show_next_step(None, query, tr, state, regions)
+
+
 # --- text -----------------------------------------------------------------------------------
 
 

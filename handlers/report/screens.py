@@ -171,12 +171,17 @@ def location_line(tr: Tr, value: Any, regions: RegionCatalog) -> str:
     return tr("report-review-location", value=tr("report-yes" if value else "report-no"))
 
 
-def review(tr: Tr, lines: Iterable[str], steps: Iterable[FormStep]) -> Screen:
-    """Every answer, then Send, an Edit button per step (three a row) and Cancel."""
+def review(
+    tr: Tr, lines: Iterable[str], steps: Iterable[FormStep], *, kept: bool = False
+) -> Screen:
+    """Every answer, then Send, "Add to description" while words are kept, an Edit button per
+    step (three a row) and Cancel."""
     edits = [button(tr(step.label_key), EditCb(step=step)) for step in steps]
+    add = [[action_button(tr, FormAction.ADD_KEPT)]] if kept else []
     markup = InlineKeyboardMarkup(
         inline_keyboard=[
             [action_button(tr, FormAction.SEND)],
+            *add,
             *(edits[i : i + 3] for i in range(0, len(edits), 3)),
             [action_button(tr, FormAction.CANCEL)],
         ]

@@ -123,11 +123,11 @@ async def show_next_step(
     if step is None:
         await state.set_state(ReportForm.review)
         lines = [s.review_line(tr, draft.get(s.key), regions) for s in STEPS]
-        if draft.get(KEPT_TEXT_KEY):  # words typed at a later step: shown, never sent unasked
+        kept = bool(draft.get(KEPT_TEXT_KEY))
+        if kept:  # words typed at a later step: shown, never sent unasked
             lines.append(tr("report-review-kept", words=str(draft[KEPT_TEXT_KEY])))
-        await show_prompt(
-            message, query, state, *screens.review(tr, lines, [s.name for s in STEPS])
-        )
+        steps = [s.name for s in STEPS]
+        await show_prompt(message, query, state, *screens.review(tr, lines, steps, kept=kept))
         return
     await state.set_state(step.state)
     await show_prompt(message, query, state, *step.prompt(tr, draft))

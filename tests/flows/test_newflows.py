@@ -100,11 +100,11 @@ async def test_text_typed_at_the_review_screen_is_answered_and_kept(
     assert "Отправить" in " ".join(user.labels())  # the review screen again
     note = api.messages(user.id)[-2].visible_text
     assert "сохранил" in note
-    step4 = await user.press("Текст")
-    assert "ещё два автобуса у выхода" in step4.visible_text
-    await user.press("Использовать")
-    review = user.last()
-    assert "ещё два автобуса у выхода" in review.visible_text
+    assert "не войдут" in reply.visible_text  # shown on the review screen, not sent unasked
+    review = await user.press("Добавить в описание")
+    assert "first words\nещё два автобуса у выхода" in review.visible_text
+    assert "Сохранённые слова" not in review.visible_text
+    assert not any("Добавить" in label for label in user.labels(review))
 
 
 async def test_text_typed_at_the_announcement_preview_replaces_it(
@@ -204,8 +204,8 @@ async def test_words_typed_at_the_photo_and_location_steps_are_kept_and_shown(
     assert "kept your words" in location_step.visible_text
     review = await user.press("Skip")
     assert "Kept words" in review.visible_text and "exit 3" in review.visible_text
-    text_step = await user.press("Text")
-    assert "no photo, sorry\nexit 3" in text_step.visible_text
+    added = await user.press("Add to description")
+    assert "two vans\nno photo, sorry\nexit 3" in added.visible_text  # nothing replaced
 
 
 async def test_a_captioned_photo_at_the_description_step_keeps_its_caption(
@@ -221,3 +221,16 @@ async def test_a_captioned_photo_at_the_description_step_keeps_its_caption(
     assert "Text is needed" in reply.visible_text and "kept its caption" in reply.visible_text
     photo_step = await user.press("Use what I wrote earlier")
     assert "Step 5 of 6" in photo_step.visible_text
+
+
+async def test_kept_words_past_the_limit_are_not_added(
+    api: FakeBotAPI, start_bot: StartBot, keyring_dir: Path
+) -> None:
+    user = User(api, USER_IDS[1], "ru")
+    await start_bot()
+    await fill_form(user, "x" * 990)
+    await user.say("и ещё двадцать знаков")
+    review = await user.press("Добавить в описание")
+    toast = str(api.calls_for("answerCallbackQuery")[-1].params.get("text"))
+    assert "длиннее 1\xa0000" in toast
+    assert "Сохранённые слова" in review.visible_text  # still kept, still offered

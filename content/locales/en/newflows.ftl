@@ -14,7 +14,7 @@ report-choose-with-buttons = This step needs a choice: please tap one of the but
 # The description step, when words were kept earlier; the words follow on their own line.
 report-text-kept-words = You wrote this earlier and I kept it. Tap "Use what I wrote earlier" to make it the description, or send a new description:
 # Text typed at the review screen.
-report-kept-at-review = This is the check before sending. I kept your words: tap "✏️ Text" to put them in the description. If everything is right as it is, tap "Send" — these words will not be sent then.
+report-kept-at-review = This is the check before sending. I kept your words: tap "➕ Add to description" to put them in the report. If everything is right as it is, tap "Send" — these words will not be sent then.
 # Anything but text (a sticker, a photo) at the review screen.
 report-review-buttons = This is the check before sending: tap "Send", the button of a step you want to change, or "Cancel". Your answers are kept.
 # The region chosen is one this person already reported as often as allowed in two hours.
@@ -24,8 +24,11 @@ report-group-soon = You have sent the most reports allowed about this region in 
 report-group-full-kept = You have sent the most reports allowed about this region in two hours. Try again in { $minutes } min. Your draft is kept while it is not left untouched for { $idle } min.
 report-group-full-lost = You have sent the most reports allowed about this region in two hours. Try again in { $minutes } min. Your draft is not kept that long: it goes after { $idle } idle min.
 # Text typed at the photo or location step (after the description): kept, not sent by itself.
-report-kept-later = I kept your words: on the review screen, tap "✏️ Text" to put them in the description.
+report-kept-later = I kept your words: on the review screen you can add them to the description with "➕ Add to description".
 # A line of the review screen while words are kept that are not in the description.
-report-review-kept = Kept words (not sent unless you put them in with "✏️ Text"): { $words }
+report-review-kept = Kept words (not sent unless you tap "➕ Add to description"): { $words }
 # A photo with a caption at the description step: the caption is kept and offered.
 report-kept-for-text = I kept its caption: tap "Use what I wrote earlier" to make it the description.
+# The review screen's button that adds kept words to the description, and its refusal.
+report-add-kept = ➕ Add to description
+report-add-kept-too-long = With the kept words the description would be longer than { $limit } characters. Tap "✏️ Text" and write it shorter.
