@@ -9,7 +9,9 @@ STEP INPUT: what the step asks for, handled by the flow's own handlers. It stays
     says so.
 DETOUR: /sos, /privacy, /help, /language, /verify, any other command that opens no flow, the
     main menu's info screens, and a free-text question typed in the questionnaire. It is
-    answered; the draft is paused, and a "Continue" button resumes it with one tap.
+    answered; the draft is paused, and a "Continue" button resumes it with one tap. While a
+    draft is paused and nothing else is open, every message is a detour too, so "Continue"
+    moves under its answer instead of being left behind.
 EXIT: /start, Home, /cancel, a command or menu button that opens a flow (/report again,
     /alerts, ...), or any handler that ends the flow or opens another one. The draft is
     dropped, and a report form's messages are deleted.
@@ -198,6 +200,10 @@ class FlowMiddleware:
         if flow is None and not has_paused:
             return await handler(event, data)  # nothing open: the common case, kept cheap
         kind = self._rule.classify(event, flow)
+        if kind == STEP and flow is None and isinstance(event, Message):
+            # Only a paused draft: a message is another detour, and Continue moves under its
+            # answer (the old offer would be lost above it).
+            kind = DETOUR
         bot: Bot = data["bot"]
         if kind == EXIT:
             dropped = await _drop(state, flow, bot, chat_id, also=_message_id(event))

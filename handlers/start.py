@@ -15,6 +15,7 @@ from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
+from bot.config import Settings
 from bot.content.faq import ENTRY_ID
 from bot.content.regions import RegionCatalog
 from bot.content.store import ContentStore
@@ -66,6 +67,7 @@ async def start(
     protection: Protection,
     subscriptions: SubscriptionService,
     regions: RegionCatalog,
+    settings: Settings,
 ) -> None:
     # A deep-link payload is never stored or logged: a unique link could tag whoever clicks.
     await state.clear()
@@ -78,7 +80,9 @@ async def start(
         await message.answer(tr("inline-help", bot=me.username or ""), reply_markup=home_only(tr))
         return
     if payload.startswith(SCREEN_PREFIX) and payload.removeprefix(SCREEN_PREFIX) in DEEP_LINKS:
-        links = _Links(message, tr, state, content, report_service, subscriptions, regions)
+        links = _Links(
+            message, tr, state, content, report_service, subscriptions, regions, settings
+        )
         await _open_screen(payload.removeprefix(SCREEN_PREFIX), links)
         return
     if ENTRY_ID.match(payload):
@@ -102,6 +106,7 @@ class _Links:
     report_service: ReportService
     subscriptions: SubscriptionService
     regions: RegionCatalog
+    settings: Settings
 
 
 async def _open_screen(screen: str, links: _Links) -> None:
@@ -116,7 +121,7 @@ async def _open_screen(screen: str, links: _Links) -> None:
     elif screen == "alerts":
         await alerts_command(message, tr, links.subscriptions, links.regions)
     else:
-        await report_command(message, tr, links.state, links.report_service)
+        await report_command(message, tr, links.state, links.report_service, links.settings)
 
 
 async def help_command(message: Message, tr: Tr, team: ModeratorTeam) -> None:

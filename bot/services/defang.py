@@ -18,9 +18,12 @@ _CYRILLIC_TLDS = "рф|рус|москва|онлайн|сайт|орг|ком|�
 # with spaces around them ("example . com") in text that is read by people, not Telegram: only
 # what Telegram itself would link is caught.
 HOST = re.compile(
-    rf"(?<![\w.-])((?:[\w-]+\.)+)((?:[a-z]{{2,24}}|{_CYRILLIC_TLDS})(?![\w-]))",
+    rf"(?<![\w.])((?:[\w-]+\.)+)((?:[a-z]{{2,24}}|{_CYRILLIC_TLDS})(?!\w))",
     re.IGNORECASE,
 )
+# The dot before anything that could end a host: every label boundary of every address goes
+# (`sub[.]evil[.]com`, `x[.]xx-`), and "м.Тверская" or "e.g." stay as they are.
+_HOST_DOT = re.compile(rf"(?<=[\w-])\.(?=(?:[a-z]{{2,24}}|{_CYRILLIC_TLDS})(?!\w))", re.IGNORECASE)
 SCHEME = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*):(//|\\\\)")
 # Telegram usernames: 5 to 32 letters, digits and underscores; a mention is '@' at a word start.
 MENTION = re.compile(r"(?<![\w@])@(?=[A-Za-z0-9_]{4,32}(?![A-Za-z0-9_]))")
@@ -29,7 +32,7 @@ MENTION = re.compile(r"(?<![\w@])@(?=[A-Za-z0-9_]{4,32}(?![A-Za-z0-9_]))")
 def defang(text: str) -> str:
     """The text with every web address, e-mail domain and @mention made inert."""
     text = SCHEME.sub(lambda m: f"{_defang_scheme(m[1])}[:]{m[2]}", text)
-    text = HOST.sub(lambda m: m[1].replace(".", "[.]") + m[2], text)
+    text = _HOST_DOT.sub("[.]", text)
     return MENTION.sub("[@]", text)
 
 

@@ -11,6 +11,7 @@ to another group is noticed when it is read.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import time
 import uuid
 from collections.abc import Callable
@@ -135,6 +136,8 @@ class GroupFull:
     """This person already sent REPORTS_PER_GROUP_PER_PERSON reports about this region and
     two-hour window: one account must not bury a region's group."""
 
+    wait_minutes: int = 0  # until the person's oldest report of the group leaves the window
+
 
 @dataclass(frozen=True)
 class TooLong:
@@ -155,6 +158,12 @@ def group_window(moment: dt.datetime) -> str:
     """The report group's window of a moment: its first hour, YYYY-MM-DDTHH (UTC, even hours),
     as the queue groups reports (bot.storage.reports)."""
     return moment.strftime("%Y-%m-%dT") + f"{moment.hour // 2 * 2:02d}"
+
+
+def _until_next_window(now: float) -> int:
+    """Whole seconds until the next two-hour group window starts (a new group: a person full
+    in this one may report again then)."""
+    return max(1, math.ceil(2 * 3600 - now % (2 * 3600)))
 
 
 class ReportsUnavailable(Exception):
@@ -216,9 +225,20 @@ class ReportService:
         return recent
 
     def wait_minutes(self, user_id: int) -> int:
-        """Minutes until this person may report again (0: now)."""
+        """Minutes until this person may report again (0: now). Checks, never consumes: the
+        form asks before anyone types six steps for nothing."""
         seconds = self._per_person.wait_seconds(self._tagger.tag(user_id))
         return -(-seconds // 60)
+
+    def group_wait_minutes(self, user_id: int, region: str) -> int:
+        """Minutes until this person may report about `region` again (0: now); checks, never
+        consumes. The group is the one a report sent now would join."""
+        now = dt.datetime.fromtimestamp(self._clock(), dt.UTC)
+        group = (self._tagger.tag(user_id), region, group_window(now))
+        seconds = self._per_group.wait_seconds(group)
+        if not seconds:
+            return 0
+        return -(-min(seconds, _until_next_window(self._clock())) // 60)
 
     async def submit(self, draft: ReportDraft, user_id: int) -> Submitted | Refused:
         """Seal and store a report, within the limits; the limits are reserved before the first
@@ -260,7 +280,8 @@ class ReportService:
             return Busy()
         if group_full:
             self._per_person.release(tag)
-            return GroupFull()
+            wait = min(group_full, _until_next_window(self._clock()))
+            return GroupFull(wait_minutes=-(-wait // 60))
         if self._total.reserve("all"):
             self._per_person.release(tag)
             self._per_group.release(group)

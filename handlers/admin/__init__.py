@@ -41,7 +41,10 @@ def build_router(settings: Settings) -> Router:
     router.message.register(admin.reload, Command("reload"))
     router.message.register(admin.invite, Command("invite"))
     router.message.register(admin.announce, Command("announce"))
-    router.message.register(admin.announce_text, StateFilter(AnnounceForm.text), is_question)
+    # A text typed at the preview replaces the previewed one (it used to be "not understood").
+    router.message.register(
+        admin.announce_text, StateFilter(AnnounceForm.text, AnnounceForm.confirm), is_question
+    )
     router.callback_query.register(
         admin.announce_send, StateFilter(AnnounceForm.confirm), AnnounceSendCb.filter()
     )

@@ -20,6 +20,8 @@ from handlers.admin.states import AnnounceForm
 from handlers.moderation import screens as moderation_screens
 from handlers.screens import show
 
+PREVIEW_KEY = "preview"  # the announcement preview on screen, replaced by a corrected text
+
 
 async def reload(message: Message, tr: Tr, content: ContentStore) -> None:
     """Reload the FAQ and guidance content from disk, or say what is wrong with it."""
@@ -68,11 +70,16 @@ async def announce_text(message: Message, tr: Tr, state: FSMContext, alert_desk:
     if len(text) > ANNOUNCEMENT_LIMIT:
         await message.answer(tr("announce-too-long", length=len(text), limit=ANNOUNCEMENT_LIMIT))
         return
+    # A text typed at the preview replaces it: the old preview goes, so that its Approve button
+    # cannot approve a text other than the one it shows.
+    previous = (await state.get_data()).get(PREVIEW_KEY)
+    if previous and message.bot is not None:
+        await delete_messages(message.bot, message.chat.id, [int(previous)])
     # Kept in the memory-only FSM until sent or cancelled, like every draft.
     await state.set_state(AnnounceForm.confirm)
-    await state.set_data({"text": text})
     preview, markup = screens.announce_preview(tr, text, alert_desk.approvals_needed)
-    await message.answer(preview, reply_markup=markup)
+    sent = await message.answer(preview, reply_markup=markup)
+    await state.set_data({"text": text, PREVIEW_KEY: sent.message_id})
 
 
 async def announce_send(

@@ -77,11 +77,18 @@ def build_router() -> Router:
     router.message.register(form.photo_wrong, StateFilter(ReportForm.photo))
     router.message.register(form.location, StateFilter(ReportForm.location), has_location)
     router.message.register(form.location_wrong, StateFilter(ReportForm.location))
+    # The review screen takes buttons; anything typed there is answered, never "not understood".
+    router.message.register(form.review_typed, StateFilter(ReportForm.review, ReportForm.sending))
 
     skip = ExactButton(ReportActCb(action=FormAction.SKIP))
     router.callback_query.register(form.skip_photo, StateFilter(ReportForm.photo), skip)
     router.callback_query.register(form.skip_location, StateFilter(ReportForm.location), skip)
     router.callback_query.register(form.edit, StateFilter(ReportForm.review), EditCb.filter())
+    router.callback_query.register(
+        form.add_kept_text,
+        StateFilter(ReportForm.review),
+        ExactButton(ReportActCb(action=FormAction.ADD_KEPT)),
+    )
     router.callback_query.register(
         form.send, StateFilter(ReportForm.review), ExactButton(ReportActCb(action=FormAction.SEND))
     )

@@ -23,6 +23,7 @@ class FormAction(StrEnum):
     CANCEL = "cancel"
     SKIP = "skip"  # an optional step
     USE_KEPT = "use-kept"  # what was typed at a button step becomes the description
+    ADD_KEPT = "add-kept"  # words typed after the description are added to it (review screen)
 
     @property
     def label_key(self) -> str:
@@ -34,6 +35,7 @@ _ACTION_LABELS = {
     FormAction.CANCEL: "report-cancel",
     FormAction.SKIP: "report-skip",
     FormAction.USE_KEPT: "report-text-use-kept",
+    FormAction.ADD_KEPT: "report-add-kept",
 }
 
 

@@ -6,13 +6,15 @@ business (handlers.report.steps); these only store an answer and ask for the nex
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from aiogram import Bot
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, Message, User
 
+from bot.config import Settings
 from bot.content.regions import RegionCatalog
 from bot.i18n import Tr
 from bot.services.location import coarse_location
@@ -55,21 +57,80 @@ ACK_SECONDS = 60  # the neutral "received" after Send leaves the chat after this
 
 
 async def start_command(
-    message: Message, tr: Tr, state: FSMContext, report_service: ReportService
+    message: Message,
+    tr: Tr,
+    state: FSMContext,
+    report_service: ReportService,
+    settings: Settings,
 ) -> None:
     if not report_service.enabled:
         await message.answer(tr(_unavailable(report_service)))
         return
+    note = _limit_note(tr, report_service, message.from_user, settings)
+    if note is not None and not note.opens:
+        await message.answer(note.text)
+        return
+    sent = await message.answer(note.text) if note is not None else None
     await open_form(message, None, tr, state)
+    if sent is not None:
+        await track_message(state, sent)
 
 
 async def start_button(
-    query: CallbackQuery, tr: Tr, state: FSMContext, report_service: ReportService
+    query: CallbackQuery,
+    tr: Tr,
+    state: FSMContext,
+    report_service: ReportService,
+    settings: Settings,
 ) -> None:
     if not report_service.enabled:
         await query.answer(tr(_unavailable(report_service)), show_alert=True)
         return
+    note = _limit_note(tr, report_service, query.from_user, settings)
+    if note is not None and not note.opens:
+        await show(query, note.text, screens.home_only(tr))
+        return
+    if note is not None:
+        await query.answer(note.text, show_alert=True)
     await open_form(None, query, tr, state)
+
+
+@dataclass(frozen=True)
+class LimitNote:
+    text: str
+    opens: bool  # the form opens anyway: its draft outlives the wait
+
+
+def _limit_note(
+    tr: Tr, report_service: ReportService, user: User | None, settings: Settings
+) -> LimitNote | None:
+    """The per-person limit, checked (not consumed) before anyone types six steps for nothing.
+    A wait longer than a draft lives closes the door: the draft would be forgotten first."""
+    if user is None:
+        return None
+    minutes = report_service.wait_minutes(user.id)
+    if minutes <= 0:
+        return None
+    idle = screens.idle_minutes(settings)
+    if minutes > settings.draft_idle_minutes:
+        return LimitNote(tr("report-limit-wait", minutes=minutes, idle=idle), opens=False)
+    return LimitNote(tr("report-limit-soon", minutes=minutes, idle=idle), opens=True)
+
+
+def _group_note(
+    tr: Tr, report_service: ReportService, user: User | None, region: str, settings: Settings
+) -> LimitNote | None:
+    """The per-person-per-region limit, checked (not consumed) as soon as the region is known;
+    `opens` False: the region is not taken, the draft would be forgotten before Send works."""
+    if user is None:
+        return None
+    minutes = report_service.group_wait_minutes(user.id, region)
+    if minutes <= 0:
+        return None
+    idle = screens.idle_minutes(settings)
+    if minutes > settings.draft_idle_minutes:
+        return LimitNote(tr("report-group-wait", minutes=minutes, idle=idle), opens=False)
+    return LimitNote(tr("report-group-soon", minutes=minutes, idle=idle), opens=True)
 
 
 def _unavailable(report_service: ReportService) -> str:
@@ -80,10 +141,24 @@ def _unavailable(report_service: ReportService) -> str:
 # --- region ---------------------------------------------------------------------------------
 
 
-async def region_text(message: Message, tr: Tr, state: FSMContext, regions: RegionCatalog) -> None:
+async def region_text(
+    message: Message,
+    tr: Tr,
+    state: FSMContext,
+    regions: RegionCatalog,
+    report_service: ReportService,
+    settings: Settings,
+) -> None:
     await track_message(state, message)
     found = regions.resolve(message.text or "")
     if found is not None:
+        note = _group_note(tr, report_service, message.from_user, found.code, settings)
+        if note is not None:
+            sent = await message.answer(note.text)
+            await track_message(state, sent)
+            if not note.opens:
+                await show_prompt(message, None, state, *screens.region_prompt(tr, {}))
+                return
         await save_answer(state, FormStep.REGION, found.code)
         await show_prompt(message, None, state, *screens.region_picked(tr, found))
         await show_next_step(message, None, tr, state, regions)
@@ -109,11 +184,20 @@ async def region_pick(
     tr: Tr,
     state: FSMContext,
     regions: RegionCatalog,
+    report_service: ReportService,
+    settings: Settings,
 ) -> None:
     region = regions.get(callback_data.code)
     if region is None:
         await query.answer(tr("report-stale"))
         return
+    note = _group_note(tr, report_service, query.from_user, region.code, settings)
+    if note is not None and not note.opens:
+        # Still at the region step: another region can be typed or picked from the list.
+        await show(query, note.text, screens.region_help(tr))
+        return
+    if note is not None:
+        await query.answer(note.text, show_alert=True)
     await save_answer(state, FormStep.REGION, region.code)
     if not isinstance(query.message, Message):  # too old to edit: the next step in its place
         await show_next_step(None, query, tr, state, regions)
@@ -158,16 +242,43 @@ async def when(
 
 async def choice_typed(message: Message, tr: Tr, state: FSMContext, regions: RegionCatalog) -> None:
     """A typed answer where buttons are expected: what was typed is kept for the description
-    step, the person is told so, and the step is asked again with its buttons."""
+    step, the person is told so (anything else is told what the step needs: never silence),
+    and the step is asked again with its buttons."""
     await track_message(state, message)
-    kept = clean_text(message.text or message.caption or "")
-    if kept:
-        data = await state.get_data()
-        joined = "\n".join(filter(None, [str(data.get(KEPT_TEXT_KEY) or ""), kept]))
-        await state.update_data({KEPT_TEXT_KEY: joined[:TEXT_LIMIT]})
-        sent = await message.answer(tr("report-text-kept"))
-        await track_message(state, sent)
+    kept = await _keep_words(message, state)
+    note = "report-kept-for-description" if kept else "report-choose-with-buttons"
+    sent = await message.answer(tr(note))
+    await track_message(state, sent)
     await show_next_step(message, None, tr, state, regions)
+
+
+async def review_typed(message: Message, tr: Tr, state: FSMContext, regions: RegionCatalog) -> None:
+    """Anything typed at the review screen: kept for the description (never sent unless the
+    person puts it there), told so, and the review shown again. It used to fall through to
+    "not understood" and be lost."""
+    await track_message(state, message)
+    kept = await _keep_words(message, state)
+    sent = await message.answer(tr("report-kept-at-review" if kept else "report-review-buttons"))
+    await track_message(state, sent)
+    await show_next_step(message, None, tr, state, regions)
+
+
+async def _kept_note(needed: str, message: Message, state: FSMContext, tr: Tr) -> str:
+    """What a step needs, and, when words came instead, that they were kept (never dropped)."""
+    if not await _keep_words(message, state):
+        return needed
+    return needed + "\n\n" + tr("report-kept-later")
+
+
+async def _keep_words(message: Message, state: FSMContext) -> bool:
+    """Add what was typed (or a caption) to the words kept for the description."""
+    kept = clean_text(message.text or message.caption or "")
+    if not kept:
+        return False
+    data = await state.get_data()
+    joined = "\n".join(filter(None, [str(data.get(KEPT_TEXT_KEY) or ""), kept]))
+    await state.update_data({KEPT_TEXT_KEY: joined[:TEXT_LIMIT]})
+    return True
 
 
 async def use_kept_text(
@@ -177,6 +288,22 @@ async def use_kept_text(
     kept = str(data.get(KEPT_TEXT_KEY) or "")
     if kept:
         await save_answer(state, FormStep.TEXT, kept)
+        await state.update_data({KEPT_TEXT_KEY: None})
+    await show_next_step(None, query, tr, state, regions)
+
+
+async def add_kept_text(
+    query: CallbackQuery, tr: Tr, state: FSMContext, regions: RegionCatalog
+) -> None:
+    """Words kept after the description was written are added to it, within TEXT_LIMIT."""
+    data = await state.get_data()
+    kept = str(data.get(KEPT_TEXT_KEY) or "")
+    joined = "\n".join(filter(None, [str(data.get("text") or ""), kept]))
+    if len(joined) > TEXT_LIMIT:
+        await query.answer(tr("report-add-kept-too-long", limit=TEXT_LIMIT), show_alert=True)
+        return
+    if kept:
+        await save_answer(state, FormStep.TEXT, joined)
         await state.update_data({KEPT_TEXT_KEY: None})
     await show_next_step(None, query, tr, state, regions)
 
@@ -200,7 +327,13 @@ async def text(message: Message, tr: Tr, state: FSMContext, regions: RegionCatal
 
 
 async def text_not_text(message: Message, tr: Tr, state: FSMContext) -> None:
+    """Not text: a photo's caption is kept and offered as the description, never dropped."""
     await track_message(state, message)
+    if await _keep_words(message, state):
+        _, markup = screens.text_prompt(tr, await state.get_data())
+        text = tr("report-text-only") + "\n\n" + tr("report-kept-for-text")
+        await show_prompt(message, None, state, text, markup)
+        return
     await show_prompt(message, None, state, tr("report-text-only"), screens.cancel_only(tr))
 
 
@@ -216,6 +349,8 @@ async def photo(message: Message, tr: Tr, state: FSMContext, regions: RegionCata
         )
         return
     await save_answer(state, FormStep.PHOTO, largest.file_id)
+    if await _keep_words(message, state):  # a caption is words too: kept, and said so
+        await track_message(state, await message.answer(tr("report-kept-later")))
     await show_next_step(message, None, tr, state, regions)
 
 
@@ -224,7 +359,9 @@ async def photo_wrong(message: Message, tr: Tr, state: FSMContext) -> None:
     document = message.document
     as_file = document is not None and (document.mime_type or "").startswith("image/")
     key = "report-photo-as-file" if as_file else "report-photo-only"
-    await show_prompt(message, None, state, tr(key), screens.skip_cancel(tr))
+    await show_prompt(
+        message, None, state, await _kept_note(tr(key), message, state, tr), screens.skip_cancel(tr)
+    )
 
 
 # --- location -------------------------------------------------------------------------------
@@ -248,7 +385,8 @@ async def location(message: Message, tr: Tr, state: FSMContext, regions: RegionC
 
 async def location_wrong(message: Message, tr: Tr, state: FSMContext) -> None:
     await track_message(state, message)
-    await show_prompt(message, None, state, tr("report-location-only"), screens.skip_cancel(tr))
+    text = await _kept_note(tr("report-location-only"), message, state, tr)
+    await show_prompt(message, None, state, text, screens.skip_cancel(tr))
 
 
 # --- buttons: skip, edit, send, cancel ------------------------------------------------------
@@ -287,6 +425,7 @@ async def send(
     report_service: ReportService,
     notices: ModeratorNotices,
     janitor: MessageJanitor,
+    settings: Settings,
 ) -> None:
     # Taken, not read: of two simultaneous Send taps the second finds nothing to send.
     data = _take(state, ReportForm.review, ReportForm.sending)
@@ -300,7 +439,7 @@ async def send(
         raise
     if not isinstance(result, Submitted):
         await state.set_state(ReportForm.review)
-        await query.answer(screens.refusal(tr, result), show_alert=True)
+        await query.answer(screens.refusal(tr, result, settings), show_alert=True)
         return
     await state.clear()  # handlers.flow deletes the form's messages
     await query.answer()

@@ -3,11 +3,14 @@ and buttons, and the answers to a refused Send. Nothing here sends or stores any
 
 from __future__ import annotations
 
+import html
+import math
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.config import Settings
 from bot.content.regions import Region, RegionCatalog, RegionMatch
 from bot.i18n import Tr
 from bot.services.reports import (
@@ -19,6 +22,7 @@ from bot.services.reports import (
     TimeBucket,
     TooLong,
 )
+from handlers.menu import home_row
 from handlers.regions import button, candidates_screen, region_list
 from handlers.report.callbacks import (
     EditCb,
@@ -127,11 +131,13 @@ def _when_buttons(tr: Tr) -> InlineKeyboardMarkup:
 
 
 def text_prompt(tr: Tr, draft: Draft) -> Screen:
-    """The description step; text typed at an earlier step is offered with one button."""
+    """The description step; words typed at an earlier step are shown (the person sees they
+    were kept) and offered with one button."""
     text = tr("report-text", limit=TEXT_LIMIT)
     markup = cancel_only(tr)
-    if draft.get(KEPT_TEXT_KEY):
-        text += "\n\n" + tr("report-text-use-kept-hint")
+    kept = draft.get(KEPT_TEXT_KEY)
+    if kept:
+        text += "\n\n" + tr("report-text-kept-words") + "\n\n" + html.escape(str(kept), quote=False)
         use = [action_button(tr, FormAction.USE_KEPT)]
         markup = InlineKeyboardMarkup(inline_keyboard=[use, *markup.inline_keyboard])
     return text, markup
@@ -174,12 +180,17 @@ def location_line(tr: Tr, value: Any, regions: RegionCatalog) -> str:
     return tr("report-review-location", value=tr("report-yes" if value else "report-no"))
 
 
-def review(tr: Tr, lines: Iterable[str], steps: Iterable[FormStep]) -> Screen:
-    """Every answer, then Send, an Edit button per step (three a row) and Cancel."""
+def review(
+    tr: Tr, lines: Iterable[str], steps: Iterable[FormStep], *, kept: bool = False
+) -> Screen:
+    """Every answer, then Send, "Add to description" while words are kept, an Edit button per
+    step (three a row) and Cancel."""
     edits = [button(tr(step.label_key), EditCb(step=step)) for step in steps]
+    add = [[action_button(tr, FormAction.ADD_KEPT)]] if kept else []
     markup = InlineKeyboardMarkup(
         inline_keyboard=[
             [action_button(tr, FormAction.SEND)],
+            *add,
             *(edits[i : i + 3] for i in range(0, len(edits), 3)),
             [action_button(tr, FormAction.CANCEL)],
         ]
@@ -187,12 +198,24 @@ def review(tr: Tr, lines: Iterable[str], steps: Iterable[FormStep]) -> Screen:
     return "\n".join([tr("report-review-title"), "", *lines]), markup
 
 
-def refusal(tr: Tr, result: Refused) -> str:
-    """Why Send was refused; the draft is kept in every case."""
-    if isinstance(result, RateLimited):
-        return tr("report-rate-limited", minutes=result.wait_minutes)
-    if isinstance(result, GroupFull):
-        return tr("report-group-full")
+def idle_minutes(settings: Settings) -> int:
+    """DRAFT_IDLE_MINUTES as people are told it: whole minutes, at least one."""
+    return max(1, math.floor(settings.draft_idle_minutes))
+
+
+@per_language
+def home_only(tr: Tr) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(inline_keyboard=[home_row(tr)])
+
+
+def refusal(tr: Tr, result: Refused, settings: Settings) -> str:
+    """Why Send was refused. The draft stays, but only until the idle sweep: a wait longer
+    than DRAFT_IDLE_MINUTES is told that the draft will not last it."""
+    if isinstance(result, RateLimited | GroupFull):
+        idle = idle_minutes(settings)
+        lasts = result.wait_minutes <= settings.draft_idle_minutes
+        prefix = "report-rate-limited" if isinstance(result, RateLimited) else "report-group-full"
+        return tr(f"{prefix}-{'kept' if lasts else 'lost'}", minutes=result.wait_minutes, idle=idle)
     if isinstance(result, TooLong):
         return tr("report-too-large")
     return tr("report-busy")

@@ -21,7 +21,7 @@ from bot.i18n import Tr
 from handlers.flow import CLEANUP_KEY, LANG_KEY, track_message
 from handlers.report import screens
 from handlers.report.callbacks import FormStep
-from handlers.report.states import ReportForm
+from handlers.report.states import KEPT_TEXT_KEY, ReportForm
 from handlers.screens import show
 
 Prompt = Callable[[Tr, Mapping[str, Any]], screens.Screen]
@@ -123,9 +123,11 @@ async def show_next_step(
     if step is None:
         await state.set_state(ReportForm.review)
         lines = [s.review_line(tr, draft.get(s.key), regions) for s in STEPS]
-        await show_prompt(
-            message, query, state, *screens.review(tr, lines, [s.name for s in STEPS])
-        )
+        kept = bool(draft.get(KEPT_TEXT_KEY))
+        if kept:  # words typed at a later step: shown, never sent unasked
+            lines.append(tr("report-review-kept", words=str(draft[KEPT_TEXT_KEY])))
+        steps = [s.name for s in STEPS]
+        await show_prompt(message, query, state, *screens.review(tr, lines, steps, kept=kept))
         return
     await state.set_state(step.state)
     await show_prompt(message, query, state, *step.prompt(tr, draft))

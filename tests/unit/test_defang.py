@@ -78,6 +78,7 @@ _WORDS = st.text(alphabet="абв где xyz .,:;!?()@/-_", max_size=12)
 @given(st.lists(st.tuples(_WORDS, _LINK), min_size=1, max_size=4), _WORDS)
 @example([("", "0.com")], "x://:")  # a one-letter scheme (found by this test)
 @example([("", "a.io")], "averyveryverylongschemename://x")
+@example([("x.xx-", "0.com")], "")  # a host that ends where a dash begins (found by this test)
 def test_no_link_survives_in_any_surrounding(parts: list[tuple[str, str]], tail: str) -> None:
     text = "".join(f"{before} {link} " for before, link in parts) + tail
     assert _links(defang(text)) == []

@@ -12,11 +12,18 @@ from pathlib import Path
 import pytest
 from aiogram.filters.callback_data import CallbackData
 
-from bot.config import REPO_ROOT
+from bot.config import REPO_ROOT, Settings
 from bot.content.regions import RegionCatalog
 from bot.devserver.server import FakeBotAPI
-from bot.i18n import LANGUAGES, Translator
-from bot.services.reports import PLACE_TYPES, TIME_BUCKETS, PlaceType, ReportDraft, TimeBucket
+from bot.i18n import LANGUAGES, Tr, Translator
+from bot.services.reports import (
+    PLACE_TYPES,
+    TIME_BUCKETS,
+    PlaceType,
+    RateLimited,
+    ReportDraft,
+    TimeBucket,
+)
 from bot.services.subscriptions import OPERATIONS
 from handlers.alerts.callbacks import (
     AlertsAction,
@@ -39,6 +46,7 @@ from handlers.report.callbacks import (
     ReportActCb,
     WhenCb,
 )
+from handlers.report.screens import refusal
 from handlers.report.states import ReportForm
 from handlers.report.steps import STEPS
 from tests.support.fuzz import build_test_app, close_app, feed
@@ -227,3 +235,13 @@ async def test_an_old_alerts_screen_in_a_chat_still_works(api: FakeBotAPI, tmp_p
         assert "expired" in str(answer.get("text"))
     finally:
         await close_app(app)
+
+
+def test_a_refusal_never_promises_a_draft_the_idle_sweep_deletes() -> None:
+    """The rate-limit refusal says the draft is kept only when it outlives the wait."""
+    tr = Tr(TRANSLATOR, "en")
+    settings = Settings(_env_file=None, draft_idle_minutes=30)
+    long_wait = refusal(tr, RateLimited(wait_minutes=60), settings)
+    assert "60 min" in long_wait and "not kept that long" in long_wait and "30 min" in long_wait
+    short_wait = refusal(tr, RateLimited(wait_minutes=20), settings)
+    assert "kept as long as" in short_wait and "not kept" not in short_wait

@@ -167,6 +167,25 @@ async def test_one_reporter_cannot_bury_a_regions_group(db: Database, keys: Keys
     assert isinstance(await service.submit(draft(), USER), Submitted)
 
 
+async def test_the_group_limit_is_checked_without_a_hit_and_its_wait_is_the_real_one(
+    db: Database, keys: Keys
+) -> None:
+    """The form asks before the person types the rest (nothing consumed), and the wait told is
+    until the person may report about the region again: the window's end or the new group."""
+    clock = ManualClock(2 * 3600 * 1000 + 1800)  # half an hour into a two-hour window
+    service = ReportService(db, keys[0], per_hour=100, clock=clock, per_group_per_person=2)
+    assert service.group_wait_minutes(USER, "moscow") == 0
+    for _ in range(2):
+        assert isinstance(await service.submit(draft(), USER), Submitted)
+    for _ in range(3):  # asking consumes nothing
+        assert service.group_wait_minutes(USER, "moscow") == 90  # the new group starts then
+    assert service.group_wait_minutes(USER, "spb") == 0
+    refused = await service.submit(draft(), USER)
+    assert refused == GroupFull(wait_minutes=90)
+    clock.now += 90 * 60
+    assert service.group_wait_minutes(USER, "moscow") == 0
+
+
 async def test_the_instance_takes_at_most_so_many_reports_an_hour(db: Database, keys: Keys) -> None:
     clock = ManualClock()
     service = ReportService(db, keys[0], per_hour=100, clock=clock, per_hour_total=5)
