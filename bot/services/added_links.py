@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable
 
 from bot.services.defang import HOST, MENTION, SCHEME
+from bot.services.signatures import without_signatures
 
 LINK_ENTITIES = frozenset({"url", "text_link", "mention", "text_mention", "email"})
 _NAME = re.compile(r"[A-Za-z0-9_]+")
@@ -24,6 +25,7 @@ def added_links(text: str, entities: Iterable[tuple[str, str]], issuer: str | No
     for kind, covered in entities:
         if kind in LINK_ENTITIES and not (kind == "mention" and covered.casefold() == expected):
             return True
+    text = without_signatures(text)  # the signature itself is no link
     if HOST.search(text) or SCHEME.search(text):
         return True
     for at in MENTION.finditer(text):

@@ -39,6 +39,7 @@ from bot.content.search import SearchIndex
 from bot.crypto.keyring import UnlockedKeyring
 from bot.devserver.server import FakeBotAPI
 from bot.i18n import LANGUAGES, Tr
+from bot.services.defang import defang
 from bot.services.review import RejectReason
 from bot.services.signatures import KINDS, sign_alert, verify_alert, visible_text
 from bot.services.team import INVITE_PREFIX
@@ -359,8 +360,9 @@ body_text = st.text(
 
 
 def signed_copy(ring: UnlockedKeyring, body: str, alert: str, kind: str) -> str:
-    """What a reader copies from Telegram: the bot's HTML, rendered."""
-    markup = html.escape(body, quote=False)
+    """What a reader copies from Telegram: the bot's HTML, rendered. What people typed into an
+    alert or announcement is defanged before it is signed, as the bot does."""
+    markup = html.escape(defang(body), quote=False)
     return visible_text(sign_alert(ring, markup, alert, kind, issued_by="Issued by @helpline_bot"))
 
 
