@@ -17,7 +17,7 @@ from bot.i18n import LANGUAGES, Translator
 from bot.services.defang import defang
 from bot.services.report_window import MOSCOW, window_of_group
 from bot.services.reports import PLACE_TYPES, TIME_BUCKETS
-from bot.services.signatures import SIGNATURE_SEPARATOR
+from bot.services.signatures import SIGNATURE_SEPARATOR, issuer_of, visible_text
 from bot.storage.alerts import Alert
 
 AREA_LIMIT = 60
@@ -161,10 +161,13 @@ class AlertText:
         return self._tr(lang, "alert-issued-by", username=username)
 
     def closed(self, alert: Alert, lang: str, closing: Closing) -> str:
-        """The notice, then the old text struck through (its signature line dropped: it no
-        longer stands as an alert)."""
+        """The notice, then the old text struck through. What made it stand goes: the line
+        saying until when it is valid, the issuing bot's line and the signature."""
         text = alert.text_ru if lang == "ru" else alert.text_en
-        body = text.split(SIGNATURE_SEPARATOR, 1)[0]
+        body, signed, _ = text.partition(SIGNATURE_SEPARATOR)
+        if signed:
+            lines = body.split("\n")
+            body = "\n".join(lines[: -2 if issuer_of(visible_text(body)) else -1])
         return self._tr(lang, closing.label_key) + "\n\n<s>" + body + "</s>"
 
     def announcement(self, lang: str, text: str) -> str:

@@ -318,7 +318,9 @@ async def test_withdrawal_and_expiry_edit_every_delivered_copy_once(
     for person in people:
         copy = next(m for m in api.messages(person.id) if "Отозвано" in m.visible_text)
         assert copy.buttons == []  # no more answers to a withdrawn alert
-        assert "🔏" not in copy.visible_text
+        assert "🔏" not in copy.visible_text and "действует до" not in copy.visible_text
+        assert "Выпущено ботом" not in copy.visible_text and "Проверяют" not in copy.visible_text
+        assert "Метро" in copy.visible_text  # the alert itself is still there, struck through
     assert rows(bot, "SELECT state FROM alerts") == [("withdrawn",)]
     verdict = (await people[0].say(f"/verify {original}")).visible_text
     assert "Настоящее" in verdict and "отозвали" in verdict  # genuine, and known to be withdrawn
