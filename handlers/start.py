@@ -183,17 +183,16 @@ async def _redeem(
         await message.answer(tr("invite-admin"))
         return
     alias = await team.redeem(token, message.chat.id)
-    joined = await team.joined(message.chat.id) if alias is not None else None
-    moderator_id = await team.pending_id(alias) if alias is not None else None
     if alias is None:
         await message.answer(tr("invite-invalid"))
         return
-    if joined is None or moderator_id is None:  # redeemed again by someone already in
+    joined = await team.joined(message.chat.id)
+    if joined is None:  # redeemed again by someone already in
         await message.answer(tr("invite-welcome", alias=alias))
         return
     await message.answer(tr("invite-pending", alias=alias))
     label = Tr(tr.translator, notices.lang)("member-confirm", alias=alias)
     confirm = InlineKeyboardMarkup(
-        inline_keyboard=[[button(label, ConfirmMemberCb(moderator=moderator_id))]]
+        inline_keyboard=[[button(label, ConfirmMemberCb(moderator=joined.id))]]
     )
     await notices.tell_staff("notice-joined", markup=confirm, alias=alias)

@@ -60,10 +60,10 @@ class Member:
 
 @dataclass(frozen=True)
 class Joined:
-    """Someone opened an invite: their alias, and the inviter's ref (who may not confirm)."""
+    """Someone who opened an invite and waits for confirmation: their row id and alias."""
 
+    id: int
     alias: str
-    invited_by: bytes | None
 
 
 @dataclass(frozen=True)
@@ -233,13 +233,13 @@ class ModeratorTeam:
         return alias
 
     async def joined(self, user_id: int) -> Joined | None:
-        """The pending moderator with this user id: their alias and who invited them."""
+        """The pending moderator with this user id (what the confirm button names)."""
         if self._cipher is None:
             return None
         stored = await self._moderators.get(self._cipher.ref(user_id))
         if stored is None or stored.active:
             return None
-        return Joined(stored.alias, stored.invited_by)
+        return Joined(stored.id, stored.alias)
 
     async def moderators(self) -> list[tuple[int, str]]:
         """(row id, alias) of every stored moderator, pending ones included, by alias."""
@@ -248,11 +248,6 @@ class ModeratorTeam:
     async def members(self) -> list[Member]:
         """Every stored moderator, active or pending, by alias."""
         return [Member(m.id, m.alias, m.active) for m in await self._moderators.all()]
-
-    async def pending_id(self, alias: str) -> int | None:
-        """The row id of the pending moderator with this alias."""
-        stored = await self._moderators.by_alias(alias)
-        return stored.id if stored is not None and not stored.active else None
 
     async def confirm(self, confirmer: Moderator, moderator_id: int) -> Confirmed:
         """Someone other than the inviter vouches for a pending moderator, who becomes active.
