@@ -108,13 +108,7 @@ def _limit_note(
     A wait longer than a draft lives closes the door: the draft would be forgotten first."""
     if user is None:
         return None
-    minutes = report_service.wait_minutes(user.id)
-    if minutes <= 0:
-        return None
-    idle = screens.idle_minutes(settings)
-    if minutes > settings.draft_idle_minutes:
-        return LimitNote(tr("report-limit-wait", minutes=minutes, idle=idle), opens=False)
-    return LimitNote(tr("report-limit-soon", minutes=minutes, idle=idle), opens=True)
+    return _wait_note(tr, report_service.wait_minutes(user.id), "report-limit", settings)
 
 
 def _group_note(
@@ -125,12 +119,18 @@ def _group_note(
     if user is None:
         return None
     minutes = report_service.group_wait_minutes(user.id, region)
+    return _wait_note(tr, minutes, "report-group", settings)
+
+
+def _wait_note(tr: Tr, minutes: int, key: str, settings: Settings) -> LimitNote | None:
+    """`<key>-wait` when the wait outlives a draft (the form stays shut), `<key>-soon` when the
+    draft is kept until then; None without a wait."""
     if minutes <= 0:
         return None
     idle = screens.idle_minutes(settings)
     if minutes > settings.draft_idle_minutes:
-        return LimitNote(tr("report-group-wait", minutes=minutes, idle=idle), opens=False)
-    return LimitNote(tr("report-group-soon", minutes=minutes, idle=idle), opens=True)
+        return LimitNote(tr(f"{key}-wait", minutes=minutes, idle=idle), opens=False)
+    return LimitNote(tr(f"{key}-soon", minutes=minutes, idle=idle), opens=True)
 
 
 def _unavailable(report_service: ReportService) -> str:
