@@ -37,11 +37,13 @@ from bot.crypto.keyring import (
 from bot.i18n import Tr, Translator
 from bot.lifecycle import on_error, on_shutdown, on_startup, wait_for_bot_api
 from bot.logs import fields
+from bot.metrics import MetricsServer
 from bot.protection import Protection
 from bot.services.alert_desk import AlertDesk, AlertProgress
 from bot.services.alert_text import AlertText
 from bot.services.audit_trail import AuditChain
 from bot.services.feedback import FeedbackService
+from bot.services.health import Health
 from bot.services.keyrotation import KeyRotation
 from bot.services.keytrust import verify_keyring
 from bot.services.people import subscriber_cipher
@@ -57,6 +59,7 @@ from bot.storage.db import Database
 from bot.storage.instance import InstanceRepository
 from bot.telegram.broadcast import Broadcaster
 from bot.telegram.drafts import DraftStorage
+from bot.telegram.health import HealthMiddleware
 from bot.telegram.inflight import InFlight
 from bot.telegram.janitor import MessageJanitor
 from bot.telegram.notices import ModeratorNotices, ProgressReporter
@@ -94,6 +97,9 @@ class App:
     inflight: InFlight = field(default_factory=InFlight)
     updates: UpdateGate = field(default_factory=UpdateGate)
     janitor: MessageJanitor | None = None
+    # Liveness, counts since start, admins' languages (memory only): status, metrics, heartbeat.
+    health: Health = field(default_factory=Health)
+    metrics: MetricsServer | None = None  # serving while METRICS_ADDR is set and the bot runs
 
 
 def load_regions(path: Path) -> RegionCatalog:
@@ -159,7 +165,8 @@ async def build_app(settings: Settings, *, unlocked: UnlockedKeyring | None = No
     if unknown is not None:
         raise ConfigError(unknown)
     keyring = load_public_keyring(settings)
-    gate = UpdateGate()
+    health = Health()
+    gate = UpdateGate(health.liveness)
     bot = build_bot(settings, gate)
     db = await open_database(settings)
     if keyring is not None:
@@ -229,6 +236,7 @@ async def build_app(settings: Settings, *, unlocked: UnlockedKeyring | None = No
             bot,
             subscriber_cipher(unlocked),
             rate=settings.broadcast_rate,
+            activity=health.activity,
             buttons=functools.partial(feedback_buttons, translator, feedback),
             on_progress=ProgressReporter(
                 bot,
@@ -251,6 +259,7 @@ async def build_app(settings: Settings, *, unlocked: UnlockedKeyring | None = No
         wake=broadcaster.wake if broadcaster is not None else None,
         reporters=reporters,
     )
+    alert_desk.on_sending = health.activity.approved  # counted for the metrics
     scheduler = AsyncIOScheduler(
         timezone="UTC", job_defaults={"coalesce": True, "max_instances": 1}
     )
@@ -291,6 +300,7 @@ async def build_app(settings: Settings, *, unlocked: UnlockedKeyring | None = No
             translator, dispatcher["language_preferences"], settings.default_language
         )
     )
+    dispatcher.update.outer_middleware(HealthMiddleware(health, settings.admin_ids))
     throttle = QueryThrottleMiddleware(
         settings.queries_per_minute, settings.max_rate_entries, flow_rule()
     )
@@ -318,6 +328,7 @@ async def build_app(settings: Settings, *, unlocked: UnlockedKeyring | None = No
         inflight=inflight,
         updates=gate,
         janitor=janitor,
+        health=health,
     )
     if keyring is not None:
         app.key_rotation = KeyRotation(

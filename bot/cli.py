@@ -8,7 +8,7 @@ import logging
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from bot import __version__, team_cli
 from bot.config import (
@@ -25,6 +25,9 @@ from bot.i18n import LANGUAGES, CatalogError
 from bot.logs import setup_logging
 from bot.storage.db import StorageError
 from bot.storage.reports import ReportRepository, StoredReport
+
+if TYPE_CHECKING:
+    from bot.services.health import Observed
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_CONFIG = 0, 1, 2
 T = TypeVar("T")
@@ -61,6 +64,17 @@ def _parser() -> argparse.ArgumentParser:
         "--offline", action="store_true", help="skip asking the Bot API (getMe) for the token"
     )
     check.set_defaults(handler=_cmd_check)
+
+    status = commands.add_parser(
+        "status",
+        help="one screen of health: is the bot running, what waits, the audit head",
+        description="Read the database (and the status row the running bot writes every "
+        "minute): the bot running or when it was last seen, the last successful getUpdates, "
+        "the keyring's state, reports waiting, drafts awaiting approval, the outbox backlog, "
+        "the scheduler's next runs and the audit log's head. Works whether or not the bot "
+        "runs; needs no passphrase. Exit 0 when healthy, 1 when something is wrong.",
+    )
+    status.set_defaults(handler=_cmd_status)
 
     demo = commands.add_parser(
         "demo",
@@ -303,6 +317,68 @@ def _cmd_check(args: argparse.Namespace) -> int:
     for line in report.problems:
         print(f"problem: {line}")
     return EXIT_PROBLEMS if report.problems else EXIT_OK
+
+
+def _cmd_status(args: argparse.Namespace) -> int:
+    import datetime as dt
+
+    from bot.services.health import status_view
+
+    settings = _settings()
+    seen = asyncio.run(_observe_health(settings))
+    view = status_view(seen, dt.datetime.now(dt.UTC))
+    for line in view.lines:
+        print(line)
+    for problem in view.problems:
+        print(f"problem: {problem}")
+    print("status: healthy" if not view.problems else f"status: {len(view.problems)} problem(s)")
+    return EXIT_PROBLEMS if view.problems else EXIT_OK
+
+
+async def _observe_health(settings: Settings) -> Observed:
+    """What `status` shows, read without the passphrase and without changing anything."""
+    from bot.services.audit_trail import AuditHead
+    from bot.services.health import Observed
+    from bot.storage import migrations
+    from bot.storage.audit import AuditRepository
+    from bot.storage.db import Database
+    from bot.storage.health import StatusRepository
+
+    keyring = _keyring_on_disk(settings)
+    path = settings.database_path
+    if not path.is_file():
+        missing = f"missing: no {path} (start the bot, or run `helpline-bot migrate`)"
+        return Observed(missing, None, None, None, keyring)
+    db = await Database.open(path)
+    try:
+        try:
+            todo = await migrations.pending(db, migrations.discover())
+        except StorageError as exc:
+            return Observed(str(exc), None, None, None, keyring)
+        repo = StatusRepository(db)
+        if todo:  # the tables counted below may not exist yet
+            pending = f"{len(todo)} migration(s) pending (start the bot, or `helpline-bot migrate`)"
+            return Observed(pending, await repo.read(), None, None, keyring)
+        schema = "ok"
+        backlog = await repo.backlog()
+        head = AuditHead.of(await AuditRepository(db).head())
+        return Observed(schema, await repo.read(), backlog, head, keyring)
+    finally:
+        await db.close()
+
+
+def _keyring_on_disk(settings: Settings) -> str:
+    from bot.crypto.keyring import KeyringDestroyed, KeyringMissing
+
+    try:
+        PublicKeyring.load(settings.keyring_dir)
+    except KeyringMissing:
+        return "none"
+    except KeyringDestroyed:
+        return "destroyed"
+    except KeyringError as exc:
+        return f"{settings.keyring_dir}: {exc}"
+    return "present"
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:

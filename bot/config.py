@@ -75,6 +75,10 @@ class Settings(BaseSettings):
     max_concurrent_updates: int = Field(default=256, ge=1)
     # How long shutdown waits for handlers that are still running.
     shutdown_grace_seconds: float = Field(default=10.0, ge=0)
+    # host:port where Prometheus metrics (counts only) are served; unset: no metrics, no port.
+    metrics_addr: str | None = None
+    # The admins' daily heartbeat message at this hour, Moscow time; -1 (or empty) turns it off.
+    heartbeat_hour: int = Field(default=9, ge=-1, le=23)
 
     @field_validator("admin_ids", mode="before")
     @classmethod
@@ -161,6 +165,23 @@ class Settings(BaseSettings):
             )
         return compact
 
+    @field_validator("metrics_addr")
+    @classmethod
+    def _metrics_addr(cls, value: str | None) -> str | None:
+        """`127.0.0.1:9464` or `[::1]:9464`; empty is unset. The port must be given."""
+        if value is None or not value.strip():
+            return None
+        metrics_endpoint(value.strip())  # raises ValueError with the reason
+        return value.strip()
+
+    @field_validator("heartbeat_hour", mode="before")
+    @classmethod
+    def _heartbeat_off(cls, value: object) -> object:
+        """`HEARTBEAT_HOUR=` (empty) or `off` turn the heartbeat off, as -1 does."""
+        if isinstance(value, str) and value.strip().lower() in ("", "off", "none"):
+            return -1
+        return value
+
     @field_validator("bot_api_url")
     @classmethod
     def _strip_slash(cls, value: str) -> str:
@@ -195,6 +216,18 @@ class Settings(BaseSettings):
     @property
     def uses_official_api(self) -> bool:
         return self.bot_api_url == OFFICIAL_API_URL
+
+
+def metrics_endpoint(addr: str) -> tuple[str, int]:
+    """METRICS_ADDR as (host, port); ValueError saying what is wrong."""
+    host, sep, port_text = addr.rpartition(":")
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]  # an IPv6 address in brackets
+    if not sep or not host or any(c.isspace() or c in "/[]" for c in host):
+        raise ValueError("must be host:port, e.g. 127.0.0.1:9464")
+    if not port_text.isdigit() or not 1 <= int(port_text) <= 65535:
+        raise ValueError("must end with a port from 1 to 65535, e.g. 127.0.0.1:9464")
+    return host, int(port_text)
 
 
 class ConfigError(Exception):

@@ -7,7 +7,9 @@ import datetime as dt
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from bot.services.report_window import MOSCOW
 from bot.telegram.commands import delete_messages
+from bot.telegram.health import send_heartbeat, write_status
 from handlers.flow import forget_idle_forms
 
 if TYPE_CHECKING:
@@ -35,6 +37,8 @@ def schedule_jobs(app: App) -> None:
         ("alert-retention", app.alert_desk.purge, [settings.alert_retention_days], 3600, now),
         ("invite-retention", app.team.purge_invites, [], 3600, now),
         ("forget-idle-drafts", forget_idle_drafts, [app], sweep_every, None),
+        # The row `helpline-bot status` reads (start-up writes the first one itself).
+        ("status", write_status, [app], 60, None),
     ]
     if not app.team.locked:
         jobs.append(("delete-report-copies", delete_report_copies, [app], 60, now))
@@ -58,6 +62,19 @@ def schedule_jobs(app: App) -> None:
             replace_existing=True,
             misfire_grace_time=None,
             **({"next_run_time": first_run} if first_run else {}),
+        )
+    if settings.heartbeat_hour >= 0 and settings.admin_ids:
+        # Daily, Moscow time: an admin who misses it one morning knows the bot is silent.
+        app.scheduler.add_job(
+            send_heartbeat,
+            "cron",
+            hour=settings.heartbeat_hour,
+            minute=0,
+            timezone=MOSCOW,
+            args=[app],
+            id="heartbeat",
+            replace_existing=True,
+            misfire_grace_time=None,
         )
 
 

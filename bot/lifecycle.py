@@ -25,9 +25,11 @@ from bot.config import ConfigError, Settings
 from bot.i18n import Tr
 from bot.jobs import delete_report_copies, schedule_jobs
 from bot.logs import fields
+from bot.metrics import MetricsServer, registry_for
 from bot.services.team import rule_weaknesses
 from bot.telegram.audit_notices import head_text, verify_audit_log
 from bot.telegram.commands import set_commands
+from bot.telegram.health import write_status
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -77,6 +79,10 @@ def refusal(exc: Exception) -> str:
 
 
 async def on_startup(bot: Bot, app: App) -> None:
+    if app.settings.metrics_addr is not None and app.metrics is None:
+        # First: a port in use is a configuration mistake, said in one line (exit 2).
+        registry = registry_for(app.health, app.updates)
+        app.metrics = await MetricsServer.start(app.settings.metrics_addr, registry)
     try:
         me = await bot.get_me()
     except TelegramUnauthorizedError:
@@ -104,6 +110,7 @@ async def on_startup(bot: Bot, app: App) -> None:
         )
     schedule_jobs(app)
     app.scheduler.start()
+    await write_status(app)  # `helpline-bot status` sees this run at once
     if app.janitor is not None:
         app.janitor.start()
     # Copies a previous run showed and could not delete (it was killed): they go now.
@@ -123,7 +130,7 @@ async def on_startup(bot: Bot, app: App) -> None:
     log.info(
         "bot started",
         extra=fields(
-            bot_username=me.username, api=_api_kind(app.settings), keyring=_keyring_state(app)
+            bot_username=me.username, api=_api_kind(app.settings), keyring=keyring_state(app)
         ),
     )
 
@@ -142,6 +149,10 @@ async def on_shutdown(app: App) -> None:
     if app.janitor is not None:
         await app.janitor.stop()  # what was to be deleted later is deleted now
     await _delete_every_report_copy(app, "shutdown")
+    await write_status(app, stopped=True)  # `status` then says when it stopped
+    if app.metrics is not None:
+        await app.metrics.stop()
+        app.metrics = None
     await app.db.close()
     log.info("bot stopped")
 
@@ -219,7 +230,8 @@ async def _apply_pending_subscriptions(app: App) -> None:
         log.info("subscription changes applied", extra=fields(count=applied))
 
 
-def _keyring_state(app: App) -> str:
+def keyring_state(app: App) -> str:
+    """unlocked, locked, none or destroyed: the start-up log line, status and the heartbeat."""
     if app.dispatcher.get("keyring_destroyed"):
         return "destroyed"
     if not app.reports.enabled:

@@ -92,6 +92,7 @@ class AlertDesk:
         self._region_channels = dict(region_channels or {})
         self._channel_lang = channel_lang
         self._wake = wake or (lambda: None)
+        self.on_sending: Callable[[str], None] = lambda kind: None  # quorum reached (metrics)
         self.issuer: str | None = None  # this bot's @username, once start-up has asked Telegram
 
     def name_instance(self, username: str | None) -> None:
@@ -285,6 +286,7 @@ class AlertDesk:
         if result.outcome in ("recorded", "sending"):
             await self._audit.moderator_did(moderator.alias, f"{alert.kind}.approve", alert_id)
         if result.outcome == "sending":
+            self.on_sending(alert.kind)
             await self._audit.record(
                 SYSTEM, f"{alert.kind}.send", f"{alert_id}:{result.recipients}"
             )

@@ -24,6 +24,7 @@ from aiogram import Bot
 
 from bot.crypto.sealing import ChatIdCipher
 from bot.logs import fields
+from bot.services.health import Activity
 from bot.storage.db import Database
 from bot.storage.outbox import Delivery, OutboxRepository
 from bot.storage.subscribers import SubscriberRepository
@@ -61,6 +62,7 @@ class Broadcaster:
         on_progress: ProgressCallback | None = None,
         progress_interval: float = 5.0,
         buttons: ButtonsFactory | None = None,
+        activity: Activity | None = None,
     ) -> None:
         if not rate > 0:
             raise ValueError("rate must be positive")
@@ -69,6 +71,7 @@ class Broadcaster:
         if max_attempts < 1:
             raise ValueError("max_attempts must be at least 1")
         self._outbox = OutboxRepository(db)
+        self.activity = activity if activity is not None else Activity()  # counts: the metrics
         self._rate = float(rate)
         self._concurrency = concurrency
         self._clock = clock
@@ -84,6 +87,7 @@ class Broadcaster:
             max_attempts=max_attempts,
             clock=clock,
             buttons=buttons,
+            activity=self.activity,
         )
         self._progress = BroadcastProgress(
             self._outbox, self._write, on_progress, progress_interval
@@ -171,7 +175,7 @@ class Broadcaster:
         rows = await self._due(self._batch + len(self._in_flight))
         batch = [d for d in rows if d.id not in self._in_flight][: self._batch]
         await self._progress.finish_alerts(
-            skip=busy | {d.alert_id for d in batch}, forget=self._courier.forget
+            skip=busy | {d.alert_id for d in batch}, forget=self._finished
         )
         if not batch:
             await self._idle()
@@ -194,6 +198,11 @@ class Broadcaster:
             task = asyncio.create_task(self._deliver(delivery))
             self._sends.add(task)
             task.add_done_callback(self._sends.discard)
+
+    def _finished(self, alert_id: str) -> None:
+        """A broadcast is over: counted, and the courier forgets its texts."""
+        self.activity.alerts_sent += 1
+        self._courier.forget(alert_id)
 
     async def _due(self, limit: int) -> list[Delivery]:
         async with self._write:  # due() may mark orphaned rows dropped

@@ -39,6 +39,7 @@ from aiogram.types import InlineKeyboardMarkup
 
 from bot.crypto.sealing import ChatIdCipher, SealError
 from bot.logs import fields
+from bot.services.health import Activity
 from bot.storage.outbox import Delivery, OutboxRepository
 from bot.storage.subscribers import SubscriberRepository
 from bot.telegram.pacing import TokenBucket, backoff_delay
@@ -68,8 +69,10 @@ class Courier:
         max_attempts: int,
         clock: Callable[[], float],
         buttons: ButtonsFactory | None,
+        activity: Activity | None = None,
     ) -> None:
         self._bot = bot
+        self._activity = activity if activity is not None else Activity()  # outcome counts
         self._cipher = cipher
         self._outbox = outbox
         self._subscribers = subscribers
@@ -126,6 +129,7 @@ class Courier:
             return await self._retry(delivery, type(exc).__name__)
         sent_id = message.message_id if delivery.action == "send" else delivery.target_message_id
         await self._store(self._outbox.mark_sent, delivery.id, sent_id)
+        self._activity.delivered("sent")
         return True
 
     async def _request(self, delivery: Delivery, chat_id: int, text: str) -> Awaitable[Any]:
@@ -163,8 +167,10 @@ class Courier:
         if delivery.action == "edit":
             if "not modified" in reason:  # edited already (a repeat after a crash)
                 await self._store(self._outbox.mark_sent, delivery.id, delivery.target_message_id)
+                self._activity.delivered("sent")
             else:  # deleted by the person: nothing left to change
                 await self._store(self._outbox.mark_dropped, delivery.id, type(exc).__name__)
+                self._activity.delivered("dropped")
             return True
         if "chat not found" in reason:
             return await self._retire(delivery, type(exc).__name__)
@@ -180,6 +186,7 @@ class Courier:
         loop = asyncio.get_running_loop()
         pause = max(0.0, float(exc.retry_after)) + self._rng.uniform(0.05, 0.25)
         if loop.time() + pause > bucket.paused_until:
+            self._activity.rate_limit_pauses += 1
             log.warning(
                 "broadcast paused by a 429",
                 extra=fields(alert=delivery.alert_id, retry_after=exc.retry_after),
@@ -201,6 +208,7 @@ class Courier:
         if not await self._store(self._subscribers.delete, delivery.ref):
             # Already gone: make sure this row does not stay pending.
             await self._store(self._outbox.mark_dropped, delivery.id, error_class)
+        self._activity.delivered("dropped")
         log.info("subscriber retired", extra=fields(alert=delivery.alert_id, error=error_class))
         return True
 
@@ -216,6 +224,7 @@ class Courier:
         await self._store(
             self._outbox.reschedule, delivery.id, next_at, error_class, count_attempt=True
         )
+        self._activity.delivered("retried")
         return True
 
     async def _fail(
@@ -224,6 +233,7 @@ class Courier:
         await self._store(
             self._outbox.mark_failed, delivery.id, error_class, count_attempt=count_attempt
         )
+        self._activity.delivered("failed")
         return True
 
     async def _store(

@@ -35,6 +35,7 @@ from aiohttp.payload import BytesPayload
 from pydantic import ValidationError
 
 from bot.logs import fields
+from bot.services.health import Liveness
 
 log = logging.getLogger("helpline.updates")
 
@@ -73,10 +74,12 @@ def _without_pressed_keyboard(raw: dict[str, Any]) -> dict[str, Any]:
 
 
 class UpdateGate:
-    """Validates raw updates one by one and counts the ones it skips."""
+    """Validates raw updates one by one and counts the ones it skips; its `liveness` hears of
+    every successful getUpdates (`helpline-bot status` shows the last one)."""
 
-    def __init__(self) -> None:
+    def __init__(self, liveness: Liveness | None = None) -> None:
         self.skipped = 0
+        self.liveness = liveness if liveness is not None else Liveness()
 
     def parse(self, raw: Any, bot: Bot | None = None) -> Update | None:
         """The update, a `SkippedUpdate` when it cannot be handled, or None without an id."""
@@ -181,6 +184,7 @@ class TolerantSession(AiohttpSession):
             except Exception:  # the base class raises its usual decode error
                 data = None
             if isinstance(data, dict) and data.get("ok") is True:
+                self.gate.liveness.saw_updates()  # an empty answer is a working fetch too
                 result = data.get("result")
                 if isinstance(result, list):
                     updates = self.gate.parse_batch(result, bot)
