@@ -37,8 +37,9 @@ def schedule_jobs(app: App) -> None:
         ("alert-retention", app.alert_desk.purge, [settings.alert_retention_days], 3600, now),
         ("invite-retention", app.team.purge_invites, [], 3600, now),
         ("forget-idle-drafts", forget_idle_drafts, [app], sweep_every, None),
-        # The row `helpline-bot status` reads (start-up writes the first one itself).
-        ("status", write_status, [app], 60, None),
+        # The row `helpline-bot status` reads: start-up writes the first one itself, this one
+        # soon after the first getUpdates.
+        ("status", write_status, [app], 60, now + dt.timedelta(seconds=15)),
     ]
     if not app.team.locked:
         jobs.append(("delete-report-copies", delete_report_copies, [app], 60, now))

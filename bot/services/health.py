@@ -171,13 +171,18 @@ def _bot_lines(
         f" ({row.receiver})"
     )
     what = "getUpdates" if row.receiver == "polling" else "webhook call"
-    lines.append(f"last successful {what}: {clock_time(row.updates_at)}")
-    fetched = parse_minute(row.updates_at) if row.updates_at else None
+    lines.append(
+        f"last successful {what}: {clock_time(row.updates_at) if row.updates_at else 'none yet'}"
+    )
+    # Since the last fetch, or since the start when there was none yet (the first minute).
+    since = parse_minute(row.updates_at or row.started_at)
     # A quiet webhook gets no calls at all: only polling's silence means something is wrong.
     if row.receiver == "polling" and (
-        fetched is None or now - fetched > dt.timedelta(minutes=FETCH_STALE_MINUTES)
+        since is None or now - since > dt.timedelta(minutes=FETCH_STALE_MINUTES)
     ):
-        problems.append(f"no successful getUpdates since {clock_time(row.updates_at)}")
+        problems.append(
+            f"no successful getUpdates since {clock_time(row.updates_at or row.started_at)}"
+        )
     return True
 
 

@@ -162,7 +162,10 @@ def test_locked_keys_and_a_stuck_poll_are_problems_a_quiet_webhook_is_not() -> N
     stuck = status_view(observed(row(updates_at="2026-12-06T13:50Z")), NOW)
     assert stuck.problems == ["no successful getUpdates since 13:50 UTC"]
     never = status_view(observed(row(updates_at=None)), NOW)
-    assert never.problems == ["no successful getUpdates since never"]
+    assert never.problems == ["no successful getUpdates since 13:01 UTC"]  # the start
+    just_started = status_view(observed(row(updates_at=None, started_at="2026-12-06T14:04Z")), NOW)
+    assert just_started.problems == []
+    assert "last successful getUpdates: none yet" in just_started.lines
     quiet = status_view(observed(row(receiver="webhook", updates_at="2026-12-06T09:00Z")), NOW)
     assert quiet.problems == []
     assert "last successful webhook call: 09:00 UTC" in quiet.lines
