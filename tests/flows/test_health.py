@@ -110,6 +110,9 @@ async def test_the_heartbeat_reaches_each_admin_in_their_language_and_nobody_els
     assert f"#{seq} " in russian
     assert not any("Daily check" in m.visible_text for m in api.messages(OUTSIDER))
     assert "heartbeat sent" in bot.logs() and str(ADMIN) not in bot.logs()
+    api.block_chat(SECOND_ADMIN)  # one admin unreachable: the others still get it
+    assert await send_heartbeat(app) == 1
+    assert "heartbeat not delivered" in bot.logs() and str(SECOND_ADMIN) not in bot.logs()
 
 
 async def test_no_heartbeat_when_it_is_turned_off(
