@@ -21,9 +21,10 @@ DEMO_LANGUAGE ?= ru
 demo: $(STAMP)
 	$(VENV)/bin/helpline-bot demo --lang $(DEMO_LANGUAGE)
 
-# Everything, as CI runs it: unit, in-process flow (tests/flows) and real-process (tests/e2e).
+# Everything, as CI runs it: unit, in-process flow (tests/flows) and real-process (tests/e2e),
+# on as many workers as the machine has cores (each e2e test has its own stand-in and ports).
 test: $(STAMP)
-	$(PY) -m pytest
+	$(PY) -m pytest -n auto
 
 # Unit and in-process flow tests: everything but the tests that start real processes, on as
 # many workers as the machine has cores (pytest-xdist).

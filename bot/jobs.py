@@ -4,12 +4,15 @@ run heals itself; none stacks up after a pause (coalesce, one instance, no misfi
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import inspect
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from bot.services.report_window import MOSCOW
 from bot.telegram.commands import delete_messages
 from bot.telegram.health import send_heartbeat, write_status
+from bot.telegram.inflight import InFlight
 from handlers.flow import forget_idle_forms
 
 if TYPE_CHECKING:
@@ -55,7 +58,7 @@ def schedule_jobs(app: App) -> None:
         jobs.append(("key-rotation", app.key_rotation.run, [], 24 * 3600, first))
     for job_id, func, args, seconds, first_run in jobs:
         app.scheduler.add_job(
-            func,
+            counted(app.inflight, func),
             "interval",
             seconds=seconds,
             args=args,
@@ -67,7 +70,7 @@ def schedule_jobs(app: App) -> None:
     if settings.heartbeat_hour >= 0 and settings.admin_ids:
         # Daily, Moscow time: an admin who misses it one morning knows the bot is silent.
         app.scheduler.add_job(
-            send_heartbeat,
+            counted(app.inflight, send_heartbeat),
             "cron",
             hour=settings.heartbeat_hour,
             minute=0,
@@ -77,6 +80,23 @@ def schedule_jobs(app: App) -> None:
             replace_existing=True,
             misfire_grace_time=None,
         )
+
+
+def counted(inflight: InFlight, func: Callable[..., Any]) -> Callable[..., Any]:
+    """A job that shutdown waits for like a handler: cancelled half-way, a job leaves its work
+    half done and APScheduler logs the cancellation as an error."""
+    if not inspect.iscoroutinefunction(func):
+        return func
+
+    @functools.wraps(func)
+    async def run(*args: Any) -> Any:
+        inflight.enter()
+        try:
+            return await func(*args)
+        finally:
+            inflight.leave()
+
+    return run
 
 
 async def forget_idle_drafts(app: App) -> None:

@@ -137,6 +137,8 @@ async def on_startup(bot: Bot, app: App) -> None:
 
 async def on_shutdown(app: App) -> None:
     await app.notices.close()
+    if app.scheduler.running:
+        app.scheduler.pause()  # no job starts now; the drain below waits for running ones
     try:
         async with asyncio.timeout(app.settings.shutdown_grace_seconds):
             await app.inflight.wait_idle()
