@@ -1,7 +1,7 @@
 """deploy/helpline-bot.service: systemd accepts it (`systemd-analyze verify`, with ExecStart=
 pointing at this venv's helpline-bot, since verify refuses a program that does not exist), it
 keeps its hardening and takes its secrets as credentials, and the bot really runs under its
-MemoryDenyWriteExecute= rule."""
+seccomp rules (MemoryDenyWriteExecute=, SystemCallFilter=, SystemCallArchitectures=)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ import pytest
 
 from bot.config import REPO_ROOT
 from bot.devserver.server import FakeBotAPI
-from tests.support import mdwe
+from tests.support import sandbox
 from tests.support.chat import USER_IDS, sent_to
 from tests.support.keys import PASSPHRASE, make_keyring
 from tests.support.process import bot_env
@@ -152,11 +152,30 @@ def test_secrets_come_as_credentials_never_as_values() -> None:
             assert not re.search(r"(^|\s)(BOT_TOKEN|KEY_PASSPHRASE)=", value), value
 
 
-@pytest.mark.skipif(not mdwe.supported(), reason="the seccomp filter is written for x86-64")
-def test_the_filter_refuses_writable_executable_memory() -> None:
-    """The control for the next test: under the filter, W+X memory is refused."""
+def sandbox_args() -> list[str]:
+    """`python -m tests.support.sandbox` with the unit's SystemCallFilter= groups."""
+    args = [sys.executable, "-m", "tests.support.sandbox"]
+    for key, value in directives(UNIT):
+        if key == "SystemCallFilter":
+            flag, groups = ("--deny", value[1:]) if value.startswith("~") else ("--allow", value)
+            for group in groups.split():
+                args += [flag, group]
+    assert "--allow" in args and "--deny" in args
+    return [*args, "--"]
+
+
+needs_sandbox = pytest.mark.skipif(
+    not sandbox.syscall_lists_supported(),
+    reason="needs x86-64 Linux, systemd-analyze and the kernel headers' unistd_64.h",
+)
+
+
+@needs_sandbox
+def test_the_sandbox_refuses_what_the_unit_refuses() -> None:
+    """The control for the next test: under the filter, writable executable memory, memory
+    made executable, and a system call of a denied group (setpriority, @resources) fail."""
     probe = (
-        "import ctypes, mmap\n"
+        "import ctypes, mmap, os\n"
         "try:\n"
         "    mmap.mmap(-1, 4096, prot=mmap.PROT_READ | mmap.PROT_WRITE | mmap.PROT_EXEC)\n"
         "    print('wx allowed')\n"
@@ -166,19 +185,24 @@ def test_the_filter_refuses_writable_executable_memory() -> None:
         "page = mmap.mmap(-1, 4096)\n"
         "addr = ctypes.addressof(ctypes.c_char.from_buffer(page))\n"
         "print('exec refused' if libc.mprotect(ctypes.c_void_p(addr), 4096, 5) else 'exec ok')\n"
+        "try:\n"
+        "    os.setpriority(os.PRIO_PROCESS, 0, os.getpriority(os.PRIO_PROCESS, 0))\n"
+        "    print('setpriority ok')\n"
+        "except PermissionError:\n"
+        "    print('setpriority refused')\n"
     )
-    run = [sys.executable, "-m", "tests.support.mdwe", sys.executable, "-c", probe]
+    probe_cmd = [sys.executable, "-c", probe]
+    run = [*sandbox_args(), *probe_cmd]
     out = subprocess.run(run, capture_output=True, text=True, cwd=REPO_ROOT, check=True).stdout
-    assert out.split("\n")[:2] == ["wx refused", "exec refused"]
-    bare = subprocess.run(run[3:], capture_output=True, text=True, check=True).stdout
-    assert bare.split("\n")[:2] == ["wx allowed", "exec ok"]
+    assert out.split()[:6] == ["wx", "refused", "exec", "refused", "setpriority", "refused"]
+    bare = subprocess.run(probe_cmd, capture_output=True, text=True, check=True).stdout
+    assert bare.split()[:6] == ["wx", "allowed", "exec", "ok", "setpriority", "ok"]
 
 
-@pytest.mark.skipif(not mdwe.supported(), reason="the seccomp filter is written for x86-64")
-async def test_the_bot_runs_under_memory_deny_write_execute(
-    api: FakeBotAPI, tmp_path: Path
-) -> None:
-    """Unlock (Argon2id), SQLite, HTTPS client, Fluent and the stemmer, all under the rule."""
+@needs_sandbox
+async def test_the_bot_runs_under_the_units_seccomp_rules(api: FakeBotAPI, tmp_path: Path) -> None:
+    """Unlock (Argon2id), SQLite, the HTTP client, Fluent and the stemmer, all under the unit's
+    MemoryDenyWriteExecute=, SystemCallFilter= and SystemCallArchitectures=."""
     data = tmp_path / "data"
     make_keyring(data / "keys")
     user = USER_IDS[0]
@@ -186,9 +210,7 @@ async def test_the_bot_runs_under_memory_deny_write_execute(
     log_path = tmp_path / "bot.log"
     with log_path.open("wb") as log:
         process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "tests.support.mdwe",
+            *sandbox_args(),
             sys.executable,
             "-m",
             "bot",
