@@ -200,21 +200,36 @@ write_token() {
 apply_mode() {
     local passfile=$CREDS/key_passphrase
     if [[ $MODE == unattended ]]; then
-        run install -d -m 0755 "$(dirname "$DROPIN")"
-        run install -m 0644 "$APP/deploy/unattended.conf" "$DROPIN"
         if [[ ! -s $passfile ]]; then
+            if [[ -e $STATE/keys/keyring.json ]]; then
+                die "unattended mode needs the existing keyring's passphrase in $passfile (owner $USER_NAME, mode 0600): put it there, then run this again" 2
+            fi
             say "passphrase: generating one into $passfile (write it down offline too)"
             if ((!DRY_RUN)); then
                 (umask 077 && "$VENV/bin/helpline-bot" keys passphrase >"$passfile")
                 chown "$USER_NAME:$USER_NAME" "$passfile"
             fi
         fi
+        run install -d -m 0755 "$(dirname "$DROPIN")"
+        run install -m 0644 "$APP/deploy/unattended.conf" "$DROPIN"
     elif [[ -e $DROPIN || -e $passfile ]]; then
         say "hardened mode: removing the unattended drop-in and shredding the stored passphrase"
+        [[ ! -e $passfile ]] || ((DRY_RUN)) || confirm_passphrase_known "$passfile"
         run rm -f "$DROPIN"
         [[ ! -e $passfile ]] || run shred -u "$passfile"
     fi
     run systemctl daemon-reload
+}
+
+# Shredding the only copy of the passphrase would lock the keyring for good: the operator
+# proves they have it by typing it.
+confirm_passphrase_known() {
+    local typed
+    [[ -t 0 ]] || die "going hardened shreds the stored passphrase: run this on a terminal" 2
+    read -r -s -p "Type the keyring passphrase (it is about to be removed from the server): " typed
+    echo
+    [[ $typed == "$(head -n 1 "$1")" ]] ||
+        die "that is not the stored passphrase; nothing was changed (sudo cat $1, write it down)" 2
 }
 
 make_keyring() {
