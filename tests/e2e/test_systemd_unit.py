@@ -1,7 +1,8 @@
 """deploy/helpline-bot.service: systemd accepts it (`systemd-analyze verify`, with ExecStart=
 pointing at this venv's helpline-bot, since verify refuses a program that does not exist), it
 keeps its hardening and takes its secrets as credentials, and the bot really runs under its
-seccomp rules (MemoryDenyWriteExecute=, SystemCallFilter=, SystemCallArchitectures=)."""
+seccomp rules (MemoryDenyWriteExecute=, SystemCallFilter=, SystemCallArchitectures=) and with
+nothing but DATA_DIR writable (ProtectSystem=strict; a container's read-only root)."""
 
 from __future__ import annotations
 
@@ -233,3 +234,67 @@ async def test_the_bot_runs_under_the_units_seccomp_rules(api: FakeBotAPI, tmp_p
     logs = log_path.read_text(encoding="utf-8", errors="replace")
     assert code == 0, logs
     assert "keyring=unlocked" in logs and "Traceback" not in logs
+
+
+READ_ONLY_ROOT = REPO_ROOT / "tests" / "support" / "read_only_root.sh"
+
+
+def read_only_root_works(tmp_path: Path) -> bool:
+    if shutil.which("unshare") is None:
+        return False
+    probe = subprocess.run(
+        [str(READ_ONLY_ROOT), str(tmp_path), "true"], capture_output=True, check=False
+    )
+    return probe.returncode == 0
+
+
+def test_read_only_root_allows_writes_to_data_dir_only(tmp_path: Path) -> None:
+    """The control for the next test: outside the writable directory nothing can be written."""
+    data = tmp_path / "data"
+    data.mkdir()
+    if not read_only_root_works(data):
+        pytest.skip("needs root (or CAP_SYS_ADMIN) and unshare for a private mount namespace")
+    script = f"touch {data}/inside && (touch {tmp_path}/outside 2>/dev/null || echo refused)"
+    result = subprocess.run(
+        [str(READ_ONLY_ROOT), str(data), "sh", "-c", script], capture_output=True, text=True
+    )
+    assert result.stdout.split() == ["refused"], result
+    assert (data / "inside").exists() and not (tmp_path / "outside").exists()
+
+
+async def test_the_bot_writes_nothing_outside_data_dir(api: FakeBotAPI, tmp_path: Path) -> None:
+    """ProtectSystem=strict with StateDirectory= (and a container's read_only: true): the bot
+    unlocks, migrates, takes a report and stops with only DATA_DIR writable."""
+    data = tmp_path / "data"
+    make_keyring(data / "keys")
+    if not read_only_root_works(data):
+        pytest.skip("needs root (or CAP_SYS_ADMIN) and unshare for a private mount namespace")
+    user = USER_IDS[0]
+    api.add_user(user, language_code="en")
+    process = await asyncio.create_subprocess_exec(
+        str(READ_ONLY_ROOT),
+        str(data),
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        env=bot_env(api, data, KEY_PASSPHRASE=PASSPHRASE),
+        cwd=tmp_path,
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    output = asyncio.ensure_future(process.communicate())
+    try:
+        await api.wait_polling(0, timeout=60)
+        api.push_message(user, "/start")
+        api.push_message(user, "deferment for students")
+        await api.wait_for(lambda _: len(sent_to(api, user)) >= 2, timeout=30)
+    finally:
+        if process.returncode is None:
+            process.send_signal(signal.SIGTERM)
+        stdout, _ = await asyncio.wait_for(output, 30)
+    logs = stdout.decode("utf-8", "replace")
+    assert process.returncode == 0, logs
+    assert "keyring=unlocked" in logs and "Traceback" not in logs
+    assert (data / "helpline.sqlite3").exists()
