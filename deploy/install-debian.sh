@@ -206,7 +206,7 @@ apply_mode() {
             fi
             say "passphrase: generating one into $passfile (write it down offline too)"
             if ((!DRY_RUN)); then
-                (umask 077 && "$VENV/bin/helpline-bot" keys passphrase >"$passfile")
+                (umask 077 && cd / && "$VENV/bin/helpline-bot" keys passphrase >"$passfile")
                 chown "$USER_NAME:$USER_NAME" "$passfile"
             fi
         fi
