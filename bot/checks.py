@@ -229,6 +229,8 @@ def _check_secret_files(settings: Settings, report: CheckReport) -> None:
     files = [(Path(".env"), ".env")]
     if settings.key_passphrase_file is not None:
         files.append((settings.key_passphrase_file, "KEY_PASSPHRASE_FILE"))
+    if settings.bot_token_file is not None:
+        files.append((settings.bot_token_file, "BOT_TOKEN_FILE"))
     for path, name in files:
         try:
             mode = stat.S_IMODE(path.stat().st_mode)

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 OFFICIAL_API_URL = "https://api.telegram.org"
@@ -27,6 +27,9 @@ class Settings(BaseSettings):
     )
 
     bot_token: SecretStr | None = None
+    # A file holding the token (a systemd credential, a container secret): kept out of the
+    # environment, which `ps e` and /proc show to the same user.
+    bot_token_file: Path | None = None
     bot_api_url: str = OFFICIAL_API_URL
     data_dir: Path = Path("./data")
     keys_dir: Path | None = None
@@ -197,6 +200,25 @@ class Settings(BaseSettings):
             raise ValueError("is not a valid URL (e.g. https://api.telegram.org)")
         return value.rstrip("/")
 
+    @model_validator(mode="after")
+    def _token_from_file(self) -> Settings:
+        """BOT_TOKEN_FILE fills BOT_TOKEN when that is unset (BOT_TOKEN wins, as KEY_PASSPHRASE
+        wins over KEY_PASSPHRASE_FILE), so every caller keeps reading `bot_token`."""
+        if self.bot_token is not None or self.bot_token_file is None:
+            return self
+        path = self.bot_token_file
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            reason = exc.strerror or type(exc).__name__
+            raise ValueError(f"BOT_TOKEN_FILE {path} cannot be read ({reason})") from None
+        except UnicodeDecodeError:
+            raise ValueError(f"BOT_TOKEN_FILE {path} is not a text file") from None
+        if not text.strip():
+            raise ValueError(f"BOT_TOKEN_FILE {path} is empty: put the token from @BotFather in it")
+        self.bot_token = SecretStr(text.strip())
+        return self
+
     @field_validator("log_level")
     @classmethod
     def _level(cls, value: str) -> str:
@@ -243,9 +265,10 @@ def load_settings(**overrides: object) -> Settings:
     except ValidationError as exc:
         problems = []
         for err in exc.errors():
-            name = ".".join(str(p) for p in err["loc"]).upper() or "settings"
+            name = ".".join(str(p) for p in err["loc"]).upper()
             message = err["msg"].removeprefix("Value error, ")
-            problems.append(f"{name}: {message}")
+            # A check across fields (BOT_TOKEN_FILE) names its setting in the message itself.
+            problems.append(f"{name}: {message}" if name else message)
         raise ConfigError("; ".join(problems)) from None
 
 
