@@ -13,7 +13,10 @@ import aiohttp
 from bot.devserver.server import FakeBotAPI
 from bot.telegram.webhook import SECRET_HEADER
 from tests.e2e.test_operator_errors import assert_one_line, cli
+from tests.flows.test_adversary import SECRET as POISON_TEXT
+from tests.flows.test_adversary import poison_hidden_forward
 from tests.support.chat import USER_IDS, User, sent_to
+from tests.support.leaks import needles, scan_bytes
 from tests.support.process import ProcessStarter
 
 SECRET = "e2e-webhook-secret_0123456789abcdef"
@@ -76,8 +79,14 @@ async def test_webhook_mode_end_to_end(api: FakeBotAPI, start_bot: ProcessStarte
     assert screen.buttons
     answer = await user.say("отсрочка студенту")
     assert answer.visible_text
+    # A poison update (the adversary issue's): answered 200 once, skipped, never logged; the
+    # next person's message is handled.
+    poison = poison_hidden_forward(api, user.id)["update_id"]
+    await user.say("/start")
+    assert "📚 Вопросы и права" in user.labels()
     delivered = api.webhook_deliveries
-    assert len(delivered) == 3 and all(d.status == 200 and d.secret_sent for d in delivered)
+    assert len(delivered) == 5 and all(d.status == 200 and d.secret_sent for d in delivered)
+    assert [d.update_id for d in delivered].count(poison) == 1
     assert api.calls_for("getUpdates") == []  # no polling in webhook mode
     assert await get(health) == (200, "ok")
 
@@ -95,6 +104,8 @@ async def test_webhook_mode_end_to_end(api: FakeBotAPI, start_bot: ProcessStarte
     assert "webhook request refused" in logs and "secret=wrong" in logs
     assert "webhook removed" in logs and "bot stopped" in logs
     assert SECRET not in logs
+    assert f'update skipped: the library cannot parse it" update_id={poison}' in logs
+    assert scan_bytes(logs.encode(), needles(texts=[POISON_TEXT], ids=[user.id])) == []
     assert api.webhook == {}  # deleted at the clean stop
     assert [c.method for c in api.calls if "Webhook" in c.method] == [
         "setWebhook",
