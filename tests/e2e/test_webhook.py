@@ -10,6 +10,7 @@ from pathlib import Path
 
 import aiohttp
 
+from bot.config import load_settings
 from bot.devserver.server import FakeBotAPI
 from bot.telegram.webhook import SECRET_HEADER
 from tests.e2e.test_operator_errors import assert_one_line, cli
@@ -173,3 +174,29 @@ async def test_webhook_settings_refused_in_one_line(api: FakeBotAPI, tmp_path: P
     assert code == 1 and "problem: WEBHOOK_SECRET is not set" in out, out
     code, out, _ = await cli("check", "--offline", "--webhook", cwd=tmp_path, **full)
     assert "ok: webhook: Telegram posts to" in out and "problem: WEBHOOK" not in out, out
+
+
+async def test_a_webhook_the_bot_api_refuses_stops_cleanly_in_one_line(
+    api: FakeBotAPI, start_bot: ProcessStarter
+) -> None:
+    port = free_port()
+    # Not loopback by address: the stand-in, like Telegram for any plain http, refuses it.
+    env = webhook_env(port, WEBHOOK_URL=f"http://localhost:{port}/telegram/hook")
+    bot = await start_bot.webhook(env, wait_ready=False)
+    assert await asyncio.wait_for(bot.process.wait(), 60) == 2
+    logs = bot.logs()
+    lines = [line for line in logs.splitlines() if "configuration error" in line]
+    assert len(lines) == 1, logs
+    assert "the Bot API refused WEBHOOK_URL (Bad Request: bad webhook" in lines[0]
+    assert "Traceback" not in logs and SECRET not in logs
+    assert "bot stopped" in logs  # the start-up that had run was undone by the same shutdown
+    assert api.webhook == {} and api.calls_for("deleteWebhook") == []
+
+
+async def test_webhook_secret_prints_one_the_settings_take(tmp_path: Path) -> None:
+    code, out, _ = await cli("webhook-secret", cwd=tmp_path)
+    secret = out.strip()
+    assert code == 0 and len(secret) == 43
+    settings = load_settings(_env_file=None, webhook_secret=secret)
+    assert settings.webhook_secret is not None
+    assert settings.webhook_secret.get_secret_value() == secret
