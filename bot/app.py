@@ -1,16 +1,19 @@
 """Composition root: builds the Bot, the Dispatcher, the scheduler and the services.
 
-Nothing here is module-level state: `build_app` returns an `App`, and `run_polling` drives it
-until SIGINT/SIGTERM. What start-up and shutdown do is in bot.lifecycle (they drain in-flight
-handlers, stop the scheduler and close the database), the scheduler's jobs in bot.jobs.
+Nothing here is module-level state: `build_app` returns an `App`, and `run_polling` (or
+`run_webhook`) drives it until SIGINT/SIGTERM. What start-up and shutdown do is in
+bot.lifecycle (they drain in-flight handlers, stop the scheduler and close the database), the
+scheduler's jobs in bot.jobs.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import logging
 import signal
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,7 +38,14 @@ from bot.crypto.keyring import (
     destroyed_at,
 )
 from bot.i18n import Tr, Translator
-from bot.lifecycle import on_error, on_shutdown, on_startup, wait_for_bot_api
+from bot.lifecycle import (
+    on_error,
+    on_shutdown,
+    on_startup,
+    remove_webhook,
+    set_webhook,
+    wait_for_bot_api,
+)
 from bot.logs import fields
 from bot.metrics import MetricsServer
 from bot.protection import Protection
@@ -64,6 +74,7 @@ from bot.telegram.inflight import InFlight
 from bot.telegram.janitor import MessageJanitor
 from bot.telegram.notices import ModeratorNotices, ProgressReporter
 from bot.telegram.updates import SkippedUpdateMiddleware, TolerantSession, UpdateGate
+from bot.telegram.webhook import WebhookListener, WebhookStats
 from handlers import flow_rule, get_routers
 from handlers.feedback import feedback_buttons
 from handlers.flow import close_evicted_form
@@ -100,6 +111,8 @@ class App:
     # Liveness, counts since start, admins' languages (memory only): status, metrics, heartbeat.
     health: Health = field(default_factory=Health)
     metrics: MetricsServer | None = None  # serving while METRICS_ADDR is set and the bot runs
+    # Webhook mode's counts (None when polling): what an operator's status screen reads.
+    webhook: WebhookStats | None = None
 
 
 def load_regions(path: Path) -> RegionCatalog:
@@ -371,19 +384,26 @@ def _keys_changed(app: App) -> Any:
     return keys_changed
 
 
+@contextlib.contextmanager
+def _stop_on_signals(stop: asyncio.Event, enabled: bool) -> Iterator[None]:
+    """SIGTERM and SIGINT set `stop` while inside (a second one changes nothing)."""
+    loop = asyncio.get_running_loop()
+    signals = (signal.SIGTERM, signal.SIGINT) if enabled else ()
+    for sig in signals:
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        yield
+    finally:
+        for sig in signals:
+            loop.remove_signal_handler(sig)
+
+
 async def run_polling(app: App, *, handle_signals: bool = True) -> None:
     """Wait for the Bot API (an outage at boot is survived; SIGTERM/SIGINT end the wait),
     then poll until a signal."""
     stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    signals = (signal.SIGTERM, signal.SIGINT) if handle_signals else ()
-    for sig in signals:
-        loop.add_signal_handler(sig, stop.set)
-    try:
+    with _stop_on_signals(stop, handle_signals):
         me = await wait_for_bot_api(app.bot, stop)
-    finally:
-        for sig in signals:
-            loop.remove_signal_handler(sig)
     if me is None:
         log.info("stopped before the Bot API answered")
         return
@@ -394,3 +414,68 @@ async def run_polling(app: App, *, handle_signals: bool = True) -> None:
         tasks_concurrency_limit=app.settings.max_concurrent_updates,
         allowed_updates=app.dispatcher.resolve_used_update_types(),
     )
+
+
+async def run_webhook(
+    app: App, *, handle_signals: bool = True, stop: asyncio.Event | None = None
+) -> None:
+    """Webhook mode, in the order that loses nothing: wait for the Bot API as polling does,
+    bind the port (in use: a ConfigError before anything started), the same start-up as
+    polling, setWebhook; at SIGTERM/SIGINT (or `stop`): deleteWebhook, stop listening and let
+    the requests in flight finish, then the same shutdown as polling (its drain included)."""
+    stop = stop or asyncio.Event()
+    settings = app.settings
+    if settings.webhook_secret is None:
+        raise ConfigError("WEBHOOK_SECRET is not set")
+    with _stop_on_signals(stop, handle_signals):
+        me = await wait_for_bot_api(app.bot, stop)
+        if me is None:
+            log.info("stopped before the Bot API answered")
+            return
+        app.webhook = WebhookStats()
+        app.health.receiver = "webhook"  # the status row says "last webhook call"
+        listener = WebhookListener(
+            app.dispatcher,
+            app.bot,
+            app.updates,
+            app.webhook,
+            functools.partial(is_healthy, app),
+            secret=settings.webhook_secret.get_secret_value(),
+            path=settings.webhook_path,
+            max_concurrent=settings.max_concurrent_updates,
+            shutdown_timeout=settings.shutdown_grace_seconds,
+        )
+        await listener.start(settings.listen_host, settings.listen_port)
+        log.info("webhook listener started", extra=fields(port=listener.port))
+        await _serve(app, listener, stop)
+
+
+async def _serve(app: App, listener: WebhookListener, stop: asyncio.Event) -> None:
+    workflow = {"dispatcher": app.dispatcher, "bots": (app.bot,), **app.dispatcher.workflow_data}
+    started = webhook_set = False
+    try:
+        await app.dispatcher.emit_startup(bot=app.bot, **workflow)
+        started = True
+        listener.accepting = True  # Telegram may post before setWebhook has even answered
+        webhook_set = await set_webhook(app, stop)
+        await stop.wait()
+    finally:
+        listener.accepting = False  # /healthz says "not ok" from now on
+        if webhook_set:
+            await remove_webhook(app)
+        await listener.stop()
+        log.info("webhook listener stopped")
+        try:
+            if started:
+                await app.dispatcher.emit_shutdown(bot=app.bot, **workflow)
+        finally:
+            await app.bot.session.close()
+
+
+async def is_healthy(app: App) -> bool:
+    """/healthz's "ok": the scheduler runs (start-up finished, no stop begun) and the database
+    answers a trivial read."""
+    if not app.scheduler.running:
+        return False
+    await app.db.ping()
+    return True

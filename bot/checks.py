@@ -8,7 +8,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.config import Settings, data_dir_problem, keys_dir_problem
+from bot.config import (
+    Settings,
+    data_dir_problem,
+    keys_dir_problem,
+    port_problem,
+    webhook_problem,
+)
 from bot.content.faq import ContentError
 from bot.content.regions import RegionCatalog, RegionError
 from bot.content.store import load_content
@@ -33,10 +39,15 @@ class CheckReport:
     problems: list[str] = field(default_factory=list)
 
 
-async def run_checks(settings: Settings, *, offline: bool = False) -> CheckReport:
-    """Everything `run` refuses before it polls is a problem here too; `offline` skips getMe."""
+async def run_checks(
+    settings: Settings, *, offline: bool = False, webhook: bool = False
+) -> CheckReport:
+    """Everything `run` refuses before it polls is a problem here too; `offline` skips getMe,
+    `webhook` adds what `run --webhook` refuses."""
     report = CheckReport()
     _check_settings(settings, report)
+    if webhook:
+        _check_webhook(settings, report)
     _check_token(settings, report)
     _check_data_dir(settings, report)
     _check_region_channels(settings, report)
@@ -254,6 +265,20 @@ def token_problem(settings: Settings) -> str | None:
     except TokenValidationError:
         return "BOT_TOKEN is not a valid bot token (it looks like 123456:ABC...; ask @BotFather)"
     return None
+
+
+def _check_webhook(settings: Settings, report: CheckReport) -> None:
+    """What `run --webhook` refuses: the URL and the secret, then whether the port is free (a
+    running bot holds it: stop it first, or read this line as "already serving")."""
+    problem = webhook_problem(settings) or port_problem(settings.listen_host, settings.listen_port)
+    if problem is not None:
+        report.problems.append(problem)
+        return
+    report.notes.append(
+        f"webhook: Telegram posts to {settings.webhook_url}; the listener binds "
+        f"{settings.listen_host}:{settings.listen_port} (path {settings.webhook_path}, "
+        "/healthz beside it)"
+    )
 
 
 def _check_token(settings: Settings, report: CheckReport) -> None:

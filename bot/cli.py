@@ -43,9 +43,24 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     run = commands.add_parser(
-        "run", help="start the bot (long polling)", description="Start the bot with long polling."
+        "run",
+        help="start the bot (long polling, or a webhook)",
+        description="Start the bot with long polling, or with --webhook as a webhook listener "
+        "on LISTEN_HOST:LISTEN_PORT that Telegram posts to at WEBHOOK_URL.",
+    )
+    run.add_argument(
+        "--webhook",
+        action="store_true",
+        help="receive updates through a webhook (needs WEBHOOK_URL and WEBHOOK_SECRET)",
     )
     run.set_defaults(handler=_cmd_run)
+
+    webhook_secret = commands.add_parser(
+        "webhook-secret",
+        help="print a random WEBHOOK_SECRET",
+        description="Print 43 random characters Telegram accepts as a webhook secret token.",
+    )
+    webhook_secret.set_defaults(handler=_cmd_webhook_secret)
 
     migrate = commands.add_parser(
         "migrate",
@@ -62,6 +77,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     check.add_argument(
         "--offline", action="store_true", help="skip asking the Bot API (getMe) for the token"
+    )
+    check.add_argument(
+        "--webhook",
+        action="store_true",
+        help="also check what `run --webhook` needs: WEBHOOK_URL, WEBHOOK_SECRET, a free port",
     )
     check.set_defaults(handler=_cmd_check)
 
@@ -223,8 +243,24 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if problem is not None:
         raise ConfigError(problem)
     require_data_dir(settings)
+    if args.webhook:
+        from bot.config import port_problem, webhook_problem
+
+        # Before the passphrase is asked for or anything is opened: nothing started, nothing lost.
+        problem = webhook_problem(settings) or port_problem(
+            settings.listen_host, settings.listen_port
+        )
+        if problem is not None:
+            raise ConfigError(problem)
     unlocked = _unlock_at_start(settings)
-    asyncio.run(_run(settings, unlocked))
+    asyncio.run(_run(settings, unlocked, webhook=args.webhook))
+    return EXIT_OK
+
+
+def _cmd_webhook_secret(args: argparse.Namespace) -> int:
+    import secrets
+
+    print(secrets.token_urlsafe(32))  # A-Z, a-z, 0-9, _ and -: what Telegram accepts
     return EXIT_OK
 
 
@@ -267,12 +303,12 @@ def _upgraded(settings: Settings, ring: UnlockedKeyring, passphrase: bytes) -> U
     return UnlockedKeyring.unlock(settings.keyring_dir, passphrase)
 
 
-async def _run(settings: Settings, unlocked: UnlockedKeyring | None) -> None:
-    from bot.app import build_app, run_polling
+async def _run(settings: Settings, unlocked: UnlockedKeyring | None, *, webhook: bool) -> None:
+    from bot.app import build_app, run_polling, run_webhook
 
     app = await build_app(settings, unlocked=unlocked)
     try:
-        await run_polling(app)
+        await (run_webhook(app) if webhook else run_polling(app))
     finally:
         # Normally the shutdown hook has done this; not when start-up itself failed.
         await app.db.close()
@@ -309,7 +345,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
     settings = load_settings()  # not _settings(): every problem is reported, none raised
     setup_logging(settings.log_level)
-    report = asyncio.run(run_checks(settings, offline=args.offline))
+    report = asyncio.run(run_checks(settings, offline=args.offline, webhook=args.webhook))
     for line in report.notes:
         print(f"ok: {line}")
     for line in report.warnings:

@@ -7,6 +7,8 @@ them. Secrets are `SecretStr` so that they never end up in a repr or a log line.
 from __future__ import annotations
 
 import os
+import re
+import socket
 import tempfile
 from pathlib import Path
 from typing import Annotated, Literal
@@ -16,6 +18,11 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 OFFICIAL_API_URL = "https://api.telegram.org"
+# The ports the official Bot API delivers webhooks to (a self-hosted one in --local mode: any).
+OFFICIAL_WEBHOOK_PORTS = frozenset({443, 80, 88, 8443})
+HEALTH_PATH = "/healthz"
+# What Telegram takes as a secret_token; shorter than 16 characters is guessable.
+_WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{16,256}")
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -82,6 +89,14 @@ class Settings(BaseSettings):
     metrics_addr: str | None = None
     # The admins' daily heartbeat message at this hour, Moscow time; -1 (or empty) turns it off.
     heartbeat_hour: int = Field(default=9, ge=-1, le=23)
+    # Webhook mode (`run --webhook`): where Telegram posts updates, and the secret it sends.
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    # Whether updates that waited at Telegram while the bot was down are dropped at start.
+    webhook_drop_pending: bool = False
+    # Where the webhook's listener binds (a reverse proxy in front terminates TLS).
+    listen_host: str = "127.0.0.1"
+    listen_port: int = Field(default=8080, ge=1, le=65535)
 
     @field_validator("admin_ids", mode="before")
     @classmethod
@@ -219,6 +234,57 @@ class Settings(BaseSettings):
         self.bot_token = SecretStr(text.strip())
         return self
 
+    @field_validator("webhook_url", mode="before")
+    @classmethod
+    def _webhook_url(cls, value: object) -> object:
+        """An http(s) URL with a host; empty means unset."""
+        if not isinstance(value, str):
+            return value
+        text = value.strip()
+        if not text:
+            return None
+        try:
+            parts = urlsplit(text)
+            port_ok = parts.port is None or parts.port > 0
+        except ValueError:
+            port_ok = False
+            parts = urlsplit("")
+        if (
+            parts.scheme not in ("http", "https")
+            or not parts.hostname
+            or not port_ok
+            or parts.fragment
+            or any(c.isspace() for c in text)
+        ):
+            raise ValueError("is not a valid URL (e.g. https://bot.example.org/telegram)")
+        if (parts.path or "/") == HEALTH_PATH:
+            raise ValueError(f"must not end in {HEALTH_PATH}: that path answers health checks")
+        return text
+
+    @field_validator("webhook_secret", mode="before")
+    @classmethod
+    def _webhook_secret(cls, value: object) -> object:
+        """Telegram's rule (A-Z, a-z, 0-9, _ and -, at most 256) and at least 16 characters.
+        The value is never echoed: it is a secret."""
+        if not isinstance(value, str):
+            return value
+        if not value:
+            return None
+        if not _WEBHOOK_SECRET.fullmatch(value):
+            raise ValueError(
+                "must be 16 to 256 characters of A-Z, a-z, 0-9, _ and - "
+                "(`helpline-bot webhook-secret` prints one)"
+            )
+        return value
+
+    @field_validator("listen_host")
+    @classmethod
+    def _listen_host(cls, value: str) -> str:
+        host = value.strip()
+        if not host or any(c.isspace() or c in "/[]" for c in host):
+            raise ValueError("must be an address or host name to listen on, e.g. 127.0.0.1")
+        return host
+
     @field_validator("log_level")
     @classmethod
     def _level(cls, value: str) -> str:
@@ -238,6 +304,11 @@ class Settings(BaseSettings):
     @property
     def uses_official_api(self) -> bool:
         return self.bot_api_url == OFFICIAL_API_URL
+
+    @property
+    def webhook_path(self) -> str:
+        """The path the listener serves updates on: WEBHOOK_URL's own (a proxy passes it on)."""
+        return urlsplit(self.webhook_url or "").path or "/"
 
 
 def metrics_endpoint(addr: str) -> tuple[str, int]:
@@ -320,6 +391,63 @@ def keys_dir_problem(settings: Settings) -> str | None:
     return _shape_problem(settings.data_dir, "DATA_DIR") or _shape_problem(
         settings.keyring_dir, "DATA_DIR/keys"
     )
+
+
+def webhook_problem(settings: Settings) -> str | None:
+    """What `run --webhook` refuses in the settings, or None (the port is `port_problem`)."""
+    if settings.webhook_url is None:
+        return "WEBHOOK_URL is not set: --webhook needs the public https:// URL Telegram posts to"
+    if settings.webhook_secret is None:
+        return (
+            "WEBHOOK_SECRET is not set: --webhook needs it to refuse requests that are not "
+            "from Telegram (`helpline-bot webhook-secret` prints one)"
+        )
+    parts = urlsplit(settings.webhook_url)
+    if settings.uses_official_api:
+        if parts.scheme != "https":
+            return (
+                "WEBHOOK_URL must be https:// with the official Bot API "
+                "(plain http works only with a self-hosted telegram-bot-api in --local mode)"
+            )
+        port = parts.port or 443
+        if port not in OFFICIAL_WEBHOOK_PORTS:
+            return (
+                f"WEBHOOK_URL port {port} is not one the official Bot API delivers to "
+                "(443, 80, 88 or 8443)"
+            )
+    return None
+
+
+def port_problem(host: str, port: int) -> str | None:
+    """Why the webhook's listener cannot bind `host:port`, or None: tried, then let go."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except (OSError, UnicodeError) as exc:
+        return f"LISTEN_HOST {host} cannot be resolved ({_reason(exc)})"
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            return listen_refusal(host, port, exc)
+    return None
+
+
+def listen_refusal(host: str, port: int, exc: OSError) -> str:
+    """One line for a listener that could not bind (also when the real bind fails)."""
+    import errno
+
+    if exc.errno == errno.EADDRINUSE:
+        return (
+            f"LISTEN_PORT {port} on {host} is already in use (another bot, or another "
+            "program): stop it or choose another LISTEN_PORT"
+        )
+    return f"cannot listen on {host}:{port} ({_reason(exc)}): check LISTEN_HOST and LISTEN_PORT"
+
+
+def _reason(exc: BaseException) -> str:
+    return getattr(exc, "strerror", None) or type(exc).__name__
 
 
 def require_data_dir(settings: Settings) -> None:

@@ -7,12 +7,14 @@ import asyncio
 import contextlib
 import gc
 import logging
-from typing import TYPE_CHECKING
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, TypeVar
 
 from aiogram import Bot
 from aiogram.exceptions import (
     ClientDecodeError,
     TelegramAPIError,
+    TelegramBadRequest,
     TelegramNetworkError,
     TelegramNotFound,
     TelegramRetryAfter,
@@ -35,6 +37,7 @@ if TYPE_CHECKING:
     from bot.app import App
 
 log = logging.getLogger("helpline.app")
+T = TypeVar("T")
 
 # Between two getMe tries at start: doubling from the first, never longer than the last.
 FIRST_RETRY_SECONDS = 1.0
@@ -45,12 +48,20 @@ REJECTED_TOKEN = "BOT_TOKEN was rejected by the Bot API (revoked or mistyped)"  
 async def wait_for_bot_api(bot: Bot, stop: asyncio.Event) -> User | None:
     """getMe until the Bot API answers: a network outage at boot is waited out (one log line a
     try), a rejected token is a configuration mistake. None: `stop` was set while waiting."""
+    return await retry_at_start(bot.get_me, stop, "Bot API unreachable at start; retrying")
+
+
+async def retry_at_start(
+    call: Callable[[], Awaitable[T]], stop: asyncio.Event, event: str
+) -> T | None:
+    """`call` until it answers: network trouble and 5xx are retried with a growing pause (one
+    log line `event` a try), any other refusal is a ConfigError (`refusal`). None: stopped."""
     delay = FIRST_RETRY_SECONDS
     tries = 0
     while not stop.is_set():
         tries += 1
         try:
-            return await bot.get_me()
+            return await call()
         except TelegramRetryAfter as exc:
             wait, error = float(exc.retry_after), type(exc).__name__
         except (TelegramNetworkError, TelegramServerError) as exc:
@@ -58,10 +69,7 @@ async def wait_for_bot_api(bot: Bot, stop: asyncio.Event) -> User | None:
             delay = min(delay * 2, MAX_RETRY_SECONDS)
         except (TelegramAPIError, ClientDecodeError) as exc:
             raise ConfigError(refusal(exc)) from None
-        log.warning(
-            "Bot API unreachable at start; retrying",
-            extra=fields(error=error, tries=tries, retry_in=round(wait, 2)),
-        )
+        log.warning(event, extra=fields(error=error, tries=tries, retry_in=round(wait, 2)))
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), wait)
     return None
@@ -88,8 +96,9 @@ async def on_startup(bot: Bot, app: App) -> None:
     except TelegramUnauthorizedError:
         raise ConfigError(REJECTED_TOKEN) from None
     app.alert_desk.name_instance(me.username)  # the name signed alerts carry: asked once
-    # Polling and a webhook exclude each other; a stale webhook would make polling fail.
-    await bot.delete_webhook(drop_pending_updates=False)
+    if app.webhook is None:
+        # Polling and a webhook exclude each other; a stale webhook would make polling fail.
+        await bot.delete_webhook(drop_pending_updates=False)
     await verify_audit_log(app)  # before anything is appended in this run
     await _apply_pending_subscriptions(app)
     await set_commands(
@@ -230,6 +239,51 @@ async def _apply_pending_subscriptions(app: App) -> None:
         return
     if applied:
         log.info("subscription changes applied", extra=fields(count=applied))
+
+
+async def set_webhook(app: App, stop: asyncio.Event) -> bool:
+    """Tell Telegram where to post updates, with the secret; pending updates are dropped only
+    when WEBHOOK_DROP_PENDING says so. False: stopped before the Bot API answered."""
+    settings = app.settings
+    if settings.webhook_url is None or settings.webhook_secret is None:
+        raise ConfigError("webhook mode needs WEBHOOK_URL and WEBHOOK_SECRET")
+    url, secret = settings.webhook_url, settings.webhook_secret.get_secret_value()
+    allowed = app.dispatcher.resolve_used_update_types()
+
+    async def call() -> bool:
+        try:
+            return await app.bot.set_webhook(
+                url,
+                secret_token=secret,
+                drop_pending_updates=settings.webhook_drop_pending,
+                allowed_updates=allowed,
+            )
+        except (TelegramUnauthorizedError, TelegramNotFound):
+            raise  # the token or the URL: `refusal` says which
+        except TelegramBadRequest as exc:  # Telegram's words are about our URL, never a person's
+            said = " ".join(exc.message.split())[:200]
+            raise ConfigError(f"the Bot API refused WEBHOOK_URL ({said})") from None
+
+    done = await retry_at_start(call, stop, "setWebhook failed; retrying")
+    if done is None:
+        return False
+    log.info(
+        "webhook set",
+        extra=fields(drop_pending=settings.webhook_drop_pending, api=_api_kind(settings)),
+    )
+    return True
+
+
+async def remove_webhook(app: App) -> None:
+    """A clean stop removes the webhook: Telegram keeps what comes meanwhile (up to 24 h) for
+    the next start, by webhook or by polling. Bounded: Telegram may be away."""
+    try:
+        async with asyncio.timeout(max(app.settings.shutdown_grace_seconds, 1)):
+            await app.bot.delete_webhook(drop_pending_updates=False)
+    except (TimeoutError, TelegramAPIError) as exc:
+        log.warning("webhook not removed", extra=fields(error=type(exc).__name__))
+        return
+    log.info("webhook removed")
 
 
 def keyring_state(app: App) -> str:

@@ -29,9 +29,11 @@ from .protocol import (
     required_param,
 )
 from .updates import Update, UpdateQueue
+from .webhook import WebhookDelivery, deliverable
 from .world import World
 
 _COMMAND_RE = re.compile(r"[a-z0-9_]{1,32}")
+_SECRET_RE = re.compile(r"[A-Za-z0-9_-]{1,256}")
 _MENU_BUTTON_TYPES = ("default", "commands", "web_app")
 
 
@@ -42,12 +44,15 @@ def _scope_key(scope: Mapping[str, Any] | None) -> str:
 class BotMethods:
     """The bot's own settings and updates, as Telegram keeps them."""
 
-    def __init__(self, world: World, updates: UpdateQueue) -> None:
+    def __init__(self, world: World, updates: UpdateQueue, delivery: WebhookDelivery) -> None:
         self.world = world
         self.updates = updates
+        self.delivery = delivery
         self.reset()
 
     def reset(self) -> None:
+        self.delivery.stop()
+        self.delivery.reset()
         self.webhook: Params = {}
         self.callback_answers: dict[str, Params] = {}
         self.inline_answers: dict[str, Params] = {}
@@ -116,17 +121,28 @@ class BotMethods:
         return await self.updates.poll(offset, limit, timeout, params.get("allowed_updates"))
 
     async def _set_webhook(self, params: Params, uploads: dict[str, Upload]) -> bool:
-        url = params.get("url") or ""
-        if url and not str(url).startswith("https://"):
+        url = str(params.get("url") or "")
+        # Telegram wants https; loopback is the only network here, so the stand-in (only it)
+        # also takes plain http to 127.0.0.1, and delivers only there.
+        if url and not (url.startswith("https://") or deliverable(url)):
             raise bad_request("bad webhook: An HTTPS URL must be provided for webhook")
+        secret = params.get("secret_token")
+        if secret is not None and not _SECRET_RE.fullmatch(str(secret)):
+            raise bad_request("secret token contains unallowed characters")
         self.webhook = {k: v for k, v in params.items() if k != "certificate"} if url else {}
         if flag(params, "drop_pending_updates"):
             self.updates.drop_pending()
         self.updates.terminate_poll()
+        self.updates.set_allowed(params.get("allowed_updates"))
+        if url:
+            self.delivery.start(url, str(secret) if secret else None)
+        else:
+            self.delivery.stop()
         return True
 
     async def _delete_webhook(self, params: Params, uploads: dict[str, Upload]) -> bool:
         self.webhook = {}
+        self.delivery.stop()
         if flag(params, "drop_pending_updates"):
             self.updates.drop_pending()
         return True
@@ -139,6 +155,8 @@ class BotMethods:
         }
         if self.webhook.get("allowed_updates"):
             info["allowed_updates"] = self.webhook["allowed_updates"]
+        if self.webhook.get("url"):
+            info.update(self.delivery.info())
         return info
 
     # ----------------------------------------------------------------- answering queries

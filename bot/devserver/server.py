@@ -35,6 +35,7 @@ from .methods_bot import BotMethods
 from .methods_messages import MessageMethods
 from .protocol import ApiError, Handler, Params, Upload, json_response, read_params
 from .updates import Update, UpdateQueue
+from .webhook import Delivery, WebhookDelivery
 from .world import World
 
 __all__ = [
@@ -74,7 +75,8 @@ class FakeBotAPI:
         self.world = World(clock, self.bot_user, self.updates)
         self.faults = Faults()
         self.call_log = CallLog(clock)
-        self.bot_methods = BotMethods(self.world, self.updates)
+        self.delivery = WebhookDelivery(self.updates, self._delivering)
+        self.bot_methods = BotMethods(self.world, self.updates, self.delivery)
         table = {**self.bot_methods.table(), **MessageMethods(self.world, self.faults).table()}
         self._methods: dict[str, tuple[str, Handler]] = {
             name.lower(): (name, handler) for name, handler in table.items()
@@ -105,8 +107,9 @@ class FakeBotAPI:
         self.updates.open()
 
     async def stop(self) -> None:
-        """Answer a waiting long poll, then shut the server down."""
+        """Answer a waiting long poll, stop posting to a webhook, then shut the server down."""
         self.updates.close()
+        await self.delivery.close()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -137,6 +140,11 @@ class FakeBotAPI:
         self.updates.reset()
         self.bot_methods.reset()
         self.faults.reset()
+
+    def _delivering(self, delta: int) -> None:
+        """A webhook post started (+1) or ended (-1): `wait_idle` waits for it as for a call."""
+        self._in_flight += delta
+        self._last_activity = time.monotonic()
 
     # ----------------------------------------------------------------- HTTP
 
@@ -311,6 +319,11 @@ class FakeBotAPI:
     @property
     def webhook(self) -> Params:
         return self.bot_methods.webhook
+
+    @property
+    def webhook_deliveries(self) -> list[Delivery]:
+        """Every POST of an update to the webhook so far, with the status it got."""
+        return self.delivery.deliveries
 
     @property
     def polls_started(self) -> int:

@@ -2,7 +2,8 @@
 
 Updates wait until a getUpdates call with a higher offset confirms them. A poll with nothing to
 fetch waits up to its timeout for the next update; a second poll terminates the first with 409,
-and so does setting a webhook.
+and so does setting a webhook. While a webhook is set, webhook.py takes updates from here one at
+a time and confirms each the webhook accepted.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ class UpdateQueue:
         self.polls_started = 0
         self._poller: asyncio.Future[str] | None = None
         self._closing = False
+        self._arrived = asyncio.Event()  # set by every push: a webhook delivery waits on it
         self.reset()
 
     def reset(self) -> None:
@@ -56,6 +58,7 @@ class UpdateQueue:
         self.next_update_id += 1
         self._updates.append(update)
         self._wake_poller(_WAKE)
+        self._arrived.set()
         return update
 
     def drop_pending(self) -> None:
@@ -65,6 +68,35 @@ class UpdateQueue:
     def drained(self) -> bool:
         """Whether the bot has fetched every update pushed so far."""
         return not self._updates or self._updates[-1]["update_id"] <= self.delivered_upto
+
+    # ----------------------------------------------------------------- webhook delivery
+
+    def set_allowed(self, allowed: Any) -> None:
+        """allowed_updates, as setWebhook or getUpdates passes it (absent: keep the last)."""
+        if isinstance(allowed, list):
+            self._allowed_updates = frozenset(allowed) if allowed else None
+
+    def next_wanted(self) -> Update | None:
+        """The oldest pending update of a type the bot asked for."""
+        batch = self._collect(1)
+        return batch[0] if batch else None
+
+    async def wait_arrival(self) -> None:
+        """Until the next push (call right after `next_wanted` found nothing)."""
+        self._arrived.clear()
+        await self._arrived.wait()
+
+    def delivering(self, update_id: int) -> None:
+        """Posted to the webhook: counts as fetched while the post is under way."""
+        self.delivered_upto = max(self.delivered_upto, update_id)
+
+    def undelivered(self, update_id: int) -> None:
+        """The webhook did not accept it: pending again, and not fetched."""
+        self.delivered_upto = min(self.delivered_upto, update_id - 1)
+
+    def confirm_through(self, update_id: int) -> None:
+        """The webhook accepted `update_id`: it and everything before it are gone."""
+        self._confirm(update_id + 1)
 
     def open(self) -> None:
         self._closing = False
@@ -86,8 +118,7 @@ class UpdateQueue:
         allowed: Any,
     ) -> list[Update]:
         """getUpdates: confirm up to `offset`, then return pending updates or wait for some."""
-        if isinstance(allowed, list):
-            self._allowed_updates = frozenset(allowed) if allowed else None
+        self.set_allowed(allowed)
         self.polls_started += 1
         self._wake_poller(_CONFLICT)  # a poll already waiting is terminated, as on Telegram
         loop = asyncio.get_running_loop()

@@ -104,6 +104,12 @@ class Database:
             self.closed = True
             await self._conn.close()
 
+    async def ping(self) -> None:
+        """One trivial read: raises when the database cannot answer (a health check)."""
+        if self.closed:
+            raise StorageError("the database is closed")
+        await self.fetchval("SELECT 1")
+
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[aiosqlite.Row]:
         """A read, outside any other task's transaction: on a shared connection a read in the
         middle of one would see its uncommitted rows (an approval's outbox rows, say)."""

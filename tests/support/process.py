@@ -12,7 +12,7 @@ import asyncio
 import os
 import signal
 import sys
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -94,8 +94,28 @@ class ProcessStarter:
         self.started: list[BotProcess] = []
 
     async def __call__(self, *, wait_ready: bool = True, **overrides: str) -> BotProcess:
+        """`run`: ready once it polls."""
+        since = self.api.polls_started  # a restarted bot must poll again, not count the last
+        polling = lambda: self.api.wait_polling(since, timeout=30)  # noqa: E731
+        return await self._start((), polling if wait_ready else None, overrides)
+
+    async def webhook(self, overrides: dict[str, str], *, wait_ready: bool = True) -> BotProcess:
+        """`run --webhook` (`overrides`: environment variables): ready once it has set the
+        webhook."""
+        since = len(self.api.calls)
+
+        async def webhook_set() -> None:
+            await self.api.wait_for(lambda c: c.method == "setWebhook", 30, since=since)
+
+        return await self._start(("--webhook",), webhook_set if wait_ready else None, overrides)
+
+    async def _start(
+        self,
+        args: tuple[str, ...],
+        ready_when: Callable[[], Awaitable[None]] | None,
+        overrides: dict[str, str],
+    ) -> BotProcess:
         api, data_dir = self.api, self.tmp_path / "data"
-        since = api.polls_started  # a restarted bot must poll again, not count the last one's
         log_path = self.tmp_path / f"bot-{len(self.started)}.log"
         with log_path.open("wb") as log:
             process = await asyncio.create_subprocess_exec(
@@ -103,6 +123,7 @@ class ProcessStarter:
                 "-m",
                 "bot",
                 "run",
+                *args,
                 env=bot_env(api, data_dir, **overrides),
                 cwd=self.tmp_path,  # so that a developer's own .env is not read
                 stdin=asyncio.subprocess.DEVNULL,
@@ -111,14 +132,14 @@ class ProcessStarter:
             )
         bot = BotProcess(process, log_path, data_dir)
         self.started.append(bot)
-        if wait_ready:
-            ready = asyncio.ensure_future(api.wait_polling(since, timeout=30))
+        if ready_when is not None:
+            ready = asyncio.ensure_future(ready_when())
             exited = asyncio.ensure_future(process.wait())
             await asyncio.wait({ready, exited}, return_when=asyncio.FIRST_COMPLETED)
             exited.cancel()
             if not ready.done() or ready.exception() is not None:
                 ready.cancel()
-                raise AssertionError(f"bot did not start polling:\n{bot.logs()}")
+                raise AssertionError(f"bot did not start receiving updates:\n{bot.logs()}")
         return bot
 
     async def stop_all(self) -> None:
