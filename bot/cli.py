@@ -5,12 +5,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import TypeVar
 
-from bot import __version__, team_cli
+from bot import __version__, backup_cli, team_cli
 from bot.config import (
     ConfigError,
     Settings,
@@ -122,6 +123,7 @@ def _parser() -> argparse.ArgumentParser:
         description="Show key ids, dates and the alert signing key fingerprint.",
     )
     keys_status.set_defaults(handler=_cmd_keys_status)
+    backup_cli.add_key_command(keys_commands)
 
     verify = commands.add_parser(
         "verify",
@@ -140,7 +142,9 @@ def _parser() -> argparse.ArgumentParser:
     reports = commands.add_parser(
         "reports",
         help="work with stored raid reports (needs the passphrase)",
-        description="Commands for the organisation's own analysis, on a trusted machine.",
+        description="Commands for the organisation's own analysis, on a trusted machine. "
+        "(`reports export` decrypts reports for reading; the top-level `export` moves a whole "
+        "instance, encrypted, to another server.)",
     )
     reports_commands = reports.add_subparsers(
         dest="reports_command", metavar="REPORTS_COMMAND", required=True
@@ -156,6 +160,7 @@ def _parser() -> argparse.ArgumentParser:
     export.set_defaults(handler=_cmd_reports_export)
 
     team_cli.add_commands(commands)
+    backup_cli.add_commands(commands)
     return parser
 
 
@@ -209,9 +214,26 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if problem is not None:
         raise ConfigError(problem)
     require_data_dir(settings)
-    unlocked = _unlock_at_start(settings)
-    asyncio.run(_run(settings, unlocked))
+    lock = _take_run_lock(settings)
+    try:
+        unlocked = _unlock_at_start(settings)
+        asyncio.run(_run(settings, unlocked))
+    finally:
+        os.close(lock)
     return EXIT_OK
+
+
+def _take_run_lock(settings: Settings) -> int:
+    """Held while the bot runs, so that `restore` and `import` never replace its database
+    under it (and a second `run` on the same DATA_DIR does not poll beside it)."""
+    from bot.storage import runlock
+    from bot.storage.db import ensure_private_dir
+
+    ensure_private_dir(settings.data_dir)
+    try:
+        return runlock.take(settings.data_dir)
+    except runlock.DataDirBusy as exc:
+        raise ConfigError(str(exc)) from None
 
 
 def _unlock_at_start(settings: Settings) -> UnlockedKeyring | None:
