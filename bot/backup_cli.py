@@ -282,7 +282,8 @@ def _token_bot_id(settings: Settings) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from bot.services.backups import export_members, seal_database
+    from bot.services.backups import seal_database
+    from bot.services.moving import export_members
 
     settings = _settings()
     bot_id = _token_bot_id(settings)
@@ -338,7 +339,8 @@ def _target_bot_id(settings: Settings, offline: bool) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from bot.services.backups import check_header, import_export, read_sealed_header
+    from bot.services.backups import check_header, read_sealed_header
+    from bot.services.moving import import_export
 
     settings = _settings()
     try:
