@@ -579,6 +579,11 @@ def _cmd_keys_status(args: argparse.Namespace) -> int:
         print(f"review key {key.key_id}: {state}, created {key.created.isoformat()}")
     print(f"alert signing key fingerprint: {ring.fingerprint()}")
     print(f"alert signing public key: {ring.signing_public.public_bytes_raw().hex()}")
+    backup = ring.backup_key
+    if backup is None:
+        print("backup key: none (`helpline-bot keys backup-key` makes it)")
+    else:
+        print(f"backup key {backup.key_id}: created {backup.created.isoformat()}")
     if ring.signature_state() == "signed":
         print("review keys: each signed by the alert signing key")
     else:

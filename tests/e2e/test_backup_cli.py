@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 import sqlite3
 import subprocess
 from functools import partial
@@ -80,6 +81,11 @@ async def test_backup_wipe_restore_and_the_report_still_opens(
 
     made = operator("backup", "b1")  # online, beside the running bot
     assert made.returncode == 0, made.stderr
+    second = operator("run", BOT_TOKEN=api.token, BOT_API_URL=api.base_url)
+    assert second.returncode == 2 and "another helpline-bot process" in one_line(second)
+    status = operator("keys", "status")
+    assert f"backup key {json.loads(key.read_text())['key_id']}: created" in status.stdout
+    assert "backup key b" in operator("check", "--offline").stdout
     assert "backup recorded" in made.stderr  # the audit log has it
     backup = operator.root / "b1"
     assert backup.stat().st_mode & 0o777 == 0o600
@@ -95,6 +101,7 @@ async def test_backup_wipe_restore_and_the_report_still_opens(
         path.unlink()  # the disk is lost; the keyring (an offline copy) is back in KEYS_DIR
     restored = operator("restore", *operator.opening("b1"))
     assert restored.returncode == 0, restored.stderr
+    assert [p.name for p in operator.data.iterdir() if p.name.startswith(".backup-")] == []
     assert any(PLANTED in hit for hit in scan_dir(operator.data, markers))  # control: found
 
     export = operator("reports", "export")
