@@ -235,14 +235,16 @@ class SealedWriter:
             raise ValueError("write to a closed backup")
         self._buffer += data
         while len(self._buffer) > CHUNK:
-            self._emit(bytes(self._buffer[:CHUNK]), last=False)
+            with memoryview(self._buffer) as view:
+                self._emit(view[:CHUNK], last=False)
             del self._buffer[:CHUNK]
         return len(data)
 
-    def _emit(self, plain: bytes, *, last: bool) -> None:
+    def _emit(self, plain: memoryview | bytes, *, last: bool) -> None:
         nonce = os.urandom(NONCE_BYTES)
         sealed = self._aead.encrypt(nonce, plain, _chunk_aad(self._hash, self._index, last))
-        self._out.write((len(sealed) + NONCE_BYTES).to_bytes(4, "big") + nonce + sealed)
+        self._out.write((len(sealed) + NONCE_BYTES).to_bytes(4, "big") + nonce)
+        self._out.write(sealed)
         self._index += 1
 
     def close(self) -> None:
@@ -300,7 +302,7 @@ class SealedReader:
         length = int.from_bytes(_exactly(self._source, 4), "big")
         if not NONCE_BYTES + _TAG_BYTES <= length <= CHUNK + NONCE_BYTES + _TAG_BYTES:
             raise BackupError(f"the backup is damaged (chunk {self._index})")
-        body = _exactly(self._source, length)
+        body = memoryview(_exactly(self._source, length))  # no copy of the ciphertext
         nonce, sealed = body[:NONCE_BYTES], body[NONCE_BYTES:]
         for last in (False, True):
             try:
@@ -308,7 +310,8 @@ class SealedReader:
             except InvalidTag:
                 continue
             self._index += 1
-            self._buffer = self._buffer[self._pos :] + plain  # one copy per chunk
+            left = self._buffer[self._pos :]
+            self._buffer = left + plain if left else plain
             self._pos = 0
             if last:
                 self._done = True

@@ -35,6 +35,7 @@ from bot.crypto.backup import (
 )
 from bot.crypto.keyring import (
     BackupPublicKey,
+    KeyringMissing,
     PublicKeyring,
     backup_key_id,
     replace_shredding_old,
@@ -325,7 +326,13 @@ def restore(settings: Settings, path: Path, private: X25519PrivateKey, *, force:
     """Check a backup completely, then replace the live database with it (see module doc)."""
     header = read_sealed_header(path)
     check_header(header, "backup")
-    ring = PublicKeyring.load(settings.keyring_dir)
+    try:
+        ring = PublicKeyring.load(settings.keyring_dir)
+    except KeyringMissing:
+        raise ConfigError(
+            f"no keyring in {settings.keyring_dir}: put back the keyring copy that goes with this "
+            "backup first (a new `keys init` cannot read what the backup holds)"
+        ) from None
     check_fingerprint(ring, settings.signing_key_fingerprint)
     check_instance(header, ring)
     check_key(header, private)

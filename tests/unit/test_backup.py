@@ -202,3 +202,31 @@ def test_the_online_copy_is_one_consistent_moment(tmp_path: Path) -> None:
         assert copy.execute("SELECT x FROM t").fetchall() == [(1,)]
     assert not (tmp_path / "copy.sqlite3-wal").exists()
     assert not snapshot.has_data(tmp_path / "absent.sqlite3")
+
+
+def test_sealing_and_opening_hold_about_one_chunk_in_memory(tmp_path: Path) -> None:
+    """A large database is never held whole: 12 MiB pass through with a peak of a few chunks."""
+    import tracemalloc
+
+    private = X25519PrivateKey.generate()
+    block, blocks = os.urandom(1 << 16), 192
+    path = tmp_path / "big.hbk"
+    tracemalloc.start()
+    try:
+        with path.open("wb") as out:
+            writer = SealedWriter(out, private.public_key(), header(private))
+            for _ in range(blocks):
+                writer.write(block)
+            writer.close()
+        sealing_peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.reset_peak()
+        total = 0
+        with path.open("rb") as source:
+            reader = SealedReader(source, private)
+            while data := reader.read(1 << 16):
+                total += len(data)
+        opening_peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert total == len(block) * blocks and path.stat().st_size > total
+    assert sealing_peak < 4 * sealed.CHUNK and opening_peak < 4 * sealed.CHUNK
