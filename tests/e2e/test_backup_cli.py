@@ -156,7 +156,7 @@ async def test_export_moves_subscriptions_to_a_server_with_the_same_bot(
     await subscribe(user, "Moscow")
     assert await bot.stop() == 0
     operator.backup_key()
-    exported = operator("export", "move", BOT_TOKEN=api.token)
+    exported = operator("export", "move", BOT_TOKEN=api.token, ALERT_APPROVALS="3")
     assert exported.returncode == 0, exported.stderr
     assert scan_bytes((tmp_path / "move").read_bytes(), needles([], [user.id])) == []
 
@@ -174,6 +174,9 @@ async def test_export_moves_subscriptions_to_a_server_with_the_same_bot(
         operator.data / "keys" / KEYRING_FILE
     ).read_bytes()
     assert (new.root / "helpline-import" / "content" / "regions.toml").is_file()
+    moved_settings = (new.root / "helpline-import" / "settings.env").read_text()
+    assert "ALERT_APPROVALS=3" in moved_settings
+    assert "TOKEN" not in moved_settings and PASSPHRASE not in moved_settings
     again = new("import", str(tmp_path / "move"), *new.opening("--offline", "--to", "other"))
     assert again.returncode == 1 and "--force" in one_line(again)
     wrong_kind = new("restore", str(tmp_path / "move"), *new.opening("--force"))
@@ -183,3 +186,26 @@ async def test_export_moves_subscriptions_to_a_server_with_the_same_bot(
     screen = await user.say("/alerts")
     assert "Moscow" in screen.visible_text  # the subscription decrypts on the new server
     assert await moved.stop() == 0
+
+
+def test_the_backup_key_is_made_once_under_a_passphrase_of_its_own(operator: Operator) -> None:
+    root = operator.root
+    (root / "same").write_text(PASSPHRASE + "\n")
+    (root / "weak").write_text("password\n")
+    for name in ("same", "weak"):
+        refused = operator("keys", "backup-key", "--print", "--passphrase-file", name)
+        assert refused.returncode == 2 and "nothing was created" in one_line(refused)
+    assert "backup key: none" in operator("keys", "status").stdout
+    printed = operator("keys", "backup-key", "--print", "--passphrase-file", "backup-pass")
+    assert printed.returncode == 0, printed.stderr
+    key_id = json.loads(printed.stdout)["key_id"]
+    assert f"backup key {key_id}" in operator("keys", "status").stdout
+    again = operator("keys", "backup-key", "--out", "bkey", "--passphrase-file", "backup-pass")
+    assert again.returncode == 2 and "--replace" in one_line(again)
+    assert not (root / "bkey").exists()
+    replaced = operator(
+        "keys", "backup-key", "--replace", "--out", "bkey", "--passphrase-file", "backup-pass"
+    )
+    assert replaced.returncode == 0, replaced.stderr
+    assert json.loads((root / "bkey").read_text())["key_id"] != key_id
+    assert not list(operator.data.rglob("*backup-key*")) and not list(operator.data.rglob("bkey"))
