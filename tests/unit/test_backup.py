@@ -230,3 +230,17 @@ def test_sealing_and_opening_hold_about_one_chunk_in_memory(tmp_path: Path) -> N
         tracemalloc.stop()
     assert total == len(block) * blocks and path.stat().st_size > total
     assert sealing_peak < 4 * sealed.CHUNK and opening_peak < 4 * sealed.CHUNK
+
+
+def test_a_backup_from_a_newer_program_or_of_the_wrong_kind_is_refused_unopened() -> None:
+    from bot.services.backups import check_header
+    from bot.storage.migrations import discover
+
+    private = X25519PrivateKey.generate()
+    newest = discover()[-1].version
+    check_header(header(private, schema=newest), "backup")
+    check_header(header(private, schema=1), "backup")  # older: `run` migrates it after
+    with pytest.raises(BackupError, match="newer than this program"):
+        check_header(header(private, schema=newest + 1), "backup")
+    with pytest.raises(BackupError, match="use `import`"):
+        check_header(header(private, kind="export", bot_id=42), "backup")
