@@ -209,3 +209,18 @@ def test_the_backup_key_is_made_once_under_a_passphrase_of_its_own(operator: Ope
     assert replaced.returncode == 0, replaced.stderr
     assert json.loads((root / "bkey").read_text())["key_id"] != key_id
     assert not list(operator.data.rglob("*backup-key*")) and not list(operator.data.rglob("bkey"))
+
+
+def test_restore_asks_the_backup_key_passphrase_on_a_terminal(operator: Operator) -> None:
+    from tests.e2e.test_keys_cli import Terminal
+
+    assert operator("migrate").returncode == 0
+    operator.backup_key()
+    assert operator("backup", "b").returncode == 0
+    (operator.data / "helpline.sqlite3").unlink()
+    term = Terminal(operator.root, "restore", "b", "--key", "bkey", **operator.env)
+    term.expect("Backup key passphrase: ")
+    term.type(BACKUP_PASS)
+    assert term.wait() == 0, term.output
+    assert "restored" in term.output and BACKUP_PASS not in term.output.split("passphrase:")[1]
+    assert (operator.data / "helpline.sqlite3").stat().st_size > 0
