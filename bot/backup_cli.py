@@ -78,7 +78,7 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
     export = commands.add_parser(
         "export",
-        help="move to another server: database, keyring, content, settings, sealed",
+        help="a sealed copy of the whole instance, to move servers (not `reports export`)",
         description="Everything a new server with the same bot token needs, sealed to the "
         "backup key into FILE: the database (subscriptions stay encrypted), the keyring file "
         "(still under its passphrase), the content directory and the settings you set "

@@ -151,7 +151,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     export = reports_commands.add_parser(
         "export",
-        help="decrypt reports to JSON lines on standard output",
+        help="decrypt reports to JSON lines on standard output (not the top-level `export`)",
         description="Decrypt every stored report and print one JSON object per line: id, hour, "
         "region, place, time bucket, state, text, location, photo file id. Reports whose key "
         'was destroyed are listed with "expired": true. Never run this on the bot\'s server '
