@@ -125,6 +125,12 @@ def seal_database(
             raise BackupError(
                 f"the live database fails SQLite's integrity check: {found.integrity}"
             )
+        if found.pinned_signing not in (None, public.signing_public.public_bytes_raw().hex()):
+            # A keyring swapped behind the bot's back must not receive the backups either.
+            raise BackupError(
+                "the keyring's signing key differs from the one this database has pinned: the "
+                "keyring file was replaced; not sealing a backup to its backup key"
+            )
         header = BackupHeader(
             kind=kind,
             schema=found.schema,

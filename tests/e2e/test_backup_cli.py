@@ -115,6 +115,7 @@ async def test_damaged_foreign_and_misdirected_backups_change_nothing(
     tmp_path: Path, operator: Operator
 ) -> None:
     assert operator("migrate").returncode == 0
+    assert operator("keys", "rotate").returncode == 0  # pins the keys, as a start would
     key = operator.backup_key()
     assert operator("backup", "good").returncode == 0
     assert operator("backup", "good").returncode == 2  # never overwrites a file
@@ -146,6 +147,13 @@ async def test_damaged_foreign_and_misdirected_backups_change_nothing(
     assert wrong.returncode == 2 and "wrong passphrase" in one_line(wrong)
     assert operator("restore", *operator.opening("absent")).returncode == 2
     assert digest(operator.data / "helpline.sqlite3") == live
+    # A keyring swapped behind the bot's back (another signing key, its own backup key): the
+    # pins in the database refuse it, so no backup is sealed to someone else's key.
+    mine = operator.data / "keys" / KEYRING_FILE
+    mine.write_bytes((other.data / "keys" / KEYRING_FILE).read_bytes())
+    swapped = operator("backup", "to-them")
+    assert swapped.returncode == 1 and "replaced" in one_line(swapped)
+    assert not (tmp_path / "to-them").exists()
 
 
 async def test_export_moves_subscriptions_to_a_server_with_the_same_bot(
