@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import functools
 import getpass
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
@@ -118,6 +120,24 @@ def _failed(exc: BackupError) -> int:
     return EXIT_PROBLEMS
 
 
+def _one_line(command: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    """A failed check is exit 1; a file that cannot be read or written (a full disk, a missing
+    directory) is one line and exit 2, never a traceback."""
+
+    @functools.wraps(command)
+    def run(args: argparse.Namespace) -> int:
+        try:
+            return command(args)
+        except BackupError as exc:
+            return _failed(exc)
+        except OSError as exc:
+            where = f" {exc.filename}" if exc.filename else ""
+            reason = exc.strerror or type(exc).__name__
+            raise ConfigError(f"cannot use{where}: {reason}; nothing was changed") from None
+
+    return run
+
+
 # --- passphrases -------------------------------------------------------------------------
 
 
@@ -175,6 +195,7 @@ def _private_key(args: argparse.Namespace) -> X25519PrivateKey:
 # --- commands ----------------------------------------------------------------------------
 
 
+@_one_line
 def cmd_backup_key(args: argparse.Namespace) -> int:
     from bot.crypto.passphrase import obtain_passphrase
 
@@ -238,6 +259,7 @@ def _audit(settings: Settings, action: str, subject: str) -> None:
     audit_operator(settings, ring, action, subject)
 
 
+@_one_line
 def cmd_backup(args: argparse.Namespace) -> int:
     from bot.services.backups import seal_database
 
@@ -254,6 +276,7 @@ def cmd_backup(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+@_one_line
 def cmd_restore(args: argparse.Namespace) -> int:
     from bot.services.backups import read_sealed_header, restore
 
@@ -281,12 +304,14 @@ def _token_bot_id(settings: Settings) -> int:
     return int(head)
 
 
+@_one_line
 def cmd_export(args: argparse.Namespace) -> int:
     from bot.services.backups import seal_database
     from bot.services.moving import export_members
 
     settings = _settings()
     bot_id = _token_bot_id(settings)
+    PublicKeyring.load(settings.keyring_dir)  # no keyring: said as every keys command says it
     try:
         header = seal_database(
             settings, Path(args.file), kind="export", bot_id=bot_id, extra=export_members(settings)
@@ -338,6 +363,7 @@ def _target_bot_id(settings: Settings, offline: bool) -> int:
     return asyncio.run(ask())
 
 
+@_one_line
 def cmd_import(args: argparse.Namespace) -> int:
     from bot.services.backups import check_header, read_sealed_header
     from bot.services.moving import import_export
