@@ -115,7 +115,28 @@ def _check_trust(settings: Settings, ring: PublicKeyring, report: CheckReport) -
             f"keyring {keys_dir}: review keys are not signed yet (a keyring from an older "
             "version); the next start with the passphrase signs them"
         )
+    _check_backup_key(settings, ring, report)
     return True
+
+
+def _check_backup_key(settings: Settings, ring: PublicKeyring, report: CheckReport) -> None:
+    """Backups are optional; a backup key the signing key does not vouch for is a problem."""
+    from bot.crypto.keyring import KeyringError
+
+    if ring.backup_key is None:
+        report.notes.append(
+            "backup key: none yet (`helpline-bot keys backup-key` once, before `backup`)"
+        )
+        return
+    try:
+        key = ring.trusted_backup_key()
+    except KeyringError as exc:
+        report.problems.append(f"keyring {settings.keyring_dir}: {exc}")
+        return
+    report.notes.append(
+        f"backup key {key.key_id}: backups are sealed to it; its private half belongs off "
+        "this server"
+    )
 
 
 def _check_unlock(

@@ -5,12 +5,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
-from bot import __version__, team_cli
+from bot import __version__, backup_cli, team_cli
 from bot.config import (
     ConfigError,
     Settings,
@@ -156,6 +157,7 @@ def _parser() -> argparse.ArgumentParser:
         description="Show key ids, dates and the alert signing key fingerprint.",
     )
     keys_status.set_defaults(handler=_cmd_keys_status)
+    backup_cli.add_key_command(keys_commands)
 
     verify = commands.add_parser(
         "verify",
@@ -174,14 +176,16 @@ def _parser() -> argparse.ArgumentParser:
     reports = commands.add_parser(
         "reports",
         help="work with stored raid reports (needs the passphrase)",
-        description="Commands for the organisation's own analysis, on a trusted machine.",
+        description="Commands for the organisation's own analysis, on a trusted machine. "
+        "(`reports export` decrypts reports for reading; the top-level `export` moves a whole "
+        "instance, encrypted, to another server.)",
     )
     reports_commands = reports.add_subparsers(
         dest="reports_command", metavar="REPORTS_COMMAND", required=True
     )
     export = reports_commands.add_parser(
         "export",
-        help="decrypt reports to JSON lines on standard output",
+        help="decrypt reports to JSON lines on standard output (not the top-level `export`)",
         description="Decrypt every stored report and print one JSON object per line: id, hour, "
         "region, place, time bucket, state, text, location, photo file id. Reports whose key "
         'was destroyed are listed with "expired": true. Never run this on the bot\'s server '
@@ -190,6 +194,7 @@ def _parser() -> argparse.ArgumentParser:
     export.set_defaults(handler=_cmd_reports_export)
 
     team_cli.add_commands(commands)
+    backup_cli.add_commands(commands)
     return parser
 
 
@@ -252,8 +257,12 @@ def _cmd_run(args: argparse.Namespace) -> int:
         )
         if problem is not None:
             raise ConfigError(problem)
-    unlocked = _unlock_at_start(settings)
-    asyncio.run(_run(settings, unlocked, webhook=args.webhook))
+    lock = _take_run_lock(settings)
+    try:
+        unlocked = _unlock_at_start(settings)
+        asyncio.run(_run(settings, unlocked, webhook=args.webhook))
+    finally:
+        os.close(lock)
     return EXIT_OK
 
 
@@ -262,6 +271,19 @@ def _cmd_webhook_secret(args: argparse.Namespace) -> int:
 
     print(secrets.token_urlsafe(32))  # A-Z, a-z, 0-9, _ and -: what Telegram accepts
     return EXIT_OK
+
+
+def _take_run_lock(settings: Settings) -> int:
+    """Held while the bot runs, so that `restore` and `import` never replace its database
+    under it (and a second `run` on the same DATA_DIR does not poll beside it)."""
+    from bot.storage import runlock
+    from bot.storage.db import ensure_private_dir
+
+    ensure_private_dir(settings.data_dir)
+    try:
+        return runlock.take(settings.data_dir)
+    except runlock.DataDirBusy as exc:
+        raise ConfigError(str(exc)) from None
 
 
 def _unlock_at_start(settings: Settings) -> UnlockedKeyring | None:
@@ -669,6 +691,11 @@ def _cmd_keys_status(args: argparse.Namespace) -> int:
         print(f"review key {key.key_id}: {state}, created {key.created.isoformat()}")
     print(f"alert signing key fingerprint: {ring.fingerprint()}")
     print(f"alert signing public key: {ring.signing_public.public_bytes_raw().hex()}")
+    backup = ring.backup_key
+    if backup is None:
+        print("backup key: none (`helpline-bot keys backup-key` makes it)")
+    else:
+        print(f"backup key {backup.key_id}: created {backup.created.isoformat()}")
     if ring.signature_state() == "signed":
         print("review keys: each signed by the alert signing key")
     else:

@@ -43,6 +43,8 @@ _TEMP_PREFIX: Final = ".keyring-"
 _TEMP_SUFFIX: Final = ".tmp"
 # What a review key's signature covers starts with this, so it can never pass for an alert's.
 REVIEW_KEY_DOMAIN: Final = b"helpline-review-key/v1\n"
+# And a backup key's: the signing key vouches that backups may be sealed to it.
+BACKUP_KEY_DOMAIN: Final = b"helpline-backup-key/v1\n"
 FORMAT_VERSION: Final = 1
 KDF_ALG: Final = "argon2id"
 AEAD_ALG: Final = "chacha20poly1305"
@@ -65,6 +67,7 @@ KNOWN_SUBKEY_LABELS: Final = frozenset(
 )
 _MAX_FILE_BYTES: Final = 1 << 20
 _KEY_ID = re.compile(r"r[1-9][0-9]{0,8}")
+_BACKUP_KEY_ID = re.compile(r"b[0-9a-f]{16}")
 _LABEL = re.compile(r"[a-z][a-z0-9-]{0,63}")
 _HEX = re.compile(r"(?:[0-9a-f]{2})+")
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -124,6 +127,37 @@ def review_key_statement(key_id: str, public: X25519PublicKey, created: date) ->
     )
 
 
+@dataclass(frozen=True)
+class BackupPublicKey:
+    """The public half of the offline backup key pair (`keys backup-key`): backups are sealed to
+    it, and its private half never touches the server. Signed by the signing key, so a locked
+    reader (`backup` needs no passphrase) can tell a planted key from the operator's own."""
+
+    key_id: str
+    public: X25519PublicKey
+    created: date
+    signature: bytes
+
+    def statement(self) -> bytes:
+        return backup_key_statement(self.key_id, self.public, self.created)
+
+
+def backup_key_id(public: X25519PublicKey) -> str:
+    """`b` and 16 hex digits of the key's SHA-256: the same key always has the same id, so a
+    backup, the private half's file and the keyring can be matched without a secret."""
+    return "b" + hashlib.sha256(public.public_bytes_raw()).hexdigest()[:16]
+
+
+def backup_key_statement(key_id: str, public: X25519PublicKey, created: date) -> bytes:
+    return BACKUP_KEY_DOMAIN + canonical_json(
+        {
+            "key_id": key_id,
+            "public": public.public_bytes_raw().hex(),
+            "created": created.isoformat(),
+        }
+    )
+
+
 def canonical_json(value: object) -> bytes:
     """One byte string per value (sorted keys, no spaces), so it can be authenticated."""
     return json.dumps(
@@ -144,12 +178,14 @@ class PublicKeyring:
         review_keys: Mapping[str, ReviewPublicKey],
         signing_public: Ed25519PublicKey,
         created: date,
+        backup_key: BackupPublicKey | None = None,
     ) -> None:
         if not any(k.retired is None for k in review_keys.values()):
             raise KeyringError("keyring has no current (non-retired) review key")
         self._review_keys = dict(review_keys)
         self._signing_public = signing_public
         self._created = created
+        self._backup_key = backup_key
 
     @classmethod
     def load(cls, keys_dir: Path) -> PublicKeyring:
@@ -173,6 +209,26 @@ class PublicKeyring:
     @property
     def created(self) -> date:
         return self._created
+
+    @property
+    def backup_key(self) -> BackupPublicKey | None:
+        """The backup public key as stored; use trusted_backup_key() before sealing to it."""
+        return self._backup_key
+
+    def trusted_backup_key(self) -> BackupPublicKey:
+        """The backup key, checked against the signing key's signature (KeyringError if there
+        is none yet or it is not signed by this keyring's signing key)."""
+        key = self._backup_key
+        if key is None:
+            raise KeyringError(
+                "the keyring has no backup key yet: run `helpline-bot keys backup-key` once"
+            )
+        if not verify_signature(self._signing_public, key.statement(), key.signature):
+            raise KeyringError(
+                f"backup key {key.key_id} is not signed by this keyring's signing key: the "
+                "keyring file was edited; refusing to seal a backup to it"
+            )
+        return key
 
     def signature_state(self) -> str:
         """ "signed" (every review key carries a valid signature by this keyring's signing key) or
@@ -228,6 +284,7 @@ class UnlockedKeyring(PublicKeyring):
             review_keys=public.review_keys,
             signing_public=public.signing_public,
             created=public.created,
+            backup_key=public.backup_key,
         )
         self._master_secret = master_secret
         self._review_private = dict(review_private)
@@ -352,8 +409,26 @@ def _parse_cost(kdf: dict[str, Any]) -> _Cost:
     return cost
 
 
+def _parse_backup_key(value: object) -> BackupPublicKey:
+    e = _fields(value, {"key_id", "public", "created", "signature"}, "backup key")
+    public = _key(X25519PublicKey.from_public_bytes, _unhex(e["public"], "public", 32), "public")
+    key_id = e["key_id"]
+    if not isinstance(key_id, str) or key_id != backup_key_id(public):
+        _malformed("backup key id must be b and 16 hex digits of its key's SHA-256")
+    return BackupPublicKey(
+        key_id=key_id,
+        public=public,
+        created=_date(e["created"], "created"),
+        signature=_unhex(e["signature"], "signature", 64),
+    )
+
+
 def _parse_public(value: object) -> PublicKeyring:
-    public = _fields(value, {"review_keys", "signing_public", "created"}, "public")
+    # "backup_key" arrived later (`keys backup-key`): a keyring without one is a valid old one.
+    names = {"review_keys", "signing_public", "created"}
+    if isinstance(value, dict) and "backup_key" in value:
+        names.add("backup_key")
+    public = _fields(value, names, "public")
     entries = public["review_keys"]
     if not isinstance(entries, list) or not entries:
         _malformed("public.review_keys must be a non-empty list")
@@ -385,7 +460,10 @@ def _parse_public(value: object) -> PublicKeyring:
         "signing_public",
     )
     return PublicKeyring(
-        review_keys=keys, signing_public=signing, created=_date(public["created"], "created")
+        review_keys=keys,
+        signing_public=signing,
+        created=_date(public["created"], "created"),
+        backup_key=_parse_backup_key(public["backup_key"]) if "backup_key" in public else None,
     )
 
 
@@ -563,11 +641,20 @@ def _review_key_doc(k: ReviewPublicKey) -> dict[str, Any]:
 
 def _public_doc(ring: PublicKeyring) -> dict[str, Any]:
     keys = sorted(ring.review_keys.values(), key=lambda k: _key_number(k.key_id))
-    return {
+    doc: dict[str, Any] = {
         "review_keys": [_review_key_doc(k) for k in keys],
         "signing_public": ring.signing_public.public_bytes_raw().hex(),
         "created": ring.created.isoformat(),
     }
+    backup = ring.backup_key
+    if backup is not None:
+        doc["backup_key"] = {
+            "key_id": backup.key_id,
+            "public": backup.public.public_bytes_raw().hex(),
+            "created": backup.created.isoformat(),
+            "signature": backup.signature.hex(),
+        }
+    return doc
 
 
 def _wrap(ring: UnlockedKeyring, passphrase: bytes, cost: _Cost) -> dict[str, Any]:
@@ -743,9 +830,13 @@ def _with_review_keys(
     ring: UnlockedKeyring,
     review_keys: Mapping[str, ReviewPublicKey],
     review_private: Mapping[str, X25519PrivateKey] | None = None,
+    backup_key: BackupPublicKey | None = None,
 ) -> UnlockedKeyring:
     public = PublicKeyring(
-        review_keys=review_keys, signing_public=ring.signing_public, created=ring.created
+        review_keys=review_keys,
+        signing_public=ring.signing_public,
+        created=ring.created,
+        backup_key=ring.backup_key if backup_key is None else backup_key,
     )
     return UnlockedKeyring(
         public=public,
@@ -837,6 +928,26 @@ def sign_review_keys(keys_dir: Path, passphrase: bytes) -> list[str]:
     return unsigned
 
 
+def set_backup_key(
+    keys_dir: Path, passphrase: bytes, public: X25519PublicKey, today: date
+) -> BackupPublicKey:
+    """Put a backup public key, signed by the signing key, into the keyring's public part.
+
+    The keyring format upgrade for backups: an existing keyring gains the key with its own
+    passphrase, no `keys init`. A key already there is replaced (its private half lost, say):
+    backups made before stay sealed to the old one.
+    """
+    keys_dir = Path(keys_dir)
+    with _locked(keys_dir):
+        envelope, ring = _open(keys_dir, passphrase)
+        key_id = backup_key_id(public)
+        statement = backup_key_statement(key_id, public, today)
+        key = BackupPublicKey(key_id, public, today, ring._signing_private.sign(statement))
+        updated = _with_review_keys(ring, ring.review_keys, backup_key=key)
+        _write(keys_dir, _wrap(updated, passphrase, envelope.cost))
+    return key
+
+
 def destroy_keyring(keys_dir: Path, when: datetime) -> Path:
     """Destroy the keyring on purpose (the panic switch): what it protects becomes unreadable.
 
@@ -885,3 +996,41 @@ def change_passphrase(keys_dir: Path, old: bytes, new: bytes) -> None:
     with _locked(keys_dir):
         envelope, ring = _open(keys_dir, old)
         _rewrap(keys_dir, new, envelope.cost, ring, ring.review_keys, ring._review_private)
+
+
+def parse_keyring_public(raw: bytes) -> PublicKeyring:
+    """The public part of a keyring file's bytes (one carried in an export), strictly parsed."""
+    return _parse_envelope(raw).public
+
+
+def install_keyring_file(keys_dir: Path, raw: bytes) -> None:
+    """Put a keyring file's bytes, exactly as they are (wrapped under their passphrase), into
+    an empty keys directory: 0600 in a 0700 directory; never over an existing keyring."""
+    keys_dir = Path(keys_dir)
+    _refuse_destroyed(keys_dir)
+    parse_keyring_public(raw)
+    _private_dir(keys_dir)
+    with _locked(keys_dir):
+        try:
+            fd = os.open(keys_dir / KEYRING_FILE, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+        except FileExistsError:
+            raise KeyringExists(f"a keyring already exists in {keys_dir}") from None
+        with os.fdopen(fd, "wb") as file:
+            file.write(raw)
+            file.flush()
+            os.fsync(file.fileno())
+        _fsync_dir(keys_dir)
+
+
+def replace_shredding_old(new: Path, target: Path) -> None:
+    """Rename `new` over `target`, then overwrite the old version's bytes in place (as keyring
+    rewrites do: only once the new version is in place)."""
+    old = _open_old(target)
+    try:
+        os.replace(new, target)
+        _fsync_dir(target.parent)
+        if old is not None:
+            _overwrite(old)
+    finally:
+        if old is not None:
+            os.close(old)
