@@ -8,7 +8,7 @@ import logging
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from bot import __version__, team_cli
 from bot.config import (
@@ -25,6 +25,9 @@ from bot.i18n import LANGUAGES, CatalogError
 from bot.logs import setup_logging
 from bot.storage.db import StorageError
 from bot.storage.reports import ReportRepository, StoredReport
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_CONFIG = 0, 1, 2
 T = TypeVar("T")
@@ -123,17 +126,37 @@ def _parser() -> argparse.ArgumentParser:
     )
     keys_status.set_defaults(handler=_cmd_keys_status)
 
+    panic = commands.add_parser(
+        "panic",
+        help="the panic switch: destroy the keyring now (cannot be undone)",
+        description="Destroy the keyring in place: the review keys, the master secret behind "
+        "chat ids and the alert signing key. Stored reports and subscriptions become "
+        "unreadable at once; a running bot switches to guidance only within seconds, and so "
+        "does every later start. The signing key's public half is kept, marked revoked, so "
+        "/verify can say what it signed before. Needs no passphrase. Asks you to type DESTROY "
+        "unless --yes is given.",
+    )
+    panic.add_argument("--yes", action="store_true", help="do not ask: destroy at once")
+    panic.set_defaults(handler=_cmd_panic)
+
     verify = commands.add_parser(
         "verify",
         help="check offline whether an alert text was issued by this instance",
         description="Read an alert's text (from FILE, or standard input) and check its "
         "signature line. The public key comes from --public-key (the hex an organisation "
-        "publishes) or from the keyring's public part in KEYS_DIR; no passphrase, no network. "
-        "Exit 0: genuine; 1: changed, forged or unsigned.",
+        "publishes) or from the keyring's public part in KEYS_DIR (after a panic: the revoked "
+        "key the destroyed keyring's note keeps); no passphrase, no network. Exit 0: genuine; "
+        "1: changed, forged, unsigned, or signed by a revoked key (a signature does not show "
+        "when it was made).",
     )
     verify.add_argument("file", nargs="?", help="a file with the alert text (default: stdin)")
     verify.add_argument(
         "--public-key", metavar="HEX", help="the instance's alert signing key, 64 hex digits"
+    )
+    verify.add_argument(
+        "--revoked-on",
+        metavar="YYYY-MM-DD",
+        help="the day that key was revoked (published with it after a panic)",
     )
     verify.set_defaults(handler=_cmd_verify)
 
@@ -384,9 +407,19 @@ def _cmd_keys_passphrase(args: argparse.Namespace) -> int:
 
 
 def _cmd_keys_destroy(args: argparse.Namespace) -> int:
+    return _destroy(args)
+
+
+def _cmd_panic(args: argparse.Namespace) -> int:
+    return _destroy(args)
+
+
+def _destroy(args: argparse.Namespace) -> int:
+    """`keys destroy` and `panic`: the keyring goes; the signing key's public half stays,
+    revoked, and is printed to publish."""
     import datetime as dt
 
-    from bot.crypto.keyring import destroy_keyring
+    from bot.crypto.keyring import destroy_keyring, revoked_signing_key
 
     settings = _settings()
     if not args.yes:
@@ -404,7 +437,19 @@ def _cmd_keys_destroy(args: argparse.Namespace) -> int:
             print("nothing was destroyed")
             return EXIT_PROBLEMS
     tombstone = destroy_keyring(settings.keyring_dir, dt.datetime.now(dt.UTC))
-    print(f"keyring destroyed; {tombstone} records when (it holds no key material)")
+    print(f"keyring destroyed; {tombstone} records when (it holds no secret key)")
+    print(
+        "stored reports, subscriptions and moderators' chat ids can no longer be decrypted; "
+        "a running bot serves guidance only within seconds, and so does every later start"
+    )
+    revoked = revoked_signing_key(settings.keyring_dir)
+    if revoked is not None:
+        print(
+            f"alert signing key {revoked.fingerprint()} revoked at {revoked.revoked_at}; "
+            "publish this where your audience trusts you: texts it signed before then were "
+            "genuine, nothing signed with it after that is"
+        )
+        print(f"revoked public key: {revoked.public.public_bytes_raw().hex()}")
     return EXIT_OK
 
 
@@ -565,20 +610,9 @@ def _cmd_keys_status(args: argparse.Namespace) -> int:
 
 
 def _cmd_verify(args: argparse.Namespace) -> int:
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-
-    from bot.crypto.keyring import PublicKeyring
     from bot.services.signatures import verify_alert
 
-    if args.public_key:
-        try:
-            public = Ed25519PublicKey.from_public_bytes(bytes.fromhex(args.public_key))
-        except ValueError:
-            raise ConfigError("--public-key must be 64 hex digits (32 bytes)") from None
-        fingerprint = PublicKeyring.fingerprint_of(public)
-    else:
-        ring = PublicKeyring.load(_settings().keyring_dir)
-        public, fingerprint = ring.signing_public, ring.fingerprint()
+    public, fingerprint, revoked_on = _verify_key(args)
     try:
         text = Path(args.file).read_text(encoding="utf-8") if args.file else sys.stdin.read()
     except (OSError, UnicodeDecodeError) as exc:
@@ -590,6 +624,14 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     if not verdict.genuine:
         print("NOT genuine: the signature does not match this text (changed, or not ours)")
         return 1
+    if revoked_on is not None:
+        print(
+            f"signed {verdict.kind} {verdict.alert_id}, by the alert key with fingerprint "
+            f"{fingerprint}, which was REVOKED on {revoked_on}: a copy you had before that day "
+            "was genuine; a signature does not show when it was made, and nothing signed with "
+            "this key after that day is genuine, so do not trust a copy first seen later"
+        )
+        return 1
     print(
         f"genuine {verdict.kind} {verdict.alert_id}: signed by the alert key with fingerprint "
         f"{fingerprint} (whether it was withdrawn since, only the bot's /verify knows)"
@@ -599,6 +641,43 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     else:  # the key vouches for the text; whether that bot is the helpline's, its channels say
         print(f"issued by @{verdict.issuer} (as the signed text says)")
     return EXIT_OK
+
+
+def _verify_key(args: argparse.Namespace) -> tuple[Ed25519PublicKey, str, str | None]:
+    """The key to check with, its fingerprint, and the day it was revoked (None: it was not):
+    --public-key (and --revoked-on), else the keyring's public part, else a destroyed
+    keyring's tombstone."""
+    import datetime as dt
+
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    from bot.crypto.keyring import KeyringDestroyed, PublicKeyring, revoked_signing_key
+
+    if args.revoked_on is not None:
+        try:
+            dt.date.fromisoformat(args.revoked_on)
+        except ValueError:
+            raise ConfigError("--revoked-on must be a day as YYYY-MM-DD") from None
+        if not args.public_key:
+            raise ConfigError("--revoked-on goes with --public-key (the key it revokes)")
+    if args.public_key:
+        try:
+            public = Ed25519PublicKey.from_public_bytes(bytes.fromhex(args.public_key))
+        except ValueError:
+            raise ConfigError("--public-key must be 64 hex digits (32 bytes)") from None
+        return public, PublicKeyring.fingerprint_of(public), args.revoked_on
+    keys_dir = _settings().keyring_dir
+    try:
+        ring = PublicKeyring.load(keys_dir)
+    except KeyringDestroyed as exc:
+        revoked = revoked_signing_key(keys_dir)
+        if revoked is None:
+            raise ConfigError(
+                f"the keyring was destroyed at {exc.destroyed_at} and its note keeps no public "
+                "key: pass --public-key HEX and --revoked-on YYYY-MM-DD as published"
+            ) from None
+        return revoked.public, revoked.fingerprint(), revoked.revoked_on
+    return ring.signing_public, ring.fingerprint(), None
 
 
 if __name__ == "__main__":
