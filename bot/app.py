@@ -47,6 +47,7 @@ from bot.services.audit_trail import AuditChain, AuditTrail
 from bot.services.feedback import FeedbackService
 from bot.services.keyrotation import KeyRotation
 from bot.services.keytrust import verify_keyring
+from bot.services.moving import MoveNotices
 from bot.services.panic import PanicSwitch, revoked_key
 from bot.services.people import subscriber_cipher
 from bot.services.preferences import LanguagePreferences
@@ -257,7 +258,7 @@ async def build_app(settings: Settings, *, unlocked: UnlockedKeyring | None = No
         db,
         review_keys,
         team,
-        AlertText(translator, regions),
+        AlertText(translator, regions, settings.backup_bot),
         approvals_needed=settings.alert_approvals,
         ttl_hours=settings.alert_ttl_hours,
         region_channels=settings.region_channels,
@@ -296,6 +297,7 @@ async def build_app(settings: Settings, *, unlocked: UnlockedKeyring | None = No
         revoked_signing_key=await revoked_key(
             settings.keyring_dir, InstanceRepository(db), settings.signing_key_fingerprint
         ),
+        move_notices=MoveNotices(db, translator),  # /verify: the new bot a notice names
         keyring_unlocked=unlocked,  # None: locked (intake works; reading reports waits)
         keyring_destroyed=keys_destroyed,  # on purpose: guidance only, and people are told so
         protection=protection,

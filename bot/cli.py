@@ -29,6 +29,8 @@ from bot.storage.reports import ReportRepository, StoredReport
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+    from bot.storage.moves import Queued
+
 EXIT_OK, EXIT_PROBLEMS, EXIT_CONFIG = 0, 1, 2
 T = TypeVar("T")
 
@@ -138,6 +140,18 @@ def _parser() -> argparse.ArgumentParser:
     )
     panic.add_argument("--yes", action="store_true", help="do not ask: destroy at once")
     panic.set_defaults(handler=_cmd_panic)
+
+    move = commands.add_parser(
+        "announce-move",
+        help="tell every subscriber, once, that the helpline moves to a new bot",
+        description="Queue a signed announcement naming the new bot for every subscriber, "
+        "through the outbox the running bot sends from (each subscriber gets it once, even if "
+        "this is run again or interrupted; a run later adds only those who subscribed since). "
+        "Needs the passphrase and BOT_TOKEN (getMe: the notice is signed as issued by this "
+        "bot). Recorded in the audit log.",
+    )
+    move.add_argument("new_bot", metavar="@NEW_BOT", help="the new bot's username")
+    move.set_defaults(handler=_cmd_announce_move)
 
     verify = commands.add_parser(
         "verify",
@@ -607,6 +621,82 @@ def _cmd_keys_status(args: argparse.Namespace) -> int:
     else:
         print("review keys: not signed yet (the next start with the passphrase signs them)")
     return EXIT_OK
+
+
+def _cmd_announce_move(args: argparse.Namespace) -> int:
+    from bot.crypto.passphrase import obtain_passphrase
+    from bot.services.moving import bot_username
+
+    settings = _settings()
+    new_bot = bot_username(args.new_bot)
+    if new_bot is None:
+        raise ConfigError(
+            f"{args.new_bot!r} is not a bot's username (like @helpline_new_bot: 5-32 letters, "
+            "digits or _, starting with a letter, ending in bot)"
+        )
+    require_data_dir(settings)
+    if not settings.database_path.exists():
+        raise ConfigError(f"no database in {settings.data_dir}: nobody to tell")
+    passphrase = obtain_passphrase(settings.key_passphrase, settings.key_passphrase_file)
+    ring = UnlockedKeyring.unlock(settings.keyring_dir, passphrase)
+    issuer = asyncio.run(_own_username(settings))
+    if issuer is None:
+        return EXIT_PROBLEMS
+    queued = asyncio.run(_queue_move(settings, ring, new_bot, issuer))
+    if queued.purged:
+        print(
+            f"the move to @{new_bot} was announced before ({queued.alert_id}) and its delivery "
+            "records are gone with retention: nothing is queued again"
+        )
+        return EXIT_OK
+    done = "queued" if queued.created else "already queued; now also queued"
+    print(
+        f"notice {queued.alert_id} of the move to @{new_bot} {done} for {queued.added} "
+        "subscriber(s); the running bot sends it (at start, or within a minute)"
+    )
+    audit_operator(settings, ring, "announce.move", f"@{new_bot} added={queued.added}")
+    return EXIT_OK
+
+
+async def _own_username(settings: Settings) -> str | None:
+    """This bot's username from getMe (the notice is signed as issued by it), or None after
+    one line saying why not."""
+    from aiogram.exceptions import TelegramAPIError, TelegramNetworkError
+
+    from bot.app import build_bot
+    from bot.lifecycle import refusal
+
+    bot = build_bot(settings)
+    try:
+        me = await bot.get_me(request_timeout=20)
+    except TelegramNetworkError as exc:
+        print(f"helpline-bot: the Bot API is unreachable ({type(exc).__name__})", file=sys.stderr)
+        return None
+    except TelegramAPIError as exc:
+        raise ConfigError(refusal(exc)) from None
+    finally:
+        await bot.session.close()
+    return me.username
+
+
+async def _queue_move(
+    settings: Settings, ring: UnlockedKeyring, new_bot: str, issuer: str
+) -> Queued:
+    from bot.i18n import Translator
+    from bot.services.moving import MoveNotices
+    from bot.storage import migrations
+    from bot.storage.db import Database
+
+    db = await Database.open(settings.database_path)
+    try:
+        await migrations.apply(db)
+        notices = MoveNotices(db, Translator.load(settings.content_dir / "locales"))
+        try:
+            return await notices.announce(ring, new_bot, issuer)
+        except ValueError:
+            raise ConfigError(f"@{new_bot} is this bot itself: name the new bot") from None
+    finally:
+        await db.close()
 
 
 def _cmd_verify(args: argparse.Namespace) -> int:

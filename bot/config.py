@@ -7,6 +7,7 @@ them. Secrets are `SecretStr` so that they never end up in a repr or a log line.
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from pathlib import Path
 from typing import Annotated, Literal
@@ -75,6 +76,9 @@ class Settings(BaseSettings):
     max_concurrent_updates: int = Field(default=256, ge=1)
     # How long shutdown waits for handlers that are still running.
     shutdown_grace_seconds: float = Field(default=10.0, ge=0)
+    # A second bot people can turn to after a takedown (its username, without '@'): alerts,
+    # /sos and the region channels' posts name it.
+    backup_bot: str | None = None
 
     @field_validator("admin_ids", mode="before")
     @classmethod
@@ -176,6 +180,23 @@ class Settings(BaseSettings):
             raise ValueError("is not a valid URL (e.g. https://api.telegram.org)")
         return value.rstrip("/")
 
+    @field_validator("backup_bot", mode="before")
+    @classmethod
+    def _backup_bot(cls, value: object) -> object:
+        """A bot's username (`@name_bot` or `name_bot`): 5-32 letters, digits or underscores,
+        starting with a letter and ending in "bot", as Telegram requires; kept without '@'."""
+        if not isinstance(value, str):
+            return value
+        name = value.strip().removeprefix("@")
+        if not name:
+            return None
+        if not BOT_USERNAME.fullmatch(name):
+            raise ValueError(
+                "must be a bot's username such as @helpline_backup_bot (5-32 letters, digits "
+                "or _, starting with a letter, ending in bot)"
+            )
+        return name
+
     @field_validator("log_level")
     @classmethod
     def _level(cls, value: str) -> str:
@@ -195,6 +216,10 @@ class Settings(BaseSettings):
     @property
     def uses_official_api(self) -> bool:
         return self.bot_api_url == OFFICIAL_API_URL
+
+
+# A Telegram bot username: 5-32 characters, a letter first, "bot" at the end (any case).
+BOT_USERNAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{1,28}[Bb][Oo][Tt]")
 
 
 class ConfigError(Exception):

@@ -18,6 +18,7 @@ from bot.i18n import Tr
 from bot.services.added_links import added_links
 from bot.services.alert_desk import AlertDesk
 from bot.services.defang import defang
+from bot.services.moving import MoveNotices
 from bot.services.signatures import Verdict, verify_alert
 from handlers.flow import Flow
 from handlers.gates import GatedRouter
@@ -47,6 +48,7 @@ async def verify_command(
     signing_keyring: PublicKeyring | None,
     alert_desk: AlertDesk,
     revoked_signing_key: RevokedSigningKey | None = None,
+    move_notices: MoveNotices | None = None,
 ) -> None:
     key = _key(signing_keyring, revoked_signing_key)
     if key is None:
@@ -54,7 +56,7 @@ async def verify_command(
         return
     if command.args:
         entities = _entities(message.text or "", message.entities)
-        answer = await _verdict(tr, key, alert_desk, command.args, entities)
+        answer = await _verdict(tr, key, alert_desk, command.args, entities, move_notices)
         await message.answer(answer)
         return
     await state.clear()
@@ -69,6 +71,7 @@ async def verify_text(
     signing_keyring: PublicKeyring | None,
     alert_desk: AlertDesk,
     revoked_signing_key: RevokedSigningKey | None = None,
+    move_notices: MoveNotices | None = None,
 ) -> None:
     await state.clear()
     key = _key(signing_keyring, revoked_signing_key)
@@ -78,7 +81,7 @@ async def verify_text(
     # A forwarded copy may be a photo with the alert as its caption.
     text = message.text or message.caption or ""
     entities = _entities(text, message.entities if message.text else message.caption_entities)
-    verdict = await _verdict(tr, key, alert_desk, text, entities)
+    verdict = await _verdict(tr, key, alert_desk, text, entities, move_notices)
     await message.answer(verdict, reply_markup=home_only(tr))
 
 
@@ -109,9 +112,11 @@ async def _verdict(
     alert_desk: AlertDesk,
     text: str,
     entities: list[tuple[str, str]],
+    move_notices: MoveNotices | None = None,
 ) -> str:
     """The answer; a warning first when the copy links where the original does not (a genuine
-    original names only its own bot; anything else names none but this one)."""
+    original names only its own bot, and a notice of a move the new one too; anything else
+    names none but this one)."""
     public = key.public if isinstance(key, RevokedSigningKey) else key.signing_public
     verdict = verify_alert(public, text)
     expected = verdict.issuer if verdict.genuine else alert_desk.issuer
@@ -119,7 +124,10 @@ async def _verdict(
         answer = _revoked(tr, key, alert_desk, verdict)
     else:
         answer = await _signature(tr, key, alert_desk, verdict)
-    if added_links(text, entities, expected):
+    moved_to = None
+    if verdict.genuine and verdict.kind == "announcement" and move_notices is not None:
+        moved_to = await move_notices.moved_to(verdict.alert_id or "")
+    if added_links(text, entities, expected, moved_to):
         return tr("verify-added-links") + "\n\n" + answer
     return answer
 
