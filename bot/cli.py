@@ -602,13 +602,20 @@ async def _with_reports(settings: Settings, use: Callable[[ReportRepository], Aw
 
 
 def _cmd_keys_status(args: argparse.Namespace) -> int:
-    from bot.crypto.keyring import KeyringDestroyed, PublicKeyring
+    from bot.crypto.keyring import KeyringDestroyed, PublicKeyring, revoked_signing_key
 
     settings = _settings()
     try:
         ring = PublicKeyring.load(settings.keyring_dir)
     except KeyringDestroyed as exc:
         print(f"keyring: {settings.keyring_dir} destroyed on purpose at {exc.destroyed_at}")
+        revoked = revoked_signing_key(settings.keyring_dir)
+        if revoked is not None:
+            print(
+                f"alert signing key {revoked.fingerprint()}: revoked at {revoked.revoked_at} "
+                "(texts it signed before then were genuine; nothing signed after it is)"
+            )
+            print(f"revoked public key: {revoked.public.public_bytes_raw().hex()}")
         return EXIT_OK
     print(f"keyring: {settings.keyring_dir} (created {ring.created.isoformat()})")
     for key in ring.review_keys.values():

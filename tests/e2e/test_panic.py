@@ -108,3 +108,12 @@ async def test_panic_on_the_server_under_a_running_bot_and_after_a_restart(
     text_file.write_text(genuine, encoding="utf-8")
     offline = run_cli("verify", str(text_file), cwd=tmp_path, **env)
     assert offline.returncode == 1 and f"REVOKED on {today}" in offline.stdout, offline.stdout
+    status = run_cli("keys", "status", cwd=tmp_path, **env)
+    assert status.returncode == 0 and "revoked public key:" in status.stdout
+    public = status.stdout.split("revoked public key:")[1].split()[0]
+    published = run_cli(
+        "verify", "--public-key", public, "--revoked-on", today, str(text_file), cwd=tmp_path
+    )
+    assert published.returncode == 1 and f"REVOKED on {today}" in published.stdout
+    bad = run_cli("verify", "--public-key", public, "--revoked-on", "yesterday", cwd=tmp_path)
+    assert bad.returncode == 2 and bad.stderr.count("\n") == 1
