@@ -43,12 +43,12 @@ def build_router(admin_ids: frozenset[int]) -> Router:
     admins = FromUser(admin_ids)
     router.message.filter(admins)
     router.callback_query.filter(admins)
-    router.message.register(panic, Command("panic"))
-    router.callback_query.register(confirm, PanicConfirmCb.filter())
+    router.message.register(panic_command, Command("panic"))
+    router.callback_query.register(panic_confirm, PanicConfirmCb.filter())
     return router
 
 
-async def panic(
+async def panic_command(
     message: Message,
     bot: Bot,
     tr: Tr,
@@ -94,8 +94,14 @@ async def panic(
     await message.answer(answer)
 
 
-async def confirm(
-    query: CallbackQuery, callback_data: PanicConfirmCb, tr: Tr, panic: PanicSwitch
+async def panic_confirm(
+    query: CallbackQuery,
+    callback_data: PanicConfirmCb,
+    bot: Bot,
+    tr: Tr,
+    translator: Translator,
+    settings: Settings,
+    panic: PanicSwitch,
 ) -> None:
     try:
         outcome = await panic.confirm(callback_data.request, query.from_user.id)
@@ -105,6 +111,13 @@ async def confirm(
         await query.answer()
         if query.message is not None:
             await query.message.answer(tr("panic-done"))
+        # The requester and any other admin learn it too (the instance's language).
+        done = Tr(translator, settings.default_language)("panic-done")
+        for admin_id in panic.other_admins(query.from_user.id):
+            try:
+                await bot.send_message(admin_id, done)
+            except TelegramAPIError as exc:
+                log.warning("could not tell an admin", extra=fields(error=type(exc).__name__))
         return
     key = {
         None: "panic-no-keyring",

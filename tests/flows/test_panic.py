@@ -75,6 +75,7 @@ async def test_panic_needs_a_second_admin_and_switches_the_running_bot_to_guidan
 
     await second.press("Подтвердить")
     assert "keyring is destroyed" in second.last().visible_text
+    assert "Ключи уничтожены" in first.last().visible_text  # the requester is told too
     assert not (keyring_dir / KEYRING_FILE).exists() and (keyring_dir / TOMBSTONE_FILE).exists()
     actions = [r[0] for r in rows(bot, "SELECT action FROM audit_log ORDER BY seq")]
     assert actions[-3:] == ["panic.request", "panic.refused", "panic.confirm"], actions
