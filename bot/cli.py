@@ -659,7 +659,8 @@ def _cmd_announce_move(args: argparse.Namespace) -> int:
     done = "queued" if queued.created else "already queued; now also queued"
     print(
         f"notice {queued.alert_id} of the move to @{new_bot} {done} for {queued.added} "
-        "subscriber(s); the running bot sends it (at start, or within a minute)"
+        "recipient(s) (subscribers, region channels); the running bot sends it (at start, "
+        "or within a minute)"
     )
     audit_operator(settings, ring, "announce.move", f"@{new_bot} added={queued.added}")
     return EXIT_OK
@@ -683,6 +684,8 @@ async def _own_username(settings: Settings) -> str | None:
         raise ConfigError(refusal(exc)) from None
     finally:
         await bot.session.close()
+    if me.username is None:
+        print("helpline-bot: getMe gave no username for this bot", file=sys.stderr)
     return me.username
 
 
@@ -699,7 +702,11 @@ async def _queue_move(
         await migrations.apply(db)
         notices = MoveNotices(db, Translator.load(settings.content_dir / "locales"))
         try:
-            return await notices.announce(ring, new_bot, issuer)
+            # One post in each region channel too: its readers are nobody's subscribers.
+            channels = sorted(
+                {(c, settings.default_language) for c in settings.region_channels.values()}
+            )
+            return await notices.announce(ring, new_bot, issuer, channels)
         except ValueError:
             raise ConfigError(f"@{new_bot} is this bot itself: name the new bot") from None
     finally:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from bot.config import BOT_USERNAME
 from bot.crypto.keyring import UnlockedKeyring
@@ -41,9 +41,16 @@ class MoveNotices:
         self._tr = translator
         self._clock = clock
 
-    async def announce(self, ring: UnlockedKeyring, new_bot: str, issuer: str) -> Queued:
-        """Queue the signed notice naming `new_bot` for every subscriber (once each); `issuer`
-        is this bot's own username, signed into the last line as on every alert."""
+    async def announce(
+        self,
+        ring: UnlockedKeyring,
+        new_bot: str,
+        issuer: str,
+        channels: Sequence[tuple[int, str]] = (),
+    ) -> Queued:
+        """Queue the signed notice naming `new_bot` for every subscriber and each of the region
+        `channels` (id, language), once each; `issuer` is this bot's own username, signed into
+        the last line as on every alert."""
         if bot_username(new_bot) != new_bot or bot_username(issuer) != issuer:
             raise ValueError("not a bot username")
         if new_bot.casefold() == issuer.casefold():
@@ -58,7 +65,7 @@ class MoveNotices:
             return text_ru, text_en, text_hash(markup["ru"], markup["en"])
 
         now = minute(dt.datetime.fromtimestamp(self._clock(), dt.UTC))
-        return await self._moves.queue(new_bot, secrets.token_hex(4), now, texts)
+        return await self._moves.queue(new_bot, secrets.token_hex(4), now, texts, channels)
 
     async def moved_to(self, alert_id: str) -> str | None:
         """The new bot a genuine notice names (None: `alert_id` is no move notice)."""

@@ -3,7 +3,7 @@ record that it was made, in one transaction, so that a second run adds nobody tw
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from bot.storage.db import Database
@@ -32,10 +32,12 @@ class MoveRepository:
         alert_id: str,
         now: str,
         texts: Callable[[str], tuple[str, str, bytes]],
+        channels: Sequence[tuple[int, str]] = (),
     ) -> Queued:
-        """Queue the notice of a move to `username` for every subscriber not yet queued for it.
-        `texts(alert_id)` gives the signed (ru, en) texts and their hash, made only when the
-        notice is new (a second run keeps the first run's id and texts)."""
+        """Queue the notice of a move to `username` for every subscriber, and one post for each
+        of `channels` (id, language), not yet queued for it. `texts(alert_id)` gives the signed
+        (ru, en) texts and their hash, made only when the notice is new (a second run keeps
+        the first run's id and texts)."""
         async with self._db.transaction() as tx:
             row = await tx.fetchone("SELECT alert_id FROM moves WHERE username = ?", (username,))
             created = row is None
@@ -57,6 +59,8 @@ class MoveRepository:
                     (username, alert_id, now),
                 )
             added = await enqueue_alert(tx, alert_id, "*")
+            for channel in channels:  # subscribers are all queued: this adds the channel's post
+                added += await enqueue_alert(tx, alert_id, "*", channel)
             if added:
                 await tx.execute("UPDATE alerts SET state = 'sending' WHERE id = ?", (alert_id,))
             elif created:

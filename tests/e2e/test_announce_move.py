@@ -21,12 +21,14 @@ from tests.support.process import ProcessStarter, bot_env
 
 NEW_BOT = "helpline_new_bot"
 LATE = 6_400_000_044
+CHANNEL = -1_009_876_543_210
+CHANNELS = f"moscow={CHANNEL},spb={CHANNEL}"  # one channel for two regions: one post
 
 
 async def announce(api: FakeBotAPI, tmp_path: Path, *args: str) -> tuple[int, str, str]:
     """`python -m bot announce-move ARGS` as its own process (the stand-in answers its getMe in
     this event loop, so the process is awaited, not waited for)."""
-    env = bot_env(api, tmp_path / "data", KEY_PASSPHRASE=PASSPHRASE)
+    env = bot_env(api, tmp_path / "data", KEY_PASSPHRASE=PASSPHRASE, REGION_CHANNELS=CHANNELS)
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -62,6 +64,7 @@ async def test_announce_move_reaches_every_subscriber_exactly_once(
     api: FakeBotAPI, start_bot: ProcessStarter, keyring_dir: Path, tmp_path: Path
 ) -> None:
     people = [User(api, MOSCOW_RU, "ru"), User(api, SPB_EN, "en"), User(api, MOSCOW_KAZAN_SILENT)]
+    api.add_chat(CHANNEL, chat_type="channel", title="Moscow alerts")
     bot = await start_bot(KEY_PASSPHRASE=PASSPHRASE)
     for person, region in zip(people, ("мск", "Saint Petersburg", "Казань"), strict=True):
         await subscribe(person, region)
@@ -73,7 +76,7 @@ async def test_announce_move_reaches_every_subscriber_exactly_once(
     code, out, err = await announce(api, tmp_path, "@helpline_test_bot")  # this bot itself
     assert code == 2 and "this bot itself" in err
     code, out, err = await announce(api, tmp_path, f"@{NEW_BOT}")
-    assert code == 0 and "for 3 subscriber(s)" in out, out + err
+    assert code == 0 and "for 4 recipient(s)" in out, out + err  # and the channel's post
     code, out, err = await announce(api, tmp_path, NEW_BOT)  # again, as after an interruption
     assert code == 0 and "already queued; now also queued for 0" in out, out + err
 
@@ -89,8 +92,8 @@ async def test_announce_move_reaches_every_subscriber_exactly_once(
     bot = await start_bot(KEY_PASSPHRASE=PASSPHRASE)
     await api.wait_for(notice_sent_to(LATE), timeout=30)
     await api.wait_idle()
-    for person in (*people, late):
-        assert len(notices(api, person.id)) == 1, person.id
+    for chat in (*(p.id for p in people), late.id, CHANNEL):
+        assert len(notices(api, chat)) == 1, chat
     [text] = notices(api, MOSCOW_RU)
     assert "Выпущено ботом @helpline_test_bot" in text and "🔏 sig:N." in text
     assert "переезжает на новый бот" in text
