@@ -86,6 +86,7 @@ async def test_panic_needs_a_second_admin_and_switches_the_running_bot_to_guidan
     assert "no longer accepted" in (await first.say("/report")).visible_text
     assert "больше не рассылает" in (await subscriber.say("/alerts")).visible_text
     assert "stopped or detained" in (await first.say("/sos")).visible_text
+    assert "keys were destroyed on purpose" in (await first.say("/privacy")).visible_text
     revoked = (await subscriber.say(f"/verify {alert}")).visible_text
     assert "отозванным ключом" in revoked and "Настоящее" not in revoked
     changed = alert.replace("Москва", "Казань")
