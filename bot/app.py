@@ -396,32 +396,33 @@ async def guidance_only(app: App) -> None:
     guidance only from the next update on, without a restart, as it would after one."""
     if app.dispatcher.get("keyring_destroyed"):
         return
-    # Decrypted reports still shown to moderators leave their chats while they can be found.
-    with contextlib.suppress(Exception):
-        await delete_report_copies(app, everything=True)
-    if app.broadcaster is not None:
-        await app.broadcaster.stop()
+    # First, before anything is awaited: no new report, subscription or signature from here on.
     protection = Protection.with_settings(Mode.DESTROYED, app.settings)
-    app.review_keys.forget()
     app.reports.destroyed()
     app.subscriptions.destroyed(protection)
-    app.team.forget_keys()
-    app.dispatcher["feedback"].forget_key()
+    app.review_keys.forget()
     app.key_rotation = None
-    for job_id in KEYRING_JOBS:
-        with contextlib.suppress(JobLookupError):
-            app.scheduler.remove_job(job_id)
-    settings = app.settings
     app.dispatcher.workflow_data.update(
         keyring_destroyed=True,
         keyring_unlocked=None,
         signing_keyring=None,
         broadcaster=None,
         protection=protection,
-        revoked_signing_key=await revoked_key(
-            settings.keyring_dir, InstanceRepository(app.db), settings.signing_key_fingerprint
-        ),
     )
+    for job_id in KEYRING_JOBS:
+        with contextlib.suppress(JobLookupError):
+            app.scheduler.remove_job(job_id)
+    settings = app.settings
+    app.dispatcher["revoked_signing_key"] = await revoked_key(
+        settings.keyring_dir, InstanceRepository(app.db), settings.signing_key_fingerprint
+    )
+    # Decrypted reports still shown to moderators leave their chats while they can be found.
+    with contextlib.suppress(Exception):
+        await delete_report_copies(app, everything=True)
+    app.team.forget_keys()
+    app.dispatcher["feedback"].forget_key()
+    if app.broadcaster is not None:
+        await app.broadcaster.stop()
     log.warning(
         "keyring destroyed while running: serving guidance only; reports and alerts are off",
         extra=fields(keyring="destroyed"),
