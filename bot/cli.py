@@ -450,6 +450,7 @@ def _destroy(args: argparse.Namespace) -> int:
         if answer.strip() != "DESTROY":
             print("nothing was destroyed")
             return EXIT_PROBLEMS
+    _audit_panic(settings)
     tombstone = destroy_keyring(settings.keyring_dir, dt.datetime.now(dt.UTC))
     print(f"keyring destroyed; {tombstone} records when (it holds no secret key)")
     print(
@@ -465,6 +466,23 @@ def _destroy(args: argparse.Namespace) -> int:
         )
         print(f"revoked public key: {revoked.public.public_bytes_raw().hex()}")
     return EXIT_OK
+
+
+def _audit_panic(settings: Settings) -> None:
+    """With a passphrase configured, the panic is the last entry of the audit log (written
+    while its key still exists). Never in the way: without one, or on any failure, one line
+    says it was not recorded and the keyring is destroyed anyway."""
+    from bot.crypto.passphrase import configured_passphrase
+
+    try:
+        passphrase = configured_passphrase(settings.key_passphrase, settings.key_passphrase_file)
+        if passphrase is None or not settings.database_path.exists():
+            print("audit log: not recorded (no passphrase configured)", file=sys.stderr)
+            return
+        ring = UnlockedKeyring.unlock(settings.keyring_dir, passphrase)
+        audit_operator(settings, ring, "panic", "")
+    except Exception as exc:  # the panic switch must not depend on the audit log
+        print(f"audit log: not recorded ({type(exc).__name__})", file=sys.stderr)
 
 
 def _cmd_keys_rotate(args: argparse.Namespace) -> int:

@@ -65,8 +65,9 @@ async def test_panic_on_the_server_under_a_running_bot_and_after_a_restart(
     no_terminal = run_cli("panic", cwd=tmp_path, **env)
     assert no_terminal.returncode == 2 and "--yes" in no_terminal.stderr
     assert (keyring_dir / KEYRING_FILE).exists()
-    done = run_cli("panic", "--yes", cwd=tmp_path, **env)
+    done = run_cli("panic", "--yes", cwd=tmp_path, KEY_PASSPHRASE=PASSPHRASE, **env)
     assert done.returncode == 0, done.stderr
+    assert "audit log: panic recorded" in done.stderr  # its last entry, while the key existed
     assert "revoked at" in done.stdout and "revoked public key:" in done.stdout
     assert sorted(p.name for p in keyring_dir.iterdir()) == [TOMBSTONE_FILE]
 
