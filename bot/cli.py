@@ -472,8 +472,11 @@ def _audit_panic(settings: Settings) -> None:
     """With a passphrase configured, the panic is the last entry of the audit log (written
     while its key still exists). Never in the way: without one, or on any failure, one line
     says it was not recorded and the keyring is destroyed anyway."""
+    from bot.crypto.keyring import KEYRING_FILE
     from bot.crypto.passphrase import configured_passphrase
 
+    if not (settings.keyring_dir / KEYRING_FILE).exists():
+        return  # nothing to destroy: destroy_keyring says so
     try:
         passphrase = configured_passphrase(settings.key_passphrase, settings.key_passphrase_file)
         if passphrase is None or not settings.database_path.exists():
