@@ -23,6 +23,7 @@ from aiogram.client.default import DefaultBotProperties
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.utils.token import TokenValidationError
+from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.checks import unknown_region_codes
@@ -38,6 +39,7 @@ from bot.crypto.keyring import (
     destroyed_at,
 )
 from bot.i18n import Tr, Translator
+from bot.jobs import KEYRING_JOBS, delete_report_copies
 from bot.lifecycle import (
     on_error,
     on_shutdown,
@@ -48,14 +50,16 @@ from bot.lifecycle import (
 )
 from bot.logs import fields
 from bot.metrics import MetricsServer
-from bot.protection import Protection
+from bot.protection import Mode, Protection
 from bot.services.alert_desk import AlertDesk, AlertProgress
 from bot.services.alert_text import AlertText
-from bot.services.audit_trail import AuditChain
+from bot.services.audit_trail import AuditChain, AuditTrail
+from bot.services.bot_move import MoveNotices
 from bot.services.feedback import FeedbackService
 from bot.services.health import Health
 from bot.services.keyrotation import KeyRotation
 from bot.services.keytrust import verify_keyring
+from bot.services.panic import PanicSwitch, revoked_key
 from bot.services.people import subscriber_cipher
 from bot.services.preferences import LanguagePreferences
 from bot.services.reporters import ReporterMemory
@@ -72,6 +76,7 @@ from bot.telegram.drafts import DraftStorage
 from bot.telegram.health import HealthMiddleware
 from bot.telegram.inflight import InFlight
 from bot.telegram.janitor import MessageJanitor
+from bot.telegram.live_data import LiveWorkflowData
 from bot.telegram.notices import ModeratorNotices, ProgressReporter
 from bot.telegram.updates import SkippedUpdateMiddleware, TolerantSession, UpdateGate
 from bot.telegram.webhook import WebhookListener, WebhookStats
@@ -83,6 +88,15 @@ from handlers.middlewares import InFlightMiddleware, LanguageMiddleware, QueryTh
 log = logging.getLogger("helpline.app")
 
 FEEDBACK_KEY_LABEL = "feedback-button"
+# Workflow data that changes while the bot runs: after a rotation and after the panic switch.
+LIVE_KEYS = (
+    "keyring_destroyed",
+    "keyring_unlocked",
+    "signing_keyring",
+    "revoked_signing_key",
+    "broadcaster",
+    "protection",
+)
 
 
 @dataclass
@@ -105,6 +119,7 @@ class App:
     broadcaster: Broadcaster | None
     audit_chain: AuditChain
     key_rotation: KeyRotation | None = None
+    panic: PanicSwitch | None = None
     inflight: InFlight = field(default_factory=InFlight)
     updates: UpdateGate = field(default_factory=UpdateGate)
     janitor: MessageJanitor | None = None
@@ -263,7 +278,7 @@ async def build_app(settings: Settings, *, unlocked: UnlockedKeyring | None = No
         db,
         review_keys,
         team,
-        AlertText(translator, regions),
+        AlertText(translator, regions, settings.backup_bot),
         approvals_needed=settings.alert_approvals,
         ttl_hours=settings.alert_ttl_hours,
         region_channels=settings.region_channels,
@@ -299,6 +314,11 @@ async def build_app(settings: Settings, *, unlocked: UnlockedKeyring | None = No
         feedback=feedback,
         janitor=janitor,
         signing_keyring=keyring,  # /verify needs only the public part
+        # Destroyed: the signing key's public half, revoked (/verify says what that means).
+        revoked_signing_key=await revoked_key(
+            settings.keyring_dir, InstanceRepository(db), settings.signing_key_fingerprint
+        ),
+        move_notices=MoveNotices(db, translator),  # /verify: the new bot a notice names
         keyring_unlocked=unlocked,  # None: locked (intake works; reading reports waits)
         keyring_destroyed=keys_destroyed,  # on purpose: guidance only, and people are told so
         protection=protection,
@@ -307,6 +327,8 @@ async def build_app(settings: Settings, *, unlocked: UnlockedKeyring | None = No
     )
     # First: an update the library could not parse never reaches a handler.
     dispatcher.update.outer_middleware(SkippedUpdateMiddleware())
+    # The keyring's state as it is now, not as it was when polling started (the panic switch).
+    dispatcher.update.outer_middleware(LiveWorkflowData(dispatcher.workflow_data, LIVE_KEYS))
     dispatcher.update.outer_middleware(InFlightMiddleware(inflight))
     dispatcher.update.outer_middleware(
         LanguageMiddleware(
@@ -343,6 +365,13 @@ async def build_app(settings: Settings, *, unlocked: UnlockedKeyring | None = No
         janitor=janitor,
         health=health,
     )
+    panic = PanicSwitch(
+        settings.keyring_dir,
+        team,
+        AuditTrail(db, review_keys),
+        on_destroyed=functools.partial(guidance_only, app),
+    )
+    app.panic = dispatcher["panic"] = panic
     if keyring is not None:
         app.key_rotation = KeyRotation(
             settings.keyring_dir,
@@ -396,6 +425,45 @@ def _stop_on_signals(stop: asyncio.Event, enabled: bool) -> Iterator[None]:
     finally:
         for sig in signals:
             loop.remove_signal_handler(sig)
+
+
+async def guidance_only(app: App) -> None:
+    """The keyring was destroyed while the bot runs (`/panic`, or `helpline-bot panic` on the
+    server, which a job notices): every holder of a key lets go of it and the bot serves
+    guidance only from the next update on, without a restart, as it would after one."""
+    if app.dispatcher.get("keyring_destroyed"):
+        return
+    # First, before anything is awaited: no new report, subscription or signature from here on.
+    protection = Protection.with_settings(Mode.DESTROYED, app.settings)
+    app.reports.destroyed()
+    app.subscriptions.destroyed(protection)
+    app.review_keys.forget()
+    app.key_rotation = None
+    app.dispatcher.workflow_data.update(
+        keyring_destroyed=True,
+        keyring_unlocked=None,
+        signing_keyring=None,
+        broadcaster=None,
+        protection=protection,
+    )
+    for job_id in KEYRING_JOBS:
+        with contextlib.suppress(JobLookupError):
+            app.scheduler.remove_job(job_id)
+    settings = app.settings
+    app.dispatcher["revoked_signing_key"] = await revoked_key(
+        settings.keyring_dir, InstanceRepository(app.db), settings.signing_key_fingerprint
+    )
+    # Decrypted reports still shown to moderators leave their chats while they can be found.
+    with contextlib.suppress(Exception):
+        await delete_report_copies(app, everything=True)
+    app.team.forget_keys()
+    app.dispatcher["feedback"].forget_key()
+    if app.broadcaster is not None:
+        await app.broadcaster.stop()
+    log.warning(
+        "keyring destroyed while running: serving guidance only; reports and alerts are off",
+        extra=fields(keyring="destroyed"),
+    )
 
 
 async def run_polling(app: App, *, handle_signals: bool = True) -> None:

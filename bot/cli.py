@@ -28,7 +28,10 @@ from bot.storage.db import StorageError
 from bot.storage.reports import ReportRepository, StoredReport
 
 if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
     from bot.services.health import Observed
+    from bot.storage.moves import Queued
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_CONFIG = 0, 1, 2
 T = TypeVar("T")
@@ -159,17 +162,49 @@ def _parser() -> argparse.ArgumentParser:
     keys_status.set_defaults(handler=_cmd_keys_status)
     backup_cli.add_key_command(keys_commands)
 
+    panic = commands.add_parser(
+        "panic",
+        help="the panic switch: destroy the keyring now (cannot be undone)",
+        description="Destroy the keyring in place: the review keys, the master secret behind "
+        "chat ids and the alert signing key. Stored reports and subscriptions become "
+        "unreadable at once; a running bot switches to guidance only within seconds, and so "
+        "does every later start. The signing key's public half is kept, marked revoked, so "
+        "/verify can say what it signed before. Needs no passphrase. Asks you to type DESTROY "
+        "unless --yes is given.",
+    )
+    panic.add_argument("--yes", action="store_true", help="do not ask: destroy at once")
+    panic.set_defaults(handler=_cmd_panic)
+
+    move = commands.add_parser(
+        "announce-move",
+        help="tell every subscriber, once, that the helpline moves to a new bot",
+        description="Queue a signed announcement naming the new bot for every subscriber, "
+        "through the outbox the running bot sends from (each subscriber gets it once, even if "
+        "this is run again or interrupted; a run later adds only those who subscribed since). "
+        "Needs the passphrase and BOT_TOKEN (getMe: the notice is signed as issued by this "
+        "bot). Recorded in the audit log.",
+    )
+    move.add_argument("new_bot", metavar="@NEW_BOT", help="the new bot's username")
+    move.set_defaults(handler=_cmd_announce_move)
+
     verify = commands.add_parser(
         "verify",
         help="check offline whether an alert text was issued by this instance",
         description="Read an alert's text (from FILE, or standard input) and check its "
         "signature line. The public key comes from --public-key (the hex an organisation "
-        "publishes) or from the keyring's public part in KEYS_DIR; no passphrase, no network. "
-        "Exit 0: genuine; 1: changed, forged or unsigned.",
+        "publishes) or from the keyring's public part in KEYS_DIR (after a panic: the revoked "
+        "key the destroyed keyring's note keeps); no passphrase, no network. Exit 0: genuine; "
+        "1: changed, forged, unsigned, or signed by a revoked key (a signature does not show "
+        "when it was made).",
     )
     verify.add_argument("file", nargs="?", help="a file with the alert text (default: stdin)")
     verify.add_argument(
         "--public-key", metavar="HEX", help="the instance's alert signing key, 64 hex digits"
+    )
+    verify.add_argument(
+        "--revoked-on",
+        metavar="YYYY-MM-DD",
+        help="the day that key was revoked (published with it after a panic)",
     )
     verify.set_defaults(handler=_cmd_verify)
 
@@ -518,9 +553,19 @@ def _cmd_keys_passphrase(args: argparse.Namespace) -> int:
 
 
 def _cmd_keys_destroy(args: argparse.Namespace) -> int:
+    return _destroy(args)
+
+
+def _cmd_panic(args: argparse.Namespace) -> int:
+    return _destroy(args)
+
+
+def _destroy(args: argparse.Namespace) -> int:
+    """`keys destroy` and `panic`: the keyring goes; the signing key's public half stays,
+    revoked, and is printed to publish."""
     import datetime as dt
 
-    from bot.crypto.keyring import destroy_keyring
+    from bot.crypto.keyring import destroy_keyring, revoked_signing_key
 
     settings = _settings()
     if not args.yes:
@@ -537,9 +582,42 @@ def _cmd_keys_destroy(args: argparse.Namespace) -> int:
         if answer.strip() != "DESTROY":
             print("nothing was destroyed")
             return EXIT_PROBLEMS
+    _audit_panic(settings)
     tombstone = destroy_keyring(settings.keyring_dir, dt.datetime.now(dt.UTC))
-    print(f"keyring destroyed; {tombstone} records when (it holds no key material)")
+    print(f"keyring destroyed; {tombstone} records when (it holds no secret key)")
+    print(
+        "stored reports, subscriptions and moderators' chat ids can no longer be decrypted; "
+        "a running bot serves guidance only within seconds, and so does every later start"
+    )
+    revoked = revoked_signing_key(settings.keyring_dir)
+    if revoked is not None:
+        print(
+            f"alert signing key {revoked.fingerprint()} revoked at {revoked.revoked_at}; "
+            "publish this where your audience trusts you: texts it signed before then were "
+            "genuine, nothing signed with it after that is"
+        )
+        print(f"revoked public key: {revoked.public.public_bytes_raw().hex()}")
     return EXIT_OK
+
+
+def _audit_panic(settings: Settings) -> None:
+    """With a passphrase configured, the panic is the last entry of the audit log (written
+    while its key still exists). Never in the way: without one, or on any failure, one line
+    says it was not recorded and the keyring is destroyed anyway."""
+    from bot.crypto.keyring import KEYRING_FILE
+    from bot.crypto.passphrase import configured_passphrase
+
+    if not (settings.keyring_dir / KEYRING_FILE).exists():
+        return  # nothing to destroy: destroy_keyring says so
+    try:
+        passphrase = configured_passphrase(settings.key_passphrase, settings.key_passphrase_file)
+        if passphrase is None or not settings.database_path.exists():
+            print("audit log: not recorded (no passphrase configured)", file=sys.stderr)
+            return
+        ring = UnlockedKeyring.unlock(settings.keyring_dir, passphrase)
+        audit_operator(settings, ring, "panic", "")
+    except Exception as exc:  # the panic switch must not depend on the audit log
+        print(f"audit log: not recorded ({type(exc).__name__})", file=sys.stderr)
 
 
 def _cmd_keys_rotate(args: argparse.Namespace) -> int:
@@ -677,13 +755,20 @@ async def _with_reports(settings: Settings, use: Callable[[ReportRepository], Aw
 
 
 def _cmd_keys_status(args: argparse.Namespace) -> int:
-    from bot.crypto.keyring import KeyringDestroyed, PublicKeyring
+    from bot.crypto.keyring import KeyringDestroyed, PublicKeyring, revoked_signing_key
 
     settings = _settings()
     try:
         ring = PublicKeyring.load(settings.keyring_dir)
     except KeyringDestroyed as exc:
         print(f"keyring: {settings.keyring_dir} destroyed on purpose at {exc.destroyed_at}")
+        revoked = revoked_signing_key(settings.keyring_dir)
+        if revoked is not None:
+            print(
+                f"alert signing key {revoked.fingerprint()}: revoked at {revoked.revoked_at} "
+                "(texts it signed before then were genuine; nothing signed after it is)"
+            )
+            print(f"revoked public key: {revoked.public.public_bytes_raw().hex()}")
         return EXIT_OK
     print(f"keyring: {settings.keyring_dir} (created {ring.created.isoformat()})")
     for key in ring.review_keys.values():
@@ -703,21 +788,93 @@ def _cmd_keys_status(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _cmd_verify(args: argparse.Namespace) -> int:
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+def _cmd_announce_move(args: argparse.Namespace) -> int:
+    from bot.crypto.passphrase import obtain_passphrase
+    from bot.services.bot_move import bot_username
 
-    from bot.crypto.keyring import PublicKeyring
+    settings = _settings()
+    new_bot = bot_username(args.new_bot)
+    if new_bot is None:
+        raise ConfigError(
+            f"{args.new_bot!r} is not a bot's username (like @helpline_new_bot: 5-32 letters, "
+            "digits or _, starting with a letter, ending in bot)"
+        )
+    require_data_dir(settings)
+    if not settings.database_path.exists():
+        raise ConfigError(f"no database in {settings.data_dir}: nobody to tell")
+    passphrase = obtain_passphrase(settings.key_passphrase, settings.key_passphrase_file)
+    ring = UnlockedKeyring.unlock(settings.keyring_dir, passphrase)
+    issuer = asyncio.run(_own_username(settings))
+    if issuer is None:
+        return EXIT_PROBLEMS
+    queued = asyncio.run(_queue_move(settings, ring, new_bot, issuer))
+    if queued.purged:
+        print(
+            f"the move to @{new_bot} was announced before ({queued.alert_id}) and its delivery "
+            "records are gone with retention: nothing is queued again"
+        )
+        return EXIT_OK
+    done = "queued" if queued.created else "already queued; now also queued"
+    print(
+        f"notice {queued.alert_id} of the move to @{new_bot} {done} for {queued.added} "
+        "recipient(s) (subscribers, region channels); the running bot sends it (at start, "
+        "or within a minute)"
+    )
+    audit_operator(settings, ring, "announce.move", f"@{new_bot} added={queued.added}")
+    return EXIT_OK
+
+
+async def _own_username(settings: Settings) -> str | None:
+    """This bot's username from getMe (the notice is signed as issued by it), or None after
+    one line saying why not."""
+    from aiogram.exceptions import TelegramAPIError, TelegramNetworkError
+
+    from bot.app import build_bot
+    from bot.lifecycle import refusal
+
+    bot = build_bot(settings)
+    try:
+        me = await bot.get_me(request_timeout=20)
+    except TelegramNetworkError as exc:
+        print(f"helpline-bot: the Bot API is unreachable ({type(exc).__name__})", file=sys.stderr)
+        return None
+    except TelegramAPIError as exc:
+        raise ConfigError(refusal(exc)) from None
+    finally:
+        await bot.session.close()
+    if me.username is None:
+        print("helpline-bot: getMe gave no username for this bot", file=sys.stderr)
+    return me.username
+
+
+async def _queue_move(
+    settings: Settings, ring: UnlockedKeyring, new_bot: str, issuer: str
+) -> Queued:
+    from bot.i18n import Translator
+    from bot.services.bot_move import MoveNotices
+    from bot.storage import migrations
+    from bot.storage.db import Database
+
+    db = await Database.open(settings.database_path)
+    try:
+        await migrations.apply(db)
+        notices = MoveNotices(db, Translator.load(settings.content_dir / "locales"))
+        try:
+            # One post in each region channel too: its readers are nobody's subscribers.
+            channels = sorted(
+                {(c, settings.default_language) for c in settings.region_channels.values()}
+            )
+            return await notices.announce(ring, new_bot, issuer, channels)
+        except ValueError:
+            raise ConfigError(f"@{new_bot} is this bot itself: name the new bot") from None
+    finally:
+        await db.close()
+
+
+def _cmd_verify(args: argparse.Namespace) -> int:
     from bot.services.signatures import verify_alert
 
-    if args.public_key:
-        try:
-            public = Ed25519PublicKey.from_public_bytes(bytes.fromhex(args.public_key))
-        except ValueError:
-            raise ConfigError("--public-key must be 64 hex digits (32 bytes)") from None
-        fingerprint = PublicKeyring.fingerprint_of(public)
-    else:
-        ring = PublicKeyring.load(_settings().keyring_dir)
-        public, fingerprint = ring.signing_public, ring.fingerprint()
+    public, fingerprint, revoked_on = _verify_key(args)
     try:
         text = Path(args.file).read_text(encoding="utf-8") if args.file else sys.stdin.read()
     except (OSError, UnicodeDecodeError) as exc:
@@ -729,6 +886,14 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     if not verdict.genuine:
         print("NOT genuine: the signature does not match this text (changed, or not ours)")
         return 1
+    if revoked_on is not None:
+        print(
+            f"signed {verdict.kind} {verdict.alert_id}, by the alert key with fingerprint "
+            f"{fingerprint}, which was REVOKED on {revoked_on}: a copy you had before that day "
+            "was genuine; a signature does not show when it was made, and nothing signed with "
+            "this key after that day is genuine, so do not trust a copy first seen later"
+        )
+        return 1
     print(
         f"genuine {verdict.kind} {verdict.alert_id}: signed by the alert key with fingerprint "
         f"{fingerprint} (whether it was withdrawn since, only the bot's /verify knows)"
@@ -738,6 +903,43 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     else:  # the key vouches for the text; whether that bot is the helpline's, its channels say
         print(f"issued by @{verdict.issuer} (as the signed text says)")
     return EXIT_OK
+
+
+def _verify_key(args: argparse.Namespace) -> tuple[Ed25519PublicKey, str, str | None]:
+    """The key to check with, its fingerprint, and the day it was revoked (None: it was not):
+    --public-key (and --revoked-on), else the keyring's public part, else a destroyed
+    keyring's tombstone."""
+    import datetime as dt
+
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    from bot.crypto.keyring import KeyringDestroyed, PublicKeyring, revoked_signing_key
+
+    if args.revoked_on is not None:
+        try:
+            dt.date.fromisoformat(args.revoked_on)
+        except ValueError:
+            raise ConfigError("--revoked-on must be a day as YYYY-MM-DD") from None
+        if not args.public_key:
+            raise ConfigError("--revoked-on goes with --public-key (the key it revokes)")
+    if args.public_key:
+        try:
+            public = Ed25519PublicKey.from_public_bytes(bytes.fromhex(args.public_key))
+        except ValueError:
+            raise ConfigError("--public-key must be 64 hex digits (32 bytes)") from None
+        return public, PublicKeyring.fingerprint_of(public), args.revoked_on
+    keys_dir = _settings().keyring_dir
+    try:
+        ring = PublicKeyring.load(keys_dir)
+    except KeyringDestroyed as exc:
+        revoked = revoked_signing_key(keys_dir)
+        if revoked is None:
+            raise ConfigError(
+                f"the keyring was destroyed at {exc.destroyed_at} and its note keeps no public "
+                "key: pass --public-key HEX and --revoked-on YYYY-MM-DD as published"
+            ) from None
+        return revoked.public, revoked.fingerprint(), revoked.revoked_on
+    return ring.signing_public, ring.fingerprint(), None
 
 
 if __name__ == "__main__":

@@ -97,6 +97,9 @@ class Settings(BaseSettings):
     # Where the webhook's listener binds (a reverse proxy in front terminates TLS).
     listen_host: str = "127.0.0.1"
     listen_port: int = Field(default=8080, ge=1, le=65535)
+    # A second bot people can turn to after a takedown (its username, without '@'): alerts,
+    # /sos and the region channels' posts name it.
+    backup_bot: str | None = None
 
     @field_validator("admin_ids", mode="before")
     @classmethod
@@ -285,6 +288,23 @@ class Settings(BaseSettings):
             raise ValueError("must be an address or host name to listen on, e.g. 127.0.0.1")
         return host
 
+    @field_validator("backup_bot", mode="before")
+    @classmethod
+    def _backup_bot(cls, value: object) -> object:
+        """A bot's username (`@name_bot` or `name_bot`): 5-32 letters, digits or underscores,
+        starting with a letter and ending in "bot", as Telegram requires; kept without '@'."""
+        if not isinstance(value, str):
+            return value
+        name = value.strip().removeprefix("@")
+        if not name:
+            return None
+        if not BOT_USERNAME.fullmatch(name):
+            raise ValueError(
+                "must be a bot's username such as @helpline_backup_bot (5-32 letters, digits "
+                "or _, starting with a letter, ending in bot)"
+            )
+        return name
+
     @field_validator("log_level")
     @classmethod
     def _level(cls, value: str) -> str:
@@ -321,6 +341,10 @@ def metrics_endpoint(addr: str) -> tuple[str, int]:
     if not port_text.isdigit() or not 1 <= int(port_text) <= 65535:
         raise ValueError("must end with a port from 1 to 65535, e.g. 127.0.0.1:9464")
     return host, int(port_text)
+
+
+# A Telegram bot username: 5-32 characters, a letter first, "bot" at the end (any case).
+BOT_USERNAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{1,28}[Bb][Oo][Tt]")
 
 
 class ConfigError(Exception):

@@ -6,6 +6,7 @@ from aiogram import Router
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
+from bot.config import Settings
 from bot.content.emergency import render_card
 from bot.content.store import ContentStore
 from bot.i18n import Tr
@@ -26,13 +27,15 @@ def build_router() -> Router:
     return router
 
 
-async def sos(message: Message, tr: Tr, content: ContentStore) -> None:
-    text, markup = sos_screen(tr, content)
+async def sos(message: Message, tr: Tr, content: ContentStore, settings: Settings) -> None:
+    text, markup = sos_screen(tr, content, settings.backup_bot)
     await message.answer(text, reply_markup=markup)
 
 
-async def sos_from_menu(query: CallbackQuery, tr: Tr, content: ContentStore) -> None:
-    text, markup = sos_screen(tr, content)
+async def sos_from_menu(
+    query: CallbackQuery, tr: Tr, content: ContentStore, settings: Settings
+) -> None:
+    text, markup = sos_screen(tr, content, settings.backup_bot)
     await show(query, text, markup)
 
 
@@ -50,9 +53,15 @@ def privacy_text(tr: Tr, protection: Protection) -> str:
     return tr("privacy-text", **protection.args())
 
 
-def sos_screen(tr: Tr, content: ContentStore) -> tuple[str, InlineKeyboardMarkup]:
+def sos_screen(
+    tr: Tr, content: ContentStore, backup_bot: str | None = None
+) -> tuple[str, InlineKeyboardMarkup]:
+    """The card; with BACKUP_BOT, the backup bot's name last (this bot's own words, so a live
+    name: people stopped right now may need it when this bot is blocked)."""
     current = content.current
     text = render_card(current.emergency, current.contacts, tr, tr.lang)
+    if backup_bot is not None:
+        text += "\n\n" + tr("sos-backup-bot", bot=f"@{backup_bot}")
     rows = []
     for entry_id in current.emergency.entries:
         entry = current.faq.entry(tr.lang, entry_id)

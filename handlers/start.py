@@ -114,7 +114,7 @@ async def _open_screen(screen: str, links: _Links) -> None:
     does (and is cleaned up with its messages, this /start too)."""
     message, tr = links.message, links.tr
     if screen == "sos":
-        await sos(message, tr, links.content)
+        await sos(message, tr, links.content, links.settings)
     elif screen == "check":
         text, markup = intro_screen(tr)
         await message.answer(text, reply_markup=markup)

@@ -13,10 +13,11 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import Message, MessageEntity
 
-from bot.crypto.keyring import PublicKeyring
+from bot.crypto.keyring import PublicKeyring, RevokedSigningKey
 from bot.i18n import Tr
 from bot.services.added_links import added_links
 from bot.services.alert_desk import AlertDesk
+from bot.services.bot_move import MoveNotices
 from bot.services.defang import defang
 from bot.services.signatures import Verdict, verify_alert
 from handlers.flow import Flow
@@ -46,13 +47,16 @@ async def verify_command(
     state: FSMContext,
     signing_keyring: PublicKeyring | None,
     alert_desk: AlertDesk,
+    revoked_signing_key: RevokedSigningKey | None = None,
+    move_notices: MoveNotices | None = None,
 ) -> None:
-    if signing_keyring is None:
+    key = _key(signing_keyring, revoked_signing_key)
+    if key is None:
         await message.answer(tr("verify-unavailable"), reply_markup=home_only(tr))
         return
     if command.args:
         entities = _entities(message.text or "", message.entities)
-        answer = await _verdict(tr, signing_keyring, alert_desk, command.args, entities)
+        answer = await _verdict(tr, key, alert_desk, command.args, entities, move_notices)
         await message.answer(answer)
         return
     await state.clear()
@@ -66,15 +70,18 @@ async def verify_text(
     state: FSMContext,
     signing_keyring: PublicKeyring | None,
     alert_desk: AlertDesk,
+    revoked_signing_key: RevokedSigningKey | None = None,
+    move_notices: MoveNotices | None = None,
 ) -> None:
     await state.clear()
-    if signing_keyring is None:
+    key = _key(signing_keyring, revoked_signing_key)
+    if key is None:
         await message.answer(tr("verify-unavailable"))
         return
     # A forwarded copy may be a photo with the alert as its caption.
     text = message.text or message.caption or ""
     entities = _entities(text, message.entities if message.text else message.caption_entities)
-    verdict = await _verdict(tr, signing_keyring, alert_desk, text, entities)
+    verdict = await _verdict(tr, key, alert_desk, text, entities, move_notices)
     await message.answer(verdict, reply_markup=home_only(tr))
 
 
@@ -91,19 +98,36 @@ def _entities(text: str, entities: list[MessageEntity] | None) -> list[tuple[str
     return [(e.type, e.extract_from(text)) for e in entities or ()]
 
 
+def _key(
+    ring: PublicKeyring | None, revoked: RevokedSigningKey | None
+) -> PublicKeyring | RevokedSigningKey | None:
+    """The key texts are checked with: the keyring's, or after the panic switch the revoked
+    one (what it signed before the revocation was genuine), or none at all."""
+    return ring if ring is not None else revoked
+
+
 async def _verdict(
     tr: Tr,
-    ring: PublicKeyring,
+    key: PublicKeyring | RevokedSigningKey,
     alert_desk: AlertDesk,
     text: str,
     entities: list[tuple[str, str]],
+    move_notices: MoveNotices | None = None,
 ) -> str:
     """The answer; a warning first when the copy links where the original does not (a genuine
-    original names only its own bot; anything else names none but this one)."""
-    verdict = verify_alert(ring.signing_public, text)
+    original names only its own bot, and a notice of a move the new one too; anything else
+    names none but this one)."""
+    public = key.public if isinstance(key, RevokedSigningKey) else key.signing_public
+    verdict = verify_alert(public, text)
     expected = verdict.issuer if verdict.genuine else alert_desk.issuer
-    answer = await _signature(tr, ring, alert_desk, verdict)
-    if added_links(text, entities, expected):
+    if isinstance(key, RevokedSigningKey):
+        answer = _revoked(tr, key, alert_desk, verdict)
+    else:
+        answer = await _signature(tr, key, alert_desk, verdict)
+    moved_to = None
+    if verdict.genuine and verdict.kind == "announcement" and move_notices is not None:
+        moved_to = await move_notices.moved_to(verdict.alert_id or "")
+    if added_links(text, entities, expected, moved_to):
         return tr("verify-added-links") + "\n\n" + answer
     return answer
 
@@ -126,6 +150,17 @@ async def _signature(tr: Tr, ring: PublicKeyring, alert_desk: AlertDesk, verdict
     else:
         status = "verify-status-open"
     return genuine + "\n\n" + tr(status)
+
+
+def _revoked(tr: Tr, key: RevokedSigningKey, alert_desk: AlertDesk, verdict: Verdict) -> str:
+    """After the panic switch: a valid signature proves only that the revoked key made it, not
+    when (nothing in a signed text is a trustworthy time), so the answer says what is known."""
+    if not verdict.found:
+        return tr("verify-unsigned")
+    if not verdict.genuine:
+        return tr("verify-forged")
+    answer = tr("verify-revoked", fingerprint=key.fingerprint(), day=key.revoked_on)
+    return answer + "\n\n" + _issuer(tr, verdict.issuer, alert_desk.issuer)
 
 
 def _issuer(tr: Tr, named: str | None, own: str | None) -> str:

@@ -71,6 +71,7 @@ _BACKUP_KEY_ID = re.compile(r"b[0-9a-f]{16}")
 _LABEL = re.compile(r"[a-z][a-z0-9-]{0,63}")
 _HEX = re.compile(r"(?:[0-9a-f]{2})+")
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_TIMESTAMP = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z")
 _K = TypeVar("_K")
 
 
@@ -951,9 +952,11 @@ def set_backup_key(
 def destroy_keyring(keys_dir: Path, when: datetime) -> Path:
     """Destroy the keyring on purpose (the panic switch): what it protects becomes unreadable.
 
-    A tombstone saying when (no key material) is written first, so that a crash half-way still
-    leaves the state "destroyed"; then the keyring file and any temporary copy are overwritten,
-    fsynced and unlinked. Returns the tombstone's path. Needs no passphrase, on purpose.
+    A tombstone saying when is written first, so that a crash half-way still leaves the state
+    "destroyed"; it keeps no secret, only the signing key's public half (revoked from that
+    moment: /verify can still say what it signed before). Then the keyring file and any
+    temporary copy are overwritten, fsynced and unlinked. Returns the tombstone's path. Needs no
+    passphrase, on purpose.
     """
     keys_dir = Path(keys_dir)
     path = keys_dir / KEYRING_FILE
@@ -964,15 +967,62 @@ def destroy_keyring(keys_dir: Path, when: datetime) -> Path:
             raise KeyringMissing(f"no keyring in {keys_dir}: nothing to destroy")
         tombstone = keys_dir / TOMBSTONE_FILE
         if not tombstone.exists():
-            note = {
+            note: dict[str, str] = {
                 "destroyed_at": when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-                "about": "the keyring was destroyed on purpose; no key material is kept here",
+                "about": "the keyring was destroyed on purpose; no secret key is kept here, only "
+                "the alert signing key's public half, revoked at destroyed_at",
             }
+            signing = _signing_public_of(path)
+            if signing is not None:
+                note["signing_public"] = signing.public_bytes_raw().hex()
             _write_file(keys_dir, TOMBSTONE_FILE, canonical_json(note) + b"\n")
         shred_file(path)
         _shred_stale_temps(keys_dir)
         _fsync_dir(keys_dir)
     return tombstone
+
+
+def _signing_public_of(path: Path) -> Ed25519PublicKey | None:
+    """The signing key's public half from a keyring file about to be destroyed (no checks of
+    modes: the panic switch must work on a misconfigured directory), or None if unreadable."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+        with os.fdopen(fd, "rb") as file:
+            raw = file.read(_MAX_FILE_BYTES + 1)
+        return _parse_envelope(raw).public.signing_public
+    except (OSError, KeyringError):
+        return None
+
+
+@dataclass(frozen=True)
+class RevokedSigningKey:
+    """The alert signing key after the keyring was destroyed: its public half and when it was
+    revoked. Texts it signed before then were genuine; nothing it signs after is (the private
+    half is gone here, but a copy taken from a seized server could still sign)."""
+
+    public: Ed25519PublicKey
+    revoked_at: str  # YYYY-MM-DDTHH:MM:SSZ, UTC
+
+    @property
+    def revoked_on(self) -> str:
+        return self.revoked_at[:10]
+
+    def fingerprint(self) -> str:
+        return PublicKeyring.fingerprint_of(self.public)
+
+
+def revoked_signing_key(keys_dir: Path) -> RevokedSigningKey | None:
+    """The revoked signing key the tombstone keeps, or None (no tombstone, or one written
+    before tombstones kept it, or an unreadable one)."""
+    try:
+        doc = json.loads((Path(keys_dir) / TOMBSTONE_FILE).read_bytes()[:4096])
+        when, hexkey = doc["destroyed_at"], doc["signing_public"]
+        if not isinstance(when, str) or not _TIMESTAMP.fullmatch(when):
+            return None
+        public = Ed25519PublicKey.from_public_bytes(_unhex(hexkey, "signing_public", 32))
+    except (OSError, ValueError, KeyError, TypeError, RecursionError, KeyringError):
+        return None
+    return RevokedSigningKey(public, when)
 
 
 def _write_file(keys_dir: Path, name: str, data: bytes) -> None:

@@ -18,18 +18,21 @@ LINK_ENTITIES = frozenset({"url", "text_link", "mention", "text_mention", "email
 _NAME = re.compile(r"[A-Za-z0-9_]+")
 
 
-def added_links(text: str, entities: Iterable[tuple[str, str]], issuer: str | None) -> bool:
+def added_links(
+    text: str, entities: Iterable[tuple[str, str]], issuer: str | None, also: str | None = None
+) -> bool:
     """Whether `text`, or one of its `entities` (type, the text it covers), links anywhere but
-    to the bot `issuer` (a username without '@'; None: no mention is expected)."""
-    expected = f"@{issuer}".casefold() if issuer else None
+    to the bot `issuer` (a username without '@'; None: no mention is expected) or, for a
+    genuine notice of a move, the new bot it names (`also`)."""
+    allowed = {f"@{name}".casefold() for name in (issuer, also) if name}
     for kind, covered in entities:
-        if kind in LINK_ENTITIES and not (kind == "mention" and covered.casefold() == expected):
+        if kind in LINK_ENTITIES and not (kind == "mention" and covered.casefold() in allowed):
             return True
     text = without_signatures(text)  # the signature itself is no link
     if HOST.search(text) or SCHEME.search(text):
         return True
     for at in MENTION.finditer(text):
         name = _NAME.match(text, at.end())
-        if name is None or f"@{name.group()}".casefold() != expected:
+        if name is None or f"@{name.group()}".casefold() not in allowed:
             return True
     return False

@@ -118,9 +118,12 @@ def hash_tag(digest: bytes) -> str:
 class AlertText:
     """Renders alerts in every language from the catalogue and the region names."""
 
-    def __init__(self, translator: Translator, regions: RegionCatalog) -> None:
+    def __init__(
+        self, translator: Translator, regions: RegionCatalog, backup_bot: str | None = None
+    ) -> None:
         self._tr = translator
         self._regions = regions
+        self._backup_bot = backup_bot
 
     def render(self, alert: Alert, lang: str) -> str:
         """The alert as subscribers in `lang` will read it."""
@@ -150,11 +153,17 @@ class AlertText:
         )
 
     def valid_until(self, lang: str, alert_id: str, expires: dt.datetime) -> str:
-        """The line signed with the approved text: which alert, valid until when."""
+        """The line signed with the approved text: which alert, valid until when; with
+        BACKUP_BOT, a line naming the backup bot before it, inert like every name in a signed
+        text but the issuer's (a struck-through closed copy keeps it, harmlessly)."""
         local = expires.astimezone(MOSCOW)
-        return self._tr(
+        line = self._tr(
             lang, "alert-valid-until", id=alert_id, day=f"{local:%d.%m.%Y}", time=f"{local:%H:%M}"
         )
+        if self._backup_bot is None:
+            return line
+        backup = self._tr(lang, "alert-backup-bot", bot=defang(f"@{self._backup_bot}"))
+        return f"{backup}\n{line}"
 
     def issued_by(self, lang: str, username: str) -> str:
         """The signed last line naming the bot that issues the text (verify.ftl)."""

@@ -59,6 +59,10 @@ class FeedbackService:
         """The MAC key (derived from the unlocked keyring); without it no answer counts."""
         self._key = key
 
+    def forget_key(self) -> None:
+        """The keyring was destroyed while running: no answer counts any more."""
+        self._key = None
+
     def mac(self, alert_id: str, chat_id: int) -> str:
         """The recipient-bound part of one recipient's buttons."""
         if self._key is None:

@@ -208,6 +208,11 @@ class ReportService:
         """Seal to the keyring's current review key from now on (after a rotation)."""
         self._keyring = keyring
 
+    def destroyed(self) -> None:
+        """The keyring was destroyed while running (the panic switch): reports are off now."""
+        self._keyring = None
+        self.keys_destroyed = True
+
     def sealing_key_id(self) -> str | None:
         return None if self._keyring is None else self._keyring.current_review_key.key_id
 

@@ -29,6 +29,10 @@ class ReviewKeys:
         """After a rotation: open reports sealed to the new review key too."""
         self._unlocked = unlocked
 
+    def forget(self) -> None:
+        """After the panic switch: nothing is unlocked any more, for every holder at once."""
+        self._unlocked = None
+
     def require(self) -> UnlockedKeyring:
         if self._unlocked is None:
             raise ModerationLocked("the keyring is locked")

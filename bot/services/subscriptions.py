@@ -95,6 +95,14 @@ class SubscriptionService:
         if unlocked is not None:
             self._unlocked = unlocked
 
+    def destroyed(self, protection: Protection) -> None:
+        """The keyring was destroyed while running (the panic switch): alerts are off now."""
+        self._keyring = None
+        self._unlocked = None
+        self._cipher = None
+        self.keys_destroyed = True
+        self.protection = protection
+
     @property
     def available(self) -> bool:
         return self._keyring is not None

@@ -130,6 +130,10 @@ class ModeratorTeam:
 
     # --- who is who ----------------------------------------------------------------------------
 
+    def forget_keys(self) -> None:
+        """The keyring was destroyed while running: nobody can be recognised any more."""
+        self._cipher = None
+
     @property
     def locked(self) -> bool:
         """No keyring at start: nobody can be recognised, invites wait."""

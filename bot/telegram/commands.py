@@ -31,6 +31,7 @@ ADMIN_COMMANDS = (
     ("invite", "cmd-invite"),
     ("moderators", "cmd-moderators"),
     ("reload", "cmd-reload"),
+    ("panic", "cmd-panic"),
 )
 
 

@@ -27,6 +27,7 @@ from bot.crypto.keyring import (
     destroy_retired_keys,
     destroyed_at,
     init_keyring,
+    revoked_signing_key,
     rotate_review_key,
     sign_review_keys,
     verify_signature,
@@ -190,7 +191,7 @@ def test_a_failed_write_keeps_the_keyring_and_shreds_its_temporary_file(
 
 def test_destroy_overwrites_unlinks_and_leaves_a_tombstone(tmp_path: Path) -> None:
     keys = tmp_path / "keys"
-    make_keyring(keys)
+    signing_public = make_keyring(keys).signing_public
     os.link(keys / KEYRING_FILE, tmp_path / "old-blocks")
     when = datetime(2026, 12, 6, 4, 30, tzinfo=UTC)
     tombstone = destroy_keyring(keys, when)
@@ -199,7 +200,12 @@ def test_destroy_overwrites_unlinks_and_leaves_a_tombstone(tmp_path: Path) -> No
     assert b"ciphertext" not in (tmp_path / "old-blocks").read_bytes()
     note = json.loads(tombstone.read_text())
     assert note["destroyed_at"] == "2026-12-06T04:30:00Z"
-    assert set(note) == {"destroyed_at", "about"}  # no key material, no fingerprint
+    # No secret: only the signing key's public half, revoked from that moment.
+    assert set(note) == {"destroyed_at", "about", "signing_public"}
+    signing = PublicKeyring.fingerprint_of(signing_public)
+    revoked = revoked_signing_key(keys)
+    assert revoked is not None and revoked.fingerprint() == signing
+    assert revoked.revoked_at == "2026-12-06T04:30:00Z" and revoked.revoked_on == "2026-12-06"
     assert destroyed_at(keys) == "2026-12-06T04:30:00Z"
     with pytest.raises(KeyringDestroyed, match="destroyed on purpose at 2026-12-06T04:30:00Z"):
         PublicKeyring.load(keys)

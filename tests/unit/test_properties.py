@@ -813,6 +813,8 @@ for _factory in FACTORIES:
             for name in _factory.model_fields
             if name in MODERATION_FIELDS
         }
+# A panic request's random id (handlers.panic).
+DOMAINS["p1.ok"] = {"request": hex16}
 # Fields a handler never sets together (ModCb: a group's buttons or an alert's, not both).
 EXCLUSIVE = {"md": (("region", "window"), ("alert",))}
 
