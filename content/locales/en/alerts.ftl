@@ -14,7 +14,7 @@ alerts-locked-saved = Saved: { $region }.
 alerts-locked =
     The bot is in protected mode right now, so it cannot show your current subscriptions. Changes you make here are stored encrypted and take effect when the operator restarts it with the key.
 alerts-privacy =
-    <i>While you are subscribed, your chat id is stored only encrypted, found by a keyed hash, with your regions, language and sound setting; unsubscribing or blocking the bot deletes it. A copied database does not show who follows what. A silent alert does not ring at a checkpoint.
+    <i>While you are subscribed, the bot keeps your Telegram chat number only in encrypted form, with your regions, language and sound setting; unsubscribing or blocking the bot erases it. Someone who copies the bot's database cannot see who follows what. A silent alert does not ring at a checkpoint.
 
     { protection-mode }</i>
 alerts-add = ➕ Add a region
