@@ -26,6 +26,7 @@ BUILT = {
     r"report-(limit|group)-(wait|soon)": "handlers/report/handlers.py, _wait_note",
     r"report-(rate-limited|group-full)-(kept|lost)": "handlers/report/screens.py",
     r"mod-group(-button)?-unknown": "handlers/moderation/screens.py, _counted",
+    r"zone-[a-z0-9-]+": "bot/services/local_time.py, one per zone of content/regions.toml",
 }
 
 

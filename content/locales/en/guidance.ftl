@@ -84,5 +84,8 @@ inline-help =
 inline-open = Open in the bot
 inline-read-more = Full answer: { $link }
 
-reload-ok = Content reloaded: { $entries } answers.
+reload-ok = Content reloaded: { $entries ->
+        [one] { $entries } answer
+       *[other] { $entries } answers
+    }.
 reload-failed = Content NOT reloaded; still serving the old content. Problems: { $count }. First: { $first }

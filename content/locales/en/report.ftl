@@ -21,8 +21,14 @@ report-when = <b>Step 3 of 6.</b> When?
 report-text =
     <b>Step 4 of 6.</b> What is happening? Briefly: how many officers, what they do, where exactly (station, exit, dormitory address).
 
-    Up to { $limit } characters. Do not write names, anything about how you look, or anything that identifies you.
-report-text-too-long = Too long: { $length } characters, the limit is { $limit }. Shorten it and send it again — your other answers are kept.
+    Up to { $limit ->
+        [one] { $limit } character
+       *[other] { $limit } characters
+    }. Do not write names, anything about how you look, or anything that identifies you.
+report-text-too-long = Too long: { $length ->
+        [one] { $length } character
+       *[other] { $length } characters
+    }, the limit is { $limit }. Shorten it and send it again — your other answers are kept.
 report-text-only = Text is needed here: describe what is happening in one message. Your other answers are kept.
 report-photo =
     <b>Step 5 of 6.</b> If you have a photo, send it <b>as a photo</b> (not as a file). Or press "Skip".

@@ -84,5 +84,9 @@ inline-help =
 inline-open = Открыть в боте
 inline-read-more = Полный ответ: { $link }
 
-reload-ok = Контент перезагружен: { $entries } ответов.
+reload-ok = Контент перезагружен: { $entries ->
+        [one] { $entries } ответ
+        [few] { $entries } ответа
+       *[many] { $entries } ответов
+    }.
 reload-failed = Контент НЕ перезагружен, продолжаю со старым. Проблем: { $count }. Первая: { $first }
