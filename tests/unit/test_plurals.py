@@ -10,6 +10,7 @@ from fluent.syntax import FluentParser, ast
 
 from bot.config import REPO_ROOT
 from bot.i18n import Translator
+from bot.services.team import rule_weaknesses
 
 LOCALES = REPO_ROOT / "content" / "locales"
 TRANSLATOR = Translator.load(LOCALES)
@@ -363,3 +364,10 @@ def test_the_check_finds_a_bare_number() -> None:
     entries = [e for e in FluentParser().parse(source).body if isinstance(e, ast.Message)]
     found = [list(_bare_numbers(e.value, frozenset())) for e in entries if e.value is not None]
     assert found == [["$entries answers"], []]
+
+
+def test_the_operator_is_told_who_can_approve_in_words() -> None:
+    """`check` and the start-up log: not "only 0 person can approve"."""
+    assert rule_weaknesses(2, 0)[0].startswith("nobody can approve")
+    assert rule_weaknesses(2, 1)[0].startswith("only 1 person can approve")
+    assert rule_weaknesses(2, 2) == []
