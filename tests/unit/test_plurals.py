@@ -96,7 +96,11 @@ CASES: list[tuple[str, str, dict[str, object], tuple[str, str, str], tuple[str, 
         "announce-prompt",
         "needed",
         {"limit": 3000},
-        ("одобрит N человек (", "одобрят N разных человека (", "одобрят N разных человек ("),
+        (
+            "одобрит N человек (это можете быть вы).",
+            "одобрят N разных человека (вы можете быть одним из них).",
+            "одобрят N разных человек (вы можете быть одним из них).",
+        ),
         ("once N person (it may be you) has approved", "once N different people (you may"),
     ),
     (
