@@ -465,8 +465,8 @@ def test_region_error_is_a_value_error() -> None:
     assert issubclass(RegionError, ValueError)
 
 
-# The capitals' zones, checked against the zone database's own city names (zone1970.tab):
-# a region far from Moscow must not silently show Moscow time.
+# The capitals' zones, as zone1970.tab of the zone database describes the RU zones (Kemerovo is
+# Asia/Novokuznetsk; Amur, UTC+9, is Asia/Yakutsk): a far region must not show Moscow time.
 CAPITAL_ZONES = {
     "moscow": "Europe/Moscow",
     "kaliningrad": "Europe/Kaliningrad",
