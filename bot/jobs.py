@@ -9,7 +9,7 @@ import inspect
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from bot.services.report_window import MOSCOW
+from bot.services.local_time import MOSCOW, zone
 from bot.telegram.commands import delete_messages
 from bot.telegram.health import send_heartbeat, write_status
 from bot.telegram.inflight import InFlight
@@ -80,7 +80,7 @@ def schedule_jobs(app: App) -> None:
             "cron",
             hour=settings.heartbeat_hour,
             minute=0,
-            timezone=MOSCOW,
+            timezone=zone(MOSCOW),
             args=[app],
             id="heartbeat",
             replace_existing=True,

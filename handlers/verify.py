@@ -159,7 +159,7 @@ def _revoked(tr: Tr, key: RevokedSigningKey, alert_desk: AlertDesk, verdict: Ver
         return tr("verify-unsigned")
     if not verdict.genuine:
         return tr("verify-forged")
-    answer = tr("verify-revoked", fingerprint=key.fingerprint(), day=key.revoked_on)
+    answer = tr("verify-revoked", fingerprint=key.fingerprint(), date=key.revoked_on)
     return answer + "\n\n" + _issuer(tr, verdict.issuer, alert_desk.issuer)
 
 

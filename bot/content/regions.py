@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+import zoneinfo
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import product
@@ -22,7 +23,7 @@ from bot.content import textnorm
 __all__ = ("Region", "RegionCatalog", "RegionError", "RegionMatch")
 
 _CODE_RE: Final = re.compile(r"[a-z0-9-]{1,24}")
-_TEXT_FIELDS: Final = ("code", "name_ru", "name_en", "official_ru", "official_en")
+_TEXT_FIELDS: Final = ("code", "name_ru", "name_en", "official_ru", "official_en", "zone")
 _LIST_FIELDS: Final = ("aliases", "cities")
 _OPTIONAL_FIELDS: Final = ("federal_city", "oblast")
 
@@ -150,6 +151,7 @@ class Region:
     cities: tuple[str, ...]
     federal_city: bool = False
     oblast: str = ""  # a federal city's surrounding oblast ("Moscow obl" means it), if any
+    zone: str = "Europe/Moscow"  # the capital's IANA time zone: times people see are in it
 
     def name(self, lang: str) -> str:
         """Short display name for the user's interface language (Russian or English)."""
@@ -656,6 +658,8 @@ def _parse_region(entry: Any, num: int, path: Path) -> Region:
         raise RegionError(f"{where}: field 'federal_city' must be true or false")
     if not isinstance(oblast, str) or (oblast and not federal_city):
         raise RegionError(f"{where}: field 'oblast' must be a code, on a federal city only")
+    if not _is_zone(text["zone"]):
+        raise RegionError(f"{where}: zone {text['zone']!r} is not an IANA time zone")
     return Region(
         code=text["code"],
         name_ru=text["name_ru"],
@@ -666,4 +670,14 @@ def _parse_region(entry: Any, num: int, path: Path) -> Region:
         cities=lists["cities"],
         federal_city=federal_city,
         oblast=oblast.strip(),
+        zone=text["zone"],
     )
+
+
+def _is_zone(name: str) -> bool:
+    """A time zone the zone database has ("Asia/Yakutsk"); not a path, not a bare offset."""
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (ValueError, zoneinfo.ZoneInfoNotFoundError):
+        return False
+    return "/" in name

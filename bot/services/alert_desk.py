@@ -17,15 +17,14 @@ from dataclasses import replace
 
 from bot.crypto.keyring import UnlockedKeyring
 from bot.services.alert_text import (
-    ANNOUNCEMENT_LIMIT,
     Advice,
     AlertField,
     AlertText,
     Certainty,
     Closing,
     edited_value,
-    text_hash,
 )
+from bot.services.announcements import announcement_draft
 from bot.services.audit_trail import SYSTEM, AuditTrail, minute
 from bot.services.report_window import ReportWindow, group_key
 from bot.services.reporters import ReporterMemory
@@ -152,6 +151,8 @@ class AlertDesk:
                 state="draft",
                 group_key=group_key(region, window),
                 created_at=minute(self._audit.now()),
+                reported_first=min(r.created_hour for r in members),
+                reported_last=max(r.created_hour for r in members),
             )
         )
         if not await self._alerts.create(alert, [r.id for r in members]):
@@ -271,7 +272,7 @@ class AlertDesk:
             progress_lang=lang,
             admin_refs=self._team.admin_refs(),
             final_texts=(
-                self._signer(ring, alert_id, expires, issuer)
+                self._signer(ring, alert, expires, issuer)
                 if alert_kind
                 else announcement_signer(
                     ring, alert_id, lambda lang: self._text.issued_by(lang, issuer)
@@ -302,14 +303,14 @@ class AlertDesk:
         return result
 
     def _signer(
-        self, ring: UnlockedKeyring, alert_id: str, expires: dt.datetime, issuer: str
+        self, ring: UnlockedKeyring, alert: Alert, expires: dt.datetime, issuer: str
     ) -> Callable[[str, str], tuple[str, str]]:
         """What goes out, made from the texts as the approving transaction reads them: the
         approved text, when it stops being valid, which bot issues it, and the signature."""
         return alert_signer(
             ring,
-            alert_id,
-            lambda lang: self._text.valid_until(lang, alert_id, expires),
+            alert.id,
+            lambda lang: self._text.valid_until(lang, alert, expires),
             lambda lang: self._text.issued_by(lang, issuer),
         )
 
@@ -367,33 +368,15 @@ class AlertDesk:
 
     # --- announcements -------------------------------------------------------------------------
 
-    async def draft_announcement(self, admin: Moderator, text: str, lang: str) -> Alert:
-        """An admin's announcement to every subscriber, as a draft: like an alert it goes out,
-        signed, only once ALERT_APPROVALS different people (the admin may be one) have approved
-        exactly this text. One taken-over admin account cannot speak for the helpline."""
+    async def draft_announcement(self, admin: Moderator, text: str) -> Alert:
+        """An admin's announcement to every subscriber, as a draft (bot.services.announcements):
+        like an alert it goes out, signed, only once ALERT_APPROVALS different people (the
+        admin may be one) have approved exactly its texts. One taken-over admin account cannot
+        speak for the helpline."""
         if not admin.is_admin:
             raise PermissionError("admins only")
         self._keys.require()
-        text = text.strip()
-        if not text or len(text) > ANNOUNCEMENT_LIMIT:
-            raise ValueError("an announcement is 1 to 3000 characters")
-        markup = self._text.announcement(lang, text)
-        alert = Alert(
-            id=secrets.token_hex(4),
-            kind="announcement",
-            region="*",
-            area="",
-            place_type="",
-            time_window="",
-            certainty=Certainty.SINGLE,
-            advice="",
-            text_ru=markup,
-            text_en=markup,
-            text_hash=text_hash(markup, markup),
-            state="draft",
-            group_key=None,
-            created_at=minute(self._audit.now()),
-        )
+        alert = announcement_draft(self._text, text, minute(self._audit.now()))
         if not await self._alerts.create(alert):
             raise LookupError("the announcement could not be stored")
         await self._audit.moderator_did(admin.alias, "announcement.draft", alert.id)

@@ -7,6 +7,7 @@ is signed with them, the notice that replaces a closed alert, and an admin's ann
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import html
 from dataclasses import replace
@@ -15,9 +16,11 @@ from enum import StrEnum
 from bot.content.regions import RegionCatalog
 from bot.i18n import LANGUAGES, Translator
 from bot.services.defang import defang
-from bot.services.report_window import MOSCOW, window_of_group
+from bot.services.local_time import local_time, zone_of
+from bot.services.report_window import reported_span
 from bot.services.reports import PLACE_TYPES, TIME_BUCKETS
 from bot.services.signatures import SIGNATURE_SEPARATOR, issuer_of, visible_text
+from bot.services.textlang import written_in
 from bot.storage.alerts import Alert
 
 AREA_LIMIT = 60
@@ -131,15 +134,19 @@ class AlertText:
         region = self._regions.get(alert.region)
         lines = [tr(lang, "alert-title", region=region.name(lang) if region else alert.region)]
         if alert.area:
-            lines.append(tr(lang, "alert-area", area=defang(alert.area)))
+            lines.append(
+                tr(lang, "alert-area", area=defang(alert.area) + self._other(lang, alert.area))
+            )
         lines.append(tr(lang, "alert-place", place=tr(lang, f"place-{alert.place_type}")))
         lines.append(tr(lang, "alert-when", when=tr(lang, f"when-{alert.time_window}")))
         if alert.update_of is not None:
             lines.insert(0, tr(lang, "alert-update-of", id=alert.update_of))
-        reported = window_of_group(alert.group_key)
+        reported = reported_span(
+            alert.group_key, alert.reported_first, alert.reported_last, alert.created_at
+        )
         if reported is not None:
-            day, hours = reported.in_zone(MOSCOW)
-            lines.append(tr(lang, "alert-reported", day=day, window=hours))
+            when = local_time(self._say(lang), zone_of(self._regions, alert.region), *reported)
+            lines.append(tr(lang, "alert-reported", time=when))
         lines.append(tr(lang, f"certainty-{alert.certainty}"))
         lines.append("")
         lines.append(tr(lang, f"advice-{alert.advice}"))
@@ -152,14 +159,17 @@ class AlertText:
             alert, text_ru=text_ru, text_en=text_en, text_hash=text_hash(text_ru, text_en)
         )
 
-    def valid_until(self, lang: str, alert_id: str, expires: dt.datetime) -> str:
-        """The line signed with the approved text: which alert, valid until when; with
-        BACKUP_BOT, a line naming the backup bot before it, inert like every name in a signed
-        text but the issuer's (a struck-through closed copy keeps it, harmlessly)."""
-        local = expires.astimezone(MOSCOW)
-        line = self._tr(
-            lang, "alert-valid-until", id=alert_id, day=f"{local:%d.%m.%Y}", time=f"{local:%H:%M}"
-        )
+    def _say(self, lang: str) -> functools.partial[str]:
+        return functools.partial(self._tr, lang)
+
+    def valid_until(self, lang: str, alert: Alert, expires: dt.datetime) -> str:
+        """The line signed with the approved text: which alert, valid until when (in the time
+        of the alert's region); with BACKUP_BOT, a line naming the backup bot before it, inert
+        like every name in a signed text but the issuer's (a struck-through closed copy keeps
+        it, harmlessly)."""
+        where = zone_of(self._regions, alert.region)
+        until = local_time(self._say(lang), where, expires, day="%d.%m.%Y")
+        line = self._tr(lang, "alert-valid-until", id=alert.id, time=until)
         if self._backup_bot is None:
             return line
         backup = self._tr(lang, "alert-backup-bot", bot=defang(f"@{self._backup_bot}"))
@@ -181,6 +191,15 @@ class AlertText:
 
     def announcement(self, lang: str, text: str) -> str:
         """An admin's plain text under the announcement title, escaped and defanged: never
-        markup, never a live link."""
+        markup, never a live link; readers of the other language are told which it is in."""
         body = html.escape(defang(text), quote=False)
-        return self._tr(lang, "announcement-title") + "\n\n" + body
+        label = self._other(lang, text).strip()
+        title = self._tr(lang, "announcement-title") + (f"\n<i>{label}</i>" if label else "")
+        return title + "\n\n" + body
+
+    def _other(self, lang: str, text: str) -> str:
+        """' (in Russian)' when free text is in a language other than the reader's, else ''."""
+        language = written_in(text)
+        if language is None or language == lang:
+            return ""
+        return " " + self._tr(lang, "text-language", language=language)

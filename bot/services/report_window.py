@@ -11,10 +11,9 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from bot.services.local_time import from_hour, from_minute
+
 WINDOW_HOURS = 2
-# Alerts give times in Moscow time (UTC+3 all year since 2014): the reference people in Russia
-# use, where a UTC time would mislead. The region's own zone is not in the data yet.
-MOSCOW = dt.timezone(dt.timedelta(hours=3))
 _TEXT = re.compile(r"(\d{4})-(\d{2})-(\d{2})T(\d{2})")
 
 
@@ -46,17 +45,6 @@ class ReportWindow:
         start = self.start
         return f"{start.year:04d}-{start.month:02d}-{start.day:02d}T{start.hour:02d}"
 
-    def label(self) -> str:
-        """How moderators see it: '25.11 14:00–16:00 UTC'."""
-        end = self.start + dt.timedelta(hours=WINDOW_HOURS)
-        return f"{self.start:%d.%m %H:%M}–{end:%H:%M} UTC"
-
-    def in_zone(self, zone: dt.tzinfo = MOSCOW) -> tuple[str, str]:
-        """('30.11', '17:00–19:00'): the day and hours as people in `zone` read them."""
-        local = self.start.astimezone(zone)
-        end = local + dt.timedelta(hours=WINDOW_HOURS)
-        return f"{local:%d.%m}", f"{local:%H:%M}–{end:%H:%M}"
-
 
 def group_key(region: str, window: ReportWindow) -> str:
     """A report group's name in the audit log and on an alert drafted from it: 'moscow|...'."""
@@ -71,3 +59,24 @@ def window_of_group(key: str | None) -> ReportWindow | None:
         return ReportWindow.parse(key.split("|", 1)[1])
     except ValueError:
         return None
+
+
+def reported_span(
+    group: str | None, first_hour: str | None, last_hour: str | None, drafted_at: str
+) -> tuple[dt.datetime, dt.datetime | None] | None:
+    """When the reports behind an alert were sent: from the start of the first one's hour to
+    the end of the last one's, never past the moment the draft was made (no report in it can
+    be later); no end when the draft was made in the first minute of it. As precise as the
+    reports' stored hour, no more. An alert drafted before the hours were kept uses its
+    group's window; None when there is neither."""
+    first, last = from_hour(first_hour), from_hour(last_hour)
+    if first is None or last is None:
+        window = window_of_group(group)
+        if window is None:
+            return None
+        first, last = window.start, window.start + dt.timedelta(hours=WINDOW_HOURS - 1)
+    end = last + dt.timedelta(hours=1)
+    drafted = from_minute(drafted_at)
+    if drafted is not None and first <= drafted < end:
+        return first, (drafted if drafted > first else None)
+    return first, end

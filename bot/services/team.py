@@ -340,8 +340,9 @@ def rule_weaknesses(approvals_needed: int, approvers: int) -> list[str]:
             " announcements to every subscriber (set it to 2 or more)"
         )
     if approvers < 2:
+        who = "only 1 person can" if approvers == 1 else "nobody can"
         weaknesses.append(
-            f"only {approvers} person can approve (admins and confirmed moderators): invite a"
+            f"{who} approve (admins and confirmed moderators): invite a"
             " moderator (/invite) and confirm them (another admin, or the operator with"
             " `helpline-bot moderators confirm ALIAS`)"
         )

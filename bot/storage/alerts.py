@@ -38,6 +38,9 @@ class Alert:
     update_of: str | None = None
     withdrawn_at: float | None = None
     withdrawn_by: bytes | None = None
+    # The hours ('2026-12-06T21', UTC) of the first and last report drafted from (0007).
+    reported_first: str | None = None
+    reported_last: str | None = None
 
 
 _COLUMNS = ", ".join(f.name for f in fields(Alert))

@@ -49,7 +49,7 @@ async def verify_audit_log(app: App) -> None:
 
 
 def _upgrade_text(tr: Tr, upgrade: Upgrade) -> str:
-    entries = str(upgrade.entries)
+    entries = upgrade.entries  # a number: the catalogue picks the plural form
     if upgrade.outcome == REKEYED:
         log.warning("audit log kept unverified: new keyring", extra=fields(entries=upgrade.entries))
         return tr("audit-rekeyed", entries=entries)

@@ -100,7 +100,7 @@ async def announce_send(
         await query.answer(tr("mod-gone"), show_alert=True)
         return
     try:
-        draft = await alert_desk.draft_announcement(admin, text, lang)
+        draft = await alert_desk.draft_announcement(admin, text)
     except ValueError:  # checked when typed; only a changed limit could get here
         too_long = tr("announce-too-long", length=len(text), limit=ANNOUNCEMENT_LIMIT)
         await show(query, too_long, None)

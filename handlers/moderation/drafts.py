@@ -16,6 +16,7 @@ from bot.content.regions import RegionCatalog
 from bot.i18n import Tr
 from bot.services.alert_desk import AlertDesk
 from bot.services.alert_text import AlertField
+from bot.services.local_time import zone_of
 from bot.services.review import ReviewQueue
 from bot.services.team import Moderator, ModeratorTeam
 from bot.storage.alerts import Alert
@@ -55,6 +56,7 @@ async def evidence(
     review: ReviewQueue,
     team: ModeratorTeam,
     alert_desk: AlertDesk,
+    regions: RegionCatalog,
 ) -> None:
     """The reports a draft was made from, a page at a time, then its card again."""
     alert = await _draft(alert_desk, callback_data.alert)
@@ -64,7 +66,8 @@ async def evidence(
     page = await review.open_alert_reports(moderator, alert.id, callback_data.page)
     await query.answer(None if page.stored else tr("mod-no-reports"), show_alert=not page.stored)
     # The reports behind a draft were drafted from ('reviewed'): nothing to reject one by one.
-    await show_reports(bot, tr, moderator, team, page, rejectable=False)
+    where = zone_of(regions, alert.region)
+    await show_reports(bot, tr, moderator, team, page, where, rejectable=False)
     # The card again below the reports, so that Approve (and the next page) is at hand.
     shown = page if page.stored else None
     text, markup = await screens.alert_screen(tr, alert_desk, alert, shown)
@@ -194,13 +197,17 @@ async def approve(
 
 
 async def sent_card(
-    query: CallbackQuery, callback_data: SentCardCb, tr: Tr, alert_desk: AlertDesk
+    query: CallbackQuery,
+    callback_data: SentCardCb,
+    tr: Tr,
+    alert_desk: AlertDesk,
+    regions: RegionCatalog,
 ) -> None:
     alert = await alert_desk.alert(callback_data.alert)
     if alert is None or alert.state not in ("sending", "sent"):
         await query.answer(tr("mod-gone"), show_alert=True)
         return
-    await show(query, *screens.sent_screen(tr, alert, confirm=callback_data.confirm))
+    await show(query, *screens.sent_screen(tr, alert, regions, confirm=callback_data.confirm))
 
 
 async def update(

@@ -7,6 +7,7 @@ formatting, and are deleted from the chat after REPORT_VIEW_MINUTES.
 
 from __future__ import annotations
 
+import zoneinfo
 from contextlib import suppress
 
 from aiogram import Bot
@@ -18,6 +19,7 @@ from bot.i18n import Tr
 from bot.services.alert_desk import AlertDesk
 from bot.services.audit_trail import AuditChain
 from bot.services.defang import defang
+from bot.services.local_time import zone_of
 from bot.services.review import OpenedReport, ReportPage, ReviewQueue
 from bot.services.team import Moderator, ModeratorTeam
 from bot.telegram.audit_notices import head_text
@@ -94,7 +96,7 @@ async def read(
         await query.answer(tr("mod-gone"), show_alert=True)
         return
     await query.answer()
-    await show_reports(bot, tr, moderator, team, page, rejectable=True)
+    await show_reports(bot, tr, moderator, team, page, zone_of(regions, region), rejectable=True)
     # The group again below the page: where it is, the next page, and the group's decisions.
     text, markup = await screens.group_screen(tr, review, regions, region, window, page)
     sent = await bot.send_message(moderator.chat_id, text, reply_markup=markup)
@@ -164,7 +166,7 @@ async def reject_group(
             alias=moderator.alias,
             count=count,
             region=known.name(notices.lang) if known else region,
-            window=window.label(),
+            window=screens.window_text(Tr(tr.translator, notices.lang), regions, region, window),
             reason=Tr(tr.translator, notices.lang)(reason.label_key),
         )
 
@@ -175,13 +177,16 @@ async def show_reports(
     moderator: Moderator,
     team: ModeratorTeam,
     page: ReportPage,
+    where: zoneinfo.ZoneInfo,
     *,
     rejectable: bool,
 ) -> None:
-    """Send a page of decrypted reports to the moderator, each remembered for deletion."""
+    """Send a page of decrypted reports to the moderator, each remembered for deletion; their
+    hours in `where`, the zone of their region."""
     for number, report in enumerate(page.reports, page.first):
         markup = screens.report_markup(tr, report.id, reasons=False) if rejectable else None
-        sent = await _send_report(bot, moderator.chat_id, tr, report, number, page.total, markup)
+        header = screens.report_header(tr, report, number, page.total, where)
+        sent = await _send_report(bot, moderator.chat_id, header, report, markup)
         for message_id in sent:
             await team.remember_copy(moderator, message_id)
 
@@ -189,16 +194,13 @@ async def show_reports(
 async def _send_report(
     bot: Bot,
     chat_id: int,
-    tr: Tr,
+    header: str,
     report: OpenedReport,
-    number: int,
-    total: int,
     markup: InlineKeyboardMarkup | None = None,
 ) -> list[int]:
     """Show one decrypted report: plain text (no markup parsing), protected from forwarding,
     and with no live link: a reporter must not be able to put a tap to a phishing page or an
     impostor bot in front of a moderator (web addresses and @mentions are shown inert)."""
-    header = screens.report_header(tr, report, number, total)
     # The catalogue's header is HTML-free by design; the report text is sent as typed, defanged.
     message = await bot.send_message(
         chat_id,

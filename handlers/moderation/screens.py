@@ -3,6 +3,8 @@ buttons under a shown report. Each returns the text and keyboard; handlers show 
 
 from __future__ import annotations
 
+import datetime as dt
+import zoneinfo
 from collections import Counter
 from collections.abc import Callable
 
@@ -13,7 +15,8 @@ from bot.content.regions import RegionCatalog
 from bot.i18n import Tr
 from bot.services.alert_desk import AlertDesk
 from bot.services.alert_text import AlertField, hash_tag
-from bot.services.report_window import ReportWindow
+from bot.services.local_time import from_hour, from_minute, local_time, zone_of
+from bot.services.report_window import WINDOW_HOURS, ReportWindow
 from bot.services.reports import PLACE_TYPES, TIME_BUCKETS
 from bot.services.review import Group, OpenedReport, RejectReason, ReportPage, ReviewQueue, Stats
 from bot.services.signatures import SIGNATURE_SEPARATOR
@@ -88,16 +91,19 @@ def report_markup(tr: Tr, report_id: str, *, reasons: bool) -> InlineKeyboardMar
     )
 
 
-def report_header(tr: Tr, report: OpenedReport, number: int, total: int) -> str:
-    """'Report 3 of 12 · Metro · Right now · sent around 14:00 UTC' (no HTML, by design); above
-    it a warning when the stored region, place or time were changed after the report was sent."""
+def report_header(
+    tr: Tr, report: OpenedReport, number: int, total: int, where: zoneinfo.ZoneInfo
+) -> str:
+    """'Report 3 of 12 · Metro · Right now · sent around 17:00 Moscow time, UTC+3' (no HTML,
+    by design), in the zone of the group's region; above it a warning when the stored region,
+    place or time were changed after the report was sent."""
     header = tr(
         "mod-report-header",
         number=number,
         total=total,
         place=_label(tr, "place", report.place_type, PLACE_TYPES),
         when=_label(tr, "when", report.time_bucket, TIME_BUCKETS),
-        hour=report.created_hour[11:13] + ":00 UTC",
+        hour=_hour(tr, where, report.created_hour),
     )
     sent = report.moved_from
     if sent is None:
@@ -107,9 +113,27 @@ def report_header(tr: Tr, report: OpenedReport, number: int, total: int) -> str:
         region=sent.get("region") or "?",
         place=_label(tr, "place", sent.get("place_type", ""), PLACE_TYPES),
         when=_label(tr, "when", sent.get("time_bucket", ""), TIME_BUCKETS),
-        hour=(sent.get("created_hour") or "?")[11:13] + ":00 UTC",
+        hour=_hour(tr, where, sent.get("created_hour")),
     )
     return moved + "\n" + header
+
+
+def _hour(tr: Tr, where: zoneinfo.ZoneInfo, stored: str | None) -> str:
+    """A report's stored hour as its region reads it; '?' for one no report can have."""
+    hour = from_hour(stored)
+    return "?" if hour is None else local_time(tr, where, hour, day=None)
+
+
+def approved_at(tr: Tr, regions: RegionCatalog, alert: Alert) -> str:
+    """When an alert was approved, in its region's time ('' while it is not)."""
+    moment = from_minute(alert.approved_at)
+    return "" if moment is None else local_time(tr, zone_of(regions, alert.region), moment)
+
+
+def window_text(tr: Tr, regions: RegionCatalog, region: str, window: ReportWindow) -> str:
+    """A group's two hours in its region's time: '06.12, 20:00–22:00 Moscow time, UTC+3'."""
+    end = window.start + dt.timedelta(hours=WINDOW_HOURS)
+    return local_time(tr, zone_of(regions, region), window.start, end)
 
 
 def _label(tr: Tr, prefix: str, value: str, known: tuple[str, ...]) -> str:
@@ -125,7 +149,7 @@ def _region_name(tr: Tr, regions: RegionCatalog, code: str) -> str:
 def _group_values(tr: Tr, regions: RegionCatalog, group: Group) -> dict[str, object]:
     values: dict[str, object] = {
         "region": _region_name(tr, regions, group.region),
-        "window": group.window.label(),
+        "window": window_text(tr, regions, group.region, group.window),
         "reports": group.reports,
     }
     if group.reporters is not None:
@@ -149,7 +173,7 @@ async def queue_screen(
         rows.append([button(label, GroupCb(region=group.region, window=group.window))])
     for sent in (await alert_desk.open_alerts())[:QUEUE_OPEN_ALERTS]:
         region = _region_name(tr, regions, sent.region)
-        label = tr("mod-open-button", region=region, at=sent.approved_at or "")
+        label = tr("mod-open-button", region=region, at=approved_at(tr, regions, sent))
         rows.append([button(label, SentCardCb(alert=sent.id))])
     for alert, approvals in drafts[:QUEUE_DRAFTS]:
         label = tr(
@@ -191,7 +215,7 @@ def stats_text(tr: Tr, stats: Stats, regions: RegionCatalog) -> str:
             "stats-broadcast",
             id=b.alert_id,
             region=name(b.region),
-            at=b.approved_at,
+            at=_broadcast_at(tr, regions, b.region, b.approved_at),
             sent=b.sent,
             failed=b.failed,
             dropped=b.dropped,
@@ -201,6 +225,11 @@ def stats_text(tr: Tr, stats: Stats, regions: RegionCatalog) -> str:
             line += "; " + tr("stats-feedback", still=b.still, gone=b.gone)
         lines.append(line)
     return "\n".join(lines)
+
+
+def _broadcast_at(tr: Tr, regions: RegionCatalog, region: str, stored: str) -> str:
+    moment = from_minute(stored)
+    return stored if moment is None else local_time(tr, zone_of(regions, region), moment)
 
 
 async def group_screen(
@@ -301,7 +330,7 @@ def announcement_screen(tr: Tr, alert: Alert, approvals: int, needed: int) -> Sc
     return text, markup(rows)
 
 
-def sent_screen(tr: Tr, alert: Alert, *, confirm: bool) -> Screen:
+def sent_screen(tr: Tr, alert: Alert, regions: RegionCatalog, *, confirm: bool) -> Screen:
     """A sent alert: Withdraw (asked twice), Update, and the way back."""
     withdraw = (
         button(tr("mod-withdraw-yes"), WithdrawCb(alert=alert.id))
@@ -313,7 +342,7 @@ def sent_screen(tr: Tr, alert: Alert, *, confirm: bool) -> Screen:
         [button(tr("mod-update"), UpdateCb(alert=alert.id))],
         [button(tr("mod-back-queue"), QueueCb())],
     ]
-    text = tr("mod-sent-alert", id=alert.id, at=alert.approved_at or "") + "\n\n"
+    text = tr("mod-sent-alert", id=alert.id, at=approved_at(tr, regions, alert)) + "\n\n"
     text += alert.text_ru.split(SIGNATURE_SEPARATOR, 1)[0]
     if confirm:
         text += "\n\n" + tr("mod-withdraw-confirm")

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import base64
+import re
 import sqlite3
 import subprocess
 import sys
@@ -279,14 +280,19 @@ async def test_announcement_needs_a_second_person_and_carries_no_live_link(
         lambda c: c.method == "editMessageText" and "Sent:" in str(c.params.get("text")),
         timeout=30,
     )
-    for user in subscribers:
-        got = [m for m in api.messages(user.id) if "Announcement" in (m.text or "")]
+    for user, lang in zip(subscribers, ("ru", "en"), strict=True):
+        # Each reader gets the title in their language; the Russian reader is told the text
+        # itself is in English (it is not translated).
+        title, other = ("Объявление", "(на английском)") if lang == "ru" else ("Announcement", "")
+        got = [m for m in api.messages(user.id) if title in (m.text or "")]
         assert len(got) == 1
         copy = got[0].text or ""
+        assert other in copy and ("(in " not in copy)
         assert "<b>open</b> tonight & tomorrow" in copy
         assert "🔏 sig:" in copy and "evil[.]example" in copy
         assert live_links(got[0]) == [BOT], got[0].entities  # only the line naming this bot
-    assert not any("Announcement" in m.visible_text for m in api.messages(OUTSIDER))
+    for title in ("Announcement", "Объявление справочной"):
+        assert not any(title in m.visible_text for m in api.messages(OUTSIDER))
     verdict = await subscribers[0].say(f"/verify {copy}")
     assert "Настоящее" in verdict.visible_text and f"Выпущено ботом {BOT}" in verdict.visible_text
     assert rows(bot, "SELECT kind, state FROM alerts") == [("announcement", "sent")]
@@ -305,9 +311,15 @@ async def test_withdrawal_and_expiry_edit_every_delivered_copy_once(
     for person in people:
         [alert] = alert_messages(api, person.id)
         assert "действует до" in alert and "🔏 sig:" in alert
+        # Times in the region's zone, labelled: when the reports were sent, until when it stands.
+        assert re.search(
+            r"Сообщения отправлены: \d\d\.\d\d, \d\d:\d\d(–\d\d:\d\d)? по Москве, UTC\+3", alert
+        )
+        assert re.search(r"действует до \d\d\.\d\d\.\d{4}, \d\d:\d\d по Москве, UTC\+3", alert)
     original = alert
     await admin.say("/queue")
-    await admin.press("Sent: Moscow")
+    card = await admin.press("Sent: Moscow")
+    assert re.search(r"approved \d\d\.\d\d, \d\d:\d\d Moscow time, UTC\+3:", card.visible_text)
     await admin.press("Withdraw this alert")
     await admin.press("Yes, withdraw")
     toast = api.calls_for("answerCallbackQuery")[-1].params

@@ -12,7 +12,7 @@ import aiohttp
 
 from bot.app import App
 from bot.devserver.server import FakeBotAPI
-from bot.services.report_window import MOSCOW
+from bot.services.local_time import MOSCOW, zone
 from bot.telegram.health import send_heartbeat, write_status
 from tests.support.alerts import (
     ADMIN,
@@ -90,7 +90,7 @@ async def test_the_heartbeat_reaches_each_admin_in_their_language_and_nobody_els
     app = app_of(bot)
     job = app.scheduler.get_job("heartbeat")
     assert job is not None
-    assert job.next_run_time.astimezone(MOSCOW).hour == 9
+    assert job.next_run_time.astimezone(zone(MOSCOW)).hour == 9
     assert (job.next_run_time.minute, job.next_run_time.astimezone(dt.UTC).hour) == (0, 6)
     await admin.say("/start")
     await outsider.say("/start")

@@ -102,8 +102,13 @@ async def test_read_pages_a_flooded_group_and_one_report_can_be_rejected(
     assert [m.visible_text.split(" ·")[0] for m in first] == [
         f"Report {n} of 12" for n in range(1, 11)
     ]
-    assert all(f"around {later[11:]}:00 UTC" in m.visible_text for m in first[:6])
-    assert all(f"around {start[11:]}:00 UTC" in m.visible_text for m in first[6:])
+
+    # The hours as the region reads them: Moscow is UTC+3.
+    def moscow(hour: str) -> str:
+        return f"around {(int(hour[11:]) + 3) % 24:02d}:00 Moscow time, UTC+3"
+
+    assert all(moscow(later) in m.visible_text for m in first[:6])
+    assert all(moscow(start) in m.visible_text for m in first[6:])
     assert all(m.protect_content and m.parse_mode is None for m in first)
     assert all(
         [b.text for row in m.buttons for b in row] == ["🗑 Reject this report"] for m in first

@@ -54,7 +54,7 @@ async def test_panic_needs_a_second_admin_and_switches_the_running_bot_to_guidan
     stranger = User(api, OUTSIDER, "en")
     assert "asks to destroy" not in (await stranger.say("/panic")).visible_text
     asked = await first.say("/panic")
-    assert "went to 1 other admin" in asked.visible_text, asked.visible_text
+    assert "went to one other admin" in asked.visible_text, asked.visible_text
     request = second.last_with_buttons()
     # In the instance's language (the other admins' own is not known here).
     assert "просит уничтожить ключи" in request.visible_text

@@ -19,7 +19,7 @@ from bot.crypto.sealing import open_sealed
 from bot.i18n import Translator
 from bot.services import review as review_module
 from bot.services.alert_desk import AlertDesk
-from bot.services.alert_text import AlertField, AlertText, clean_area, hash_tag
+from bot.services.alert_text import AlertField, AlertText, clean_area, hash_tag, text_hash
 from bot.services.audit_trail import audit_key
 from bot.services.defang import has_live_link
 from bot.services.report_window import ReportWindow
@@ -540,7 +540,7 @@ async def test_two_edits_at_once_cannot_leave_text_and_fields_apart(
     stored = await service.desk.alert(alert.id)
     assert stored is not None
     assert stored.text_ru == service.desk.render_text(stored, "ru")  # the text matches the fields
-    assert "Московское время" not in stored.text_ru and "по московскому времени" in stored.text_ru
+    assert "по Москве, UTC+3" in stored.text_ru and "Moscow time, UTC+3" in stored.text_en
 
 
 async def test_expiry_closes_the_alert_and_stops_its_pending_sends(
@@ -608,7 +608,7 @@ async def test_what_is_signed_names_this_bot_and_nothing_is_signed_unnamed(
     assert await service.desk.approvers(alert.id) == [] and service.wakes == []
     admin = await service.team.identify(ADMIN)
     assert admin is not None
-    note = await service.desk.draft_announcement(admin, "Shelters open tonight", "en")
+    note = await service.desk.draft_announcement(admin, "Shelters open tonight")
 
     service.desk.name_instance("helpline_test_bot")
     assert (await service.desk.approve(anna, alert.id, alert.text_hash, None, "ru")).outcome == (
@@ -837,3 +837,58 @@ async def test_decided_retention_keeps_the_evidence_of_a_waiting_draft(
     assert await alert_state(service, alert.id) in ("sending", "sent")
     clock.now += 3 * 86400 + 3600  # three days after the decision, and the draft was approved
     assert await reports.purge(retention_days=14, decided_days=3) == 1
+
+
+async def test_an_alert_gives_its_times_in_its_regions_zone(
+    db: Database, keys: Keys, translator: Translator, regions: RegionCatalog
+) -> None:
+    """Yakutia is UTC+9: reports sent at 12:00 UTC read 21:00 there, and the alert (drafted
+    at 12:00 UTC, valid for 6 h here) is valid until 03:00 the next day, Yakutsk time."""
+    service = moderation(db, keys, translator, regions, needed=1)
+    anna = await join(service, MOD_A, "anna")
+    await report(db, keys, OUTSIDER, "sakha")
+    group = (await service.review.groups())[0]
+    alert = await service.desk.draft_from_group(anna, group.region, group.window)
+    assert "Сообщения отправлены: 25.11, 21:00 по Якутску, UTC+9" in alert.text_ru
+    assert "Reports sent: 25.11, 21:00 Yakutsk time, UTC+9" in alert.text_en
+    assert "23:00" not in alert.text_ru  # not the end of a two-hour window still to come
+    await service.desk.approve(anna, alert.id, alert.text_hash, None, "ru")
+    sent = await service.desk.alert(alert.id)
+    assert sent is not None and sent.reported_first == sent.reported_last == "2026-11-25T12"
+    assert "действует до 26.11.2026, 03:00 по Якутску, UTC+9" in sent.text_ru
+    assert "valid until 26.11.2026, 03:00 Yakutsk time, UTC+9" in sent.text_en
+
+
+async def test_an_announcement_says_which_language_it_is_in_to_readers_of_the_other(
+    db: Database, keys: Keys, translator: Translator, regions: RegionCatalog
+) -> None:
+    service = moderation(db, keys, translator, regions, needed=1)
+    admin = await service.team.identify(ADMIN)
+    assert admin is not None
+    russian = await service.desk.draft_announcement(admin, "Сегодня вечером открыты убежища")
+    assert "📢 <b>Announcement from the helpline</b>\n<i>(in Russian)</i>\n\n" in russian.text_en
+    assert "на русском" not in russian.text_ru and "Объявление" in russian.text_ru
+    english = await service.desk.draft_announcement(admin, "Shelters open tonight")
+    assert "<i>(на английском)</i>" in english.text_ru and "(in" not in english.text_en
+    assert english.text_hash == text_hash(english.text_ru, english.text_en)
+    # Each reader's text is signed as it is shown to them.
+    assert (await service.desk.approve(admin, english.id, english.text_hash, None, "en")).outcome
+    sent = await service.desk.alert(english.id)
+    assert sent is not None and "(на английском)" in visible_text(sent.text_ru)
+    assert verify_alert(keys[0].signing_public, visible_text(sent.text_ru)).genuine
+
+
+async def test_a_typed_place_says_its_language_to_readers_of_the_other(
+    db: Database, keys: Keys, translator: Translator, regions: RegionCatalog
+) -> None:
+    service = moderation(db, keys, translator, regions)
+    anna = await join(service, MOD_A, "anna")
+    await report(db, keys, OUTSIDER)
+    group = (await service.review.groups())[0]
+    alert = await service.desk.draft_from_group(anna, group.region, group.window)
+    edited = await service.desk.edit(anna, alert.id, AlertField.AREA, "м. Выхино, выход 2")
+    assert edited is not None
+    assert "Выхино, выход 2 (in Russian)" in edited.text_en
+    assert "Где: м. Выхино, выход 2\n" in edited.text_ru
+    numbers = await service.desk.edit(anna, alert.id, AlertField.AREA, "12")
+    assert numbers is not None and "(in" not in numbers.text_en

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import logging
 import re
+import zoneinfo
 from pathlib import Path
 
 import pytest
@@ -363,6 +365,7 @@ name_ru = "Москва"
 name_en = "Moscow"
 official_ru = "город федерального значения Москва"
 official_en = "City of Moscow"
+zone = "Europe/Moscow"
 aliases = ["мск"]
 cities = []
 
@@ -372,6 +375,7 @@ name_ru = "Тверская область"
 name_en = "Tver region"
 official_ru = "Тверская область"
 official_en = "Tver Oblast"
+zone = "Europe/Moscow"
 aliases = ["Тверщина"]
 cities = ["Тверь"]
 """
@@ -459,3 +463,42 @@ def test_missing_file_is_a_region_error(tmp_path: Path) -> None:
 
 def test_region_error_is_a_value_error() -> None:
     assert issubclass(RegionError, ValueError)
+
+
+# The capitals' zones, as zone1970.tab of the zone database describes the RU zones (Kemerovo is
+# Asia/Novokuznetsk; Amur, UTC+9, is Asia/Yakutsk): a far region must not show Moscow time.
+CAPITAL_ZONES = {
+    "moscow": "Europe/Moscow",
+    "kaliningrad": "Europe/Kaliningrad",
+    "samara": "Europe/Samara",
+    "sverdlovsk": "Asia/Yekaterinburg",
+    "novosibirsk": "Asia/Novosibirsk",
+    "kemerovo": "Asia/Novokuznetsk",
+    "irkutsk": "Asia/Irkutsk",
+    "sakha": "Asia/Yakutsk",
+    "amur": "Asia/Yakutsk",
+    "primorsky": "Asia/Vladivostok",
+    "sakhalin": "Asia/Sakhalin",
+    "kamchatka": "Asia/Kamchatka",
+    "chukotka": "Asia/Anadyr",
+    "crimea": "Europe/Simferopol",
+}
+
+
+def test_every_region_has_a_real_zone(catalog: RegionCatalog) -> None:
+    for region in catalog.all():
+        zone = zoneinfo.ZoneInfo(region.zone)
+        assert "/" in region.zone, region.code
+        offset = dt.datetime(2026, 1, 15, 12, tzinfo=zone).utcoffset()
+        # Russia's zones run from UTC+2 (Kaliningrad) to UTC+12 (Kamchatka, Chukotka).
+        assert offset is not None and dt.timedelta(hours=2) <= offset <= dt.timedelta(hours=12)
+    zones = {region.code: region.zone for region in catalog.all()}
+    assert {code: zones[code] for code in CAPITAL_ZONES} == CAPITAL_ZONES
+
+
+@pytest.mark.parametrize("zone", ["Mars/Olympus", "UTC+9", "../etc/passwd", ""])
+def test_a_region_without_a_real_zone_is_refused(tmp_path: Path, zone: str) -> None:
+    tver = 'zone = "Europe/Moscow"\naliases = ["Тверщина"]'
+    text = GOOD.replace(tver, tver.replace("Europe/Moscow", zone))
+    with pytest.raises(RegionError, match="zone"):
+        RegionCatalog.load(write(tmp_path, text))

@@ -14,7 +14,7 @@ alerts-locked-saved = Saved: { $region }.
 alerts-locked =
     The bot is in protected mode right now, so it cannot show your current subscriptions. Changes you make here are stored encrypted and take effect when the operator restarts it with the key.
 alerts-privacy =
-    <i>While you are subscribed, your chat id is stored only encrypted, found by a keyed hash, with your regions, language and sound setting; unsubscribing or blocking the bot deletes it. A copied database does not show who follows what. A silent alert does not ring at a checkpoint.
+    <i>While you are subscribed, the bot keeps your Telegram chat number only in encrypted form, with your regions, language and sound setting; unsubscribing or blocking the bot erases it. Someone who copies the bot's database cannot see who follows what. A silent alert does not ring at a checkpoint.
 
     { protection-mode }</i>
 alerts-add = ➕ Add a region
@@ -33,8 +33,8 @@ alert-title = ⚠️ <b>Raid alert: { $region }</b>
 alert-area = Where: { $area }
 alert-place = Place: { $place }
 alert-when = When: { $when }
-alert-reported = Reported: { $day }, { $window } Moscow time
-alert-valid-until = <i>Alert { $id } · valid until { $day }, { $time } Moscow time.</i>
+alert-reported = Reports sent: { $time }
+alert-valid-until = <i>Alert { $id } · valid until { $time }.</i>
 alert-withdrawn = ❌ <b>Withdrawn by the moderators</b>: this alert is no longer valid.
 alert-expired = ⌛ <b>Expired</b>: this alert is out of date.
 alert-update-of = 🔄 <b>Update</b> — replaces alert { $id }.
@@ -70,19 +70,28 @@ mod-queue = <b>Moderation queue</b>
     Report groups (by region and two-hour window): { $groups }. Alert drafts: { $drafts }.
     Open a group to read its reports, draft an alert or reject it.
 mod-queue-empty = The queue is empty: no new reports and no alert drafts.
-mod-group-button = { $region } · { $window } · { $reports } rep. / { $reporters } people
+mod-group-button = { $region } · { $window } · { $reports } rep. / { $reporters ->
+        [one] { $reporters } person
+       *[other] { $reporters } people
+    }
 mod-draft-button = 📝 Draft: { $region } · approvals { $approvals }/{ $needed }
 mod-open-button = 📣 Sent: { $region } · { $at }
-mod-sent-alert = <b>Alert { $id }</b>, approved { $at } (UTC):
+mod-sent-alert = <b>Alert { $id }</b>, approved { $at }:
 mod-withdraw = ❌ Withdraw this alert
 mod-withdraw-yes = ❌ Yes, withdraw it
 mod-withdraw-confirm = Withdrawing stops any sends still pending and edits every delivered copy to say it was withdrawn.
-mod-withdrawn = Withdrawn: { $copies } delivered copies will be edited.
+mod-withdrawn = Withdrawn: { $copies ->
+        [one] { $copies } delivered copy
+       *[other] { $copies } delivered copies
+    } will be edited.
 mod-update = 🔄 Issue an update (a new draft that replaces it)
 mod-back-queue = ← Queue
 mod-group =
     <b>{ $region }</b>, { $window }
-    Reports: { $reports }, from { $reporters } independent reporters (counted within the day, in the bot's memory only).
+    Reports: { $reports }, from { $reporters ->
+        [one] { $reporters } independent reporter
+       *[other] { $reporters } independent reporters
+    } (counted within the day, in the bot's memory only).
     Places: { $places }
 mod-read = 📖 Read the reports
 mod-draft = 📝 Draft an alert
@@ -120,7 +129,10 @@ mod-area-prompt = Send the area in one short line: a station or a district, neve
 mod-area-invalid = One short line, up to 60 characters, please: a station or a district.
 mod-stale = The text changed since you opened it. Read it again before approving.
 mod-already-approved = You have already approved this text. Another moderator must approve it too.
-mod-sending = ✅ Approved. Sending to { $recipients } subscribers…
+mod-sending = ✅ Approved. Sending to { $recipients ->
+        [one] { $recipients } subscriber
+       *[other] { $recipients } subscribers
+    }…
 mod-refused = This is for moderators only.
 
 progress-sending = 📤 Sending: { $sent } sent, { $failed } failed, { $dropped } skipped (unsubscribed or stopped), { $pending } left (about { $seconds } s).
@@ -132,20 +144,38 @@ notice-approval = 📝 An alert draft for { $region } waits for another moderato
 ## Admin: moderators and invites
 cmd-announce = Announcement to all subscribers (admin)
 announcement-title = 📢 <b>Announcement from the helpline</b>
-announce-prompt = Send the announcement as one message (up to { $limit } characters, plain text). It goes to every subscriber as written, signed like alerts, once { $needed } different people (you may be one) have approved it. Web addresses and @mentions are shown inert. Never include names or anything that identifies a person. /cancel to stop.
-announce-too-long = Too long: { $length } characters, the limit is { $limit }. Shorten it and send it again.
-announce-preview = <b>Preview</b> — this goes to every subscriber once { $needed } people have approved it; your approval is the first:
+announce-prompt = Send the announcement as one message (up to { $limit ->
+        [one] { $limit } character
+       *[other] { $limit } characters
+    }, plain text). It goes to every subscriber as written, signed like alerts, once { $needed ->
+        [one] { $needed } person (it may be you) has
+       *[other] { $needed } different people (you may be one) have
+    } approved it. Web addresses and @mentions are shown inert. Never include names or anything that identifies a person. /cancel to stop.
+announce-too-long = Too long: { $length ->
+        [one] { $length } character
+       *[other] { $length } characters
+    }, the limit is { $limit }. Shorten it and send it again.
+announce-preview = <b>Preview</b> — this goes to every subscriber once { $needed ->
+        [one] { $needed } person has
+       *[other] { $needed } people have
+    } approved it; your approval is the first:
 
     { $text }
 announce-send = ✅ Approve and submit
 announce-cancelled = Cancelled: nothing was sent.
 admin-invite =
-    Invite link for moderator <b>{ $alias }</b> — single use, valid for { $hours } hours:
+    Invite link for moderator <b>{ $alias }</b> — single use, valid for { $hours ->
+        [one] { $hours } hour
+       *[other] { $hours } hours
+    }:
     { $link }
 
     Send it only to that person, through a private channel. Whoever opens it first becomes a moderator.
 admin-invite-alias = An alias is a short pseudonym (not a real name: it is kept in the audit log) of Latin letters, digits and "-", up to 24 characters: /invite north-1
-admin-moderators = <b>Moderators: { $count }</b> (plus admins: { $admins }). An alert needs { $needed } approvals from different people.
+admin-moderators = <b>Moderators: { $count }</b> (plus admins: { $admins }). An alert needs { $needed ->
+        [one] { $needed } approval
+       *[other] { $needed } approvals from different people
+    }.
 admin-remove = ✖ Remove { $alias }
 admin-remove-confirm = Remove moderator <b>{ $alias }</b>? Their approvals of unsent alerts are voided.
 admin-remove-yes = Yes, remove

@@ -70,7 +70,6 @@ check-steps = <b>What to do:</b>
 check-footer = <i>General guidance based on information as of { $reviewed }, not legal advice. Check your case with a lawyer or a rights group.</i>
 check-restart = ↺ Start again
 check-stale = This questionnaire is already closed. Start again.
-check-more = Read more:
 
 cancelled = Done, you have left. Nothing was saved.
 nothing-to-cancel = There is nothing to cancel right now.
@@ -85,5 +84,8 @@ inline-help =
 inline-open = Open in the bot
 inline-read-more = Full answer: { $link }
 
-reload-ok = Content reloaded: { $entries } answers.
+reload-ok = Content reloaded: { $entries ->
+        [one] { $entries } answer
+       *[other] { $entries } answers
+    }.
 reload-failed = Content NOT reloaded; still serving the old content. Problems: { $count }. First: { $first }

@@ -31,4 +31,7 @@ report-review-kept = Kept words (not sent unless you tap "➕ Add to description
 report-kept-for-text = I kept its caption: tap "Use what I wrote earlier" to make it the description.
 # The review screen's button that adds kept words to the description, and its refusal.
 report-add-kept = ➕ Add to description
-report-add-kept-too-long = With the kept words the description would be longer than { $limit } characters. Tap "✏️ Text" and write it shorter.
+report-add-kept-too-long = With the kept words the description would be longer than { $limit ->
+        [one] { $limit } character
+       *[other] { $limit } characters
+    }. Tap "✏️ Text" and write it shorter.

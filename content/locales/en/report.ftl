@@ -21,8 +21,14 @@ report-when = <b>Step 3 of 6.</b> When?
 report-text =
     <b>Step 4 of 6.</b> What is happening? Briefly: how many officers, what they do, where exactly (station, exit, dormitory address).
 
-    Up to { $limit } characters. Do not write names, anything about how you look, or anything that identifies you.
-report-text-too-long = Too long: { $length } characters, the limit is { $limit }. Shorten it and send it again — your other answers are kept.
+    Up to { $limit ->
+        [one] { $limit } character
+       *[other] { $limit } characters
+    }. Do not write names, anything about how you look, or anything that identifies you.
+report-text-too-long = Too long: { $length ->
+        [one] { $length } character
+       *[other] { $length } characters
+    }, the limit is { $limit }. Shorten it and send it again — your other answers are kept.
 report-text-only = Text is needed here: describe what is happening in one message. Your other answers are kept.
 report-photo =
     <b>Step 5 of 6.</b> If you have a photo, send it <b>as a photo</b> (not as a file). Or press "Skip".
@@ -55,12 +61,8 @@ report-edit-when = ✏️ Time
 report-edit-text = ✏️ Text
 report-edit-photo = ✏️ Photo
 report-edit-location = ✏️ Location
-report-rate-limited = You cannot send this now: too many reports in the last hour. Try again in { $minutes } min. Your draft is kept.
 report-sent = Done, thank you. This message will disappear in a minute.
-report-text-kept = I kept what you wrote: you can use it at the "What happened" step. Now please choose with the buttons.
 report-text-use-kept = ✅ Use what I wrote earlier
-report-text-use-kept-hint = You already wrote something at an earlier step: tap the button to use it, or send a new description.
-report-group-full = You have already sent several messages about this region in the last two hours. Moderators have them; more from you would not speed things up. You can try again later — your draft is kept.
 report-busy = The bot is receiving too many messages right now. Please try again in a few minutes — your draft is kept.
 report-cancelled = Cancelled. Nothing was sent or saved.
 report-stale = This form is already closed. Start again: /report

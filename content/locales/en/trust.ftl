@@ -2,7 +2,10 @@
 
 mod-announcement-button = 📢 Announcement · approvals { $approvals }/{ $needed }
 mod-announcement = <b>Announcement draft { $id }</b> · approvals { $approvals } of { $needed }
-mod-announcement-rules = <i>It goes to every subscriber, signed, once { $needed } different people have approved exactly this text. Approve only after checking with its author through another channel that they wrote it: an admin's account can be taken over.</i>
+mod-announcement-rules = <i>It goes to every subscriber, signed, once { $needed ->
+        [one] { $needed } person has
+       *[other] { $needed } different people have
+    } approved exactly this text. Approve only after checking with its author through another channel that they wrote it: an admin's account can be taken over.</i>
 notice-announcement = 📢 An announcement to every subscriber waits for approval: /queue in a private chat with the bot. Approve it only after checking with its author through another channel.
 
 invite-pending =
@@ -23,8 +26,17 @@ notice-withdrawn = ↩️ { $alias } withdrew alert { $id } ({ $region }). If th
 mod-undo-withdraw = ↩️ Undo the withdrawal
 mod-undo-self = You withdrew it yourself: another moderator has to undo it.
 mod-undo-late = Too late: a withdrawal can be undone only within { $minutes } min. Draft a new alert from the queue instead.
-mod-undone = ✅ Alert { $id } stands again; { $copies } delivered copies are being edited back.
+mod-undone = ✅ Alert { $id } stands again; { $copies ->
+        [one] { $copies } delivered copy is
+       *[other] { $copies } delivered copies are
+    } being edited back.
 notice-undone = ✅ { $alias } undid the withdrawal of alert { $id }: it stands again.
-notice-group-rejected = 🗑 { $alias } rejected { $count } reports from { $region } ({ $window }) as “{ $reason }”.
+notice-group-rejected = 🗑 { $alias } rejected { $count ->
+        [one] { $count } report
+       *[other] { $count } reports
+    } from { $region } ({ $window }) as “{ $reason }”.
 
-mod-locked-copies = ⚠️ { $copies } decrypted reports shown before the last stop are still in moderators' chats: the bot was stopped without deleting them, and while locked it cannot find those chats. They are deleted at the next start with the passphrase; ask the moderators to delete them by hand now.
+mod-locked-copies = ⚠️ { $copies ->
+        [one] { $copies } decrypted report shown before the last stop is
+       *[other] { $copies } decrypted reports shown before the last stop are
+    } still in moderators' chats: the bot was stopped without deleting them, and while locked it cannot find those chats. They are deleted at the next start with the passphrase; ask the moderators to delete them by hand now.

@@ -70,7 +70,6 @@ check-steps = <b>Что делать:</b>
 check-footer = <i>Это общая подсказка по данным на { $reviewed }, а не юридическая консультация. Уточните свой случай у юриста или правозащитников.</i>
 check-restart = ↺ Пройти заново
 check-stale = Эта анкета уже закрыта. Начните заново.
-check-more = Подробнее:
 
 cancelled = Готово, вы вышли. Ничего не сохранено.
 nothing-to-cancel = Сейчас нечего отменять.
@@ -85,5 +84,9 @@ inline-help =
 inline-open = Открыть в боте
 inline-read-more = Полный ответ: { $link }
 
-reload-ok = Контент перезагружен: { $entries } ответов.
+reload-ok = Контент перезагружен: { $entries ->
+        [one] { $entries } ответ
+        [few] { $entries } ответа
+       *[many] { $entries } ответов
+    }.
 reload-failed = Контент НЕ перезагружен, продолжаю со старым. Проблем: { $count }. Первая: { $first }

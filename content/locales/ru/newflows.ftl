@@ -31,4 +31,7 @@ report-review-kept = Сохранённые слова (не войдут в с�
 report-kept-for-text = Подпись к фото я сохранил: нажмите «✅ Использовать мой текст», чтобы взять её как описание.
 # The review screen's button that adds kept words to the description, and its refusal.
 report-add-kept = ➕ Добавить в описание
-report-add-kept-too-long = Вместе с сохранёнными словами описание длиннее { $limit } символов. Нажмите «✏️ Текст» и напишите его короче.
+report-add-kept-too-long = Вместе с сохранёнными словами описание длиннее { $limit ->
+        [one] { $limit } символа
+       *[many] { $limit } символов
+    }. Нажмите «✏️ Текст» и напишите его короче.
