@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.devserver.server import FakeBotAPI
+from tests.support.alerts import MOSCOW_RU, SPB_EN, rows, start
 from tests.support.chat import USER_IDS, User
 from tests.support.keys import PASSPHRASE
 from tests.support.process import StartBot
@@ -76,3 +77,71 @@ async def test_send_anyway_sends_only_the_text_it_was_shown_for(
     assert opened(keyring_dir, row)["text"] == (
         "Two vans at exit 2, write to me: ivan.p@mail.ru\nflat 12"
     )
+
+
+async def test_subscribing_asks_how_alerts_arrive_with_silent_marked(
+    api: FakeBotAPI, start_bot: StartBot, keyring_dir: Path
+) -> None:
+    user = User(api, MOSCOW_RU, "ru")
+    bot = await start(start_bot)
+    await user.say("/alerts")
+    await user.press("Добавить регион")
+    asked = await user.say("мск")
+    assert "Добавлено: Москва." in asked.visible_text
+    assert "Как присылать предупреждения?" in asked.visible_text
+    assert "Выбрано «беззвучно»" in asked.visible_text
+    assert user.labels(asked) == [
+        "Не тот регион",
+        "✅ 🔕 Беззвучно (рекомендуем)",
+        "🔔 Со звуком",
+        "Подтвердить: беззвучно",
+    ]
+    assert rows(bot, "SELECT silent FROM subscribers") == [(1,)]  # silent even unanswered
+    screen = await user.press("Подтвердить")  # one tap
+    assert "приходят беззвучно" in screen.visible_text
+    assert "Сохранено" in str(api.calls_for("answerCallbackQuery")[-1].params.get("text"))
+    assert rows(bot, "SELECT silent FROM subscribers") == [(1,)]
+
+    # A second region is asked about too, silent marked again; sound is one tap more.
+    await user.press("Добавить регион")
+    await user.say("Казань")
+    marked = await user.press("Со звуком")
+    assert "Выбрано «со звуком»" in marked.visible_text
+    assert user.labels(marked)[1:] == [
+        "🔕 Беззвучно (рекомендуем)",
+        "✅ 🔔 Со звуком",
+        "Подтвердить: со звуком",
+    ]
+    assert rows(bot, "SELECT silent FROM subscribers") == [(1,)]  # nothing until Confirm
+    screen = await user.press("Подтвердить")
+    assert "приходят со звуком" in screen.visible_text and "Татарстан" in screen.visible_text
+    assert rows(bot, "SELECT silent FROM subscribers") == [(0,)]
+    # A region already subscribed asks nothing: nothing was added.
+    await user.press("Добавить регион")
+    again = await user.say("Москва")
+    assert "Как присылать" not in again.visible_text and "со звуком" in again.visible_text
+
+
+async def test_the_deep_link_and_all_of_russia_ask_too(
+    api: FakeBotAPI, start_bot: StartBot, keyring_dir: Path
+) -> None:
+    user = User(api, SPB_EN, "en")
+    bot = await start(start_bot)
+    await user.say("/start go_alerts")
+    asked = await user.press("All of Russia")
+    assert "Added: all of Russia." in asked.visible_text
+    assert "How should alerts arrive?" in asked.visible_text
+    assert user.labels(asked) == [
+        "✅ 🔕 Silent (recommended)",
+        "🔔 With sound",
+        "Confirm: silent",
+    ]
+    screen = await user.press("Confirm")
+    assert "arrive silently" in screen.visible_text
+    assert rows(bot, "SELECT silent, all_regions FROM subscribers") == [(1, 1)]
+    # "Not this region" on the question drops the region and asks for it again.
+    await user.press("Add a region")
+    await user.say("Kazan")
+    prompt = await user.press("Not this region")
+    assert prompt.visible_text.startswith("Type the region")
+    assert rows(bot, "SELECT count(*) FROM subscriber_regions") == [(0,)]
