@@ -97,8 +97,9 @@ async def region_typed(
 
 
 async def _undoable(subscriptions: SubscriptionService, chat_id: int, code: str) -> str | None:
-    """The code to offer "Not this region" for: not when the region was already subscribed
-    (undoing would drop a choice made before)."""
+    """The code of a region being added, to ask how alerts arrive and offer "Not this region"
+    for; None when it was already subscribed (nothing is added, and undoing would drop a
+    choice made before). While locked that cannot be known: the question is asked."""
     current = await subscriptions.current(chat_id) if subscriptions.available else None
     return None if current is not None and code in current.regions else code
 
