@@ -145,3 +145,24 @@ async def test_the_deep_link_and_all_of_russia_ask_too(
     prompt = await user.press("Not this region")
     assert prompt.visible_text.startswith("Type the region")
     assert rows(bot, "SELECT count(*) FROM subscriber_regions") == [(0,)]
+
+
+async def test_forged_delivery_buttons_change_nothing_they_should_not(
+    api: FakeBotAPI, start_bot: StartBot, keyring_dir: Path
+) -> None:
+    """The question's buttons are client-supplied: an unknown region names nothing and offers
+    no undo, malformed data is an expired button, and nothing ever fails."""
+    user = User(api, SPB_EN, "en")
+    bot = await start(start_bot)
+    screen = await user.say("/alerts")
+    api.push_callback(user.id, screen.message_id, "alq:0:0:no-such-region")
+    await api.wait_idle()
+    asked = user.last()
+    assert "How should alerts arrive?" in asked.visible_text and "Added" not in asked.visible_text
+    assert user.labels(asked)[0] == "🔕 Silent (recommended)"  # sound marked, as forged
+    for forged in ("alq:maybe:1:moscow", "alq:1", "alq:1:1:" + "x" * 60):
+        api.push_callback(user.id, asked.message_id, forged)
+        await api.wait_idle()
+    assert rows(bot, "SELECT count(*) FROM subscribers") == [(0,)]
+    assert all(c.ok for c in api.calls if c.method in ("sendMessage", "editMessageText"))
+    assert "Traceback" not in bot.logs() and "error" not in bot.logs().lower()
