@@ -11,6 +11,10 @@ from dataclasses import dataclass
 from bot.storage.db import Database, Transaction
 
 ALL_REGIONS = "*"
+# An alert that rings at a checkpoint draws attention: a new subscriber is silent until they
+# choose sound (the subscribe question marks silent too). The column's DEFAULT 0 predates this
+# and is left alone: rows written before keep what their subscribers had.
+NEW_SUBSCRIBER_SILENT = True
 
 
 @dataclass(frozen=True)
@@ -61,16 +65,18 @@ class SubscriberRepository:
         self, *, ref: bytes, chat_ct: bytes, lang: str, op: str, value: str | bool, day: str
     ) -> None:
         """One change, read and written in one transaction, so that two taps at once cannot
-        undo each other. `chat_ct` is used only when the subscriber is new. A subscriber left
-        with no region at all is deleted, like unsubscribing."""
+        undo each other. `chat_ct` is used only when the subscriber is new, and a new
+        subscriber's alerts are silent (NEW_SUBSCRIBER_SILENT) until they choose otherwise;
+        an existing one keeps their setting. A subscriber left with no region at all is
+        deleted, like unsubscribing."""
         async with self._db.transaction() as tx:
             if op == "stop":
                 await _delete(tx, ref)
                 return
             await tx.execute(
-                "INSERT INTO subscribers (ref, chat_ct, lang, created_day) VALUES (?, ?, ?, ?)"
-                " ON CONFLICT (ref) DO UPDATE SET lang = excluded.lang",
-                (ref, chat_ct, lang, day),
+                "INSERT INTO subscribers (ref, chat_ct, lang, silent, created_day)"
+                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (ref) DO UPDATE SET lang = excluded.lang",
+                (ref, chat_ct, lang, int(NEW_SUBSCRIBER_SILENT), day),
             )
             row = await tx.fetchone("SELECT id FROM subscribers WHERE ref = ?", (ref,))
             assert row is not None

@@ -12,9 +12,11 @@ from __future__ import annotations
 from aiogram import Router
 from aiogram.filters import Command, StateFilter
 
+from handlers.alerts import delivery
 from handlers.alerts import handlers as alerts
 from handlers.alerts.callbacks import (
     AlertsAction,
+    AlertsDeliveryCb,
     AlertsDropCb,
     AlertsMenuCb,
     AlertsPageCb,
@@ -51,6 +53,7 @@ def build_router() -> Router:
     router.callback_query.register(alerts.drop_region, AlertsDropCb.filter())
     router.callback_query.register(alerts.undo_region, AlertsUndoCb.filter())
     router.callback_query.register(alerts.toggle, AlertsToggleCb.filter())
+    router.callback_query.register(delivery.choose, AlertsDeliveryCb.filter())
     router.callback_query.register(alerts.stop, ExactButton(AlertsMenuCb(action=AlertsAction.STOP)))
     router.callback_query.register(alerts.old_button, AlertsV1Cb.filter())
     return router

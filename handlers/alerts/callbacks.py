@@ -113,3 +113,13 @@ def upgrade(old: AlertsV1Cb) -> AlertsButton | None:
         page = int(value) if value.isascii() and value.isdecimal() and len(value) <= 4 else 0
         return AlertsPageCb(page=page)
     return None
+
+
+class AlertsDeliveryCb(CallbackData, prefix="alq"):
+    """The question after subscribing (handlers.alerts.delivery): how alerts arrive. `confirm`
+    False marks a choice, True stores it; `code` is what was just added (a region code, "*"
+    for all of Russia), for the screen's "Added:" line and its "Not this region"."""
+
+    silent: bool
+    confirm: bool
+    code: str = ""

@@ -13,10 +13,11 @@ from aiogram.types import CallbackQuery, ChatMemberUpdated, Message
 from bot.content.regions import RegionCatalog
 from bot.i18n import Tr
 from bot.services.subscriptions import SubscriptionService, TooManyChanges
-from handlers.alerts import screens
+from handlers.alerts import delivery, screens
 from handlers.alerts.callbacks import (
     AlertsAction,
     AlertsDropCb,
+    AlertSetting,
     AlertsMenuCb,
     AlertsPageCb,
     AlertsPickCb,
@@ -85,15 +86,20 @@ async def region_typed(
     if not await _change(subscriptions, message.chat.id, lang, "add", found.code):
         await message.answer(tr("alerts-too-many"))
         return
-    text, markup = await screens.subscription(
-        message.chat.id, tr, subscriptions, regions, added=found.name(tr.lang), undo=undo
-    )
+    if undo is not None:  # a region added: how its alerts arrive, silent marked
+        locked = subscriptions.locked
+        text, markup = delivery.question(tr, regions, code=found.code, locked=locked)
+    else:
+        text, markup = await screens.subscription(
+            message.chat.id, tr, subscriptions, regions, added=found.name(tr.lang)
+        )
     await message.answer(text, reply_markup=markup)
 
 
 async def _undoable(subscriptions: SubscriptionService, chat_id: int, code: str) -> str | None:
-    """The code to offer "Not this region" for: not when the region was already subscribed
-    (undoing would drop a choice made before)."""
+    """The code of a region being added, to ask how alerts arrive and offer "Not this region"
+    for; None when it was already subscribed (nothing is added, and undoing would drop a
+    choice made before). While locked that cannot be known: the question is asked."""
     current = await subscriptions.current(chat_id) if subscriptions.available else None
     return None if current is not None and code in current.regions else code
 
@@ -140,10 +146,10 @@ async def pick_region(
     if region is None:
         await query.answer(tr("button-expired"))
         return
-    added = region.name(tr.lang)
     undo = await _undoable(subscriptions, query.from_user.id, region.code)
+    added = region.name(tr.lang) if undo is None else None
     await _change_and_show(
-        query, tr, lang, state, subscriptions, regions, "add", region.code, added=added, undo=undo
+        query, tr, lang, state, subscriptions, regions, "add", region.code, added=added, ask=undo
     )
 
 
@@ -173,7 +179,9 @@ async def toggle(
     regions: RegionCatalog,
 ) -> None:
     setting, on = callback_data.setting.value, callback_data.on
-    await _change_and_show(query, tr, lang, state, subscriptions, regions, setting, on)
+    # All of Russia turned on is a subscription made (or grown): how its alerts arrive.
+    ask = delivery.ALL_REGIONS if callback_data.setting is AlertSetting.ALL_REGIONS and on else None
+    await _change_and_show(query, tr, lang, state, subscriptions, regions, setting, on, ask=ask)
 
 
 async def stop(
@@ -241,17 +249,19 @@ async def _change_and_show(
     value: str | bool,
     *,
     added: str | None = None,
-    undo: str | None = None,
+    ask: str | None = None,
 ) -> None:
-    """A change made with a button on the subscription screen, which then shows the result."""
+    """A change made with a button on the subscription screen, which then shows the result;
+    `ask` (what was added) asks how alerts arrive first (handlers.alerts.delivery)."""
     if not await _change(subscriptions, query.from_user.id, lang, op, value):
         await query.answer(tr("alerts-too-many"), show_alert=True)
         return
     if await state.get_state() == AlertsForm.region.state:
         await state.clear()
-    screen = await screens.subscription(
-        query.from_user.id, tr, subscriptions, regions, added=added, undo=undo
-    )
+    if ask is not None:
+        await show(query, *delivery.question(tr, regions, code=ask, locked=subscriptions.locked))
+        return
+    screen = await screens.subscription(query.from_user.id, tr, subscriptions, regions, added=added)
     await show(query, *screen)
 
 

@@ -16,7 +16,6 @@ from handlers.alerts.callbacks import (
     AlertsPageCb,
     AlertsPickCb,
     AlertsToggleCb,
-    AlertsUndoCb,
 )
 from handlers.menu import home_row
 from handlers.regions import button, candidates_screen, region_list
@@ -40,15 +39,11 @@ async def subscription(
     regions: RegionCatalog,
     *,
     added: str | None = None,
-    undo: str | None = None,
 ) -> Screen:
-    """What this chat gets and the buttons to change it; `added` names a region just added,
-    and `undo` (its code) puts "Not this region" first, back to the region question."""
-    text, markup = await _subscription(chat_id, tr, subscriptions, regions, added)
-    if undo is None or not subscriptions.available:
-        return text, markup
-    row = [button(tr("regions-not-this"), AlertsUndoCb(code=undo))]
-    return text, InlineKeyboardMarkup(inline_keyboard=[row, *markup.inline_keyboard])
+    """What this chat gets and the buttons to change it; `added` names a region that was
+    already subscribed (a new one is asked about first: handlers.alerts.delivery, which has
+    its "Not this region")."""
+    return await _subscription(chat_id, tr, subscriptions, regions, added)
 
 
 async def _subscription(

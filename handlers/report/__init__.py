@@ -93,6 +93,11 @@ def build_router() -> Router:
         form.send, StateFilter(ReportForm.review), ExactButton(ReportActCb(action=FormAction.SEND))
     )
     router.callback_query.register(
+        form.send_anyway,
+        StateFilter(ReportForm.review),
+        ExactButton(ReportActCb(action=FormAction.SEND_ANYWAY)),
+    )
+    router.callback_query.register(
         form.cancel, StateFilter(ReportForm), ExactButton(ReportActCb(action=FormAction.CANCEL))
     )
 

@@ -24,6 +24,7 @@ class FormAction(StrEnum):
     SKIP = "skip"  # an optional step
     USE_KEPT = "use-kept"  # what was typed at a button step becomes the description
     ADD_KEPT = "add-kept"  # words typed after the description are added to it (review screen)
+    SEND_ANYWAY = "send-anyway"  # past the personal-data warning (handlers.report.personal_data)
 
     @property
     def label_key(self) -> str:
@@ -36,6 +37,7 @@ _ACTION_LABELS = {
     FormAction.SKIP: "report-skip",
     FormAction.USE_KEPT: "report-text-use-kept",
     FormAction.ADD_KEPT: "report-add-kept",
+    FormAction.SEND_ANYWAY: "report-pd-send-anyway",
 }
 
 

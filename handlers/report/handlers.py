@@ -31,7 +31,7 @@ from bot.telegram.drafts import DraftStorage
 from bot.telegram.janitor import MessageJanitor
 from bot.telegram.notices import ModeratorNotices
 from handlers.flow import track_message
-from handlers.report import screens
+from handlers.report import personal_data, screens
 from handlers.report.callbacks import (
     EditCb,
     FormStep,
@@ -418,6 +418,38 @@ async def edit(
 
 
 async def send(
+    query: CallbackQuery,
+    tr: Tr,
+    state: FSMContext,
+    bot: Bot,
+    report_service: ReportService,
+    notices: ModeratorNotices,
+    janitor: MessageJanitor,
+    settings: Settings,
+) -> None:
+    if await personal_data.held_back(query, tr, state, anyway=False):
+        return
+    await _submit(query, tr, state, bot, report_service, notices, janitor, settings)
+
+
+async def send_anyway(
+    query: CallbackQuery,
+    tr: Tr,
+    state: FSMContext,
+    bot: Bot,
+    report_service: ReportService,
+    notices: ModeratorNotices,
+    janitor: MessageJanitor,
+    settings: Settings,
+) -> None:
+    """ "Send anyway" under the personal-data warning: sends the text it was shown for (a text
+    changed since is checked again)."""
+    if await personal_data.held_back(query, tr, state, anyway=True):
+        return
+    await _submit(query, tr, state, bot, report_service, notices, janitor, settings)
+
+
+async def _submit(
     query: CallbackQuery,
     tr: Tr,
     state: FSMContext,

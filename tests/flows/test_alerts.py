@@ -22,6 +22,7 @@ from tests.support.alerts import (
     REPORTER,
     SPB_EN,
     alert_messages,
+    confirm_delivery,
     report_and_approve,
     rows,
     send_report,
@@ -56,7 +57,10 @@ async def test_subscription_screen_and_unsubscribe(
     await user.press("Add a region")
     assert "Which region" in (await user.say("Ново")).visible_text  # ambiguous: candidates
     await user.press("Novosibirsk")
-    screen = await user.press("All of Russia")
+    await confirm_delivery(user)
+    await user.press("All of Russia")
+    await confirm_delivery(user)
+    screen = user.last()
     assert "all of Russia" in screen.visible_text and "Novosibirsk" in screen.visible_text
     screen = await user.press("✖ Novosibirsk")
     assert "Novosibirsk" not in screen.visible_text and "all of Russia" in screen.visible_text

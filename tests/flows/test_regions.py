@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.devserver.server import FakeBotAPI
-from tests.support.alerts import SPB_EN, rows, start
+from tests.support.alerts import SPB_EN, confirm_delivery, rows, start
 from tests.support.chat import USER_IDS, User
 from tests.support.process import StartBot
 
@@ -69,6 +69,7 @@ async def test_alerts_region_is_said_and_undone(
     assert rows(bot, "SELECT count(*) FROM subscriber_regions") == [(0,)]
     screen = await user.say("Ленинградская обл")
     assert "Added: Leningrad region." in screen.visible_text
+    await confirm_delivery(user)
     # A region added again offers no undo: it would drop the earlier choice.
     await user.press("Add a region")
     screen = await user.say("ЛО")

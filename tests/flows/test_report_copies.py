@@ -34,6 +34,7 @@ async def report_and_read(api: FakeBotAPI, admin: User) -> list[int]:
     await reporter.press("Пропустить")
     await reporter.press("Пропустить")
     await reporter.press("Отправить")
+    await reporter.press("Всё равно отправить")  # the @mention and t.me link warned about
     await admin.say("/queue")
     await admin.press("Москва")
     await admin.press("Прочитать")

@@ -23,6 +23,7 @@ BUILT = {
     r"language-name-[a-z]+": "handlers/language.py, f'language-name-{code}'",
     r"verify-status-[a-z]+": "handlers/verify.py, f'verify-status-{alert.state}'",
     r"report-edit-[a-z]+": "handlers/report/callbacks.py, the review screen's edit buttons",
+    r"pd-kind-[a-z]+": "the kinds of personal data (bot/services/personal_data.py)",
     r"report-(limit|group)-(wait|soon)": "handlers/report/handlers.py, _wait_note",
     r"report-(rate-limited|group-full)-(kept|lost)": "handlers/report/screens.py",
     r"mod-group(-button)?-unknown": "handlers/moderation/screens.py, _counted",

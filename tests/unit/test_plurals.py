@@ -236,6 +236,7 @@ NUMERIC = frozenset(
 )
 TEXT = frozenset(
     [
+        "kinds",
         "date",
         "who",
         "keyring",
