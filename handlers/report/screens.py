@@ -102,12 +102,30 @@ def with_region_picked(tr: Tr, region: Region, text: str, markup: InlineKeyboard
     """The next step's screen with the region the form took said on top, so a wrong guess is
     seen and undone in one tap. "Not this region" takes Back's place (both lead to the region
     question, the rest kept), in the same message: one step, one sendMessage."""
+    said = tr("regions-picked", region=region.name(tr.lang))
+    return said + "\n\n" + text, _region_picked_markup(tr, markup)
+
+
+# The keyboards made by _region_picked_markup, by the keyboard they were made from: the session
+# prepares a keyboard's JSON once per object (bot.telegram.updates), and this one is on the
+# form's hot path. Kept small: a keyboard built per reply (a step revisited) is seldom reused.
+_PICKED: dict[int, tuple[InlineKeyboardMarkup, InlineKeyboardMarkup]] = {}
+PICKED_CACHE = 32
+
+
+def _region_picked_markup(tr: Tr, markup: InlineKeyboardMarkup) -> InlineKeyboardMarkup:
+    found = _PICKED.get(id(markup))
+    if found is not None and found[0] is markup:
+        return found[1]
     again = button(tr("regions-not-this"), RegionAgainCb())
     back = action_button(tr, FormAction.BACK).callback_data
     rows = list(markup.inline_keyboard)
     last = [again, *(b for b in rows[-1] if b.callback_data != back)]
-    said = tr("regions-picked", region=region.name(tr.lang))
-    return said + "\n\n" + text, InlineKeyboardMarkup(inline_keyboard=[*rows[:-1], last])
+    built = InlineKeyboardMarkup(inline_keyboard=[*rows[:-1], last])
+    if len(_PICKED) >= PICKED_CACHE:
+        _PICKED.clear()
+    _PICKED[id(markup)] = (markup, built)  # the source is held: its id cannot be reused
+    return built
 
 
 def region_page(tr: Tr, regions: RegionCatalog, page: int) -> Screen:
