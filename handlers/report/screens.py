@@ -3,6 +3,7 @@ and buttons, and the answers to a refused Send. Nothing here sends or stores any
 
 from __future__ import annotations
 
+import functools
 import html
 import math
 from collections.abc import Iterable, Mapping
@@ -12,7 +13,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.config import Settings
 from bot.content.regions import Region, RegionCatalog, RegionMatch
-from bot.i18n import Tr
+from bot.i18n import Tr, Translator
 from bot.services.reports import (
     TEXT_LIMIT,
     GroupFull,
@@ -102,8 +103,13 @@ def with_region_picked(tr: Tr, region: Region, text: str, markup: InlineKeyboard
     """The next step's screen with the region the form took said on top, so a wrong guess is
     seen and undone in one tap. "Not this region" takes Back's place (both lead to the region
     question, the rest kept), in the same message: one step, one sendMessage."""
-    said = tr("regions-picked", region=region.name(tr.lang))
+    said = _region_picked_text(tr.translator, tr.lang, region.name(tr.lang))
     return said + "\n\n" + text, _region_picked_markup(tr, markup)
+
+
+@functools.lru_cache(maxsize=512)  # every region in every language, formatted once
+def _region_picked_text(translator: Translator, lang: str, name: str) -> str:
+    return translator(lang, "regions-picked", region=name)
 
 
 # The keyboards made by _region_picked_markup, by the keyboard they were made from: the session

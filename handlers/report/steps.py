@@ -127,10 +127,12 @@ async def show_step(
     step: Step,
     *,
     picked: Region | None = None,
+    draft: Mapping[str, Any] | None = None,
 ) -> None:
     """Ask `step`. An answered one (Back, Edit) shows its answer and "Keep as is": a step
-    revisited is never an answer thrown away."""
-    draft = await state.get_data()
+    revisited is never an answer thrown away. `draft`: the caller's fresh read, if it has one."""
+    if draft is None:
+        draft = await state.get_data()
     await state.set_state(step.state)
     text, markup = step.prompt(tr, draft)
     if step.answered(draft):
@@ -159,7 +161,7 @@ async def show_after(
     if draft.get(REVIEWED_KEY) or not later:
         await show_next_step(message, query, tr, state, regions)
         return
-    await show_step(message, query, tr, state, regions, later[0], picked=picked)
+    await show_step(message, query, tr, state, regions, later[0], picked=picked, draft=draft)
 
 
 async def show_next_step(
@@ -182,7 +184,7 @@ async def show_next_step(
         steps = [s.name for s in STEPS]
         await show_prompt(message, query, state, *screens.review(tr, lines, steps, kept=kept))
         return
-    await show_step(message, query, tr, state, regions, step)
+    await show_step(message, query, tr, state, regions, step, draft=draft)
 
 
 async def show_current(
