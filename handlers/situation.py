@@ -1,4 +1,8 @@
-""" "Check my situation": one question at a time; answers live only in the memory-only FSM."""
+""" "Check my situation": one question at a time; answers live only in the memory-only FSM.
+
+Every question and the results have Back: the last answer is taken back and its question asked
+again, the choice made marked with ✓ and the answers before it kept; Back on the first question
+returns to the introduction."""
 
 from __future__ import annotations
 
@@ -31,6 +35,8 @@ class Situation(StatesGroup):
 
 # A finished questionnaire leaves no state behind: its answers wait aside, for paging.
 RESULTS = "results"
+REDO_KEY = "redo"  # the answer Back took back: its option is marked when the question is shown
+CHOSEN_MARK = "✓ "
 
 
 async def _resume(query: CallbackQuery, data: dict[str, Any]) -> None:
@@ -50,12 +56,17 @@ class ResultPageCb(CallbackData, prefix="qr"):
     page: PageNumber
 
 
+class BackCb(CallbackData, prefix="qb"):
+    """Back one question (from a question, or from the results)."""
+
+
 def build_router() -> Router:
     router = GatedRouter(name="situation")
     router.callback_query.register(intro, ExactButton(Nav(to="check")))
     router.callback_query.register(begin, ExactButton(Nav(to="check-go")))
     router.callback_query.register(answer, StateFilter(Situation.answering), AnswerCb.filter())
     router.callback_query.register(stale_answer, AnswerCb.filter())
+    router.callback_query.register(back, ExactButton(BackCb()))
     router.callback_query.register(result_page, ResultPageCb.filter())
     return router
 
@@ -100,7 +111,26 @@ async def answer(
         and question.option(callback_data.option) is not None
     ):
         answers.append((callback_data.question, callback_data.option))
-        await state.update_data(answers=answers)
+        await state.update_data({"answers": answers, REDO_KEY: None})
+    await _next(query, tr, state, content)
+
+
+async def back(query: CallbackQuery, tr: Tr, state: FSMContext, content: ContentStore) -> None:
+    """The last answer taken back: its question again (the results' Back reopens the
+    questionnaire at its last question); on the first question, the introduction."""
+    if await state.get_state() == Situation.answering.state:
+        answers = [tuple(a) for a in (await state.get_data()).get("answers", [])]
+    else:
+        answers = [tuple(a) for a in (await aside(state, RESULTS).get_data()).get("answers", [])]
+        if not answers:
+            await query.answer(tr("check-stale"))
+            return
+    if not answers:
+        await state.clear()
+        await show(query, *intro_screen(tr))
+        return
+    await state.set_state(Situation.answering)
+    await state.set_data({"answers": answers[:-1], REDO_KEY: list(answers[-1])})
     await _next(query, tr, state, content)
 
 
@@ -125,7 +155,9 @@ async def result_page(
 
 async def _next(query: CallbackQuery, tr: Tr, state: FSMContext, content: ContentStore) -> None:
     questionnaire = content.current.questionnaire
-    answers = [tuple(a) for a in (await state.get_data()).get("answers", [])]
+    data = await state.get_data()
+    answers = [tuple(a) for a in data.get("answers", [])]
+    redo = tuple(data.get(REDO_KEY) or ())
     step = questionnaire.advance(answers)
     if step.question is None:
         await state.clear()
@@ -138,13 +170,14 @@ async def _next(query: CallbackQuery, tr: Tr, state: FSMContext, content: Conten
     rows = [
         [
             InlineKeyboardButton(
-                text=option.text[tr.lang],
+                text=(CHOSEN_MARK if redo == (question.id, option.id) else "")
+                + option.text[tr.lang],
                 callback_data=AnswerCb(question=question.id, option=option.id).pack(),
             )
         ]
         for option in question.options
     ]
-    rows.append(home_row(tr))
+    rows.append([_back_button(tr), *home_row(tr)])
     text = f"{tr('check-progress', number=step.number)}\n\n<b>{_escape(question.text[tr.lang])}</b>"
     await show(query, text, InlineKeyboardMarkup(inline_keyboard=rows))
 
@@ -172,11 +205,16 @@ async def _results(
             )
     rows.append(
         [
+            _back_button(tr),
             InlineKeyboardButton(text=tr("check-restart"), callback_data=Nav(to="check-go").pack()),
             *home_row(tr),
         ]
     )
     await show(query, text, InlineKeyboardMarkup(inline_keyboard=rows))
+
+
+def _back_button(tr: Tr) -> InlineKeyboardButton:
+    return InlineKeyboardButton(text=tr("button-back"), callback_data=BackCb().pack())
 
 
 def _outcome_block(outcome: Outcome, tr: Tr) -> str:

@@ -35,6 +35,7 @@ from handlers.moderation.callbacks import (
     QueueCb,
     ReadCb,
     RejectGroupCb,
+    RejectGroupYesCb,
     RejectReportCb,
     ReportAskCb,
     ReportKeepCb,
@@ -78,7 +79,8 @@ def _moderators_router() -> Router:
     router.callback_query.register(queue.report_reasons, ReportAskCb.filter())
     router.callback_query.register(queue.report_reasons, ReportKeepCb.filter())
     router.callback_query.register(queue.reject_report, RejectReportCb.filter())
-    router.callback_query.register(queue.reject_group, RejectGroupCb.filter())
+    router.callback_query.register(queue.reject_group_ask, RejectGroupCb.filter())
+    router.callback_query.register(queue.reject_group, RejectGroupYesCb.filter())
 
     router.callback_query.register(drafts.evidence, EvidenceCb.filter())
     router.callback_query.register(drafts.draft, DraftCb.filter())

@@ -7,8 +7,8 @@ catalogues (tests/unit/test_moderation_callbacks checks).
 
 The prefixes are versioned ("m1."): these buttons stay in moderators' chats, and the buttons
 made before them (`md:` and `mr:`, LegacyModCb and LegacyReportCb) only ever answer "expired".
-Telegram allows 64 bytes of data: the longest, a group's Reject with a 24-character region
-code and "duplicate", is 58 (the test packs the longest values).
+Telegram allows 64 bytes of data: the longest, a group's confirmed Reject with a 24-character
+region code and "duplicate", is 61 (the test packs the longest values).
 """
 
 from __future__ import annotations
@@ -69,7 +69,16 @@ class DraftCb(CallbackData, prefix="m1.draft"):
 
 
 class RejectGroupCb(CallbackData, prefix="m1.reject"):
-    """Reject every new report of a group."""
+    """A reason under a group: asks whether to reject every new report of it (one tap never
+    rejects; a button of this prefix made before the question was added only asks too)."""
+
+    region: RegionCode
+    window: Window
+    reason: RejectReason
+
+
+class RejectGroupYesCb(CallbackData, prefix="m1.reject-ok"):
+    """The answer to that question: reject every new report of the group."""
 
     region: RegionCode
     window: Window
@@ -197,6 +206,7 @@ FACTORIES: tuple[type[CallbackData], ...] = (
     ReadCb,
     DraftCb,
     RejectGroupCb,
+    RejectGroupYesCb,
     ReportAskCb,
     ReportKeepCb,
     RejectReportCb,

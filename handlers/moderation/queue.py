@@ -1,5 +1,5 @@
 """The queue of new report groups: /queue, /stats, a group, reading it page by page, and
-rejecting one report or a whole group.
+rejecting one report or a whole group (a group only after a second tap: "Yes, reject").
 
 Decrypted reports go only to a moderator's private chat, protected from forwarding, without
 formatting, and are deleted from the chat after REPORT_VIEW_MINUTES.
@@ -29,6 +29,7 @@ from handlers.moderation.callbacks import (
     GroupCb,
     ReadCb,
     RejectGroupCb,
+    RejectGroupYesCb,
     RejectReportCb,
     ReportAskCb,
     ReportKeepCb,
@@ -142,9 +143,23 @@ async def reject_report(
         await query.answer(tr("mod-gone"), show_alert=True)
 
 
-async def reject_group(
+async def reject_group_ask(
     query: CallbackQuery,
     callback_data: RejectGroupCb,
+    tr: Tr,
+    review: ReviewQueue,
+    regions: RegionCatalog,
+) -> None:
+    """A reason under a group: asked first, nothing rejected yet."""
+    region, window, reason = callback_data.region, callback_data.window, callback_data.reason
+    await show(
+        query, *await screens.reject_group_screen(tr, review, regions, region, window, reason)
+    )
+
+
+async def reject_group(
+    query: CallbackQuery,
+    callback_data: RejectGroupYesCb,
     tr: Tr,
     moderator: Moderator,
     review: ReviewQueue,

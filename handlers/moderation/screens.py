@@ -21,6 +21,7 @@ from bot.services.reports import PLACE_TYPES, TIME_BUCKETS
 from bot.services.review import Group, OpenedReport, RejectReason, ReportPage, ReviewQueue, Stats
 from bot.services.signatures import SIGNATURE_SEPARATOR
 from bot.storage.alerts import Alert
+from handlers.menu import home_row
 from handlers.moderation.callbacks import (
     ApproveCb,
     DraftCardCb,
@@ -32,6 +33,7 @@ from handlers.moderation.callbacks import (
     QueueCb,
     ReadCb,
     RejectGroupCb,
+    RejectGroupYesCb,
     RejectReportCb,
     ReportAskCb,
     ReportKeepCb,
@@ -184,8 +186,8 @@ async def queue_screen(
         )
         rows.append([button(label, DraftCardCb(alert=alert.id))])
     if not rows:
-        return tr("mod-queue-empty"), markup([])
-    return tr("mod-queue", groups=len(groups), drafts=len(drafts)), markup(rows)
+        return tr("mod-queue-empty"), markup([home_row(tr)])
+    return tr("mod-queue", groups=len(groups), drafts=len(drafts)), markup([*rows, home_row(tr)])
 
 
 def stats_text(tr: Tr, stats: Stats, regions: RegionCatalog) -> str:
@@ -242,16 +244,11 @@ async def group_screen(
 ) -> Screen:
     """A group's counts and decisions; after a page was read, which page and the way on."""
     group = await review.group(region, window)
-    back = [button(tr("mod-back-queue"), QueueCb())]
+    back = [button(tr("mod-back-queue"), QueueCb()), *home_row(tr)]
     if group is None:
         return tr("mod-gone"), markup([back])
     summary, places = group
-    place_text = ", ".join(
-        f"{tr(f'place-{place}')} ×{count}" for place, count in Counter(places).most_common()
-    )
-    text = tr(
-        _counted("mod-group", summary), places=place_text, **_group_values(tr, regions, summary)
-    )
+    text = _group_text(tr, regions, summary, places)
     read = [button(tr("mod-read"), ReadCb(region=region, window=window))]
     if page is not None:
         indicator, nav = page_nav(tr, page, lambda n: ReadCb(region=region, window=window, page=n))
@@ -267,6 +264,39 @@ async def group_screen(
         back,
     ]
     return text, markup(rows)
+
+
+def _group_text(tr: Tr, regions: RegionCatalog, summary: Group, places: list[str]) -> str:
+    place_text = ", ".join(
+        f"{tr(f'place-{place}')} ×{count}" for place, count in Counter(places).most_common()
+    )
+    return tr(
+        _counted("mod-group", summary), places=place_text, **_group_values(tr, regions, summary)
+    )
+
+
+async def reject_group_screen(
+    tr: Tr,
+    review: ReviewQueue,
+    regions: RegionCatalog,
+    region: str,
+    window: ReportWindow,
+    reason: RejectReason,
+) -> Screen:
+    """A reason tapped under a group: the group, and whether to reject all of it. "No" is the
+    group again, untouched."""
+    group = await review.group(region, window)
+    if group is None:
+        return tr("mod-gone"), markup([[button(tr("mod-back-queue"), QueueCb()), *home_row(tr)]])
+    summary, places = group
+    ask = tr("mod-group-reject-ask", reports=summary.reports, reason=tr(reason.label_key))
+    yes = RejectGroupYesCb(region=region, window=window, reason=reason)
+    rows = [
+        [button(tr("mod-group-reject-yes"), yes)],
+        [button(tr("mod-group-reject-no"), GroupCb(region=region, window=window))],
+        [button(tr("mod-back-queue"), QueueCb()), *home_row(tr)],
+    ]
+    return _group_text(tr, regions, summary, places) + "\n\n" + ask, markup(rows)
 
 
 async def alert_screen(
@@ -305,6 +335,7 @@ async def alert_screen(
             button(tr("mod-drop"), DropCb(alert=alert.id)),
             button(tr("mod-back-queue"), QueueCb()),
         ],
+        home_row(tr),
     ]
     return text, markup(rows)
 
@@ -326,6 +357,7 @@ def announcement_screen(tr: Tr, alert: Alert, approvals: int, needed: int) -> Sc
             button(tr("mod-drop"), DropCb(alert=alert.id)),
             button(tr("mod-back-queue"), QueueCb()),
         ],
+        home_row(tr),
     ]
     return text, markup(rows)
 
@@ -340,7 +372,7 @@ def sent_screen(tr: Tr, alert: Alert, regions: RegionCatalog, *, confirm: bool) 
     rows = [
         [withdraw],
         [button(tr("mod-update"), UpdateCb(alert=alert.id))],
-        [button(tr("mod-back-queue"), QueueCb())],
+        [button(tr("mod-back-queue"), QueueCb()), *home_row(tr)],
     ]
     text = tr("mod-sent-alert", id=alert.id, at=approved_at(tr, regions, alert)) + "\n\n"
     text += alert.text_ru.split(SIGNATURE_SEPARATOR, 1)[0]

@@ -1,7 +1,9 @@
 """/report: the anonymous raid-report form.
 
 Steps: region → place → when → what happened → photo (optional) → location (optional) → review
-(Send, Edit a step, Cancel). The draft lives only in the memory-only FSM. However the form ends
+(Send, Edit a step, Cancel). Every step after the first has Back (the step before, answers
+kept); a revisited or edited step shows its answer with "Keep as is"; Cancel asks first once
+anything was entered. The draft lives only in the memory-only FSM. However the form ends
 (Send, Cancel, an exit such as /start, or the idle sweep) its messages, the user's and the
 bot's, leave the chat (handlers.flow), and after Send one neutral "received" stays for a
 minute, so a phone seized at a checkpoint does not show what was reported.
@@ -92,6 +94,17 @@ def build_router() -> Router:
     router.callback_query.register(
         form.send, StateFilter(ReportForm.review), ExactButton(ReportActCb(action=FormAction.SEND))
     )
+    answering_steps = [s for s in answering if s != ReportForm.review]
+    router.callback_query.register(
+        form.back,
+        StateFilter(*answering),
+        ExactButton(ReportActCb(action=FormAction.BACK)),
+    )
+    router.callback_query.register(
+        form.keep,
+        StateFilter(*answering_steps),
+        ExactButton(ReportActCb(action=FormAction.KEEP)),
+    )
     router.callback_query.register(
         form.send_anyway,
         StateFilter(ReportForm.review),
@@ -99,6 +112,12 @@ def build_router() -> Router:
     )
     router.callback_query.register(
         form.cancel, StateFilter(ReportForm), ExactButton(ReportActCb(action=FormAction.CANCEL))
+    )
+    router.callback_query.register(
+        form.discard, StateFilter(ReportForm), ExactButton(ReportActCb(action=FormAction.DISCARD))
+    )
+    router.callback_query.register(
+        form.go_on, StateFilter(*answering), ExactButton(ReportActCb(action=FormAction.GO_ON))
     )
 
     # Any other press of the form's buttons: a screen of a step already left, or a closed form.

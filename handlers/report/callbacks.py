@@ -25,6 +25,10 @@ class FormAction(StrEnum):
     USE_KEPT = "use-kept"  # what was typed at a button step becomes the description
     ADD_KEPT = "add-kept"  # words typed after the description are added to it (review screen)
     SEND_ANYWAY = "send-anyway"  # past the personal-data warning (handlers.report.personal_data)
+    BACK = "back"  # the step before, its answer kept
+    KEEP = "keep"  # a revisited step's answer stays: on to the next step (or the review)
+    DISCARD = "discard"  # Cancel confirmed: the draft is dropped
+    GO_ON = "go-on"  # Cancel taken back: the step again, the draft untouched
 
     @property
     def label_key(self) -> str:
@@ -38,6 +42,10 @@ _ACTION_LABELS = {
     FormAction.USE_KEPT: "report-text-use-kept",
     FormAction.ADD_KEPT: "report-add-kept",
     FormAction.SEND_ANYWAY: "report-pd-send-anyway",
+    FormAction.BACK: "button-back",
+    FormAction.KEEP: "report-keep-as-is",
+    FormAction.DISCARD: "report-discard-yes",
+    FormAction.GO_ON: "report-discard-no",
 }
 
 
@@ -86,6 +94,7 @@ class ReportActCb(CallbackData, prefix="ra"):
 
 
 class EditCb(CallbackData, prefix="red"):
-    """Edit one step from the review screen: its answer is cleared and the step asked again."""
+    """Edit one step from the review screen: the step asked again, its answer shown and kept
+    until replaced ("Keep as is" returns to the review unchanged)."""
 
     step: FormStep

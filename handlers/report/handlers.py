@@ -42,11 +42,16 @@ from handlers.report.callbacks import (
 )
 from handlers.report.states import KEPT_TEXT_KEY, ReportForm
 from handlers.report.steps import (
-    clear_answer,
+    STEP_OF,
+    STEPS,
+    has_answers,
     open_form,
     save_answer,
-    show_next_step,
+    show_after,
+    show_current,
     show_prompt,
+    show_step,
+    step_at,
 )
 from handlers.screens import show
 
@@ -160,8 +165,7 @@ async def region_text(
                 await show_prompt(message, None, state, *screens.region_prompt(tr, {}))
                 return
         await save_answer(state, FormStep.REGION, found.code)
-        await show_prompt(message, None, state, *screens.region_picked(tr, found))
-        await show_next_step(message, None, tr, state, regions)
+        await show_after(message, None, tr, state, regions, FormStep.REGION, picked=found)
         return
     candidates = regions.match(message.text or "", limit=5)
     await show_prompt(message, None, state, *screens.region_candidates(tr, candidates))
@@ -199,20 +203,15 @@ async def region_pick(
     if note is not None:
         await query.answer(note.text, show_alert=True)
     await save_answer(state, FormStep.REGION, region.code)
-    if not isinstance(query.message, Message):  # too old to edit: the next step in its place
-        await show_next_step(None, query, tr, state, regions)
-        return
-    # The choice stays in the chat as "Region: …" with its undo; the next step comes below.
-    await show_prompt(None, query, state, *screens.region_picked(tr, region))
-    await show_next_step(query.message, None, tr, state, regions)
+    # The list's message becomes the next step, "Region: …" and its undo on top.
+    await show_after(None, query, tr, state, regions, FormStep.REGION, picked=region)
 
 
 async def region_again(
     query: CallbackQuery, tr: Tr, state: FSMContext, regions: RegionCatalog
 ) -> None:
     """The "Not this region" button: the region question again, the rest of the draft kept."""
-    await clear_answer(state, FormStep.REGION)
-    await show_next_step(None, query, tr, state, regions)
+    await show_step(None, query, tr, state, regions, STEP_OF[FormStep.REGION])
 
 
 # --- place and time: buttons only -------------------------------------------------------------
@@ -226,7 +225,7 @@ async def place(
     regions: RegionCatalog,
 ) -> None:
     await save_answer(state, FormStep.PLACE, callback_data.place.value)
-    await show_next_step(None, query, tr, state, regions)
+    await show_after(None, query, tr, state, regions, FormStep.PLACE)
 
 
 async def when(
@@ -237,7 +236,7 @@ async def when(
     regions: RegionCatalog,
 ) -> None:
     await save_answer(state, FormStep.WHEN, callback_data.when.value)
-    await show_next_step(None, query, tr, state, regions)
+    await show_after(None, query, tr, state, regions, FormStep.WHEN)
 
 
 async def choice_typed(message: Message, tr: Tr, state: FSMContext, regions: RegionCatalog) -> None:
@@ -249,7 +248,7 @@ async def choice_typed(message: Message, tr: Tr, state: FSMContext, regions: Reg
     note = "report-kept-for-description" if kept else "report-choose-with-buttons"
     sent = await message.answer(tr(note))
     await track_message(state, sent)
-    await show_next_step(message, None, tr, state, regions)
+    await show_current(message, None, tr, state, regions)
 
 
 async def review_typed(message: Message, tr: Tr, state: FSMContext, regions: RegionCatalog) -> None:
@@ -260,7 +259,7 @@ async def review_typed(message: Message, tr: Tr, state: FSMContext, regions: Reg
     kept = await _keep_words(message, state)
     sent = await message.answer(tr("report-kept-at-review" if kept else "report-review-buttons"))
     await track_message(state, sent)
-    await show_next_step(message, None, tr, state, regions)
+    await show_current(message, None, tr, state, regions)
 
 
 async def _kept_note(needed: str, message: Message, state: FSMContext, tr: Tr) -> str:
@@ -286,10 +285,12 @@ async def use_kept_text(
 ) -> None:
     data = await state.get_data()
     kept = str(data.get(KEPT_TEXT_KEY) or "")
-    if kept:
-        await save_answer(state, FormStep.TEXT, kept)
-        await state.update_data({KEPT_TEXT_KEY: None})
-    await show_next_step(None, query, tr, state, regions)
+    if not kept:
+        await show_current(None, query, tr, state, regions)
+        return
+    await save_answer(state, FormStep.TEXT, kept)
+    await state.update_data({KEPT_TEXT_KEY: None})
+    await show_after(None, query, tr, state, regions, FormStep.TEXT)
 
 
 async def add_kept_text(
@@ -305,7 +306,7 @@ async def add_kept_text(
     if kept:
         await save_answer(state, FormStep.TEXT, joined)
         await state.update_data({KEPT_TEXT_KEY: None})
-    await show_next_step(None, query, tr, state, regions)
+    await show_current(None, query, tr, state, regions)
 
 
 # --- text -----------------------------------------------------------------------------------
@@ -317,13 +318,13 @@ async def text(message: Message, tr: Tr, state: FSMContext, regions: RegionCatal
     length = len((message.text or "").strip())
     if length > TEXT_LIMIT:
         too_long = tr("report-text-too-long", length=length, limit=TEXT_LIMIT)
-        await show_prompt(message, None, state, too_long, screens.cancel_only(tr))
+        await show_prompt(message, None, state, too_long, screens.back_cancel(tr))
         return
     if not body:
-        await show_prompt(message, None, state, tr("report-text-only"), screens.cancel_only(tr))
+        await show_prompt(message, None, state, tr("report-text-only"), screens.back_cancel(tr))
         return
     await save_answer(state, FormStep.TEXT, body)
-    await show_next_step(message, None, tr, state, regions)
+    await show_after(message, None, tr, state, regions, FormStep.TEXT)
 
 
 async def text_not_text(message: Message, tr: Tr, state: FSMContext) -> None:
@@ -334,7 +335,7 @@ async def text_not_text(message: Message, tr: Tr, state: FSMContext) -> None:
         text = tr("report-text-only") + "\n\n" + tr("report-kept-for-text")
         await show_prompt(message, None, state, text, markup)
         return
-    await show_prompt(message, None, state, tr("report-text-only"), screens.cancel_only(tr))
+    await show_prompt(message, None, state, tr("report-text-only"), screens.back_cancel(tr))
 
 
 # --- photo ----------------------------------------------------------------------------------
@@ -345,13 +346,13 @@ async def photo(message: Message, tr: Tr, state: FSMContext, regions: RegionCata
     largest = (message.photo or [])[-1]
     if len(largest.file_id) > PHOTO_ID_LIMIT:  # would not fit the one sealed size
         await show_prompt(
-            message, None, state, tr("report-photo-unusable"), screens.skip_cancel(tr)
+            message, None, state, tr("report-photo-unusable"), screens.skip_back_cancel(tr)
         )
         return
     await save_answer(state, FormStep.PHOTO, largest.file_id)
     if await _keep_words(message, state):  # a caption is words too: kept, and said so
         await track_message(state, await message.answer(tr("report-kept-later")))
-    await show_next_step(message, None, tr, state, regions)
+    await show_after(message, None, tr, state, regions, FormStep.PHOTO)
 
 
 async def photo_wrong(message: Message, tr: Tr, state: FSMContext) -> None:
@@ -360,7 +361,11 @@ async def photo_wrong(message: Message, tr: Tr, state: FSMContext) -> None:
     as_file = document is not None and (document.mime_type or "").startswith("image/")
     key = "report-photo-as-file" if as_file else "report-photo-only"
     await show_prompt(
-        message, None, state, await _kept_note(tr(key), message, state, tr), screens.skip_cancel(tr)
+        message,
+        None,
+        state,
+        await _kept_note(tr(key), message, state, tr),
+        screens.skip_back_cancel(tr),
     )
 
 
@@ -371,22 +376,26 @@ async def location(message: Message, tr: Tr, state: FSMContext, regions: RegionC
     await track_message(state, message)
     point = message.location
     if point is None or point.live_period:
-        await show_prompt(message, None, state, tr("report-location-live"), screens.skip_cancel(tr))
+        await show_prompt(
+            message, None, state, tr("report-location-live"), screens.skip_back_cancel(tr)
+        )
         return
     try:
         # Only the ~500 m cell is kept, in the draft too (the service snaps it again).
         coarse = coarse_location(point.latitude, point.longitude)
     except ValueError:
-        await show_prompt(message, None, state, tr("report-location-bad"), screens.skip_cancel(tr))
+        await show_prompt(
+            message, None, state, tr("report-location-bad"), screens.skip_back_cancel(tr)
+        )
         return
     await save_answer(state, FormStep.LOCATION, list(coarse))
-    await show_next_step(message, None, tr, state, regions)
+    await show_after(message, None, tr, state, regions, FormStep.LOCATION)
 
 
 async def location_wrong(message: Message, tr: Tr, state: FSMContext) -> None:
     await track_message(state, message)
     text = await _kept_note(tr("report-location-only"), message, state, tr)
-    await show_prompt(message, None, state, text, screens.skip_cancel(tr))
+    await show_prompt(message, None, state, text, screens.skip_back_cancel(tr))
 
 
 # --- buttons: skip, edit, send, cancel ------------------------------------------------------
@@ -396,14 +405,14 @@ async def skip_photo(
     query: CallbackQuery, tr: Tr, state: FSMContext, regions: RegionCatalog
 ) -> None:
     await save_answer(state, FormStep.PHOTO, None)
-    await show_next_step(None, query, tr, state, regions)
+    await show_after(None, query, tr, state, regions, FormStep.PHOTO)
 
 
 async def skip_location(
     query: CallbackQuery, tr: Tr, state: FSMContext, regions: RegionCatalog
 ) -> None:
     await save_answer(state, FormStep.LOCATION, None)
-    await show_next_step(None, query, tr, state, regions)
+    await show_after(None, query, tr, state, regions, FormStep.LOCATION)
 
 
 async def edit(
@@ -413,8 +422,26 @@ async def edit(
     state: FSMContext,
     regions: RegionCatalog,
 ) -> None:
-    await clear_answer(state, callback_data.step)
-    await show_next_step(None, query, tr, state, regions)
+    await show_step(None, query, tr, state, regions, STEP_OF[callback_data.step])
+
+
+async def back(query: CallbackQuery, tr: Tr, state: FSMContext, regions: RegionCatalog) -> None:
+    """The step before the one on screen (the review's is the last step), its answer kept."""
+    current = step_at(await state.get_state())
+    index = STEPS.index(current) if current is not None else len(STEPS)
+    if index == 0:  # the first step has no Back; an old button shows the step again
+        await show_current(None, query, tr, state, regions)
+        return
+    await show_step(None, query, tr, state, regions, STEPS[index - 1])
+
+
+async def keep(query: CallbackQuery, tr: Tr, state: FSMContext, regions: RegionCatalog) -> None:
+    """ "Keep as is" on a revisited step: its answer stays, and the form goes on."""
+    current = step_at(await state.get_state())
+    if current is None or not current.answered(await state.get_data()):
+        await show_current(None, query, tr, state, regions)
+        return
+    await show_after(None, query, tr, state, regions, current.name)
 
 
 async def send(
@@ -483,6 +510,20 @@ async def _submit(
 
 
 async def cancel(query: CallbackQuery, tr: Tr, state: FSMContext, bot: Bot) -> None:
+    """Cancel: at once on an empty form; with anything entered, asked first (one stray tap
+    must not throw a report away)."""
+    if await state.get_state() != ReportForm.sending.state and has_answers(await state.get_data()):
+        await show(query, tr("report-discard-ask"), screens.discard_confirm(tr))
+        return
+    await discard(query, tr, state, bot)
+
+
+async def go_on(query: CallbackQuery, tr: Tr, state: FSMContext, regions: RegionCatalog) -> None:
+    """Cancel taken back: the screen the form was at, the draft untouched."""
+    await show_current(None, query, tr, state, regions)
+
+
+async def discard(query: CallbackQuery, tr: Tr, state: FSMContext, bot: Bot) -> None:
     await state.clear()  # handlers.flow deletes the form's messages
     await query.answer()
     if isinstance(query.message, Message):

@@ -3,6 +3,7 @@ and buttons, and the answers to a refused Send. Nothing here sends or stores any
 
 from __future__ import annotations
 
+import functools
 import html
 import math
 from collections.abc import Iterable, Mapping
@@ -12,7 +13,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.config import Settings
 from bot.content.regions import Region, RegionCatalog, RegionMatch
-from bot.i18n import Tr
+from bot.i18n import Tr, Translator
 from bot.services.reports import (
     TEXT_LIMIT,
     GroupFull,
@@ -46,19 +47,40 @@ def action_button(tr: Tr, action: FormAction) -> InlineKeyboardButton:
     return button(tr(action.label_key), ReportActCb(action=action))
 
 
-@per_language
-def cancel_only(tr: Tr) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(inline_keyboard=[[action_button(tr, FormAction.CANCEL)]])
+def nav_row(tr: Tr) -> list[InlineKeyboardButton]:
+    """The last row of every step after the first: Back (the step before, answers kept) and
+    Cancel (asked twice once anything was entered)."""
+    return [action_button(tr, FormAction.BACK), action_button(tr, FormAction.CANCEL)]
 
 
 @per_language
-def skip_cancel(tr: Tr) -> InlineKeyboardMarkup:
+def back_cancel(tr: Tr) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(inline_keyboard=[nav_row(tr)])
+
+
+@per_language
+def skip_back_cancel(tr: Tr) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(inline_keyboard=[[action_button(tr, FormAction.SKIP)], nav_row(tr)])
+
+
+@per_language
+def discard_confirm(tr: Tr) -> InlineKeyboardMarkup:
+    """Cancel with something entered: discard, or go on with the draft as it is."""
     return InlineKeyboardMarkup(
         inline_keyboard=[
-            [action_button(tr, FormAction.SKIP)],
-            [action_button(tr, FormAction.CANCEL)],
+            [action_button(tr, FormAction.DISCARD)],
+            [action_button(tr, FormAction.GO_ON)],
         ]
     )
+
+
+def with_answer_kept(tr: Tr, line: str, text: str, markup: InlineKeyboardMarkup) -> Screen:
+    """A step revisited (Back, or Edit on the review screen): its answer is shown, and "Keep
+    as is" (above the last row) goes on without changing it."""
+    keep = [action_button(tr, FormAction.KEEP)]
+    rows = list(markup.inline_keyboard)
+    text += "\n\n" + tr("report-answer-now") + "\n" + line
+    return text, InlineKeyboardMarkup(inline_keyboard=[*rows[:-1], keep, rows[-1]])
 
 
 @per_language
@@ -77,12 +99,39 @@ def region_candidates(tr: Tr, matches: list[RegionMatch]) -> Screen:
     )
 
 
-def region_picked(tr: Tr, region: Region) -> Screen:
-    """The region the form took, said at once, so a wrong guess is seen and undone in one tap."""
+def with_region_picked(tr: Tr, region: Region, text: str, markup: InlineKeyboardMarkup) -> Screen:
+    """The next step's screen with the region the form took said on top, so a wrong guess is
+    seen and undone in one tap. "Not this region" takes Back's place (both lead to the region
+    question, the rest kept), in the same message: one step, one sendMessage."""
+    said = _region_picked_text(tr.translator, tr.lang, region.name(tr.lang))
+    return said + "\n\n" + text, _region_picked_markup(tr, markup)
+
+
+@functools.lru_cache(maxsize=512)  # every region in every language, formatted once
+def _region_picked_text(translator: Translator, lang: str, name: str) -> str:
+    return translator(lang, "regions-picked", region=name)
+
+
+# The keyboards made by _region_picked_markup, by the keyboard they were made from: the session
+# prepares a keyboard's JSON once per object (bot.telegram.updates), and this one is on the
+# form's hot path. Kept small: a keyboard built per reply (a step revisited) is seldom reused.
+_PICKED: dict[int, tuple[InlineKeyboardMarkup, InlineKeyboardMarkup]] = {}
+PICKED_CACHE = 32
+
+
+def _region_picked_markup(tr: Tr, markup: InlineKeyboardMarkup) -> InlineKeyboardMarkup:
+    found = _PICKED.get(id(markup))
+    if found is not None and found[0] is markup:
+        return found[1]
     again = button(tr("regions-not-this"), RegionAgainCb())
-    return tr("regions-picked", region=region.name(tr.lang)), InlineKeyboardMarkup(
-        inline_keyboard=[[again]]
-    )
+    back = action_button(tr, FormAction.BACK).callback_data
+    rows = list(markup.inline_keyboard)
+    last = [again, *(b for b in rows[-1] if b.callback_data != back)]
+    built = InlineKeyboardMarkup(inline_keyboard=[*rows[:-1], last])
+    if len(_PICKED) >= PICKED_CACHE:
+        _PICKED.clear()
+    _PICKED[id(markup)] = (markup, built)  # the source is held: its id cannot be reused
+    return built
 
 
 def region_page(tr: Tr, regions: RegionCatalog, page: int) -> Screen:
@@ -99,7 +148,7 @@ def region_page(tr: Tr, regions: RegionCatalog, page: int) -> Screen:
 
 def _two_a_row(buttons: list[InlineKeyboardButton], tr: Tr) -> InlineKeyboardMarkup:
     rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
-    rows.append([action_button(tr, FormAction.CANCEL)])
+    rows.append(nav_row(tr))
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
@@ -134,7 +183,7 @@ def text_prompt(tr: Tr, draft: Draft) -> Screen:
     """The description step; words typed at an earlier step are shown (the person sees they
     were kept) and offered with one button."""
     text = tr("report-text", limit=TEXT_LIMIT)
-    markup = cancel_only(tr)
+    markup = back_cancel(tr)
     kept = draft.get(KEPT_TEXT_KEY)
     if kept:
         text += "\n\n" + tr("report-text-kept-words") + "\n\n" + html.escape(str(kept), quote=False)
@@ -144,12 +193,12 @@ def text_prompt(tr: Tr, draft: Draft) -> Screen:
 
 
 def photo_prompt(tr: Tr, draft: Draft) -> Screen:
-    return tr("report-photo"), skip_cancel(tr)
+    return tr("report-photo"), skip_back_cancel(tr)
 
 
 def location_prompt(tr: Tr, draft: Draft) -> Screen:
     """The last step, with the warning that "current location" is where the person stands."""
-    return tr("report-location") + "\n\n" + tr("report-location-warning"), skip_cancel(tr)
+    return tr("report-location") + "\n\n" + tr("report-location-warning"), skip_back_cancel(tr)
 
 
 # --- each step's line on the review screen ------------------------------------------------------
@@ -184,7 +233,7 @@ def review(
     tr: Tr, lines: Iterable[str], steps: Iterable[FormStep], *, kept: bool = False
 ) -> Screen:
     """Every answer, then Send, "Add to description" while words are kept, an Edit button per
-    step (three a row) and Cancel."""
+    step (three a row), Back (the last step) and Cancel."""
     edits = [button(tr(step.label_key), EditCb(step=step)) for step in steps]
     add = [[action_button(tr, FormAction.ADD_KEPT)]] if kept else []
     markup = InlineKeyboardMarkup(
@@ -192,7 +241,7 @@ def review(
             [action_button(tr, FormAction.SEND)],
             *add,
             *(edits[i : i + 3] for i in range(0, len(edits), 3)),
-            [action_button(tr, FormAction.CANCEL)],
+            nav_row(tr),
         ]
     )
     return "\n".join([tr("report-review-title"), "", *lines]), markup

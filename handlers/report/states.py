@@ -6,6 +6,7 @@ from __future__ import annotations
 from aiogram.fsm.state import State, StatesGroup
 
 KEPT_TEXT_KEY = "kept_text"  # free text typed at a button step, offered at the description step
+REVIEWED_KEY = "reviewed"  # the review screen was reached: an answer returns there
 
 
 class ReportForm(StatesGroup):

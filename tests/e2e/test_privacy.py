@@ -9,6 +9,7 @@ from bot.devserver.server import FakeBotAPI
 from tests.support.chat import USER_IDS, User
 from tests.support.leaks import needles, scan_bytes, scan_dir
 from tests.support.process import ProcessStarter
+from tests.support.reports import fill_form
 
 QUERY_MARKER = "отсрочка маркерзапроса7f3a"
 NAMES = ("Marker-Firstname", "Markerova-Lastname", "marker_username_77")
@@ -72,14 +73,7 @@ CHOSEN = {"reports": {"region", "place_type", "time_bucket", "created_hour"}}
 
 
 async def send_report(user: User, text: str, *, extras: bool) -> None:
-    await user.say("/report")
-    await user.say("Питер")
-    await user.press("Метро")
-    await user.press("Прямо сейчас")
-    await user.say(text)
-    await (user.say(photo=True) if extras else user.press("Пропустить"))
-    await (user.say(location=(59.93428, 30.335099)) if extras else user.press("Пропустить"))
-    await user.press("Отправить")
+    await fill_form(user, text, extras=extras, send=True)
 
 
 def values_linking(db: sqlite3.Connection, report_ids: dict[int, str]) -> dict[str, set[str]]:

@@ -54,3 +54,29 @@ async def test_full_report_is_sealed_and_the_chat_cleaned(
     assert scan_bytes(bot.logs().encode(), needles([MARKER, *NAMES], [user.id])) == []
     # The "received" note was due in a minute; a stop deletes what is pending at once.
     assert all(m.deleted for m in api.chat_log(user.id))
+
+
+async def test_back_keep_and_a_cancel_taken_back_lose_nothing(
+    api: FakeBotAPI, start_bot: ProcessStarter, keyring_dir: Path
+) -> None:
+    """Issue #16 item 4 through the real process: an edit kept as is, Back from the review,
+    and Cancel answered "No" leave the draft whole, and Send still seals all of it."""
+    user = User(api, USER_IDS[1], "ru")
+    bot = await start_bot()
+    await fill_form(user)
+    review = user.last()
+    edit = await user.press("✏️ Текст")
+    assert "Сейчас в черновике:" in edit.visible_text and MARKER in edit.visible_text
+    assert (await user.press("Оставить как есть")).visible_text == review.visible_text
+    location = await user.press("Назад")
+    assert "Шаг 6 из 6" in location.visible_text and "Геопозиция: есть" in location.visible_text
+    assert (await user.press("Оставить как есть")).visible_text == review.visible_text
+    asked = await user.press("Отменить")
+    assert "Удалить этот черновик" in asked.visible_text
+    assert (await user.press("Нет, вернуться")).visible_text == review.visible_text
+    await user.press("Отправить")
+    rows = stored_reports(bot)
+    assert len(rows) == 1
+    report = opened(keyring_dir, rows[0])
+    assert MARKER in str(report["text"]) and report["photo_file_id"] and report["location"]
+    assert await bot.stop() == 0

@@ -478,6 +478,7 @@ async def test_the_team_sees_and_can_undo_what_one_account_does(
     await admin.say("/queue")
     await admin.press("Moscow ·")
     await admin.press("Spam")
+    await admin.press("Yes, reject")  # asked first (tests/flows/test_back.py)
     assert "отклонил(а) 1" in anna.last().visible_text
     await admin.say("/moderators")
     await admin.press("Remove anna")

@@ -16,6 +16,7 @@ from tests.support.inprocess import InProcessBot
 from tests.support.keys import PASSPHRASE
 from tests.support.leaks import needles, scan_bytes
 from tests.support.process import RunningBot, StartBot
+from tests.support.reports import fill_form
 
 ADMIN, OUTSIDER = 5_100_000_001, 5_300_000_003
 REPORTERS = (5_400_000_011, 5_400_000_022, 5_400_000_033, 5_400_000_044)
@@ -29,14 +30,8 @@ def db_rows(bot: RunningBot, sql: str, params: tuple[object, ...] = ()) -> list[
 
 
 async def send_report(user: User, number: int) -> None:
-    await user.say("/report")
-    await user.say("мск")
-    await user.press("Метро")
-    await user.press("Прямо сейчас")
-    await user.say(f"Сообщение номер {number:02d}, {MARKER}")
-    await user.press("Пропустить")
-    await user.press("Пропустить")
-    await user.press("Отправить")
+    text = f"Сообщение номер {number:02d}, {MARKER}"
+    await fill_form(user, text, region="мск", extras=False, send=True)
 
 
 def copies(api: FakeBotAPI, chat_id: int, since: int) -> list[ChatMessage]:

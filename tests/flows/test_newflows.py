@@ -42,14 +42,7 @@ async def test_a_short_wait_opens_the_form_and_says_the_draft_lasts(
 ) -> None:
     user = User(api, USER_IDS[1], "en")
     await start_bot(REPORTS_PER_HOUR="1", DRAFT_IDLE_MINUTES="90", KEY_PASSPHRASE=PASSPHRASE)
-    await user.say("/report")
-    await user.say("Moscow")
-    await user.press("Metro")
-    await user.press("Right now")
-    await user.say("first")
-    await user.press("Skip")
-    await user.press("Skip")
-    await user.press("Send")
+    await fill_form(user, "first", region="Moscow", extras=False, send=True, lang="en")
     await user.say("/report")
     messages = api.messages(user.id)
     assert "60 min" in messages[-2].visible_text and "kept" in messages[-2].visible_text

@@ -18,22 +18,22 @@ async def test_report_form_says_the_region_and_undoes_it(
     user = User(api, USER_IDS[1], "en")
     await start_bot()
     await user.say("/report")
+    sent_before = len(api.calls_for("sendMessage"))
     place = await user.say("Владик")  # Vladivostok, not Vladikavkaz
-    said = api.messages(user.id)[-2]
-    assert said.visible_text == "Region: Primorsky Krai."
-    assert [b.text for row in said.buttons for b in row] == ["Not this region"]
+    # One step, one message: the region taken is said on top of the next step's question.
+    assert len(api.calls_for("sendMessage")) == sent_before + 1
+    assert place.visible_text.startswith("Region: Primorsky Krai.")
     assert "Where is it" in place.visible_text
-    await user.press("Dormitory")  # the next step goes on as before
-    api.press_button(user.id, said.message_id, 0)  # "Not this region", one step later
-    await api.wait_idle()
-    again = next(m for m in api.messages(user.id) if m.message_id == said.message_id)
-    assert "Report a raid" in again.visible_text  # the region question, on that same message
+    assert "Not this region" in user.labels(place)
+    again = await user.press("Not this region")
+    assert again.message_id == place.message_id  # the region question, on that same message
+    assert "Report a raid" in again.visible_text
     choose = await user.say("Екатеренбург")  # a typo: asked, not taken
     assert "Which region did you mean" in choose.visible_text
-    await user.press("Sverdlovsk")
-    assert api.messages(user.id)[-2].visible_text == "Region: Sverdlovsk region."
-    # The place answered before is kept: the form goes on at the time step.
-    assert "When" in user.last().visible_text
+    step = await user.press("Sverdlovsk")
+    assert step.message_id == choose.message_id  # the list's message becomes the next step
+    assert step.visible_text.startswith("Region: Sverdlovsk region.")
+    assert "Where is it" in step.visible_text and "Not this region" in user.labels(step)
 
 
 async def test_report_form_understands_oblast_and_declined_names(
@@ -48,9 +48,10 @@ async def test_report_form_understands_oblast_and_declined_names(
         ("Ростов Великий", "Регион: Ярославская область."),
     ):
         await user.say("/report")
-        await user.say(typed)
-        assert api.messages(user.id)[-2].visible_text == said, typed
-        assert user.labels(api.messages(user.id)[-2]) == ["Не тот регион"]
+        step = await user.say(typed)
+        assert step.visible_text.startswith(said + "\n"), typed
+        assert "Шаг 2 из 6" in step.visible_text, typed
+        assert "Не тот регион" in user.labels(step), typed
 
 
 async def test_alerts_region_is_said_and_undone(

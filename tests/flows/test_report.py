@@ -64,7 +64,9 @@ async def test_edit_from_review_and_cancel(
     await user.press("Регион")
     review = await user.say("Казань")
     assert "Татарстан" in review.visible_text and "Новый текст" in review.visible_text
-    cancelled = await user.press("Отменить")
+    asked = await user.press("Отменить")  # a filled form: asked first (tests/flows/test_back.py)
+    assert "Удалить этот черновик" in asked.visible_text
+    cancelled = await user.press("Да, удалить")
     assert "Ничего не отправлено" in cancelled.visible_text
     assert [m.from_bot for m in api.chat_log(user.id) if not m.deleted] == [True]
     assert stored_reports(bot) == []

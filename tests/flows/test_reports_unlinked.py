@@ -15,6 +15,7 @@ from handlers.report import handlers as report_handlers
 from tests.support.chat import User
 from tests.support.keys import PASSPHRASE
 from tests.support.process import RunningBot, StartBot
+from tests.support.reports import fill_form
 
 ADMIN = 5_100_000_001
 ANNA, BORIS = 5_400_000_011, 5_400_000_022
@@ -22,14 +23,7 @@ MARKER = "связь-маркер-9d"
 
 
 async def send_report(user: User, number: int) -> None:
-    await user.say("/report")
-    await user.say("мск")
-    await user.press("Метро")
-    await user.press("Прямо сейчас")
-    await user.say(f"Сообщение {number}, {MARKER}")
-    await user.press("Пропустить")
-    await user.press("Пропустить")
-    await user.press("Отправить")
+    await fill_form(user, f"Сообщение {number}, {MARKER}", region="мск", extras=False, send=True)
 
 
 def execute(bot: RunningBot, sql: str) -> None:

@@ -15,6 +15,7 @@ from bot.devserver.server import FakeBotAPI
 from tests.support.chat import User
 from tests.support.keys import PASSPHRASE
 from tests.support.process import RunningBot, StartBot
+from tests.support.reports import fill_form
 
 ADMIN, MODERATOR, OUTSIDER, REPORTER = 5_100_000_001, 5_200_000_002, 5_300_000_003, 5_400_000_004
 MOSCOW_RU, SPB_EN, MOSCOW_KAZAN_SILENT = 6_100_000_011, 6_200_000_022, 6_300_000_033
@@ -58,16 +59,8 @@ async def confirm_delivery(user: User, *, sound: bool = False) -> None:
 
 
 async def send_report(user: User, region: str = "мск", extra: str = "") -> None:
-    await user.say("/report")
-    await user.say(region)
-    await user.press("Метро")
-    await user.press("Прямо сейчас")
-    await user.say(f"Проверяют документы у выхода 2, {MARKER}{extra}")
-    await user.press("Пропустить")
-    await user.press("Пропустить")
-    sent = await user.press("Отправить")
-    if "Всё равно отправить" in user.labels(sent):  # `extra` looked like personal data
-        await user.press("Всё равно отправить")
+    text = f"Проверяют документы у выхода 2, {MARKER}{extra}"
+    await fill_form(user, text, region=region, extras=False, send=True)
 
 
 async def invite_moderator(api: FakeBotAPI, admin: User, moderator: User) -> None:

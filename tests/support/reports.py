@@ -35,12 +35,47 @@ def opened(keyring_dir: Path, row: dict[str, object]) -> dict[str, object]:
     return open_report(unlock(keyring_dir), stored)
 
 
-async def fill_form(user: User, text: str = f"Проверяют документы у выхода 2, {MARKER}") -> None:
-    """Every step of /report in Russian, with a photo and a location: the review screen."""
+# The buttons a report walk presses, by the user's language.
+LABELS = {
+    "ru": {
+        "place": "Метро",
+        "when": "Прямо сейчас",
+        "skip": "Пропустить",
+        "send": "Отправить",
+        "anyway": "Всё равно отправить",
+    },
+    "en": {
+        "place": "Metro",
+        "when": "Right now",
+        "skip": "Skip",
+        "send": "Send",
+        "anyway": "Send anyway",
+    },
+}
+
+
+async def fill_form(
+    user: User,
+    text: str = f"Проверяют документы у выхода 2, {MARKER}",
+    *,
+    region: str = "Питер",
+    extras: bool = True,
+    send: bool = False,
+    lang: str = "ru",
+) -> None:
+    """Every step of /report, metro and right now: with a photo and a location (`extras`) or
+    both skipped; the review screen, or the report sent (`send`: past the personal-data
+    warning too, should the text look like it carries some). The one walk every test that
+    needs a report uses."""
+    labels = LABELS[lang]
     await user.say("/report")
-    await user.say("Питер")
-    await user.press("Метро")
-    await user.press("Прямо сейчас")
+    await user.say(region)
+    await user.press(labels["place"])
+    await user.press(labels["when"])
     await user.say(text)
-    await user.say(photo=True)
-    await user.say(location=(LAT, LON))
+    await (user.say(photo=True) if extras else user.press(labels["skip"]))
+    await (user.say(location=(LAT, LON)) if extras else user.press(labels["skip"]))
+    if send:
+        sent = await user.press(labels["send"])
+        if labels["anyway"] in user.labels(sent):
+            await user.press(labels["anyway"])

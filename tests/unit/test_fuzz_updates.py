@@ -200,6 +200,7 @@ class Fuzzer:
             "m1.group",
             "m1.read",
             "m1.reject",
+            "m1.reject-ok",
             "m1.reject-one",
             "m1.edit",
             "m1.approve",

@@ -46,7 +46,7 @@ from handlers.report.callbacks import (
     ReportActCb,
     WhenCb,
 )
-from handlers.report.screens import refusal
+from handlers.report.screens import place_prompt, refusal, with_region_picked
 from handlers.report.states import ReportForm
 from handlers.report.steps import STEPS
 from tests.support.fuzz import build_test_app, close_app, feed
@@ -143,6 +143,19 @@ def test_an_optional_step_is_answered_by_a_skip_and_asked_again_after_edit() -> 
     region = STEPS[0]
     assert region.answer("spb") == {"region": "spb"} and region.answered({"region": "spb"})
     assert not region.answered(region.cleared())
+
+
+def test_the_keyboard_under_a_picked_region_is_made_once() -> None:
+    """The region step's hot path: the same keyboard object for every region picked, so the
+    session prepares its JSON once; "Not this region" takes Back's place, Cancel stays."""
+    tr = Tr(TRANSLATOR, "ru")
+    spb, msk = REGIONS.get("spb"), REGIONS.get("moscow")
+    assert spb is not None and msk is not None
+    text, first = with_region_picked(tr, spb, "step", place_prompt(tr, {})[1])
+    _, second = with_region_picked(tr, msk, "step", place_prompt(tr, {})[1])
+    assert first is second
+    assert text == "Регион: Санкт-Петербург.\n\nstep"
+    assert [b.text for b in first.inline_keyboard[-1]] == ["Не тот регион", "✖ Отменить"]
 
 
 def every_button() -> list[CallbackData]:
