@@ -10,8 +10,10 @@ the test set both ways. The rules, by kind:
 - PHONE: a run of digits with single spaces, dashes or brackets between them, read whole:
   "+" and 10-15 digits; 11 digits starting 7 or 8; 10 digits starting 9 (a mobile without
   its prefix); 11-13 digits starting with a neighbouring country's code; or any run of 7-12
-  digits ending "-dd-dd" ("123-45-67", "495 123-45-67"). Times (18:00), dates (12.05.2024)
-  and ranges ("5 - 7") never form such a run.
+  digits ending "-dd-dd" whose first group has 3 digits or more ("123-45-67", "495
+  123-45-67"). Times (18:00), dates (12.05.2024) and ranges ("5 - 7") never form such a
+  run; a run of only dashed dates and times ("2024-12-05", "18-00 - 20-00") or of amounts
+  in thousands ("150 000-200 000") is no number at all.
 - DOCUMENT: any other such run of 9 digits or more (passport "4512 345678", SNILS, INN, a
   card); two capital Cyrillic letters and 7 digits (a military ID, "АН 1234567"); or
   "паспорт", "серия", "военный билет", "СНИЛС", "ИНН", "удостоверение", "passport" followed
@@ -20,7 +22,8 @@ the test set both ways. The rules, by kind:
   ok.ru, instagram.com, facebook.com, x.com or twitter.com profile address.
 - NAME, in Cyrillic: a capitalised (or all-capitals) word before a patronymic in -ович,
   -евич, -овна, -евна, -ична, -инична, in any case ("Фамилия Имя Отчество", "Имя
-  Отчество"; a few toponym words such as "Площадь" are not a first name); a known first name
+  Отчество"; a few toponym words such as "Площадь" are not a first name, and a name after
+  a place word is the place's: "проспект Андрея Дмитриевича Сахарова"); a known first name
   before a short or spoken patronymic ("Иван Ильич", "Сергей Михалыч", lower case too); or
   a surname with two initials ("Петров А. В.", "А.В. Петров"). In Latin letters only with a
   patronymic ("Ivan Petrovich"). Two capitalised words alone are never a name: "Firstname
@@ -81,6 +84,15 @@ _SAME_WIDTH = str.maketrans(
 # Digits with at most two separators (space, dash, bracket) between each two.
 _DIGIT_RUN = re.compile(r"(?<![\w+])(?:\+ ?)?\(?\d(?:[ \-()]{0,3}\d){6,18}")
 _CITY_TAIL = re.compile(r"\d{2}-\d{2}$")
+_FIRST_GROUP = re.compile(r"\d+")
+# Runs that are only dates and times written with dashes ("2024-12-05", "18-00 - 20-00",
+# "15-20 20-30"), or only amounts grouped in thousands ("150 000-200 000"): never a number.
+_DATE_OR_TIME = (
+    r"(?:(?:19|20)\d\d-[01]\d-[0-3]\d|[0-3]\d-[01]\d-(?:(?:19|20))?\d\d|[0-2]\d-[0-5]\d)"
+)
+_DATES_AND_TIMES = re.compile(rf"{_DATE_OR_TIME}(?:[ \-]+{_DATE_OR_TIME})*")
+_THOUSANDS = r"\d{1,3}(?: \d{3})+"
+_AMOUNTS = re.compile(rf"{_THOUSANDS}(?: ?- ?{_THOUSANDS})?")
 _NEIGHBOUR_CODES = ("380", "375", "373", "374", "992", "993", "994", "995", "996", "998")
 _MILITARY_ID = re.compile(r"(?<!\w)[А-ЯЁ]{2} ?№? ?\d{7}(?!\d)")
 _DOCUMENT_WORD = re.compile(
@@ -131,6 +143,17 @@ _NOT_FIRST_NAMES = frozenset(
         "тупик проезд аллея район посёлок поселок село деревня город вокзал линия остров"
     )
 )
+
+# Words (and their case forms, by stem) naming a place after a person: the person's full name
+# follows ("улица Маршала ...", "памятник Александру Сергеевичу Пушкину", "школа имени ...").
+_PLACE_STEMS = tuple(
+    _words(
+        "улиц проспект переул бульвар площад шоссе набережн станци метро памятник имени музе "
+        "театр парк сквер аллее аллея аллеи завод школ гимнази лице институт университет "
+        "больниц поликлиник библиотек дворц дворец библиотек тупик проезд"
+    )
+)
+_PLACE_ABBREVIATIONS = frozenset(_words("ул пр пр-т просп пер б-р бул пл ш наб ст м им"))
 
 # Common first names (Russian, and of the neighbouring countries people come from), for the
 # short patronymics only: "Иван Ильич", "Сергей Михалыч".
@@ -210,14 +233,32 @@ def _number_kind(run: str) -> PersonalDataKind | None:
     count = len(digits)
     if run.startswith("+"):
         return PersonalDataKind.PHONE if 10 <= count <= 15 else None
+    if _DATES_AND_TIMES.fullmatch(run) or _AMOUNTS.fullmatch(run):
+        return None
     if (
         (count == 11 and digits[0] in "78")
         or (count == 10 and digits[0] == "9")
         or (11 <= count <= 13 and digits.startswith(_NEIGHBOUR_CODES))
-        or (7 <= count <= 12 and _CITY_TAIL.search(run))
+        or (count in (7, 10) and _CITY_TAIL.search(run) and _city_code_first(run))
     ):
         return PersonalDataKind.PHONE
     return PersonalDataKind.DOCUMENT if count >= 9 else None
+
+
+def _city_code_first(run: str) -> bool:
+    """A city number ("123-45-67", "(495) 123-45-67") opens with three digits or more; two
+    ("18-00 - 20-00") is a time."""
+    first = _FIRST_GROUP.search(run)
+    return first is not None and len(first.group(0)) >= 3
+
+
+def _after_place_word(text: str, start: int) -> bool:
+    """Is the word before `start` a kind of place ("проспект Андрея Дмитриевича Сахарова",
+    "памятник Александру Сергеевичу")? Then the name is the place's, not a person's."""
+    before = text[:start].rstrip()
+    word = before[before.rfind(" ") + 1 :].lower().rstrip(".")
+    word = word[word.rfind("\n") + 1 :]
+    return word in _PLACE_ABBREVIATIONS or word.startswith(_PLACE_STEMS)
 
 
 def _names(text: str) -> list[Finding]:
@@ -226,6 +267,7 @@ def _names(text: str) -> list[Finding]:
         for pattern in (_CAP_BEFORE_PATRONYMIC, _INITIALS)
         for m in pattern.finditer(text)
         if (m.group("first") or "").lower() not in _NOT_FIRST_NAMES
+        and not _after_place_word(text, m.start())
     ]
     found += _matches(_LATIN_NAME, text, PersonalDataKind.NAME)
     names = _first_name_forms()
@@ -236,7 +278,11 @@ def _names(text: str) -> list[Finding]:
         if pair is None:
             continue
         first, second = pair.group("first"), pair.group("second")
-        if first.lower() in names and _SPOKEN_PATRONYMIC.fullmatch(second):
+        if (
+            first.lower() in names
+            and _SPOKEN_PATRONYMIC.fullmatch(second)
+            and not _after_place_word(text, pos)
+        ):
             found.append(Finding(PersonalDataKind.NAME, pair.start(), pair.end()))
     return found
 
