@@ -13,7 +13,7 @@ import tomllib
 import zoneinfo
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from itertools import product
+from itertools import pairwise, product
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Final
@@ -288,6 +288,20 @@ def _says_oblast(form: str) -> bool:
     return any(_GENERIC_FORMS.get(w) == "#obl" for w in form.split())
 
 
+# Words joining two places: "Москва и область" names the city and the oblast, both.
+_AND_WORDS: Final = frozenset({"и", "или", "плюс", "and", "or", "plus"})
+_WITH_WORDS: Final = frozenset({"с", "со", "with"})
+
+
+def _names_both(text: str, form: str) -> bool:
+    """Whether the text joins a place and an oblast ("Москва и область", "Moscow + region",
+    "Питер с областью"), so a federal city is meant along with its oblast, not instead."""
+    words = form.split()
+    if "+" in text or "&" in text or any(w in _AND_WORDS for w in words):
+        return True
+    return any(w in _WITH_WORDS and _GENERIC_FORMS.get(nxt) == "#obl" for w, nxt in pairwise(words))
+
+
 def _key_limit(length: int) -> int:
     """How many edits a key of this length tolerates: none for short keys (too many clashes)."""
     if length >= 8:
@@ -486,6 +500,7 @@ class RegionCatalog:
             return [], False
         best: _Scores = {}
         oblast = False
+        both = _names_both(text, forms[0])
         for i, typed in enumerate(forms):
             form, near = _without_preposition(typed)
             oblast = oblast or near or _says_oblast(form)
@@ -498,19 +513,23 @@ class RegionCatalog:
                     score = _PHRASE_BASE + _PHRASE_STEP * (words - 1) - penalty
                     _offer(best, codes, min(score, _PREFIX_UNIQUE - _FUZZY_STEP), False)
         if oblast:
-            self._to_oblasts(best)
+            self._to_oblasts(best, both)
         ranked = sorted(best.items(), key=lambda kv: (-kv[1][0], self._order[kv[0]]))
         return ranked, phrases
 
-    def _to_oblasts(self, best: _Scores) -> None:
+    def _to_oblasts(self, best: _Scores, both: bool = False) -> None:
         """The text says "oblast": a federal city becomes the oblast around it, so "Moscow obl"
-        never lands on the city; one with no oblast (Sevastopol) is only offered, never taken."""
+        never lands on the city; one with no oblast (Sevastopol) is only offered, never taken.
+        When the text names both ("Москва и область"), the city stays beside its oblast, level
+        with it, so the bot asks instead of dropping the city."""
         for code in list(best):
             region = self._by_code[code]
             if region.federal_city:
                 score, exact = best.pop(code)
                 if region.oblast:
                     _offer(best, (region.oblast,), score, exact)
+                    if both:
+                        _offer(best, (code,), *best[region.oblast])
                 else:
                     # a candidate to ask about, below what resolve() ever takes
                     _offer(best, (code,), min(score, _RESOLVE_MIN - _FUZZY_STEP), False)

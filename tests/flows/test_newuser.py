@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.devserver.server import FakeBotAPI
+from tests.support.alerts import SPB_EN, confirm_delivery, rows, start
 from tests.support.chat import USER_IDS, User
 from tests.support.keys import PASSPHRASE
 from tests.support.process import StartBot
@@ -33,3 +34,29 @@ async def test_an_ordinary_report_is_sent_at_the_first_tap(
     assert "Готово" in done.visible_text
     [row] = stored_reports(bot)
     assert opened(keyring_dir, row)["text"] == text
+
+
+async def test_a_city_and_its_oblast_named_together_are_asked_about(
+    api: FakeBotAPI, start_bot: StartBot, keyring_dir: Path
+) -> None:
+    """ "Москва и область" names two regions: taking only the oblast would leave the person
+    without the city's alerts (or file a city report under the oblast) without a word."""
+    user = User(api, SPB_EN, "ru")
+    bot = await start(start_bot)
+    await user.say("/alerts")
+    await user.press("Добавить регион")
+    choose = await user.say("Москва и область")
+    assert "Уточните, какой регион" in choose.visible_text
+    assert user.labels(choose)[:2] == ["Москва", "Московская область"]
+    assert rows(bot, "SELECT count(*) FROM subscriber_regions") == [(0,)]
+    await user.press("Москва")
+    await confirm_delivery(user)
+    await user.press("Добавить регион")
+    await user.say("Москва + обл")
+    screen = await user.press("Московская область")
+    assert "Московская область" in screen.visible_text
+    assert rows(bot, "SELECT count(*) FROM subscriber_regions") == [(2,)]
+
+    await user.say("/report")
+    step = await user.say("Питер с областью")
+    assert user.labels(step)[:2] == ["Санкт-Петербург", "Ленинградская область"]
