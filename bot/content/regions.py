@@ -302,6 +302,37 @@ def _names_both(text: str, form: str) -> bool:
     return any(w in _WITH_WORDS and _GENERIC_FORMS.get(nxt) == "#obl" for w, nxt in pairwise(words))
 
 
+# What people type meaning no one region but all of them ("вся Россия", "везде").
+_ALL_OF_RUSSIA: Final = frozenset(
+    {
+        "вся россия",
+        "россия",
+        "рф",
+        "вся рф",
+        "по всей россии",
+        "во всей россии",
+        "вся страна",
+        "по всей стране",
+        "везде",
+        "все регионы",
+        "все",
+        "russia",
+        "all russia",
+        "all of russia",
+        "whole russia",
+        "the whole of russia",
+        "everywhere",
+        "all regions",
+        "all",
+    }
+)
+
+
+def says_all_of_russia(text: str) -> bool:
+    """Whether the text asks for all of Russia rather than a region ("вся Россия", "везде")."""
+    return textnorm.normalize(textnorm.clip(text, MAX_REGION_TEXT)) in _ALL_OF_RUSSIA
+
+
 def _key_limit(length: int) -> int:
     """How many edits a key of this length tolerates: none for short keys (too many clashes)."""
     if length >= 8:

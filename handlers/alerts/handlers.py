@@ -10,7 +10,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, ChatMemberUpdated, Message
 
-from bot.content.regions import RegionCatalog
+from bot.content.regions import RegionCatalog, says_all_of_russia
 from bot.i18n import Tr
 from bot.services.subscriptions import SubscriptionService, TooManyChanges
 from handlers.alerts import delivery, screens
@@ -76,6 +76,10 @@ async def region_typed(
     regions: RegionCatalog,
 ) -> None:
     found = regions.resolve(message.text or "")
+    if found is None and says_all_of_russia(message.text or ""):
+        text, markup = screens.all_of_russia_hint(tr)
+        await message.answer(text, reply_markup=markup)
+        return
     if found is None:
         candidates = regions.match(message.text or "", limit=5)
         text, markup = screens.region_candidates(tr, candidates)

@@ -123,6 +123,16 @@ def region_help(tr: Tr) -> InlineKeyboardMarkup:
     )
 
 
+def all_of_russia_hint(tr: Tr) -> Screen:
+    """ "вся Россия" typed where a region is asked for: all of Russia is a button of its own,
+    which asks how alerts arrive like any region."""
+    rows = [
+        [toggle_button(tr, AlertSetting.ALL_REGIONS, turn_on=True)],
+        *region_help(tr).inline_keyboard,
+    ]
+    return tr("newuser-alerts-all-typed"), InlineKeyboardMarkup(inline_keyboard=rows)
+
+
 def region_prompt(tr: Tr) -> Screen:
     return tr("alerts-region-prompt"), region_help(tr)
 

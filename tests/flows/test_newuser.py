@@ -60,3 +60,20 @@ async def test_a_city_and_its_oblast_named_together_are_asked_about(
     await user.say("/report")
     step = await user.say("Питер с областью")
     assert user.labels(step)[:2] == ["Санкт-Петербург", "Ленинградская область"]
+
+
+@pytest.mark.parametrize(("lang", "typed"), [("ru", "вся Россия"), ("en", "everywhere")])
+async def test_all_of_russia_typed_for_alerts_points_to_its_button(
+    api: FakeBotAPI, start_bot: StartBot, keyring_dir: Path, lang: str, typed: str
+) -> None:
+    """Typed where a region is asked for, "all of Russia" was "no such region"."""
+    user = User(api, SPB_EN, lang)
+    bot = await start(start_bot)
+    await user.say("/alerts")
+    await user.press("Добавить регион" if lang == "ru" else "Add a region")
+    hint = await user.say(typed)
+    assert "🇷🇺" in hint.visible_text
+    assert user.labels(hint)[0] == ("🇷🇺 Вся Россия" if lang == "ru" else "🇷🇺 All of Russia")
+    await user.press("🇷🇺")
+    await confirm_delivery(user)
+    assert rows(bot, "SELECT count(*) FROM subscribers WHERE all_regions = 1") == [(1,)]
