@@ -16,6 +16,7 @@ from aiogram.types import CallbackQuery, Message, User
 
 from bot.config import Settings
 from bot.content.regions import RegionCatalog
+from bot.content.textnorm import normalize
 from bot.i18n import Tr
 from bot.services.location import coarse_location
 from bot.services.reports import (
@@ -269,10 +270,50 @@ async def _kept_note(needed: str, message: Message, state: FSMContext, tr: Tr) -
     return needed + "\n\n" + tr("report-kept-later")
 
 
+# A button's word typed instead of pressing it ("назад", "отмена"): a wish to navigate, not a
+# description; kept, it came back at step 4 as the report's text.
+_BUTTON_WORDS = frozenset(
+    [
+        "назад",
+        "back",
+        "отмена",
+        "отменить",
+        "отменяю",
+        "cancel",
+        "стоп",
+        "stop",
+        "выход",
+        "exit",
+        "домой",
+        "home",
+        "меню",
+        "menu",
+        "далее",
+        "дальше",
+        "next",
+        "пропустить",
+        "skip",
+        "отправить",
+        "send",
+        "да",
+        "нет",
+        "yes",
+        "no",
+        "ок",
+        "ok",
+    ]
+)
+
+
+def _is_button_word(text: str) -> bool:
+    return normalize(text) in _BUTTON_WORDS
+
+
 async def _keep_words(message: Message, state: FSMContext) -> bool:
-    """Add what was typed (or a caption) to the words kept for the description."""
+    """Add what was typed (or a caption) to the words kept for the description; a button's
+    word alone is not kept (the caller then says which buttons to press)."""
     kept = clean_text(message.text or message.caption or "")
-    if not kept:
+    if not kept or _is_button_word(kept):
         return False
     data = await state.get_data()
     joined = "\n".join(filter(None, [str(data.get(KEPT_TEXT_KEY) or ""), kept]))

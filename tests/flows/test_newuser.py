@@ -77,3 +77,27 @@ async def test_all_of_russia_typed_for_alerts_points_to_its_button(
     await user.press("🇷🇺")
     await confirm_delivery(user)
     assert rows(bot, "SELECT count(*) FROM subscribers WHERE all_regions = 1") == [(1,)]
+
+
+async def test_a_button_word_typed_is_not_kept_as_the_description(
+    api: FakeBotAPI, start_bot: StartBot, keyring_dir: Path
+) -> None:
+    """ "назад" or "Отмена!" typed at a button step meant the button; kept as words for the
+    description, they came back at step 4 as the report's text."""
+    user = User(api, USER_IDS[1], "ru")
+    await start_bot()
+    await user.say("/report")
+    await user.say("Москва")
+    await user.say("назад")
+    from_bot = [m for m in api.messages(user.id) if m.from_bot]
+    assert "кнопкой ниже" in from_bot[-2].visible_text
+    await user.press("Метро")
+    await user.say("Отмена!")
+    describe = await user.press("Прямо сейчас")
+    assert "Шаг 4 из 6" in describe.visible_text
+    assert "я сохранил эти слова" not in describe.visible_text
+    assert "Использовать мой текст" not in " ".join(user.labels(describe))
+    await user.press("Назад")
+    await user.say("у турникетов")  # real words are still kept at a button step
+    describe = await user.press("Прямо сейчас")
+    assert "у турникетов" in describe.visible_text
