@@ -293,7 +293,12 @@ async def reject_group_screen(
     yes = RejectGroupYesCb(region=region, window=window, reason=reason)
     rows = [
         [button(tr("mod-group-reject-yes"), yes)],
-        [button(tr("mod-group-reject-no"), GroupCb(region=region, window=window))],
+        [
+            button(
+                tr("mod-group-reject-no", reports=summary.reports),
+                GroupCb(region=region, window=window),
+            )
+        ],
         [button(tr("mod-back-queue"), QueueCb()), *home_row(tr)],
     ]
     return _group_text(tr, regions, summary, places) + "\n\n" + ask, markup(rows)

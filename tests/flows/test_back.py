@@ -186,7 +186,7 @@ async def test_queue_has_home_and_a_group_is_rejected_only_when_confirmed(
     asked = await admin.press("Spam")
     assert "Reject 1 report of this group as “🗑 Spam”?" in asked.visible_text
     assert rows(bot, "SELECT state FROM reports") == [("new",)]  # nothing rejected yet
-    kept = await admin.press("No, keep them")
+    kept = await admin.press("No, keep it")
     assert kept.visible_text == group.visible_text
     assert rows(bot, "SELECT state FROM reports") == [("new",)]
     await admin.press("Duplicate")

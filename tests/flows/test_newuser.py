@@ -6,12 +6,24 @@ from pathlib import Path
 
 import pytest
 
+from bot.config import REPO_ROOT
 from bot.devserver.server import FakeBotAPI
-from tests.support.alerts import SPB_EN, confirm_delivery, rows, start
+from bot.i18n import Translator
+from tests.support.alerts import (
+    ADMIN,
+    REPORTER,
+    SPB_EN,
+    confirm_delivery,
+    rows,
+    send_report,
+    start,
+)
 from tests.support.chat import USER_IDS, User
 from tests.support.keys import PASSPHRASE
 from tests.support.process import StartBot
 from tests.support.reports import fill_form, opened, stored_reports
+
+TRANSLATOR = Translator.load(REPO_ROOT / "content" / "locales")
 
 # Ordinary raid reports as people wrote them in the pass: a dashed date, a dashed time range,
 # amounts in thousands, a street and a monument named after a person. None carries personal
@@ -101,3 +113,42 @@ async def test_a_button_word_typed_is_not_kept_as_the_description(
     await user.say("у турникетов")  # real words are still kept at a button step
     describe = await user.press("Прямо сейчас")
     assert "у турникетов" in describe.visible_text
+
+
+async def test_rejecting_a_group_of_one_report_says_it_in_the_singular(
+    api: FakeBotAPI, start_bot: StartBot, keyring_dir: Path
+) -> None:
+    """ "Reject 1 report … They leave the queue", "No, keep them": one report is "it"."""
+    admin = User(api, ADMIN, "en")
+    await start(start_bot)
+    await send_report(User(api, REPORTER, "ru"))
+    await admin.say("/queue")
+    await admin.press("Moscow ·")
+    asked = await admin.press("Spam")
+    assert "Reject 1 report of this group" in asked.visible_text
+    assert "It leaves the queue" in asked.visible_text
+    await admin.press("No, keep it")
+    await send_report(User(api, USER_IDS[0], "ru"))
+    await admin.press("Queue")
+    await admin.press("Moscow ·")
+    asked = await admin.press("Spam")
+    assert "Reject 2 reports of this group" in asked.visible_text
+    assert "They leave the queue" in asked.visible_text
+    assert "↩ No, keep them" in admin.labels(asked)
+
+
+@pytest.mark.parametrize(
+    ("reports", "words"),
+    [
+        (1, ("1 сообщение", "Оно уйдёт", "оставить его")),
+        (2, ("2 сообщения", "Они уйдут", "оставить их")),
+        (5, ("5 сообщений", "Они уйдут", "оставить их")),
+        (21, ("21 сообщение", "Они уйдут", "оставить их")),
+    ],
+)
+def test_the_russian_reject_question_agrees_with_its_number(
+    reports: int, words: tuple[str, str, str]
+) -> None:
+    ask = TRANSLATOR("ru", "mod-group-reject-ask", reports=reports, reason="Спам")
+    no = TRANSLATOR("ru", "mod-group-reject-no", reports=reports)
+    assert words[0] in ask and words[1] in ask and words[2] in no

@@ -8,9 +8,12 @@ report-discard-yes = 🗑 Yes, discard the draft
 report-discard-no = ↩ No, back to the form
 
 ## The moderators' queue: rejecting a whole group is asked first
-mod-group-reject-ask = Reject { $reports ->
-        [one] { $reports } report
-       *[other] { $reports } reports
-    } of this group as “{ $reason }”? They leave the queue, and the other moderators are told.
+mod-group-reject-ask = { $reports ->
+        [one] Reject { $reports } report of this group as “{ $reason }”? It leaves the queue, and the other moderators are told.
+       *[other] Reject { $reports } reports of this group as “{ $reason }”? They leave the queue, and the other moderators are told.
+    }
 mod-group-reject-yes = 🗑 Yes, reject
-mod-group-reject-no = ↩ No, keep them
+mod-group-reject-no = { $reports ->
+        [one] ↩ No, keep it
+       *[other] ↩ No, keep them
+    }

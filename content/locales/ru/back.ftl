@@ -8,10 +8,16 @@ report-discard-yes = 🗑 Да, удалить черновик
 report-discard-no = ↩ Нет, вернуться к форме
 
 ## The moderators' queue: rejecting a whole group is asked first
-mod-group-reject-ask = Отклонить { $reports ->
-        [one] { $reports } сообщение
-        [few] { $reports } сообщения
-       *[other] { $reports } сообщений
-    } этой группы с причиной «{ $reason }»? Они уйдут из очереди, остальные модераторы получат уведомление.
+mod-group-reject-ask = { $reports ->
+        [1] Отклонить { $reports } сообщение этой группы с причиной «{ $reason }»? Оно уйдёт из очереди, остальные модераторы получат уведомление.
+       *[other] Отклонить { $reports ->
+            [one] { $reports } сообщение
+            [few] { $reports } сообщения
+           *[other] { $reports } сообщений
+        } этой группы с причиной «{ $reason }»? Они уйдут из очереди, остальные модераторы получат уведомление.
+    }
 mod-group-reject-yes = 🗑 Да, отклонить
-mod-group-reject-no = ↩ Нет, оставить
+mod-group-reject-no = { $reports ->
+        [1] ↩ Нет, оставить его
+       *[other] ↩ Нет, оставить их
+    }
