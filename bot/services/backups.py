@@ -321,7 +321,7 @@ def locked_data_dir(settings: Settings) -> Iterator[None]:
     try:
         fd = runlock.take(settings.data_dir)
     except runlock.DataDirBusy as exc:
-        raise LiveDatabase(f"{exc}: stop it first; nothing was changed") from None
+        raise LiveDatabase(f"{exc}: stop it first") from None
     try:
         yield
     finally:
