@@ -178,6 +178,9 @@ def test_a_broken_database_or_keyring_is_a_problem_destroyed_keys_are_not() -> N
     assert "database: migration 0003_alerts.sql was changed" in broken.problems
     assert "keyring: destroyed" in broken.lines
     assert not [p for p in broken.problems if p.startswith("keyring")]
+    just_panicked = status_view(observed(row(keyring="unlocked"), keyring="destroyed"), NOW)
+    assert "keyring: destroyed" in just_panicked.lines  # not the row's minute-old 'unlocked'
+    assert "keyring: unlocked" not in just_panicked.lines
     bad = status_view(observed(None, keyring="/k: the keyring file is damaged"), NOW)
     assert "keyring: /k: the keyring file is damaged" in bad.problems
 
