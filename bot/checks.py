@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,6 +13,7 @@ from bot.config import (
     Settings,
     data_dir_problem,
     keys_dir_problem,
+    metrics_endpoint,
     port_problem,
     webhook_problem,
 )
@@ -46,6 +48,7 @@ async def run_checks(
     `webhook` adds what `run --webhook` refuses."""
     report = CheckReport()
     _check_settings(settings, report)
+    _check_metrics(settings, report)
     if webhook:
         _check_webhook(settings, report)
     _check_token(settings, report)
@@ -300,6 +303,24 @@ def _check_webhook(settings: Settings, report: CheckReport) -> None:
         f"{settings.listen_host}:{settings.listen_port} (path {settings.webhook_path}, "
         "/healthz beside it)"
     )
+
+
+def _check_metrics(settings: Settings, report: CheckReport) -> None:
+    """METRICS_ADDR off loopback shows anyone who reaches it how busy the instance is."""
+    if settings.metrics_addr is None:
+        return
+    host, port = metrics_endpoint(settings.metrics_addr)
+    try:
+        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:  # a host name: only the operator knows where it points
+        loopback = False
+    if loopback:
+        report.notes.append(f"metrics: {settings.metrics_addr}/metrics while the bot runs")
+    else:
+        report.warnings.append(
+            f"METRICS_ADDR {settings.metrics_addr} is not a loopback address: anyone who can "
+            f"reach port {port} learns how busy the bot is; use 127.0.0.1 or [::1] (or a firewall)"
+        )
 
 
 def _check_token(settings: Settings, report: CheckReport) -> None:
