@@ -94,3 +94,17 @@ def test_a_wrong_command_or_option_is_found() -> None:
 @pytest.mark.parametrize(("where", "words"), list(documented()))
 def test_every_documented_command_is_real(where: str, words: list[str]) -> None:
     assert problems(words) == [], where
+
+
+UNIT = re.compile(r"(?:systemctl \w[\w-]* (?:--\S+ )*|journalctl -u )([a-z][\w@.-]*)")
+
+
+def test_every_documented_service_name_is_the_installed_unit() -> None:
+    units = {path.stem for path in (REPO_ROOT / "deploy").glob("*.service")}
+    wrong = [
+        f"{path.relative_to(REPO_ROOT)}: {name}"
+        for path in DOCS
+        for name in UNIT.findall(path.read_text(encoding="utf-8"))
+        if name.removesuffix(".service") not in units
+    ]
+    assert wrong == []
