@@ -395,6 +395,11 @@ async def check_bot_api(settings: Settings, report: CheckReport) -> None:
     finally:
         await session.close()
     report.notes.append(f"{where}: the token belongs to @{me.username}")
+    if settings.backup_bot and settings.backup_bot.lower() == (me.username or "").lower():
+        report.problems.append(
+            f"BACKUP_BOT @{settings.backup_bot} is this bot itself: after a takedown it would "
+            "point people at the bot that is gone; name a second bot (or leave it empty)"
+        )
 
 
 def _check_content(settings: Settings, report: CheckReport) -> None:

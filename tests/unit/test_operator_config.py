@@ -15,6 +15,7 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 
 from bot import lifecycle
+from bot.checks import run_checks
 from bot.config import ConfigError, data_dir_problem, load_settings
 from bot.devserver.server import FakeBotAPI
 from bot.logs import setup_logging
@@ -151,3 +152,17 @@ async def test_an_outage_at_start_is_retried_with_backoff_until_stopped(
     assert waits[:4] == [0.01, 0.02, 0.04, 0.04]  # doubling, then capped
     assert [r.__dict__["tries"] for r in caplog.records][:3] == [1, 2, 3]
     assert {r.getMessage() for r in caplog.records} == {"Bot API unreachable at start; retrying"}
+
+
+async def test_check_refuses_a_backup_bot_that_is_this_bot(
+    server: FakeBotAPI, tmp_path: Path
+) -> None:
+    """BACKUP_BOT naming the bot itself would send people back to the bot a takedown took."""
+    common = {"bot_token": server.token, "bot_api_url": server.base_url}
+    itself = load_settings(
+        _env_file=None, data_dir=tmp_path, backup_bot=server.bot_username.upper(), **common
+    )
+    report = await run_checks(itself)
+    assert [p for p in report.problems if p.startswith("BACKUP_BOT")], report.problems
+    other = load_settings(_env_file=None, data_dir=tmp_path, backup_bot="@spare_bot", **common)
+    assert not [p for p in (await run_checks(other)).problems if "BACKUP_BOT" in p]
