@@ -200,7 +200,7 @@ async def check_audit_log(
 
 
 def _why_not_verified(settings: Settings) -> str:
-    from bot.crypto.keyring import KeyringError, KeyringMissing, PublicKeyring
+    from bot.crypto.keyring import KeyringDestroyed, KeyringError, KeyringMissing, PublicKeyring
     from bot.crypto.passphrase import PassphraseUnavailable, configured_passphrase
 
     try:
@@ -208,6 +208,8 @@ def _why_not_verified(settings: Settings) -> str:
         passphrase = configured_passphrase(settings.key_passphrase, settings.key_passphrase_file)
     except KeyringMissing:
         return "there is no keyring yet (nothing could have been appended under its key)"
+    except KeyringDestroyed:
+        return "the keyring was destroyed on purpose, and its key with it (nothing can verify it)"
     except (KeyringError, PassphraseUnavailable):
         return "the keyring cannot be opened (see the keyring line)"
     if passphrase is None:
