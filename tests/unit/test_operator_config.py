@@ -190,3 +190,13 @@ async def test_check_after_a_panic_says_why_the_audit_log_is_not_verified(tmp_pa
         "audit log not verified: the keyring was destroyed on purpose, and its key with it "
         "(nothing can verify it)"
     ], report.warnings
+
+
+def test_an_env_file_that_is_not_utf8_is_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A .env saved as UTF-16 by an editor: a configuration mistake, not a traceback."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".env").write_text("DATA_DIR=/srv/helpline\n", encoding="utf-16")
+    with pytest.raises(ConfigError, match=r"\.env is not UTF-8"):
+        load_settings()
