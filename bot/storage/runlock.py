@@ -57,11 +57,5 @@ def is_held(data_dir: Path) -> bool | None:
         table = Path("/proc/locks").read_text(encoding="ascii", errors="replace")
     except OSError:
         return None
-    # Matched on the inode number alone: the device /proc/locks prints is the superblock's,
-    # which is not stat()'s on btrfs subvolumes or overlayfs. Another filesystem's lock on the
-    # same number only makes `status` trust the row, as it did without this probe.
-    inode = f":{st.st_ino}"
-    return any(
-        "FLOCK" in fields and any(field.endswith(inode) for field in fields)
-        for fields in (line.split() for line in table.splitlines())
-    )
+    inode = f"{os.major(st.st_dev):02x}:{os.minor(st.st_dev):02x}:{st.st_ino}"
+    return any("FLOCK" in line.split() and inode in line.split() for line in table.splitlines())
