@@ -436,13 +436,12 @@ async def _observe_health(settings: Settings) -> Observed:
     """What `status` shows, read without the passphrase and without changing anything."""
     from bot.services.audit_trail import AuditHead
     from bot.services.health import Observed
-    from bot.storage import migrations, runlock
+    from bot.storage import migrations
     from bot.storage.audit import AuditRepository
     from bot.storage.db import Database
     from bot.storage.health import StatusRepository
 
     keyring = _keyring_on_disk(settings)
-    held = runlock.is_held(settings.data_dir)
     path = settings.database_path
     if not path.is_file():
         missing = f"missing: no {path} (start the bot, or run `helpline-bot migrate`)"
@@ -459,11 +458,11 @@ async def _observe_health(settings: Settings) -> Observed:
         repo = StatusRepository(db)
         if todo:  # the tables counted below may not exist yet
             pending = f"{len(todo)} migration(s) pending (start the bot, or `helpline-bot migrate`)"
-            return Observed(pending, await repo.read(), None, None, keyring, held)
+            return Observed(pending, await repo.read(), None, None, keyring)
         schema = "ok"
         backlog = await repo.backlog()
         head = AuditHead.of(await AuditRepository(db).head())
-        return Observed(schema, await repo.read(), backlog, head, keyring, held)
+        return Observed(schema, await repo.read(), backlog, head, keyring)
     finally:
         await db.close()
 

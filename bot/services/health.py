@@ -116,9 +116,6 @@ class Observed:
     backlog: Backlog | None
     head: AuditHead | None
     keyring_on_disk: str  # 'present', 'none', 'destroyed' or a one-line problem
-    # Whether a process holds DATA_DIR's run lock (None: unknown): a bot killed without a
-    # clean stop leaves a row that looks alive for minutes, but not the lock.
-    lock_held: bool | None = None
 
 
 def status_view(seen: Observed, now: dt.datetime) -> StatusView:
@@ -128,7 +125,7 @@ def status_view(seen: Observed, now: dt.datetime) -> StatusView:
     lines.append(f"database: {seen.schema}")
     if seen.schema != "ok":
         problems.append(f"database: {seen.schema}")
-    running = _bot_lines(seen.row, now, lines, problems, seen.lock_held)
+    running = _bot_lines(seen.row, now, lines, problems)
     keyring = seen.row.keyring if running and seen.row is not None else None
     if seen.keyring_on_disk == "destroyed":
         # A panic is final at once; the running bot's row may be up to a minute older.
@@ -156,19 +153,9 @@ def status_view(seen: Observed, now: dt.datetime) -> StatusView:
 
 
 def _bot_lines(
-    row: StatusRow | None,
-    now: dt.datetime,
-    lines: list[str],
-    problems: list[str],
-    lock_held: bool | None = None,
+    row: StatusRow | None, now: dt.datetime, lines: list[str], problems: list[str]
 ) -> bool:
-    """The bot's own lines; True when it runs (its row is fresh, it did not stop, and nothing
-    says its process is gone)."""
-    if row is not None and row.stopped_at is None and lock_held is False:
-        gone = f"bot not running / last seen {clock_time(row.seen_at)}, without a clean stop"
-        lines.append(f"bot: {gone.removeprefix('bot ')}")
-        problems.append(gone)
-        return False
+    """The bot's own lines; True when it runs (its row is fresh and it did not stop)."""
     if row is None:
         lines.append("bot: not running (it has not written a status row yet)")
         problems.append("bot not running (no status row: it never ran with this version)")

@@ -41,21 +41,3 @@ def held(data_dir: Path) -> Iterator[None]:
         yield
     finally:
         os.close(fd)
-
-
-def is_held(data_dir: Path) -> bool | None:
-    """Whether some process holds the run lock, read from Linux's /proc/locks without taking
-    it (a probe that took it would make a bot starting at that instant refuse); None where
-    that cannot be known."""
-    try:
-        st = os.stat(data_dir / LOCK_FILE)
-    except FileNotFoundError:
-        return False
-    except OSError:
-        return None
-    try:
-        table = Path("/proc/locks").read_text(encoding="ascii", errors="replace")
-    except OSError:
-        return None
-    inode = f"{os.major(st.st_dev):02x}:{os.minor(st.st_dev):02x}:{st.st_ino}"
-    return any("FLOCK" in line.split() and inode in line.split() for line in table.splitlines())

@@ -26,7 +26,7 @@ from bot.services.health import (
     minute,
     status_view,
 )
-from bot.storage import migrations, runlock
+from bot.storage import migrations
 from bot.storage.db import Database
 from bot.storage.health import Backlog, StatusRepository, StatusRow
 from bot.telegram.broadcast import Broadcaster
@@ -272,23 +272,3 @@ async def test_check_warns_about_metrics_off_loopback(
     warnings = [w for w in report.warnings if w.startswith("METRICS_ADDR")]
     assert bool(warnings) is warned, report.warnings
     assert all("\n" not in w for w in warnings)
-
-
-def test_a_bot_killed_without_a_clean_stop_is_not_running_at_once() -> None:
-    """Its row still looks fresh for minutes; nobody holding the run lock says it is gone."""
-    killed = status_view(Observed("ok", row(), BACKLOG, HEAD, "present", lock_held=False), NOW)
-    assert killed.problems == ["bot not running / last seen 14:05 UTC, without a clean stop"]
-    assert "next runs:" not in killed.lines
-    alive = status_view(Observed("ok", row(), BACKLOG, HEAD, "present", lock_held=True), NOW)
-    unknown = status_view(observed(row()), NOW)  # no /proc/locks: the row alone decides
-    assert alive.problems == unknown.problems == []
-
-
-def test_the_run_lock_is_seen_held_without_taking_it(tmp_path: Path) -> None:
-    if runlock.is_held(tmp_path) is None:
-        pytest.skip("no /proc/locks here")
-    assert runlock.is_held(tmp_path) is False  # no lock file yet
-    with runlock.held(tmp_path):
-        assert runlock.is_held(tmp_path) is True
-        assert runlock.is_held(tmp_path) is True  # looking twice takes nothing
-    assert runlock.is_held(tmp_path) is False
