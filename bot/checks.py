@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,6 +13,7 @@ from bot.config import (
     Settings,
     data_dir_problem,
     keys_dir_problem,
+    metrics_endpoint,
     port_problem,
     webhook_problem,
 )
@@ -46,6 +48,7 @@ async def run_checks(
     `webhook` adds what `run --webhook` refuses."""
     report = CheckReport()
     _check_settings(settings, report)
+    _check_metrics(settings, report)
     if webhook:
         _check_webhook(settings, report)
     _check_token(settings, report)
@@ -182,8 +185,10 @@ async def check_audit_log(
         return
     try:
         db = await Database.open(path)
-    except StorageError as exc:
-        report.problems.append(f"audit log not verified: database {path}: {exc}")
+    except StorageError:
+        report.warnings.append(
+            "audit log not verified: the database cannot be opened (see the database line)"
+        )
         return
     try:
         if await migrations.pending(db, migrations.discover()):
@@ -197,7 +202,7 @@ async def check_audit_log(
 
 
 def _why_not_verified(settings: Settings) -> str:
-    from bot.crypto.keyring import KeyringError, KeyringMissing, PublicKeyring
+    from bot.crypto.keyring import KeyringDestroyed, KeyringError, KeyringMissing, PublicKeyring
     from bot.crypto.passphrase import PassphraseUnavailable, configured_passphrase
 
     try:
@@ -205,6 +210,8 @@ def _why_not_verified(settings: Settings) -> str:
         passphrase = configured_passphrase(settings.key_passphrase, settings.key_passphrase_file)
     except KeyringMissing:
         return "there is no keyring yet (nothing could have been appended under its key)"
+    except KeyringDestroyed:
+        return "the keyring was destroyed on purpose, and its key with it (nothing can verify it)"
     except (KeyringError, PassphraseUnavailable):
         return "the keyring cannot be opened (see the keyring line)"
     if passphrase is None:
@@ -302,6 +309,24 @@ def _check_webhook(settings: Settings, report: CheckReport) -> None:
     )
 
 
+def _check_metrics(settings: Settings, report: CheckReport) -> None:
+    """METRICS_ADDR off loopback shows anyone who reaches it how busy the instance is."""
+    if settings.metrics_addr is None:
+        return
+    host, port = metrics_endpoint(settings.metrics_addr)
+    try:
+        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:  # a host name: only the operator knows where it points
+        loopback = False
+    if loopback:
+        report.notes.append(f"metrics: {settings.metrics_addr}/metrics while the bot runs")
+    else:
+        report.warnings.append(
+            f"METRICS_ADDR {settings.metrics_addr} is not a loopback address: anyone who can "
+            f"reach port {port} learns how busy the bot is; use 127.0.0.1 or [::1] (or a firewall)"
+        )
+
+
 def _check_token(settings: Settings, report: CheckReport) -> None:
     problem = token_problem(settings)
     if problem is not None:
@@ -374,6 +399,11 @@ async def check_bot_api(settings: Settings, report: CheckReport) -> None:
     finally:
         await session.close()
     report.notes.append(f"{where}: the token belongs to @{me.username}")
+    if settings.backup_bot and settings.backup_bot.lower() == (me.username or "").lower():
+        report.problems.append(
+            f"BACKUP_BOT @{settings.backup_bot} is this bot itself: after a takedown it would "
+            "point people at the bot that is gone; name a second bot (or leave it empty)"
+        )
 
 
 def _check_content(settings: Settings, report: CheckReport) -> None:

@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import logging
 import os
+import sqlite3
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
@@ -244,6 +245,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except StorageError as exc:
         print(f"helpline-bot: database error: {exc}", file=sys.stderr)
         return EXIT_CONFIG
+    except sqlite3.DatabaseError as exc:  # damage SQLite finds only past the first pages
+        print(f"helpline-bot: database error: {exc}; restore the latest backup", file=sys.stderr)
+        return EXIT_PROBLEMS
     except (KeyringError, PassphraseUnavailable) as exc:
         print(f"helpline-bot: keyring error: {exc}", file=sys.stderr)
         return EXIT_CONFIG
@@ -442,7 +446,10 @@ async def _observe_health(settings: Settings) -> Observed:
     if not path.is_file():
         missing = f"missing: no {path} (start the bot, or run `helpline-bot migrate`)"
         return Observed(missing, None, None, None, keyring)
-    db = await Database.open(path)
+    try:
+        db = await Database.open(path)
+    except StorageError as exc:
+        return Observed(f"{path}: {exc}", None, None, None, keyring)
     try:
         try:
             todo = await migrations.pending(db, migrations.discover())

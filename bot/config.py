@@ -357,6 +357,13 @@ def load_settings(**overrides: object) -> Settings:
 
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
+    except UnicodeDecodeError:
+        raise ConfigError(
+            ".env is not UTF-8 text (saved as UTF-16 or another encoding?): save it as UTF-8"
+        ) from None
+    except OSError as exc:  # .env unreadable (its mode, a directory in its place)
+        where = exc.filename or ".env"
+        raise ConfigError(f"cannot read {where}: {exc.strerror or type(exc).__name__}") from None
     except ValidationError as exc:
         problems = []
         for err in exc.errors():

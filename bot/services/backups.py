@@ -193,8 +193,11 @@ def read_sealed_header(path: Path) -> BackupHeader:
 def check_header(header: BackupHeader, kind: str) -> None:
     """Refuse the wrong kind or a schema newer than this program, before any key is asked."""
     if header.kind != kind:
-        other = {"backup": "`restore`", "export": "`import`"}[header.kind]
-        raise BackupError(f"this file is not a {kind} but an {header.kind}: use {other} for it")
+        made_by = {"backup": "`backup`", "export": "`export`"}
+        use = {"backup": "`restore`", "export": "`import`"}[header.kind]
+        raise BackupError(
+            f"this file was made by {made_by[header.kind]}, not {made_by[kind]}: use {use} for it"
+        )
     newest = migrations.discover()[-1].version
     if header.schema > newest:
         raise BackupError(
@@ -321,7 +324,7 @@ def locked_data_dir(settings: Settings) -> Iterator[None]:
     try:
         fd = runlock.take(settings.data_dir)
     except runlock.DataDirBusy as exc:
-        raise LiveDatabase(f"{exc}: stop it first; nothing was changed") from None
+        raise LiveDatabase(f"{exc}: stop it first") from None
     try:
         yield
     finally:

@@ -127,6 +127,9 @@ def status_view(seen: Observed, now: dt.datetime) -> StatusView:
         problems.append(f"database: {seen.schema}")
     running = _bot_lines(seen.row, now, lines, problems)
     keyring = seen.row.keyring if running and seen.row is not None else None
+    if seen.keyring_on_disk == "destroyed":
+        # A panic is final at once; the running bot's row may be up to a minute older.
+        keyring = "destroyed"
     lines.append(f"keyring: {_keyring_text(keyring, seen.keyring_on_disk)}")
     if keyring == "locked":
         problems.append(

@@ -47,6 +47,14 @@ def ensure_private_file(path: Path) -> None:
         path.chmod(0o600)
 
 
+def damaged(exc: Exception) -> str:
+    """One line for a database SQLite cannot read: what it said, and the way out."""
+    return (
+        f"the file is damaged or not a Helpline database (SQLite: {exc}); nothing was changed: "
+        "restore the latest backup (docs/operations.md, Backups and recovery)"
+    )
+
+
 class Database:
     """An open database on one connection. Writes go through `transaction()`; reads and
     transactions take turns (a lock), so nobody sees another task's uncommitted work.
@@ -75,6 +83,9 @@ class Database:
         db = cls(conn, path)
         try:
             await db._configure()
+        except aiosqlite.DatabaseError as exc:  # a damaged file, or not a database at all
+            await conn.close()
+            raise StorageError(damaged(exc)) from None
         except Exception:
             await conn.close()
             raise

@@ -31,7 +31,10 @@ async def verify_audit_log(app: App) -> None:
         log.error("audit log not verified", extra=fields(error=type(exc).__name__))
         return
     if verdict is None:
-        log.info("audit log not verified", extra=fields(reason="keyring locked"))
+        reason = (
+            "keyring destroyed" if app.dispatcher.get("keyring_destroyed") else "keyring locked"
+        )
+        log.info("audit log not verified", extra=fields(reason=reason))
         return
     tr = Tr(app.translator, app.settings.default_language)
     head = AuditHead.of(verdict.head)

@@ -92,7 +92,9 @@ async def test_backup_wipe_restore_and_the_report_still_opens(
     markers = needles([MARKER, PLANTED, "Backup-Marker-Name"], [user.id, USER_IDS[1]])
     assert scan_bytes(backup.read_bytes(), markers) == []
     assert [p.name for p in operator.data.iterdir() if p.name.startswith(".backup-")] == []
-    assert "another helpline-bot process" in one_line(operator("restore", *operator.opening("b1")))
+    busy = one_line(operator("restore", *operator.opening("b1")))
+    assert "another helpline-bot process" in busy
+    assert busy.count("nothing was changed") == 1  # said once, not once per layer
 
     assert await bot.stop() == 0
     refused = operator("restore", *operator.opening("b1"))

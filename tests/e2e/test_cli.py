@@ -100,6 +100,23 @@ def test_newer_database_is_refused_in_one_line(tmp_path: Path) -> None:
     assert "newer than this program" in result.stderr and "Traceback" not in result.stderr
 
 
+def test_a_damaged_database_is_one_line_for_every_command(tmp_path: Path) -> None:
+    """A cut-short or overwritten file (a full disk, a bad copy): one line naming the way out,
+    never a traceback, and the file left as it was."""
+    data = tmp_path / "data"
+    assert run_cli("migrate", cwd=tmp_path, DATA_DIR=str(data)).returncode == 0
+    db = data / "helpline.sqlite3"
+    db.write_bytes(db.read_bytes()[:5000])
+    damaged = db.read_bytes()
+    expected = {"migrate": 2, "check --offline": 1, "status": 1}
+    for command, code in expected.items():
+        result = run_cli(*command.split(), cwd=tmp_path, DATA_DIR=str(data))
+        assert result.returncode == code, (command, result.stderr)
+        out = result.stdout + result.stderr
+        assert "Traceback" not in out and "restore the latest backup" in out, (command, out)
+    assert db.read_bytes() == damaged
+
+
 @pytest.mark.parametrize(
     ("path", "old", "new", "expected"),
     [

@@ -242,5 +242,6 @@ def test_a_backup_from_a_newer_program_or_of_the_wrong_kind_is_refused_unopened(
     check_header(header(private, schema=1), "backup")  # older: `run` migrates it after
     with pytest.raises(BackupError, match="newer than this program"):
         check_header(header(private, schema=newest + 1), "backup")
-    with pytest.raises(BackupError, match="use `import`"):
+    with pytest.raises(BackupError, match="use `import`") as wrong:
         check_header(header(private, kind="export", bot_id=42), "backup")
+    assert str(wrong.value) == "this file was made by `export`, not `backup`: use `import` for it"

@@ -12,6 +12,7 @@ import pytest
 from aiogram import Bot
 from prometheus_client import generate_latest
 
+from bot.checks import run_checks
 from bot.config import ConfigError, load_settings
 from bot.crypto.sealing import ChatIdCipher
 from bot.devserver.server import FakeBotAPI
@@ -178,6 +179,9 @@ def test_a_broken_database_or_keyring_is_a_problem_destroyed_keys_are_not() -> N
     assert "database: migration 0003_alerts.sql was changed" in broken.problems
     assert "keyring: destroyed" in broken.lines
     assert not [p for p in broken.problems if p.startswith("keyring")]
+    just_panicked = status_view(observed(row(keyring="unlocked"), keyring="destroyed"), NOW)
+    assert "keyring: destroyed" in just_panicked.lines  # not the row's minute-old 'unlocked'
+    assert "keyring: unlocked" not in just_panicked.lines
     bad = status_view(observed(None, keyring="/k: the keyring file is damaged"), NOW)
     assert "keyring: /k: the keyring file is damaged" in bad.problems
 
@@ -194,7 +198,7 @@ def test_metrics_addr_and_heartbeat_hour_are_checked() -> None:
     for bad in ("9464", "127.0.0.1", "127.0.0.1:0", "127.0.0.1:65536", "a b:1", ":9464"):
         with pytest.raises(ConfigError, match="METRICS_ADDR"):
             load_settings(_env_file=None, metrics_addr=bad)
-    for off in ("", "-1", "off"):
+    for off in ("", "-1", "off", "OFF"):
         assert load_settings(_env_file=None, heartbeat_hour=off).heartbeat_hour == -1
     for bad_hour in ("24", "-2", "nine"):
         with pytest.raises(ConfigError, match="HEARTBEAT_HOUR"):
@@ -247,3 +251,24 @@ async def test_the_broadcasters_counts_reach_the_metrics_and_carry_no_id(
     assert not [chat for chat in chats if str(chat) in body] and str(FIRST_CHAT) not in body
     assert "python_" not in body and "process_" not in body  # a private registry only
     assert "locked" not in body and "keyring" not in body
+
+
+@pytest.mark.parametrize(
+    ("addr", "warned"),
+    [
+        ("127.0.0.1:9464", False),
+        ("[::1]:9464", False),
+        ("localhost:9464", False),
+        ("0.0.0.0:9464", True),
+        ("[::]:9464", True),
+        ("metrics.example.org:9464", True),
+    ],
+)
+async def test_check_warns_about_metrics_off_loopback(
+    tmp_path: Path, addr: str, warned: bool
+) -> None:
+    settings = load_settings(_env_file=None, data_dir=tmp_path / "data", metrics_addr=addr)
+    report = await run_checks(settings, offline=True)
+    warnings = [w for w in report.warnings if w.startswith("METRICS_ADDR")]
+    assert bool(warnings) is warned, report.warnings
+    assert all("\n" not in w for w in warnings)

@@ -4,6 +4,7 @@ created; getMe at start waited for through an outage; library chatter kept out o
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 import socket
 from collections.abc import AsyncIterator, Iterator
@@ -15,9 +16,14 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 
 from bot import lifecycle
+from bot.checks import run_checks
 from bot.config import ConfigError, data_dir_problem, load_settings
+from bot.crypto.keyring import destroy_keyring
 from bot.devserver.server import FakeBotAPI
 from bot.logs import setup_logging
+from bot.storage import migrations
+from bot.storage.db import Database
+from tests.support.keys import PASSPHRASE, make_keyring
 
 
 @pytest.mark.parametrize(
@@ -151,3 +157,46 @@ async def test_an_outage_at_start_is_retried_with_backoff_until_stopped(
     assert waits[:4] == [0.01, 0.02, 0.04, 0.04]  # doubling, then capped
     assert [r.__dict__["tries"] for r in caplog.records][:3] == [1, 2, 3]
     assert {r.getMessage() for r in caplog.records} == {"Bot API unreachable at start; retrying"}
+
+
+async def test_check_refuses_a_backup_bot_that_is_this_bot(
+    server: FakeBotAPI, tmp_path: Path
+) -> None:
+    """BACKUP_BOT naming the bot itself would send people back to the bot a takedown took."""
+    common = {"bot_token": server.token, "bot_api_url": server.base_url}
+    itself = load_settings(
+        _env_file=None, data_dir=tmp_path, backup_bot=server.bot_username.upper(), **common
+    )
+    report = await run_checks(itself)
+    assert [p for p in report.problems if p.startswith("BACKUP_BOT")], report.problems
+    other = load_settings(_env_file=None, data_dir=tmp_path, backup_bot="@spare_bot", **common)
+    assert not [p for p in (await run_checks(other)).problems if "BACKUP_BOT" in p]
+
+
+async def test_check_after_a_panic_says_why_the_audit_log_is_not_verified(tmp_path: Path) -> None:
+    """Not 'cannot be opened': the key is gone on purpose, and the keyring line says so."""
+    data = tmp_path / "data"
+    make_keyring(data / "keys")
+    settings = load_settings(_env_file=None, data_dir=data, key_passphrase=PASSPHRASE)
+    db = await Database.open(settings.database_path)
+    try:
+        await migrations.apply(db)
+    finally:
+        await db.close()
+    destroy_keyring(settings.keyring_dir, dt.datetime.now(dt.UTC))
+    report = await run_checks(settings, offline=True)
+    audit = [w for w in report.warnings if w.startswith("audit log not verified")]
+    assert audit == [
+        "audit log not verified: the keyring was destroyed on purpose, and its key with it "
+        "(nothing can verify it)"
+    ], report.warnings
+
+
+def test_an_env_file_that_is_not_utf8_is_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A .env saved as UTF-16 by an editor: a configuration mistake, not a traceback."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".env").write_text("DATA_DIR=/srv/helpline\n", encoding="utf-16")
+    with pytest.raises(ConfigError, match=r"\.env is not UTF-8"):
+        load_settings()
