@@ -22,14 +22,16 @@ demo: $(STAMP)
 	$(VENV)/bin/helpline-bot demo --lang $(DEMO_LANGUAGE)
 
 # Everything, as CI runs it: unit, in-process flow (tests/flows) and real-process (tests/e2e),
-# on as many workers as the machine has cores (each e2e test has its own stand-in and ports).
+# on as many workers as the machine has cores (each e2e test has its own stand-in and ports);
+# worksteal: an idle worker takes tests queued for a busy one, so a long e2e test at the end
+# does not leave the other core idle.
 test: $(STAMP)
-	$(PY) -m pytest -n auto
+	$(PY) -m pytest -n auto --dist worksteal
 
 # Unit and in-process flow tests: everything but the tests that start real processes, on as
 # many workers as the machine has cores (pytest-xdist).
 test-fast: $(STAMP)
-	$(PY) -m pytest -m "not e2e" -n auto
+	$(PY) -m pytest -m "not e2e" -n auto --dist worksteal
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
