@@ -101,6 +101,15 @@ class Settings(BaseSettings):
     # /sos and the region channels' posts name it.
     backup_bot: str | None = None
 
+    @field_validator("bot_token", mode="before")
+    @classmethod
+    def _blank_token_is_unset(cls, value: object) -> object:
+        """`BOT_TOKEN=` (or spaces) is "not set", as an empty DATA_DIR is: then BOT_TOKEN_FILE
+        applies, and `run` says the token is missing rather than malformed."""
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value
+
     @field_validator("admin_ids", mode="before")
     @classmethod
     def _parse_ids(cls, value: object) -> object:

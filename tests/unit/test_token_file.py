@@ -75,3 +75,15 @@ def test_check_warns_when_others_can_read_the_token_file(
         _check_secret_files(settings, report)
         assert len(report.warnings) == expected, (oct(mode), report.warnings)
     assert "BOT_TOKEN_FILE" in report.warnings[0] and f"chmod 600 {path}" in report.warnings[0]
+
+
+@pytest.mark.parametrize("blank", ["", "   "])
+def test_a_blank_bot_token_is_unset_and_the_file_applies(
+    blank: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BOT_TOKEN", blank)
+    assert load_settings(_env_file=None).bot_token is None  # `run`: "BOT_TOKEN is not set"
+    (tmp_path / "bot_token").write_text(TOKEN + "\n")
+    monkeypatch.setenv("BOT_TOKEN_FILE", str(tmp_path / "bot_token"))
+    settings = load_settings(_env_file=None)
+    assert settings.bot_token is not None and settings.bot_token.get_secret_value() == TOKEN
