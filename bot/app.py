@@ -73,17 +73,18 @@ from bot.storage.db import Database
 from bot.storage.instance import InstanceRepository
 from bot.telegram.broadcast import Broadcaster
 from bot.telegram.drafts import DraftStorage
-from bot.telegram.health import HealthMiddleware
+from bot.telegram.health import UpdateCounter
 from bot.telegram.inflight import InFlight
 from bot.telegram.janitor import MessageJanitor
 from bot.telegram.live_data import LiveWorkflowData
 from bot.telegram.notices import ModeratorNotices, ProgressReporter
-from bot.telegram.updates import SkippedUpdateMiddleware, TolerantSession, UpdateGate
+from bot.telegram.updates import TolerantSession, UpdateGate
 from bot.telegram.webhook import WebhookListener, WebhookStats
 from handlers import flow_rule, get_routers
+from handlers.direct_route import DirectRoute
 from handlers.feedback import feedback_buttons
 from handlers.flow import close_evicted_form
-from handlers.middlewares import InFlightMiddleware, LanguageMiddleware, QueryThrottleMiddleware
+from handlers.middlewares import QueryThrottleMiddleware, UpdateContext, UserLanguage
 
 log = logging.getLogger("helpline.app")
 
@@ -325,23 +326,25 @@ async def build_app(settings: Settings, *, unlocked: UnlockedKeyring | None = No
         language_preferences=LanguagePreferences(max_size=settings.max_language_choices),
         scheduler=scheduler,
     )
-    # First: an update the library could not parse never reaches a handler.
-    dispatcher.update.outer_middleware(SkippedUpdateMiddleware())
-    # The keyring's state as it is now, not as it was when polling started (the panic switch).
-    dispatcher.update.outer_middleware(LiveWorkflowData(dispatcher.workflow_data, LIVE_KEYS))
-    dispatcher.update.outer_middleware(InFlightMiddleware(inflight))
+    # Skipped updates, the live keyring state (the panic switch), in-flight accounting, the
+    # language, the health counter: one middleware (handlers.middlewares.UpdateContext).
     dispatcher.update.outer_middleware(
-        LanguageMiddleware(
-            translator, dispatcher["language_preferences"], settings.default_language
+        UpdateContext(
+            LiveWorkflowData(dispatcher.workflow_data, LIVE_KEYS),
+            inflight,
+            UserLanguage(translator, dispatcher["language_preferences"], settings.default_language),
+            UpdateCounter(health, settings.admin_ids),
         )
     )
-    dispatcher.update.outer_middleware(HealthMiddleware(health, settings.admin_ids))
     throttle = QueryThrottleMiddleware(
         settings.queries_per_minute, settings.max_rate_entries, flow_rule()
     )
     dispatcher.message.outer_middleware(throttle)
     dispatcher.inline_query.outer_middleware(throttle)
     dispatcher.include_routers(*get_routers(settings))
+    # Last on the update observer: messages and buttons go down the same routers without
+    # aiogram's empty layers in between (handlers.direct_route).
+    dispatcher.update.outer_middleware(DirectRoute(dispatcher))
     app = App(
         settings,
         bot,

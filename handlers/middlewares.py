@@ -1,4 +1,4 @@
-"""Outer middlewares: in-flight accounting, the per-update language and the query throttle."""
+"""Outer middlewares: what every update needs before routing, and the query throttle."""
 
 from __future__ import annotations
 
@@ -15,47 +15,72 @@ from bot.i18n import Tr, Translator, pick_language
 from bot.services.limits import DEFAULT_MAX_ENTRIES, LimiterFull, SlidingLimiter
 from bot.services.preferences import LanguagePreferences
 from bot.services.reports import DAY_SECONDS
+from bot.telegram.health import UpdateCounter
 from bot.telegram.inflight import InFlight
+from bot.telegram.live_data import LiveWorkflowData
+from bot.telegram.updates import SkippedUpdate
 from handlers.filters import command_name
 from handlers.flow import FlowRule, track_message
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 
 
-class InFlightMiddleware(BaseMiddleware):
-    """Counts running handlers so that shutdown can wait for them (see bot.telegram.inflight)."""
-
-    def __init__(self, inflight: InFlight) -> None:
-        self._inflight = inflight
-
-    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
-        self._inflight.enter()
-        try:
-            return await handler(event, data)
-        finally:
-            self._inflight.leave()
-
-
-class LanguageMiddleware(BaseMiddleware):
-    """Sets `lang` and `tr`: the explicit choice, else Telegram's language, else the default."""
+class UserLanguage:
+    """The language a person is answered in: their explicit choice, else Telegram's language,
+    else the default."""
 
     def __init__(
         self, translator: Translator, preferences: LanguagePreferences, default: str
     ) -> None:
-        self._translator = translator
+        self.translator = translator
         self._preferences = preferences
         self._default = default
 
+    def of(self, user: User | None) -> str:
+        if user is None:
+            return self._default
+        return self._preferences.get(user.id) or pick_language(user.language_code, self._default)
+
+
+class UpdateContext(BaseMiddleware):
+    """What every update needs before routing, in one outer middleware: aiogram wraps each
+    middleware again on every update, so five small ones cost more than their work.
+
+    - A `SkippedUpdate` (the library could not parse it) stops here (bot.telegram.updates).
+    - The workflow data that may change while the bot runs is read afresh
+      (bot.telegram.live_data).
+    - The update counts as in flight until it is handled, so shutdown can wait for it
+      (bot.telegram.inflight).
+    - `lang` and `tr` are set (`UserLanguage`).
+    - The health counter hears of it (bot.telegram.health).
+    """
+
+    def __init__(
+        self,
+        live: LiveWorkflowData,
+        inflight: InFlight,
+        language: UserLanguage,
+        counter: UpdateCounter,
+    ) -> None:
+        self._live = live
+        self._inflight = inflight
+        self._language = language
+        self._counter = counter
+
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
-        user: User | None = data.get("event_from_user")
-        lang = self._default
-        if user is not None:
-            lang = self._preferences.get(user.id) or pick_language(
-                user.language_code, self._default
-            )
-        data["lang"] = lang
-        data["tr"] = Tr(self._translator, lang)
-        return await handler(event, data)
+        if isinstance(event, SkippedUpdate):
+            return UNHANDLED
+        self._live.apply(data)
+        self._inflight.enter()
+        try:
+            user: User | None = data.get("event_from_user")
+            lang = self._language.of(user)
+            data["lang"] = lang
+            data["tr"] = Tr(self._language.translator, lang)
+            self._counter.count(user, lang)
+            return await handler(event, data)
+        finally:
+            self._inflight.leave()
 
 
 class QueryThrottleMiddleware(BaseMiddleware):

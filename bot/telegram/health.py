@@ -9,12 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from aiogram import BaseMiddleware
 from aiogram.exceptions import TelegramAPIError
-from aiogram.types import TelegramObject, User
+from aiogram.types import User
 
 from bot.i18n import Tr
 from bot.logs import fields
@@ -29,23 +27,20 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("helpline.health")
 
-Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 
-
-class HealthMiddleware(BaseMiddleware):
+class UpdateCounter:
     """Counts the updates that reach the handlers (skipped ones never do) and remembers, in
-    memory, the language an admin's own updates are answered in: the heartbeat's language."""
+    memory, the language an admin's own updates are answered in: the heartbeat's language.
+    handlers.middlewares.UpdateContext calls it for every update."""
 
     def __init__(self, health: Health, admin_ids: frozenset[int]) -> None:
         self._health = health
         self._admins = admin_ids
 
-    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+    def count(self, user: User | None, lang: str) -> None:
         self._health.activity.updates_handled += 1
-        user: User | None = data.get("event_from_user")
-        if user is not None and user.id in self._admins and "lang" in data:
-            self._health.admin_languages[user.id] = str(data["lang"])
-        return await handler(event, data)
+        if user is not None and user.id in self._admins:
+            self._health.admin_languages[user.id] = lang
 
 
 def next_runs(app: App) -> dict[str, str]:

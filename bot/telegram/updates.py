@@ -6,8 +6,9 @@ newer Bot API adds to a union) fails the batch, and polling retries the same bat
 logging it whole: other people's ids, names and texts. Here each update is validated on its own;
 one that fails, or that has no type this aiogram knows, becomes a `SkippedUpdate` placeholder that
 keeps only its id. The placeholder still passes through polling, so the next getUpdates offset
-moves past it even when it was last in its batch, and `SkippedUpdateMiddleware` drops it before
-any handler (or aiogram's own "unknown update type" warning, which dumps the update) sees it.
+moves past it even when it was last in its batch, and `handlers.middlewares.UpdateContext` drops
+it before any handler (or aiogram's own "unknown update type" warning, which dumps the update)
+sees it.
 
 The same `UpdateGate.parse` serves a webhook: validate the posted update, answer 200 for a
 skipped one.
@@ -19,16 +20,14 @@ import json
 import logging
 import re
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
 from http import HTTPStatus
 from typing import Any
 
-from aiogram import BaseMiddleware, Bot
+from aiogram import Bot
 from aiogram.client.session.aiohttp import AiohttpSession
-from aiogram.dispatcher.event.bases import UNHANDLED
 from aiogram.methods import GetUpdates, TelegramMethod
 from aiogram.methods.base import Response, TelegramType
-from aiogram.types import InlineKeyboardMarkup, InputFile, TelegramObject, Update
+from aiogram.types import InlineKeyboardMarkup, InputFile, Update
 from aiogram.types.update import UpdateTypeLookupError
 from aiohttp import FormData
 from aiohttp.payload import BytesPayload
@@ -201,15 +200,3 @@ def _loads_without_echoed_keyboard(content: str | bytes) -> Any:
         if isinstance(result, dict):  # a Message (or another object); getUpdates gives a list
             result.pop("reply_markup", None)
     return data
-
-
-Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
-
-
-class SkippedUpdateMiddleware(BaseMiddleware):
-    """Drops skipped updates before any handler or aiogram's own lookup sees them."""
-
-    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
-        if isinstance(event, SkippedUpdate):
-            return UNHANDLED
-        return await handler(event, data)
