@@ -17,7 +17,7 @@ kind of update and behaves exactly as before.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from inspect import isclass
 from typing import Any, Protocol
@@ -34,9 +34,19 @@ from aiogram.types import CallbackQuery, Message, TelegramObject
 from handlers.callbacks import ExactButton
 from handlers.filters import command_or_caption_name
 
+MAX_MESSAGE_ROUTES = 256
+
 
 class Gate(Protocol):
     def admits(self, event: Any, raw_state: str | None) -> bool: ...
+
+    def admits_command(self, raw_state: str | None, command: str | None) -> bool:
+        """For a message: admits one in this state with this command (None: no command)."""
+        ...
+
+
+def _admits(router: Router, update_type: str, event: TelegramObject, raw_state: str | None) -> bool:
+    return not isinstance(router, GatedRouter) or router.admits(update_type, event, raw_state)
 
 
 class GatedRouter(Router):
@@ -49,10 +59,20 @@ class GatedRouter(Router):
     def __init__(self, *, name: str | None = None) -> None:
         super().__init__(name=name)
         self.gates: dict[str, Gate] = {}
+        self._message_routes: dict[tuple[str | None, str | None, int], tuple[Router, ...]] = {}
 
     def admits(self, update_type: str, event: TelegramObject, raw_state: str | None) -> bool:
         gate = self.gates.get(update_type)
         return gate is None or gate.admits(event, raw_state)
+
+    def admits_message(self, raw_state: str | None, command: str | None) -> bool:
+        """`admits` for a message, from what a message gate reads."""
+        gate = self.gates.get("message")
+        return gate is None or gate.admits_command(raw_state, command)
+
+    def forget_routes(self) -> None:
+        """Gates changed (install_gates): the kept message routes are stale."""
+        self._message_routes.clear()
 
     async def propagate_event(self, update_type: str, event: TelegramObject, **kwargs: Any) -> Any:
         if not self.admits(update_type, event, kwargs.get("raw_state")):
@@ -90,16 +110,36 @@ class GatedRouter(Router):
             if response is not UNHANDLED:
                 return response
         raw_state = kwargs.get("raw_state")
-        for router in self.sub_routers:
+        routers: Sequence[Router]
+        if update_type == "message" and isinstance(event, Message):
+            routers = self._message_routers(raw_state, command_or_caption_name(event))
+        else:
+            routers = [r for r in self.sub_routers if _admits(r, update_type, event, raw_state)]
+        for router in routers:
             if not isinstance(router, GatedRouter):
                 response = await router.propagate_event(update_type, event, **kwargs)
-            elif router.admits(update_type, event, raw_state):
-                response = await router._enter(update_type, event, {**kwargs})
             else:
-                continue
+                response = await router._enter(update_type, event, {**kwargs})
             if response is not UNHANDLED:
                 break
         return response
+
+    def _message_routers(self, raw_state: str | None, command: str | None) -> tuple[Router, ...]:
+        """The sub-routers whose gates admit a message in this state with this command (None:
+        not a command). A message gate reads nothing else, so the answer is kept: a few dozen
+        states and commands, and at most MAX_MESSAGE_ROUTES kept (unknown commands are many)."""
+        key = (raw_state, command, len(self.sub_routers))
+        routers = self._message_routes.get(key)
+        if routers is None:
+            routers = tuple(
+                r
+                for r in self.sub_routers
+                if not isinstance(r, GatedRouter) or r.admits_message(raw_state, command)
+            )
+            if len(self._message_routes) >= MAX_MESSAGE_ROUTES:
+                self._message_routes.clear()
+            self._message_routes[key] = routers
+        return routers
 
 
 class Ungateable(Exception):
@@ -115,9 +155,10 @@ class MessageGate:
     states: frozenset[str | None] = frozenset()
 
     def admits(self, event: Message, raw_state: str | None) -> bool:
-        if raw_state in self.states:
-            return True
-        return bool(self.commands) and command_or_caption_name(event) in self.commands
+        return self.admits_command(raw_state, command_or_caption_name(event))
+
+    def admits_command(self, raw_state: str | None, command: str | None) -> bool:
+        return raw_state in self.states or (command is not None and command in self.commands)
 
 
 @dataclass(frozen=True)
@@ -132,6 +173,9 @@ class ButtonGate:
         data = event.data or ""
         return data in self.exact or data.startswith(self.prefixes)
 
+    def admits_command(self, raw_state: str | None, command: str | None) -> bool:
+        return False  # a button gate admits no message
+
 
 def install_gates(router: Router) -> None:
     """Gate `router` and every GatedRouter under it, each for what its own subtree handles.
@@ -141,6 +185,7 @@ def install_gates(router: Router) -> None:
     if not isinstance(router, GatedRouter):
         return
     router.gates.clear()
+    router.forget_routes()
     for update_type, describe in (("message", message_gate), ("callback_query", button_gate)):
         # A gate runs before the router's own outer middleware, which might change what it
         # reads: such a router stays open.
@@ -155,6 +200,9 @@ class Closed:
     """The gate of a router with no handler for a kind of update: it admits nothing."""
 
     def admits(self, event: Any, raw_state: str | None) -> bool:
+        return False
+
+    def admits_command(self, raw_state: str | None, command: str | None) -> bool:
         return False
 
 

@@ -20,7 +20,14 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message, TelegramObject, Update
 
 from handlers.callbacks import ExactButton
-from handlers.gates import CLOSED, ButtonGate, GatedRouter, MessageGate, install_gates
+from handlers.gates import (
+    CLOSED,
+    MAX_MESSAGE_ROUTES,
+    ButtonGate,
+    GatedRouter,
+    MessageGate,
+    install_gates,
+)
 
 USER = 5
 
@@ -142,6 +149,30 @@ async def test_gated_routing_is_aiogram_routing(
 ) -> None:
     assert await _route(Router, raw, state) == expected
     assert await _route(GatedRouter, raw, state) == expected
+
+
+async def test_one_tree_routes_every_case_in_turn() -> None:
+    """The message routes a router keeps (per state and command) are right for each update
+    that follows, and their number stays bounded under a flood of unknown commands."""
+    ran: list[str] = []
+    dispatcher = _tree(GatedRouter, ran)
+    bot = Bot("1:test")
+    context = dispatcher.fsm.get_context(bot, USER, USER)
+    try:
+        for raw, state, expected in CASES * 2:
+            ran.clear()
+            await context.set_state(state)
+            await dispatcher.feed_update(bot, Update.model_validate(raw, context={"bot": bot}))
+            assert ran == expected, raw
+        await context.set_state(None)
+        for number in range(MAX_MESSAGE_ROUTES + 10):
+            update = Update.model_validate(_message(f"/unknown{number}"), context={"bot": bot})
+            await dispatcher.feed_update(bot, update)
+    finally:
+        await bot.session.close()
+    root = dispatcher.sub_routers[0]
+    assert isinstance(root, GatedRouter)
+    assert 0 < len(root._message_routes) <= MAX_MESSAGE_ROUTES
 
 
 def test_gates_describe_what_each_router_takes() -> None:
