@@ -359,7 +359,7 @@ def main() -> None:
     build_ms = (time.perf_counter() - started) * 1000
     baseline = SubstringSearch(catalog)
     data = REPO / "tests" / "data"
-    paths = sorted(p for pattern in QUERY_GLOBS for p in data.glob(pattern)) + args.extra
+    paths = [p for pattern in QUERY_GLOBS for p in sorted(data.glob(pattern))] + args.extra
     sets = load_sets(paths)
     queries = [q for qset in sets for q in qset.queries]
     langs = {lang: sum(1 for q in queries if q["lang"] == lang) for lang in ("ru", "en")}
