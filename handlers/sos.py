@@ -4,10 +4,17 @@ from __future__ import annotations
 
 from aiogram import Router
 from aiogram.filters import Command
-from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.types import (
+    CallbackQuery,
+    CopyTextButton,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    SwitchInlineQueryChosenChat,
+)
 
 from bot.config import Settings
-from bot.content.emergency import render_card
+from bot.content.emergency import SOS_INLINE_QUERY, Emergency, render_card, share_link
 from bot.content.store import ContentStore
 from bot.i18n import Tr
 from bot.protection import Protection
@@ -62,7 +69,7 @@ def sos_screen(
     text = render_card(current.emergency, current.contacts, tr, tr.lang)
     if backup_bot is not None:
         text += "\n\n" + tr("sos-backup-bot", bot=f"@{backup_bot}")
-    rows = []
+    rows = _act_rows(current.emergency, tr)
     for entry_id in current.emergency.entries:
         entry = current.faq.entry(tr.lang, entry_id)
         if entry is not None:
@@ -71,3 +78,29 @@ def sos_screen(
             )
     rows.append(home_row(tr))
     return text, InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def _act_rows(card: Emergency, tr: Tr) -> list[list[InlineKeyboardButton]]:
+    """The message to someone he trusts (a share link: sent from his own account, no "via
+    @bot"; or through inline mode for those who want the bot's name on it), then one copy
+    button per phrase to say to officers. Nothing here is stored or asks where he is."""
+    rows = [
+        [InlineKeyboardButton(text=tr("sos-share-button"), url=share_link(card.share[tr.lang]))],
+        [
+            InlineKeyboardButton(
+                text=tr("sos-share-inline-button"),
+                switch_inline_query_chosen_chat=SwitchInlineQueryChosenChat(
+                    query=SOS_INLINE_QUERY, allow_user_chats=True, allow_group_chats=True
+                ),
+            )
+        ],
+    ]
+    for phrase in card.phrases:
+        rows.append(
+            [
+                InlineKeyboardButton(
+                    text=phrase.labels[tr.lang], copy_text=CopyTextButton(text=phrase.say)
+                )
+            ]
+        )
+    return rows
