@@ -17,6 +17,7 @@ from bot.content.faq import FaqCatalog
 from bot.devserver.chats import ChatMessage
 from bot.devserver.server import FakeBotAPI
 from tests.support.chat import USER_IDS, User
+from tests.support.leaks import needles, scan_bytes, scan_dir
 from tests.support.process import StartBot
 
 CONTENT = REPO_ROOT / "content"
@@ -141,3 +142,23 @@ async def test_operator_contacts_follow_the_shipped_ones(
     assert text.index("stoparmy.org") < text.index("@city_lawyers_help")
     assert "not on the Justice Ministry's registers" in text
     no_errors(api)
+
+
+async def test_sos_and_its_inline_message_leave_no_trace(
+    api: FakeBotAPI, start_bot: StartBot
+) -> None:
+    """The card, its menu route and the inline message at DEBUG: no id or name on disk or in
+    the logs (the card never asks where the person is, so there is no place to leak)."""
+    user = User(api, USER_IDS[0], "ru", first_name="Sos-Marker-Name", username="sos_marker_77")
+    bot = await start_bot(LOG_LEVEL="DEBUG")
+    await user.say("/sos")
+    await user.say("/start")
+    await user.press("🆘")
+    api.push_inline_query(user.id, SOS_INLINE_QUERY)
+    await api.wait_for(lambda c: c.method == "answerInlineQuery")
+    await api.wait_idle()
+    markers = needles(texts=["Sos-Marker-Name", "sos_marker_77"], ids=[user.id])
+    assert scan_dir(bot.data_dir, markers) == []
+    logs = bot.logs()
+    assert "level=debug" in logs
+    assert scan_bytes(logs.encode(), markers) == []
