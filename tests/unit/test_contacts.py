@@ -24,7 +24,7 @@ from bot.content.emergency import (
     share_link,
 )
 from bot.content.faq import ContentError, FaqCatalog
-from bot.content.store import load_content
+from bot.content.store import ContentStore, load_content
 from bot.i18n import Tr, Translator
 
 CONTENT = REPO_ROOT / "content"
@@ -230,3 +230,18 @@ def test_phrases_cite_their_law_and_fit_a_copy_button() -> None:
         assert 1 <= len(phrase.say) <= COPY_TEXT_LIMIT
         assert "стать" in phrase.say  # the law is in what is copied
         assert phrase.law["ru"] and phrase.law["en"]
+
+
+@pytest.mark.parametrize("inline_mode", [True, False])
+def test_the_inline_button_only_when_inline_mode_is_on(inline_mode: bool) -> None:
+    """A bot without inline mode in BotFather gets no button that would open it."""
+    from handlers.sos import sos_screen
+
+    store = ContentStore(CONTENT, translate)
+    _, markup = sos_screen(translate("ru"), store, None, inline_mode)
+    buttons = [b for row in markup.inline_keyboard for b in row]
+    inline = [b for b in buttons if b.switch_inline_query_chosen_chat is not None]
+    assert len(inline) == (1 if inline_mode else 0)
+    assert sum(1 for b in buttons if b.url and "/share/url" in b.url) == 1
+    copies = [b for b in buttons if b.copy_text is not None]
+    assert len(copies) == len(store.current.emergency.phrases)
