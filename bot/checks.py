@@ -17,6 +17,7 @@ from bot.config import (
     port_problem,
     webhook_problem,
 )
+from bot.content.emergency import LOCAL_CONTACTS, Contact
 from bot.content.faq import ContentError
 from bot.content.regions import RegionCatalog, RegionError
 from bot.content.store import load_content
@@ -415,16 +416,38 @@ def _check_content(settings: Settings, report: CheckReport) -> None:
         return
     entries = content.faq.ids()
     report.notes.append(
-        f"content: {len(entries)} FAQ entries in ru and en, {len(content.contacts)} contacts, "
+        f"content: {len(entries)} FAQ entries in ru and en, {_contacts_note(content.contacts)}, "
         f"{len(content.questionnaire.questions)} questionnaire questions"
     )
     today = dt.date.today()
+    _check_contacts_age(settings, content.contacts, today, report)
     for entry in content.faq.stale(today, settings.content_review_days):
         age = (today - entry.reviewed).days
         report.warnings.append(
             f"{entry.path}: reviewed {age} days ago "
             f"(CONTENT_REVIEW_DAYS={settings.content_review_days}); re-check it against the law"
         )
+
+
+def _contacts_note(contacts: tuple[Contact, ...]) -> str:
+    local = sum(1 for c in contacts if c.local)
+    note = f"{len(contacts)} contact{'' if len(contacts) == 1 else 's'}"
+    return note + (f" ({local} from {LOCAL_CONTACTS})" if local else "")
+
+
+def _check_contacts_age(
+    settings: Settings, contacts: tuple[Contact, ...], today: dt.date, report: CheckReport
+) -> None:
+    """A contact checked long ago may have moved, closed or changed status: say which."""
+    for contact in contacts:
+        age = (today - contact.verified).days
+        if age > settings.content_review_days:
+            path = settings.content_dir / (LOCAL_CONTACTS if contact.local else "contacts.toml")
+            report.warnings.append(
+                f"{path}: contact '{contact.id}' verified {age} days ago "
+                f"(CONTENT_REVIEW_DAYS={settings.content_review_days}); re-check its status "
+                "and address"
+            )
 
 
 def _check_settings(settings: Settings, report: CheckReport) -> None:

@@ -6,6 +6,8 @@ explains this before anyone shares.
 
 from __future__ import annotations
 
+import html
+
 from aiogram import Bot, Router
 from aiogram.types import (
     InlineKeyboardButton,
@@ -17,6 +19,7 @@ from aiogram.types import (
 )
 from aiogram.types.inline_query_result_union import InlineQueryResultUnion
 
+from bot.content.emergency import SOS_INLINE_QUERY
 from bot.content.faq import Entry, render_summary
 from bot.content.store import ContentStore
 from bot.i18n import Tr
@@ -38,6 +41,9 @@ def build_router() -> Router:
 async def offer(
     query: InlineQuery, bot: Bot, tr: Tr, content: ContentStore, protection: Protection
 ) -> None:
+    if query.query.strip().lower() == SOS_INLINE_QUERY:
+        await _offer_sos_message(query, tr, content)
+        return
     faq = content.current.faq
     if query.query.strip():
         ids = [hit.entry_id for hit in content.current.search.search(query.query, RESULTS)]
@@ -72,3 +78,16 @@ def _article(
             inline_keyboard=[[InlineKeyboardButton(text=tr("inline-open"), url=link)]]
         ),
     )
+
+
+async def _offer_sos_message(query: InlineQuery, tr: Tr, content: ContentStore) -> None:
+    """The /sos card's prepared message, for a person who chose to send it through the bot
+    (it shows "via @bot"); the place stays a blank he fills in before sending."""
+    text = content.current.emergency.share[tr.lang]
+    result = InlineQueryResultArticle(
+        id=f"{tr.lang}-sos-message",
+        title=tr("sos-inline-title"),
+        description=tr("sos-inline-description"),
+        input_message_content=InputTextMessageContent(message_text=html.escape(text)),
+    )
+    await query.answer([result], cache_time=60, is_personal=True)

@@ -13,7 +13,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
-from bot.content.emergency import Contact, Emergency, load_contacts, load_emergency, render_card
+from bot.content.emergency import (
+    Contact,
+    Emergency,
+    load_all_contacts,
+    load_emergency,
+    render_card,
+)
 from bot.content.faq import ContentError, FaqCatalog, Translate, check_rendering, validate
 from bot.content.markup import MESSAGE_LIMIT, visible_length
 from bot.content.questionnaire import Questionnaire
@@ -44,7 +50,7 @@ def load_content(content_dir: Path, translate: Callable[[str], Translate]) -> Co
     parts: dict[str, object] = {}
     loaders: dict[str, Callable[[], object]] = {
         "search": lambda: SearchIndex.build(faq, content_dir / "faq" / "synonyms.toml"),
-        "contacts": lambda: tuple(load_contacts(content_dir / "contacts.toml")),
+        "contacts": lambda: load_all_contacts(content_dir),
         "emergency": lambda: load_emergency(content_dir / "emergency.toml", known),
         "questionnaire": lambda: Questionnaire.load(content_dir / "questionnaire.toml", known),
     }

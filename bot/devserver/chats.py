@@ -17,6 +17,7 @@ class Button:
     callback_data: str | None = None
     url: str | None = None
     kind: str = "callback_data"
+    copy_text: str | None = None  # what a copy_text button puts on the clipboard
 
 
 @dataclass
@@ -82,7 +83,14 @@ BotMessage = ChatMessage  # the name tests use for messages the bot sent
 
 def _inline_button(raw: Mapping[str, Any]) -> Button:
     kind = next((k for k in INLINE_ACTIONS if k in raw), "")
-    return Button(raw.get("text", ""), raw.get("callback_data"), raw.get("url"), kind)
+    copy = raw.get("copy_text")
+    return Button(
+        raw.get("text", ""),
+        raw.get("callback_data"),
+        raw.get("url"),
+        kind,
+        copy.get("text") if isinstance(copy, Mapping) else None,
+    )
 
 
 @dataclass

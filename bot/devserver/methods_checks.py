@@ -19,6 +19,7 @@ from .protocol import (
     INLINE_ACTIONS,
     MAX_BUTTONS,
     MAX_CALLBACK_DATA,
+    MAX_COPY_TEXT,
     MAX_ROW_BUTTONS,
     ApiError,
     Params,
@@ -147,9 +148,23 @@ def _check_inline_button(button: Any) -> None:
         url = button["url"]
         if not isinstance(url, str) or not url.startswith(("http://", "https://", "tg://")):
             raise bad_request("BUTTON_URL_INVALID")
+    if "copy_text" in button:
+        _check_copy_text(button["copy_text"])
+    if "switch_inline_query_chosen_chat" in button:
+        chosen = button["switch_inline_query_chosen_chat"]
+        if not isinstance(chosen, dict) or not isinstance(chosen.get("query", ""), str):
+            raise bad_request("can't parse switch_inline_query_chosen_chat")
     style = button.get("style")
     if style is not None and style not in _BUTTON_STYLES:
         raise bad_request("BUTTON_STYLE_INVALID")
+
+
+def _check_copy_text(copy: Any) -> None:
+    """A CopyTextButton: an object whose text is 1-256 characters, as Telegram requires."""
+    if not isinstance(copy, dict) or not isinstance(copy.get("text"), str):
+        raise bad_request("can't parse copy_text")
+    if not 1 <= len(copy["text"]) <= MAX_COPY_TEXT:
+        raise bad_request("copy_text text must be 1-256 characters")
 
 
 def existing_message(chat: Chat, params: Params, missing: str) -> ChatMessage:

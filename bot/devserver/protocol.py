@@ -19,6 +19,7 @@ from aiohttp import web
 MAX_TEXT = 4096
 MAX_CAPTION = 1024
 MAX_CALLBACK_DATA = 64
+MAX_COPY_TEXT = 256  # CopyTextButton.text: 1-256 characters
 MAX_ROW_BUTTONS = 8
 MAX_BUTTONS = 100
 MAX_CALLBACK_ANSWER = 200

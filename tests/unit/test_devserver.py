@@ -33,6 +33,7 @@ from aiogram.types import (
     BotCommand,
     BotCommandScopeChat,
     BufferedInputFile,
+    CopyTextButton,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     Message,
@@ -427,6 +428,23 @@ async def test_edit_and_delete_missing_or_old_messages(
 
 
 # --------------------------------------------------------------------------- callbacks
+
+
+@on_module_loop
+async def test_copy_text_buttons_hold_1_to_256_characters(server: FakeBotAPI, bot: Bot) -> None:
+    """As Telegram: a copy button's text is 1-256 characters; tests read what it copies."""
+
+    def copy(text: str) -> InlineKeyboardMarkup:
+        return keyboard([InlineKeyboardButton(text="Copy", copy_text=CopyTextButton(text=text))])
+
+    sent = await bot.send_message(USER, "ok", reply_markup=copy("я" * 256))
+    last = server.last_message(USER)
+    assert last is not None and last.message_id == sent.message_id
+    (row,) = last.buttons
+    assert (row[0].kind, row[0].copy_text) == ("copy_text", "я" * 256)
+    for text in ("я" * 257, ""):
+        with pytest.raises(TelegramBadRequest, match="copy_text text must be 1-256"):
+            await bot.send_message(USER, "x", reply_markup=copy(text))
 
 
 @on_module_loop
