@@ -28,7 +28,7 @@ RESEARCH_NOTES_RU = (
     r"\bне проверил[иа]?\b",
     r"\bне проверен[аоы]?\b",
     r"\bмы\b(?:\s+\S+){0,4}?\s+не\s+(?:знаем|читали|прочитали|нашли|подтвердили|смогли|можем)\b",
-    r"\bне\s+(?:знаем|читали|прочитали)\b",
+    r"\bне\s+знаем\b",  # «не прочитали» alone is also advice: «бумаги, которые не прочитали»
     r"\bподтвердить\s+(?:это\s+)?не\s+смогли\b",
     r"\bнашей\s+баз[еыу]\b",
     r"\bв\s+базе\s+нет\b",
@@ -138,6 +138,7 @@ def test_research_notes_are_caught(lang: str, text: str) -> None:
         ("ru", "Это пока не подтверждено официально — поэтому подайте жалобу сразу."),
         ("ru", "Вы можете не знать о повестке: она всё равно считается врученной."),
         ("ru", "Проверьте, нет ли повестки в реестре."),
+        ("ru", "Не подписывайте документы, которые не прочитали."),
         ("en", "Police bring a man in because a summons could not be served."),
         ("en", "This is not officially confirmed yet, so file the complaint at once."),
         ("en", "Check the register before you travel."),
