@@ -7,7 +7,10 @@ transliteration ("otsrochka") and Russian typed with the English layout on ("jnc
   and the best one wins;
 - a query stem missing from the vocabulary is matched to vocabulary stems within a small edit
   distance (a precomputed deletion index keeps that fast) or by a shared prefix;
-- a curated synonym list (content/faq/synonyms.toml) links words the stemmer cannot.
+- a curated synonym list (content/faq/synonyms.toml) links words the stemmer cannot;
+- a query word counts once per entry, through its best term: its synonyms, typo neighbours and
+  the other language's word add only a share, so a big synonym group cannot outvote the words
+  that tell two entries apart.
 Entries are indexed in both languages under one id, so a query in either language finds them.
 Nothing about queries is stored or logged.
 
@@ -42,6 +45,9 @@ BODY_WEIGHT = 1.0
 K1, B = 1.2, 0.5
 # A fuzzy or prefix match counts less than the word itself.
 TYPO_1, TYPO_2, PREFIX, SYNONYM = 0.75, 0.5, 0.6, 0.8
+# A query word scores through its best term for an entry; its other terms (synonyms, typo
+# neighbours, the other language's word) add this share of theirs.
+SPREAD = 0.3
 # Hits scoring below this share of the best hit are noise.
 RELATIVE_CUTOFF = 0.3
 MIN_SCORE = 0.5
@@ -70,6 +76,11 @@ should there their they them he his she her we our us have has had get got any s
 STOPWORDS = frozenset(_STOPWORDS_TEXT.split())
 
 _CYRILLIC = re.compile(r"[а-я]")
+
+
+# What one query word adds to each entry: scores, and a factor to multiply them by.
+_Vector = tuple[dict[str, float], float]
+_NOTHING: _Vector = ({}, 0.0)
 
 
 @dataclass(frozen=True)
@@ -183,6 +194,11 @@ class SearchIndex:
             for entry_id, tf in docs.items():
                 norm = K1 * (1 - B + B * self._lengths[entry_id] / self._avg_length)
                 weights[entry_id] = idf * tf * (K1 + 1) / (tf + norm)
+        # What each vocabulary word adds to each entry, its synonyms included (_combine).
+        self._vectors: dict[str, _Vector] = {
+            term: self._combine(self._expand(term, _Allowance(0), SearchWork())[0])
+            for term in postings
+        }
         self._by_delete: dict[str, set[str]] = defaultdict(set)
         for term in postings:
             if len(term) >= 4:
@@ -224,14 +240,14 @@ class SearchIndex:
     def search_with_work(self, query: str, limit: int = 5) -> tuple[list[Hit], SearchWork]:
         """search(), plus what it cost: lets tests and the benchmark check the work limits."""
         work = SearchWork()
-        expansions: dict[str, dict[str, float]] = {}
+        vectors: dict[str, _Vector] = {}
         best: dict[str, float] = {}
         readings = variants(clip(query, MAX_QUERY_CHARS))[:MAX_READINGS]
         allowance = _Allowance(len(readings))
         for reading in readings:
             work.readings += 1
             allowance.start_reading()
-            scores = self._score(reading, expansions, allowance, work)
+            scores = self._score(reading, vectors, allowance, work)
             if sum(scores.values()) > sum(best.values()):
                 best = scores
         if not best or limit <= 0:
@@ -250,7 +266,7 @@ class SearchIndex:
     def _score(
         self,
         reading: str,
-        expansions: dict[str, dict[str, float]],
+        vectors: dict[str, _Vector],
         allowance: _Allowance,
         work: SearchWork,
     ) -> dict[str, float]:
@@ -263,20 +279,46 @@ class SearchIndex:
                 break
             words += 1
             stem = self._stemmers.stem(word)
-            # Readings share most words: expand each stem once per search, unless the
-            # expansion was cut short by a spent allowance (another reading may have room).
-            expanded = expansions.get(stem)
-            if expanded is None:
+            # A vocabulary word's scores were combined at build time. Others are expanded
+            # once per search (readings share most words), unless the expansion was cut short
+            # by a spent allowance (another reading may have room).
+            found = self._vectors.get(stem) or vectors.get(stem)
+            if found is None:
                 expanded, complete = self._expand(stem, allowance, work)
+                found = self._combine(expanded)
                 if complete:
-                    expansions[stem] = expanded
-            for term, factor in expanded.items():
-                weights = self._weights[term]
-                work.postings += len(weights)
-                for entry_id, weight in weights.items():
-                    scores[entry_id] += factor * weight
+                    vectors[stem] = found
+            vector, factor = found
+            work.postings += len(vector)
+            for entry_id, value in vector.items():
+                scores[entry_id] += factor * value
         work.words += words
         return scores
+
+    def _combine(self, expanded: dict[str, float]) -> _Vector:
+        """What one query word adds to each entry, given the terms it stands for: a vector
+        of scores and a factor to multiply them by (one term's weights are not copied).
+
+        A word counts once per entry, through its best term; its other terms (synonyms, typo
+        neighbours, the other language's word) add only a SPREAD share, so the size of a
+        synonym group does not decide the ranking.
+        """
+        if len(expanded) <= 1:
+            if not expanded:
+                return _NOTHING
+            ((term, factor),) = expanded.items()
+            return self._weights[term], factor
+        terms = iter(expanded.items())
+        term, factor = next(terms)
+        best = {entry_id: factor * weight for entry_id, weight in self._weights[term].items()}
+        total = best.copy()
+        for term, factor in terms:
+            for entry_id, weight in self._weights[term].items():
+                value = factor * weight
+                total[entry_id] = total.get(entry_id, 0.0) + value
+                if value > best.get(entry_id, 0.0):
+                    best[entry_id] = value
+        return {e: value + SPREAD * (total[e] - value) for e, value in best.items()}, 1.0
 
     def _expand(
         self, stem: str, allowance: _Allowance, work: SearchWork

@@ -68,3 +68,24 @@ def test_known_hard_queries(index: SearchIndex, query: str, expected: str) -> No
 @pytest.mark.parametrize("query", ["", "   ", "😀😀", "asdkjhqwe", "1234567", "<script>"])
 def test_nonsense_finds_nothing(index: SearchIndex, query: str) -> None:
     assert index.search(query) == []
+
+
+def test_a_synonym_group_does_not_multiply_a_word() -> None:
+    """A word counts once per entry, through its best term: an entry that holds three synonyms
+    of "citizen" must not outrank the one that also has the query's other word, "revoke"."""
+    postings = {
+        "citizen": {"revocation": 4.0, "naturalised": 4.0},
+        "revok": {"revocation": 4.0},
+        "natur": {"naturalised": 4.0},
+        "naturalis": {"naturalised": 4.0},
+        "subject": {"naturalised": 4.0},
+        "other": {"filler": 4.0},
+    }
+    lengths = {"revocation": 8.0, "naturalised": 16.0, "filler": 4.0}
+    group = {"citizen", "natur", "naturalis", "subject"}
+    synonyms = {stem: group - {stem} for stem in group}
+    index = SearchIndex(postings, lengths, synonyms)
+    assert [hit.entry_id for hit in index.search("revoke citizen")][:2] == [
+        "revocation",
+        "naturalised",
+    ]
