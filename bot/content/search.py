@@ -42,7 +42,10 @@ TITLE_WEIGHT = 4.0
 KEYWORD_WEIGHT = 4.0
 TOPIC_WEIGHT = 1.5
 BODY_WEIGHT = 1.0
-K1, B = 1.2, 0.5
+# BM25's saturation. Term counts are field-weighted (a title word adds 4), so K1 is on that
+# scale: at 1.2 one title word reached 77 % of the ceiling, and an entry naming a word in its
+# title, keywords and body scored barely above one mentioning it in passing.
+K1, B = 3.0, 0.5
 # A fuzzy or prefix match counts less than the word itself.
 TYPO_1, TYPO_2, PREFIX, SYNONYM = 0.75, 0.5, 0.6, 0.8
 # A query word scores through its best term for an entry; its other terms (synonyms, typo

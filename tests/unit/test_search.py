@@ -89,3 +89,16 @@ def test_a_synonym_group_does_not_multiply_a_word() -> None:
         "revocation",
         "naturalised",
     ]
+
+
+def test_an_entry_about_a_word_outranks_one_that_mentions_it() -> None:
+    """Term counts are field-weighted (a title word adds 4): the entry whose title, keywords and
+    body say "exempt" outranks one that mentions it in passing next to a common word."""
+    about = {"about": 22.0, "mentions": 6.0}
+    postings = {
+        "exempt": about | {f"filler{i}": 1.0 for i in range(8)},
+        "draft": {"mentions": 3.0} | {f"other{i}": 3.0 for i in range(20)},
+    }
+    lengths = dict.fromkeys({e for docs in postings.values() for e in docs}, 500.0)
+    index = SearchIndex(postings, lengths, {})
+    assert index.search("exempt draft")[0].entry_id == "about"
