@@ -75,6 +75,12 @@ _STOPWORDS_TEXT = """
 a an the and or to of in on for is are was were be been am i me my you your it its this that
 what how do does did can could if with at by from as not no so about when who which will would
 should there their they them he his she her we our us have has had get got any some
+какого какому каким каком какая какое какие каких какими какую который которая которое
+которые которого которой котором которому которым которых которыми которую свой своя свое
+свои своего своей своем своему своим своих своими свою этого этому этим этих этими такая
+такое такие такого таким таких такую ваш ваша ваше ваши вашего вашей вашем вашим ваших
+наш наша наше наши нашего нашей нашим наших весь вся всего всей всем всеми всю
+these those yourself also than then into
 """
 STOPWORDS = frozenset(_STOPWORDS_TEXT.split())
 
@@ -144,11 +150,15 @@ class _Stemmers:
         self._en = Stemmer.Stemmer("english")
 
     def stem(self, word: str) -> str:
-        if _CYRILLIC.search(word):
-            return str(self._ru.stemWord(word))
-        if word.isascii() and word.isalpha():
-            return str(self._en.stemWord(word))
-        return word
+        # isascii() reads a flag; only a word that is not ASCII needs the Cyrillic scan.
+        stem: str
+        if word.isascii():
+            stem = self._en.stemWord(word) if word.isalpha() else word
+        elif _CYRILLIC.search(word):
+            stem = self._ru.stemWord(word)
+        else:
+            stem = word
+        return stem
 
 
 def _deletes_bound(length: int, depth: int) -> int:
@@ -274,6 +284,10 @@ class SearchIndex:
         work: SearchWork,
     ) -> dict[str, float]:
         scores: dict[str, float] = defaultdict(float)
+        known, synonyms = self._vectors, self._synonyms
+        # Stems already scored: two forms of a word, or a word and its synonym ("medical
+        # examination"), name one thing and count once.
+        covered: dict[str, None] = {}
         words = 0
         for word in dict.fromkeys(reading.split()):
             if word in STOPWORDS or len(word) < 2:
@@ -282,13 +296,23 @@ class SearchIndex:
                 break
             words += 1
             stem = self._stemmers.stem(word)
+            if stem in covered:
+                continue
+            covered[stem] = None
+            if stem in synonyms:
+                covered.update(dict.fromkeys(synonyms[stem]))
             # A vocabulary word's scores were combined at build time. Others are expanded
             # once per search (readings share most words), unless the expansion was cut short
             # by a spent allowance (another reading may have room).
-            found = self._vectors.get(stem) or vectors.get(stem)
-            if found is None:
+            # (Membership tests and subscripts, not .get(): this loop runs for every word of
+            # every reading, hostile ones included.)
+            if stem in known:
+                found = known[stem]
+            elif stem in vectors:
+                found = vectors[stem]
+            else:
                 expanded, complete = self._expand(stem, allowance, work)
-                found = self._combine(expanded)
+                found = self._combine(expanded) if expanded else _NOTHING
                 if complete:
                     vectors[stem] = found
             vector, factor = found

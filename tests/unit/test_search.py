@@ -102,3 +102,20 @@ def test_an_entry_about_a_word_outranks_one_that_mentions_it() -> None:
     lengths = dict.fromkeys({e for docs in postings.values() for e in docs}, 500.0)
     index = SearchIndex(postings, lengths, {})
     assert index.search("exempt draft")[0].entry_id == "about"
+
+
+@pytest.mark.parametrize("query", ["какие", "которых своего", "these those"])
+def test_inflected_function_words_find_nothing(index: SearchIndex, query: str) -> None:
+    """Inflected "какие" stems to "как", which is no subject: it must not pull entries up."""
+    assert index.search(query) == []
+
+
+@pytest.mark.parametrize(
+    ("query", "same_as"),
+    [("medical examination", "medical"), ("повестку повестки", "повестку")],
+)
+def test_a_word_and_its_synonym_or_other_form_count_once(
+    index: SearchIndex, query: str, same_as: str
+) -> None:
+    """Two forms of a word, or a word and its synonym, name one thing."""
+    assert index.search(query) == index.search(same_as)
