@@ -85,6 +85,9 @@ these those yourself also than then into
 STOPWORDS = frozenset(_STOPWORDS_TEXT.split())
 
 _CYRILLIC = re.compile(r"[а-я]")
+# The content is in British spelling; "mobilization" and "organized" are read as "mobilisation"
+# and "organised" (the stemmer keeps -is- and -iz- apart). Content words go through it too.
+_US_SPELLING = re.compile(r"(?<=[a-z]{2})iz(?=(?:e|ed|es|er|ers|ing|ation|ations)$)")
 
 
 # What one query word adds to each entry: scores, and a factor to multiply them by.
@@ -153,6 +156,8 @@ class _Stemmers:
         # isascii() reads a flag; only a word that is not ASCII needs the Cyrillic scan.
         stem: str
         if word.isascii():
+            if "iz" in word:
+                word = _US_SPELLING.sub("is", word)
             stem = self._en.stemWord(word) if word.isalpha() else word
         elif _CYRILLIC.search(word):
             stem = self._ru.stemWord(word)

@@ -119,3 +119,33 @@ def test_a_word_and_its_synonym_or_other_form_count_once(
 ) -> None:
     """Two forms of a word, or a word and its synonym, name one thing."""
     assert index.search(query) == index.search(same_as)
+
+
+@pytest.mark.parametrize(
+    ("query", "same_as"),
+    [
+        ("help organizations", "help organisations"),
+        ("naturalized citizen", "naturalised citizen"),
+    ],
+)
+def test_american_spelling_reads_as_the_british_content(
+    index: SearchIndex, query: str, same_as: str
+) -> None:
+    """The entries say "organisations"; "organizations" must find them just as well."""
+    assert index.search(query) == index.search(same_as)
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("медосмотр", "medical-exam"),
+        ("уклоняюсь от армии", "criminal-liability"),
+        ("менты остановили", "police-stops"),
+        ("got a subpoena", "summons-"),
+    ],
+)
+def test_colloquial_words_find_their_entry(index: SearchIndex, query: str, expected: str) -> None:
+    """Words the entries do not use ("медосмотр", "subpoena") reach them through synonyms.toml:
+    the entry (or, ending in "-", an entry of that family) comes first."""
+    first = index.search(query)[0].entry_id
+    assert first == expected or (expected.endswith("-") and first.startswith(expected))
