@@ -7,7 +7,10 @@ transliteration ("otsrochka") and Russian typed with the English layout on ("jnc
   and the best one wins;
 - a query stem missing from the vocabulary is matched to vocabulary stems within a small edit
   distance (a precomputed deletion index keeps that fast) or by a shared prefix;
-- a curated synonym list (content/faq/synonyms.toml) links words the stemmer cannot.
+- a curated synonym list (content/faq/synonyms.toml) links words the stemmer cannot;
+- a query word counts once per entry, through its best term: its synonyms, typo neighbours and
+  the other language's word add only a share, so a big synonym group cannot outvote the words
+  that tell two entries apart.
 Entries are indexed in both languages under one id, so a query in either language finds them.
 Nothing about queries is stored or logged.
 
@@ -39,9 +42,15 @@ TITLE_WEIGHT = 4.0
 KEYWORD_WEIGHT = 4.0
 TOPIC_WEIGHT = 1.5
 BODY_WEIGHT = 1.0
-K1, B = 1.2, 0.5
+# BM25's saturation. Term counts are field-weighted (a title word adds 4), so K1 is on that
+# scale: at 1.2 one title word reached 77 % of the ceiling, and an entry naming a word in its
+# title, keywords and body scored barely above one mentioning it in passing.
+K1, B = 3.0, 0.5
 # A fuzzy or prefix match counts less than the word itself.
 TYPO_1, TYPO_2, PREFIX, SYNONYM = 0.75, 0.5, 0.6, 0.8
+# A query word scores through its best term for an entry; its other terms (synonyms, typo
+# neighbours, the other language's word) add this share of theirs.
+SPREAD = 0.3
 # Hits scoring below this share of the best hit are noise.
 RELATIVE_CUTOFF = 0.3
 MIN_SCORE = 0.5
@@ -66,10 +75,24 @@ _STOPWORDS_TEXT = """
 a an the and or to of in on for is are was were be been am i me my you your it its this that
 what how do does did can could if with at by from as not no so about when who which will would
 should there their they them he his she her we our us have has had get got any some
+какого какому каким каком какая какое какие каких какими какую который которая которое
+которые которого которой котором которому которым которых которыми которую свой своя свое
+свои своего своей своем своему своим своих своими свою этого этому этим этих этими такая
+такое такие такого таким таких такую ваш ваша ваше ваши вашего вашей вашем вашим ваших
+наш наша наше наши нашего нашей нашим наших весь вся всего всей всем всеми всю
+these those yourself also than then into
 """
 STOPWORDS = frozenset(_STOPWORDS_TEXT.split())
 
 _CYRILLIC = re.compile(r"[а-я]")
+# The content is in British spelling; "mobilization" and "organized" are read as "mobilisation"
+# and "organised" (the stemmer keeps -is- and -iz- apart). Content words go through it too.
+_US_SPELLING = re.compile(r"(?<=[a-z]{2})iz(?=(?:e|ed|es|er|ers|ing|ation|ations)$)")
+
+
+# What one query word adds to each entry: scores, and a factor to multiply them by.
+_Vector = tuple[dict[str, float], float]
+_NOTHING: _Vector = ({}, 0.0)
 
 
 @dataclass(frozen=True)
@@ -130,11 +153,17 @@ class _Stemmers:
         self._en = Stemmer.Stemmer("english")
 
     def stem(self, word: str) -> str:
-        if _CYRILLIC.search(word):
-            return str(self._ru.stemWord(word))
-        if word.isascii() and word.isalpha():
-            return str(self._en.stemWord(word))
-        return word
+        # isascii() reads a flag; only a word that is not ASCII needs the Cyrillic scan.
+        stem: str
+        if word.isascii():
+            if "iz" in word:
+                word = _US_SPELLING.sub("is", word)
+            stem = self._en.stemWord(word) if word.isalpha() else word
+        elif _CYRILLIC.search(word):
+            stem = self._ru.stemWord(word)
+        else:
+            stem = word
+        return stem
 
 
 def _deletes_bound(length: int, depth: int) -> int:
@@ -183,6 +212,11 @@ class SearchIndex:
             for entry_id, tf in docs.items():
                 norm = K1 * (1 - B + B * self._lengths[entry_id] / self._avg_length)
                 weights[entry_id] = idf * tf * (K1 + 1) / (tf + norm)
+        # What each vocabulary word adds to each entry, its synonyms included (_combine).
+        self._vectors: dict[str, _Vector] = {
+            term: self._combine(self._expand(term, _Allowance(0), SearchWork())[0])
+            for term in postings
+        }
         self._by_delete: dict[str, set[str]] = defaultdict(set)
         for term in postings:
             if len(term) >= 4:
@@ -224,14 +258,14 @@ class SearchIndex:
     def search_with_work(self, query: str, limit: int = 5) -> tuple[list[Hit], SearchWork]:
         """search(), plus what it cost: lets tests and the benchmark check the work limits."""
         work = SearchWork()
-        expansions: dict[str, dict[str, float]] = {}
+        vectors: dict[str, _Vector] = {}
         best: dict[str, float] = {}
         readings = variants(clip(query, MAX_QUERY_CHARS))[:MAX_READINGS]
         allowance = _Allowance(len(readings))
         for reading in readings:
             work.readings += 1
             allowance.start_reading()
-            scores = self._score(reading, expansions, allowance, work)
+            scores = self._score(reading, vectors, allowance, work)
             if sum(scores.values()) > sum(best.values()):
                 best = scores
         if not best or limit <= 0:
@@ -250,11 +284,15 @@ class SearchIndex:
     def _score(
         self,
         reading: str,
-        expansions: dict[str, dict[str, float]],
+        vectors: dict[str, _Vector],
         allowance: _Allowance,
         work: SearchWork,
     ) -> dict[str, float]:
         scores: dict[str, float] = defaultdict(float)
+        known, synonyms = self._vectors, self._synonyms
+        # Stems already scored: two forms of a word, or a word and its synonym ("medical
+        # examination"), name one thing and count once.
+        covered: dict[str, None] = {}
         words = 0
         for word in dict.fromkeys(reading.split()):
             if word in STOPWORDS or len(word) < 2:
@@ -263,20 +301,56 @@ class SearchIndex:
                 break
             words += 1
             stem = self._stemmers.stem(word)
-            # Readings share most words: expand each stem once per search, unless the
-            # expansion was cut short by a spent allowance (another reading may have room).
-            expanded = expansions.get(stem)
-            if expanded is None:
+            if stem in covered:
+                continue
+            covered[stem] = None
+            if stem in synonyms:
+                covered.update(dict.fromkeys(synonyms[stem]))
+            # A vocabulary word's scores were combined at build time. Others are expanded
+            # once per search (readings share most words), unless the expansion was cut short
+            # by a spent allowance (another reading may have room).
+            # (Membership tests and subscripts, not .get(): this loop runs for every word of
+            # every reading, hostile ones included.)
+            if stem in known:
+                found = known[stem]
+            elif stem in vectors:
+                found = vectors[stem]
+            else:
                 expanded, complete = self._expand(stem, allowance, work)
+                found = self._combine(expanded) if expanded else _NOTHING
                 if complete:
-                    expansions[stem] = expanded
-            for term, factor in expanded.items():
-                weights = self._weights[term]
-                work.postings += len(weights)
-                for entry_id, weight in weights.items():
-                    scores[entry_id] += factor * weight
+                    vectors[stem] = found
+            vector, factor = found
+            work.postings += len(vector)
+            for entry_id, value in vector.items():
+                scores[entry_id] += factor * value
         work.words += words
         return scores
+
+    def _combine(self, expanded: dict[str, float]) -> _Vector:
+        """What one query word adds to each entry, given the terms it stands for: a vector
+        of scores and a factor to multiply them by (one term's weights are not copied).
+
+        A word counts once per entry, through its best term; its other terms (synonyms, typo
+        neighbours, the other language's word) add only a SPREAD share, so the size of a
+        synonym group does not decide the ranking.
+        """
+        if len(expanded) <= 1:
+            if not expanded:
+                return _NOTHING
+            ((term, factor),) = expanded.items()
+            return self._weights[term], factor
+        terms = iter(expanded.items())
+        term, factor = next(terms)
+        best = {entry_id: factor * weight for entry_id, weight in self._weights[term].items()}
+        total = best.copy()
+        for term, factor in terms:
+            for entry_id, weight in self._weights[term].items():
+                value = factor * weight
+                total[entry_id] = total.get(entry_id, 0.0) + value
+                if value > best.get(entry_id, 0.0):
+                    best[entry_id] = value
+        return {e: value + SPREAD * (total[e] - value) for e, value in best.items()}, 1.0
 
     def _expand(
         self, stem: str, allowance: _Allowance, work: SearchWork
