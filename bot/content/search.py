@@ -148,9 +148,12 @@ class _Allowance:
 
 
 class _Stemmers:
+    """PyStemmer keeps the last 10,000 words it stemmed unless told not to: with it, words people
+    typed would stay in the process's memory. Without the cache a word costs ~0.2 µs more."""
+
     def __init__(self) -> None:
-        self._ru = Stemmer.Stemmer("russian")
-        self._en = Stemmer.Stemmer("english")
+        self._ru = Stemmer.Stemmer("russian", 0)
+        self._en = Stemmer.Stemmer("english", 0)
 
     def stem(self, word: str) -> str:
         # isascii() reads a flag; only a word that is not ASCII needs the Cyrillic scan.

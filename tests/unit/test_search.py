@@ -149,3 +149,15 @@ def test_colloquial_words_find_their_entry(index: SearchIndex, query: str, expec
     the entry (or, ending in "-", an entry of that family) comes first."""
     first = index.search(query)[0].entry_id
     assert first == expected or (expected.endswith("-") and first.startswith(expected))
+
+
+def test_the_stemmers_keep_no_words_people_typed() -> None:
+    """PyStemmer caches the last 10,000 words it stemmed by default: the words of people's
+    questions would stay in memory. The search's stemmers are made without that cache."""
+    from bot.content.search import _Stemmers
+
+    stemmers = _Stemmers()
+    stemmers.stem("повестка")
+    stemmers.stem("summons")
+    assert stemmers._ru.maxCacheSize == 0
+    assert stemmers._en.maxCacheSize == 0
