@@ -236,6 +236,9 @@ NUMERIC = frozenset(
 )
 TEXT = frozenset(
     [
+        "say",  # /sos: a phrase to say to officers, and the law it rests on
+        "law",
+        "address",  # a contact's site or Telegram handle
         "kinds",
         "date",
         "who",
