@@ -6,13 +6,14 @@ tests/flows/conftest.py replaces it with the same app run in the test's event lo
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 
 from bot.devserver.server import FakeBotAPI
 from bot.storage.db import Database
+from tests.support import keys
 from tests.support.db import migrated_database
 from tests.support.keys import make_keyring
 from tests.support.process import ProcessStarter
@@ -28,6 +29,19 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             folder = item.path.relative_to(TESTS).parts[0]
             if folder in TIERS:
                 item.add_marker(folder)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _remembered_key_derivation() -> Iterator[None]:
+    """Unlocking a copied test keyring derives no key again (tests.support.keys)."""
+    with keys.remembered_key_derivation():
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _first_keyring() -> None:
+    """Each test's first keyring is a copy of the same template, its second of another."""
+    keys.new_test()
 
 
 @pytest.fixture
