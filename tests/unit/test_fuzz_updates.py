@@ -38,10 +38,10 @@ from aiogram.fsm.storage.base import StorageKey
 from bot.app import App
 from bot.config import REPO_ROOT
 from bot.content.faq import FaqCatalog
-from bot.content.regions import RegionCatalog
 from bot.devserver.formatting import parse_text
 from bot.devserver.server import Call, ChatMessage, FakeBotAPI
 from tests.support.fuzz import build_test_app, close_app, failures, feed, rendered, start_background
+from tests.support.parsed_content import parsed_regions
 
 SEED = int(os.environ.get("FUZZ_SEED", "20261130"))
 UPDATES = int(os.environ.get("FUZZ_UPDATES", "3000"))
@@ -167,7 +167,7 @@ class Fuzzer:
             {w for by_id in faq.entries.values() for e in by_id.values() for w in e.title.split()}
         )
         self.region_forms = [
-            f for r in RegionCatalog.load(CONTENT / "regions.toml").all() for f in r.forms()
+            f for r in parsed_regions(CONTENT / "regions.toml").all() for f in r.forms()
         ]
         self.prefixes = [
             "nav",
