@@ -33,15 +33,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.fixture(scope="session", autouse=True)
 def _remembered_key_derivation() -> Iterator[None]:
-    """Unlocking a copied test keyring derives no key again (tests.support.keys)."""
+    """Making and unlocking test keyrings derives a key once per process (tests.support.keys)."""
     with keys.remembered_key_derivation():
         yield
-
-
-@pytest.fixture(autouse=True)
-def _first_keyring() -> None:
-    """Each test's first keyring is a copy of the same template, its second of another."""
-    keys.new_test()
 
 
 @pytest.fixture

@@ -2,19 +2,18 @@
 
 Each Argon2id derivation at the production cost takes 0.15-0.4 s of CPU, and nearly every
 flow test made a keyring (one derivation) and unlocked it at start-up (another). So, in tests
-only: `make_keyring` copies a keyring file `init_keyring` made earlier in this process (the
-n-th keyring a test makes is a copy of the n-th template, so the keyrings within one test still
-differ), and `remembered_key_derivation` keeps each key a derivation gave for the same
-passphrase, salt and cost, so unlocking a copy costs nothing. The files keep the production
-cost: nothing here lowers it.
+only: `make_keyring` runs the real `init_keyring` (fresh keys, master secret and nonce: every
+keyring differs) but wraps it under one salt per test process, and `remembered_key_derivation`
+keeps the key a derivation gave for the same passphrase, salt and cost, so making and unlocking
+test keyrings derives once per process. The files keep the production cost: nothing here
+lowers it, and every other write (rotation, a new passphrase) draws a fresh salt as always.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
-import shutil
-import tempfile
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -30,46 +29,33 @@ from bot.crypto.keyring import PublicKeyring, UnlockedKeyring, init_keyring
 PASSPHRASE = "correct horse battery staple"
 PASSPHRASE_BYTES = PASSPHRASE.encode()  # what the keyring functions take
 
-
-_templates: dict[tuple[dt.date, int], Path] = {}
-_template_root: tempfile.TemporaryDirectory[str] | None = None
-_made_in_test = 0  # keyrings the running test has made (`new_test` resets it)
+# The salt of every keyring `make_keyring` writes in this process (see the module docstring).
+SESSION_SALT = os.urandom(k.SALT_BYTES)
 _derived: dict[tuple[bytes, bytes, Any], bytes] = {}
+_real_wrap = k._wrap
 
 
-def new_test() -> None:
-    """A test starts: its first keyring is again a copy of the first template."""
-    global _made_in_test
-    _made_in_test = 0
+def _wrap_with_session_salt(ring: UnlockedKeyring, passphrase: bytes, cost: Any) -> dict[str, Any]:
+    """The real `_wrap`, whose first draw of a salt's length in this thread is SESSION_SALT
+    (the nonce and anything another thread draws stay random)."""
+    real_urandom, thread = os.urandom, threading.get_ident()
+    given: list[int] = []
 
+    def urandom(size: int) -> bytes:
+        if size == k.SALT_BYTES and not given and threading.get_ident() == thread:
+            given.append(size)
+            return SESSION_SALT
+        return real_urandom(size)
 
-def _template(today: dt.date, n: int) -> Path:
-    """The keys directory of the n-th template keyring created `today` (made on first use)."""
-    global _template_root
-    if (today, n) not in _templates:
-        if _template_root is None:
-            _template_root = tempfile.TemporaryDirectory(prefix="helpline-test-keys-")
-        keys_dir = Path(_template_root.name) / f"{today.isoformat()}-{n}"
-        init_keyring(keys_dir, PASSPHRASE_BYTES, today)
-        _templates[today, n] = keys_dir
-    return _templates[today, n]
+    with mock.patch.object(os, "urandom", urandom):
+        return _real_wrap(ring, passphrase, cost)
 
 
 def make_keyring(keys_dir: Path, today: dt.date | None = None) -> PublicKeyring:
-    """A fresh keyring in `keys_dir`, created `today` (default: the real today): what
-    `init_keyring` makes there (a 0700 directory, a 0600 file; never over an existing one),
-    copied from this process's template (see the module's docstring)."""
-    global _made_in_test
-    keys_dir = Path(keys_dir)
-    template = _template(today or dt.date.today(), _made_in_test)
-    _made_in_test += 1
-    k._refuse_destroyed(keys_dir)
-    if os.path.lexists(keys_dir / k.KEYRING_FILE):
-        raise k.KeyringExists(f"a keyring already exists in {keys_dir}; refusing to overwrite it")
-    k._private_dir(keys_dir)
-    shutil.copyfile(template / k.KEYRING_FILE, keys_dir / k.KEYRING_FILE)
-    (keys_dir / k.KEYRING_FILE).chmod(0o600)
-    return PublicKeyring.load(keys_dir)
+    """A fresh keyring in `keys_dir`, created `today` (default: the real today), by
+    `init_keyring` under this process's salt."""
+    with mock.patch.object(k, "_wrap", _wrap_with_session_salt):
+        return init_keyring(keys_dir, PASSPHRASE_BYTES, today or dt.date.today())
 
 
 @contextmanager
