@@ -16,6 +16,7 @@ from bot.storage.db import Database
 from tests.support import keys
 from tests.support.db import migrated_database
 from tests.support.keys import make_keyring
+from tests.support.loopback import no_ssl_grace
 from tests.support.process import ProcessStarter
 
 TESTS = Path(__file__).parent
@@ -35,6 +36,13 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 def _remembered_key_derivation() -> Iterator[None]:
     """Making and unlocking test keyrings derives a key once per process (tests.support.keys)."""
     with keys.remembered_key_derivation():
+        yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_ssl_grace() -> Iterator[None]:
+    """Closing a Bot API session does not wait for SSL (tests.support.loopback)."""
+    with no_ssl_grace():
         yield
 
 
