@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from bot import lifecycle
 from bot.devserver.server import FakeBotAPI
-from tests.support.inprocess import InProcessStarter
+from tests.support.inprocess import KEEP_HEAP, InProcessStarter
 
 
 @pytest.fixture
@@ -23,6 +24,7 @@ async def start_bot(
     """Starts the app `python -m bot run` would run, polling in this event loop; the stand-in's
     `wait_idle` then also waits for the app to finish every update it fetched."""
     starter = InProcessStarter(api, tmp_path)
+    monkeypatch.setattr(lifecycle, "gc", KEEP_HEAP)  # no heap-wide collection at each start
     monkeypatch.setattr(api, "wait_idle", starter.wait_idle)
     try:
         yield starter

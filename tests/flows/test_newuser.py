@@ -8,7 +8,6 @@ import pytest
 
 from bot.config import REPO_ROOT
 from bot.devserver.server import FakeBotAPI
-from bot.i18n import Translator
 from tests.support.alerts import (
     ADMIN,
     REPORTER,
@@ -20,10 +19,11 @@ from tests.support.alerts import (
 )
 from tests.support.chat import USER_IDS, User
 from tests.support.keys import PASSPHRASE
+from tests.support.parsed_content import parsed_translator
 from tests.support.process import StartBot
 from tests.support.reports import fill_form, opened, stored_reports
 
-TRANSLATOR = Translator.load(REPO_ROOT / "content" / "locales")
+TRANSLATOR = parsed_translator(REPO_ROOT / "content" / "locales")
 
 # Ordinary raid reports as people wrote them in the pass: a dashed date, a dashed time range,
 # amounts in thousands, a street and a monument named after a person. None carries personal

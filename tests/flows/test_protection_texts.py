@@ -15,13 +15,13 @@ import pytest
 from bot.config import REPO_ROOT
 from bot.crypto.keyring import destroy_keyring
 from bot.devserver.server import FakeBotAPI
-from bot.i18n import Translator
 from bot.protection import Mode
 from tests.support.chat import USER_IDS, User
 from tests.support.keys import PASSPHRASE, make_keyring
+from tests.support.parsed_content import parsed_translator
 from tests.support.process import StartBot
 
-TRANSLATOR = Translator.load(REPO_ROOT / "content" / "locales")
+TRANSLATOR = parsed_translator(REPO_ROOT / "content" / "locales")
 # The promises no text may make while the bot stores encrypted subscriptions, sealed reports,
 # moderators' chat ids and the audit log.
 KEEPS_NOTHING = re.compile(

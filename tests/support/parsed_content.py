@@ -1,4 +1,5 @@
-"""Content parsed once per test session, for the in-process bots of tests/flows.
+"""Content parsed once per test session: for the in-process bots of tests/flows, and for tests
+that only read the shipped texts and regions (`parsed_translator`, `parsed_regions`).
 
 Every start of the app parses the same message catalogues (`Translator.load`), regions
 (`RegionCatalog.load`) and guidance (`bot.content.store.load_content`) from disk: about 0.4 s of
@@ -64,3 +65,15 @@ def reuse_parsed_content() -> Iterator[None]:
         mock.patch.object(store, "load_content", CONTENT),
     ):
         yield
+
+
+def parsed_translator(path: Path) -> Translator:
+    """`Translator.load(path)`, parsed once per session (for tests that only read texts)."""
+    translator: Translator = TRANSLATORS(path)
+    return translator
+
+
+def parsed_regions(path: Path) -> RegionCatalog:
+    """`RegionCatalog.load(path)`, parsed once per session (for tests that only look up)."""
+    catalog: RegionCatalog = REGIONS(path)
+    return catalog

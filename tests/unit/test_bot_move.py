@@ -19,13 +19,14 @@ from bot.storage.db import Database
 from bot.storage.moves import MoveRepository
 from bot.storage.subscribers import SubscriberRepository
 from tests.support.keys import unlocked_keyring
+from tests.support.parsed_content import parsed_translator
 
 CHATS = (6_100_000_011, 6_200_000_022, 6_300_000_033)
 
 
 @pytest.fixture(scope="module")
 def translator() -> Translator:
-    return Translator.load(REPO_ROOT / "content" / "locales")
+    return parsed_translator(REPO_ROOT / "content" / "locales")
 
 
 async def subscribe(db: Database, ring: UnlockedKeyring, chat_id: int, region: str) -> None:

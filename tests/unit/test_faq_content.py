@@ -21,11 +21,12 @@ from bot.content.faq import (
 )
 from bot.content.markup import paginate, render_blocks, visible_length
 from bot.content.telegram_html import parse_html
-from bot.i18n import Tr, Translator
+from bot.i18n import Tr
 from bot.protection import Mode, every_mode
+from tests.support.parsed_content import parsed_translator
 
 CONTENT = REPO_ROOT / "content"
-TRANSLATOR = Translator.load(CONTENT / "locales")
+TRANSLATOR = parsed_translator(CONTENT / "locales")
 MODES = every_mode()
 
 

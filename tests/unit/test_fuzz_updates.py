@@ -38,10 +38,10 @@ from aiogram.fsm.storage.base import StorageKey
 from bot.app import App
 from bot.config import REPO_ROOT
 from bot.content.faq import FaqCatalog
-from bot.content.regions import RegionCatalog
 from bot.devserver.formatting import parse_text
 from bot.devserver.server import Call, ChatMessage, FakeBotAPI
 from tests.support.fuzz import build_test_app, close_app, failures, feed, rendered, start_background
+from tests.support.parsed_content import parsed_regions
 
 SEED = int(os.environ.get("FUZZ_SEED", "20261130"))
 UPDATES = int(os.environ.get("FUZZ_UPDATES", "3000"))
@@ -167,7 +167,7 @@ class Fuzzer:
             {w for by_id in faq.entries.values() for e in by_id.values() for w in e.title.split()}
         )
         self.region_forms = [
-            f for r in RegionCatalog.load(CONTENT / "regions.toml").all() for f in r.forms()
+            f for r in parsed_regions(CONTENT / "regions.toml").all() for f in r.forms()
         ]
         self.prefixes = [
             "nav",
@@ -365,11 +365,7 @@ class Fuzzer:
         return [m for cid in chats for m in self.api.messages(cid)]
 
     def with_buttons(self, person: Person) -> list[Any]:
-        return [
-            m
-            for m in self.api.messages(person.id)
-            if any(b.callback_data for row in m.buttons for b in row)
-        ]
+        return [m for m in self.api.messages(person.id) if callback_data(m)]
 
     async def state_of(self, person: Person) -> str | None:
         key = StorageKey(bot_id=self.app.bot.id, chat_id=person.id, user_id=person.id)
@@ -425,13 +421,7 @@ class Fuzzer:
 
     def forged_data(self, person: Person) -> str:
         roll = self.rng.random()
-        real = [
-            b.callback_data
-            for m in self.bot_messages()
-            for row in m.buttons
-            for b in row
-            if b.callback_data
-        ]
+        real = [data for m in self.bot_messages() for data in callback_data(m)]
         if roll < 0.3 and real:
             return self.rng.choice(real)  # stolen from anyone's button, or stale
         if roll < 0.55 and real:
@@ -635,12 +625,7 @@ class Fuzzer:
         recent = self.with_buttons(person)[-3:]
         for prefix in prefixes:
             for message in reversed(recent):
-                found = [
-                    b.callback_data
-                    for row in message.buttons
-                    for b in row
-                    if b.callback_data and b.callback_data.startswith(prefix)
-                ]
+                found = [data for data in callback_data(message) if data.startswith(prefix)]
                 if found:
                     data = self.rng.choice(found)
                     return [self.api.push_callback(person.id, message.message_id, data)]
@@ -854,6 +839,13 @@ def _sender(update: dict[str, Any]) -> int | None:
     body = next(v for k, v in update.items() if k != "update_id")
     sender = body.get("from") if isinstance(body, dict) else None
     return sender.get("id") if isinstance(sender, dict) else None
+
+
+def callback_data(message: ChatMessage) -> list[str]:
+    """The callback data of a message's inline buttons: what `message.buttons` gives, read from
+    the raw markup (the fuzzer asks this of every message in a chat at every step)."""
+    rows = (message.reply_markup or {}).get("inline_keyboard", [])
+    return [str(b["callback_data"]) for row in rows for b in row if b.get("callback_data")]
 
 
 def describe(step: int, batch: list[dict[str, Any]]) -> str:

@@ -11,8 +11,6 @@ from pathlib import Path
 import pytest
 
 from bot.config import REPO_ROOT
-from bot.content.regions import RegionCatalog
-from bot.i18n import Translator
 from bot.services.alert_text import AlertText
 from bot.services.local_time import (
     MOSCOW,
@@ -28,9 +26,10 @@ from bot.services.report_window import reported_span
 from bot.storage import migrations
 from bot.storage.alerts import Alert, AlertRepository
 from bot.storage.db import Database
+from tests.support.parsed_content import parsed_regions, parsed_translator
 
-TRANSLATOR = Translator.load(REPO_ROOT / "content" / "locales")
-REGIONS = RegionCatalog.load(REPO_ROOT / "content" / "regions.toml")
+TRANSLATOR = parsed_translator(REPO_ROOT / "content" / "locales")
+REGIONS = parsed_regions(REPO_ROOT / "content" / "regions.toml")
 NOON = dt.datetime(2026, 12, 6, 3, 30, tzinfo=dt.UTC)
 
 

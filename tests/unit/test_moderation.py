@@ -38,6 +38,7 @@ from bot.storage.subscribers import SubscriberRepository
 from tests.support.clock import ManualClock
 from tests.support.keys import PASSPHRASE_BYTES as PASSPHRASE
 from tests.support.leaks import needles, scan_dir
+from tests.support.parsed_content import parsed_regions, parsed_translator
 
 Keys = tuple[PublicKeyring, UnlockedKeyring]
 ADMIN = 5_000_000_001
@@ -54,12 +55,12 @@ def keys(tmp_path_factory: pytest.TempPathFactory) -> Keys:
 
 @pytest.fixture(scope="module")
 def translator() -> Translator:
-    return Translator.load(REPO_ROOT / "content" / "locales")
+    return parsed_translator(REPO_ROOT / "content" / "locales")
 
 
 @pytest.fixture(scope="module")
 def regions() -> RegionCatalog:
-    return RegionCatalog.load(REPO_ROOT / "content" / "regions.toml")
+    return parsed_regions(REPO_ROOT / "content" / "regions.toml")
 
 
 @dataclass

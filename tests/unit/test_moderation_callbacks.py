@@ -16,7 +16,7 @@ from aiogram.filters.callback_data import CallbackData
 
 from bot.config import REPO_ROOT
 from bot.devserver.server import FakeBotAPI
-from bot.i18n import LANGUAGES, Translator
+from bot.i18n import LANGUAGES
 from bot.services.alert_text import Advice, AlertField, Certainty, Closing
 from bot.services.report_window import ReportWindow
 from bot.services.review import RejectReason
@@ -25,6 +25,7 @@ from handlers.admin import callbacks as admin_buttons
 from handlers.moderation import callbacks as moderation_buttons
 from handlers.moderation.screens import EDIT_LABELS
 from tests.support.fuzz import build_test_app, close_app, feed
+from tests.support.parsed_content import parsed_translator
 
 MAX_CALLBACK_BYTES = 64
 ADMIN, OUTSIDER = 5_000_000_001, 5_300_000_003
@@ -45,7 +46,7 @@ def catalogue_keys() -> Iterator[tuple[StrEnum, str]]:
 
 
 def test_every_enum_value_has_its_label_in_both_languages() -> None:
-    translator = Translator.load(REPO_ROOT / "content" / "locales")
+    translator = parsed_translator(REPO_ROOT / "content" / "locales")
     keys = list(catalogue_keys())
     assert len(keys) == 3 + 5 + 2 + 3 + 3
     for value, key in keys:

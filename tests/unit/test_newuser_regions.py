@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.content.regions import RegionCatalog, says_all_of_russia
+from bot.content.regions import says_all_of_russia
+from tests.support.parsed_content import parsed_regions
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -15,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
     "text", ["вся Россия", "Россия", "по всей России!", "везде", "Вся РФ", "Russia", "everywhere"]
 )
 def test_all_of_russia_is_recognised_and_is_no_region(text: str) -> None:
-    catalog = RegionCatalog.load(ROOT / "content" / "regions.toml")
+    catalog = parsed_regions(ROOT / "content" / "regions.toml")
     assert says_all_of_russia(text)
     assert catalog.resolve(text) is None
 

@@ -24,6 +24,7 @@ from bot.logs import setup_logging
 from bot.storage import migrations
 from bot.storage.db import Database
 from tests.support.keys import PASSPHRASE, make_keyring
+from tests.support.parsed_content import reuse_parsed_content
 
 
 @pytest.mark.parametrize(
@@ -167,10 +168,11 @@ async def test_check_refuses_a_backup_bot_that_is_this_bot(
     itself = load_settings(
         _env_file=None, data_dir=tmp_path, backup_bot=server.bot_username.upper(), **common
     )
-    report = await run_checks(itself)
-    assert [p for p in report.problems if p.startswith("BACKUP_BOT")], report.problems
-    other = load_settings(_env_file=None, data_dir=tmp_path, backup_bot="@spare_bot", **common)
-    assert not [p for p in (await run_checks(other)).problems if "BACKUP_BOT" in p]
+    with reuse_parsed_content():  # the content check is not this test's: parsed once a session
+        report = await run_checks(itself)
+        assert [p for p in report.problems if p.startswith("BACKUP_BOT")], report.problems
+        other = load_settings(_env_file=None, data_dir=tmp_path, backup_bot="@spare_bot", **common)
+        assert not [p for p in (await run_checks(other)).problems if "BACKUP_BOT" in p]
 
 
 async def test_check_after_a_panic_says_why_the_audit_log_is_not_verified(tmp_path: Path) -> None:
@@ -184,7 +186,8 @@ async def test_check_after_a_panic_says_why_the_audit_log_is_not_verified(tmp_pa
     finally:
         await db.close()
     destroy_keyring(settings.keyring_dir, dt.datetime.now(dt.UTC))
-    report = await run_checks(settings, offline=True)
+    with reuse_parsed_content():  # the content check is not this test's: parsed once a session
+        report = await run_checks(settings, offline=True)
     audit = [w for w in report.warnings if w.startswith("audit log not verified")]
     assert audit == [
         "audit log not verified: the keyring was destroyed on purpose, and its key with it "

@@ -9,11 +9,11 @@ import pytest
 from fluent.syntax import FluentParser, ast
 
 from bot.config import REPO_ROOT
-from bot.i18n import Translator
 from bot.services.team import rule_weaknesses
+from tests.support.parsed_content import parsed_translator
 
 LOCALES = REPO_ROOT / "content" / "locales"
-TRANSLATOR = Translator.load(LOCALES)
+TRANSLATOR = parsed_translator(LOCALES)
 
 # Russian's three forms for 1, 2, 5, 11, 21, 22, 25 (CLDR: one, few, many).
 RU_NUMBERS = {1: 0, 2: 1, 5: 2, 11: 2, 21: 0, 22: 1, 25: 2}

@@ -47,12 +47,13 @@ from bot.storage.alerts import EDITABLE as ALERT_FIELDS
 from handlers.inline import INLINE_HELP_PAYLOAD
 from tests.support.fuzz import build_test_app, close_app, failures, feed
 from tests.support.keys import unlocked_keyring
+from tests.support.parsed_content import parsed_regions
 
 CONTENT = REPO_ROOT / "content"
 FAST = settings(max_examples=200, deadline=None)
 # Loaded once: strategies below draw from the shipped content.
 FAQ = FaqCatalog.load(CONTENT)
-REGIONS = RegionCatalog.load(CONTENT / "regions.toml")
+REGIONS = parsed_regions(CONTENT / "regions.toml")
 MAX_CALLBACK_BYTES = 64
 MAX_TEXT = 4096
 

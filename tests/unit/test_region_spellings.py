@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.content.regions import RegionCatalog
+from tests.support.parsed_content import parsed_regions
 
 ROOT = Path(__file__).resolve().parents[2]
 SPELLINGS = ROOT / "tests" / "data" / "regions_spellings.toml"
@@ -18,7 +19,7 @@ SPELLINGS = ROOT / "tests" / "data" / "regions_spellings.toml"
 
 @pytest.fixture(scope="module")
 def catalog() -> RegionCatalog:
-    return RegionCatalog.load(ROOT / "content" / "regions.toml")
+    return parsed_regions(ROOT / "content" / "regions.toml")
 
 
 def _cases() -> list[dict[str, object]]:

@@ -15,13 +15,14 @@ from hypothesis import strategies as st
 
 from bot.content.regions import Region, RegionCatalog, RegionError, RegionMatch
 from bot.content.textnorm import normalize
+from tests.support.parsed_content import parsed_regions
 
 REGIONS_FILE = Path(__file__).resolve().parents[2] / "content" / "regions.toml"
 
 
 @pytest.fixture(scope="module")
 def catalog() -> RegionCatalog:
-    return RegionCatalog.load(REGIONS_FILE)
+    return parsed_regions(REGIONS_FILE)
 
 
 # --- the data file ------------------------------------------------------------------------------

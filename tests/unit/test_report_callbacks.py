@@ -13,9 +13,8 @@ import pytest
 from aiogram.filters.callback_data import CallbackData
 
 from bot.config import REPO_ROOT, Settings
-from bot.content.regions import RegionCatalog
 from bot.devserver.server import FakeBotAPI
-from bot.i18n import LANGUAGES, Tr, Translator
+from bot.i18n import LANGUAGES, Tr
 from bot.services.reports import (
     PLACE_TYPES,
     TIME_BUCKETS,
@@ -50,10 +49,11 @@ from handlers.report.screens import place_prompt, refusal, with_region_picked
 from handlers.report.states import ReportForm
 from handlers.report.steps import STEPS
 from tests.support.fuzz import build_test_app, close_app, feed
+from tests.support.parsed_content import parsed_regions, parsed_translator
 
 CONTENT = REPO_ROOT / "content"
-TRANSLATOR = Translator.load(CONTENT / "locales")
-REGIONS = RegionCatalog.load(CONTENT / "regions.toml")
+TRANSLATOR = parsed_translator(CONTENT / "locales")
+REGIONS = parsed_regions(CONTENT / "regions.toml")
 MAX_CALLBACK_BYTES = 64
 LONGEST_CODE = "x" * 24  # regions.toml allows codes of [a-z0-9-]{1,24}
 

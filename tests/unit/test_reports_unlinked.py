@@ -16,7 +16,6 @@ from hypothesis import strategies as st
 
 from bot.checks import CheckReport, _check_report_lifetimes
 from bot.config import REPO_ROOT, Settings
-from bot.content.regions import RegionCatalog
 from bot.crypto.keyring import PublicKeyring, UnlockedKeyring, init_keyring
 from bot.crypto.sealing import pad, seal
 from bot.services.location import CELL_DEGREES, coarse_location
@@ -42,6 +41,7 @@ from bot.storage.db import Database
 from bot.storage.reports import ReportGroups, ReportRepository
 from tests.support.clock import ManualClock
 from tests.support.keys import PASSPHRASE_BYTES as PASSPHRASE
+from tests.support.parsed_content import parsed_regions
 
 Keys = tuple[PublicKeyring, UnlockedKeyring]
 ANNA, BORIS = 5_123_456_789, 5_223_456_789
@@ -229,7 +229,7 @@ async def test_the_sealed_location_is_the_cell(db: Database, keys: Keys) -> None
 
 
 def longest_region() -> str:
-    catalog = RegionCatalog.load(REPO_ROOT / "content" / "regions.toml")
+    catalog = parsed_regions(REPO_ROOT / "content" / "regions.toml")
     return max((r.code for r in catalog.all()), key=len)
 
 
