@@ -89,6 +89,9 @@ class Flow:
     resume: Resume | None = None  # None: a detour drops it instead of pausing it
     text_is_detour: bool = False  # free text is a question, not an answer (questionnaire)
     deletes_messages: bool = False  # its messages leave the chat when it ends (report form)
+    # A pasted text this flow takes as its answer even when it starts like a command (a signed
+    # alert whose first line is "/..." pasted into /verify).
+    takes_pasted: Callable[[Message], bool] | None = None
 
 
 class FlowCb(CallbackData, prefix="fl"):
@@ -111,7 +114,9 @@ class FlowRule:
     def classify(self, event: TelegramObject, flow: Flow | None) -> str:
         if isinstance(event, Message):
             command = command_name(event)
-            if command is not None:
+            if command is not None and not (
+                flow is not None and flow.takes_pasted is not None and flow.takes_pasted(event)
+            ):
                 if command in EXIT_COMMANDS or command in self._opening:
                     return EXIT
                 return DETOUR

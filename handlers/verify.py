@@ -19,7 +19,7 @@ from bot.services.added_links import added_links
 from bot.services.alert_desk import AlertDesk
 from bot.services.bot_move import MoveNotices
 from bot.services.defang import defang
-from bot.services.signatures import Verdict, verify_alert
+from bot.services.signatures import MARK, Verdict, verify_alert
 from handlers.flow import Flow
 from handlers.gates import GatedRouter
 from handlers.menu import home_only
@@ -29,7 +29,13 @@ class VerifyForm(StatesGroup):
     text = State()
 
 
-FLOW = Flow(name="verify", states=VerifyForm)  # /verify is a detour: it opens, never pauses
+def _pasted_signed_text(message: Message) -> bool:
+    """A text carrying a signature line is what /verify asked for, whatever its first line."""
+    return MARK in (message.text or message.caption or "")
+
+
+# /verify is a detour: it opens, never pauses.
+FLOW = Flow(name="verify", states=VerifyForm, takes_pasted=_pasted_signed_text)
 
 
 def build_router() -> Router:

@@ -598,6 +598,7 @@ async def test_verify_answers_any_pasted_text_with_a_verdict(
 
 @DISPATCHER
 @given(body=body_text, alert=alert_id, kind=st.sampled_from(sorted(KINDS)))
+@example(body="/0", alert="0123abcd", kind="announcement")  # starts like a command
 async def test_verify_says_genuine_for_the_bots_own_signed_text(
     app: App, api: FakeBotAPI, caplog: pytest.LogCaptureFixture, body: str, alert: str, kind: str
 ) -> None:
