@@ -416,13 +416,20 @@ def _check_content(settings: Settings, report: CheckReport) -> None:
     entries = content.faq.ids()
     report.notes.append(
         f"content: {len(entries)} FAQ entries in ru and en, {len(content.contacts)} contacts, "
-        f"{len(content.questionnaire.questions)} questionnaire questions"
+        f"{len(content.questionnaire.questions)} questionnaire questions, "
+        f"{len(content.templates.templates)} document templates"
     )
     today = dt.date.today()
     for entry in content.faq.stale(today, settings.content_review_days):
         age = (today - entry.reviewed).days
         report.warnings.append(
             f"{entry.path}: reviewed {age} days ago "
+            f"(CONTENT_REVIEW_DAYS={settings.content_review_days}); re-check it against the law"
+        )
+    for template in content.templates.stale(today, settings.content_review_days):
+        age = (today - template.reviewed).days
+        report.warnings.append(
+            f"{template.path}: reviewed {age} days ago "
             f"(CONTENT_REVIEW_DAYS={settings.content_review_days}); re-check it against the law"
         )
 

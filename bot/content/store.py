@@ -19,6 +19,7 @@ from bot.content.markup import MESSAGE_LIMIT, visible_length
 from bot.content.questionnaire import Questionnaire
 from bot.content.search import SearchIndex
 from bot.content.telegram_html import EntityParseError, parse_html
+from bot.documents.templates import TemplateCatalog
 from bot.i18n import LANGUAGES
 
 T = TypeVar("T")
@@ -32,6 +33,7 @@ class Content:
     contacts: tuple[Contact, ...]
     emergency: Emergency
     questionnaire: Questionnaire
+    templates: TemplateCatalog  # /documents (content/templates)
 
 
 def load_content(content_dir: Path, translate: Callable[[str], Translate]) -> Content:
@@ -47,6 +49,7 @@ def load_content(content_dir: Path, translate: Callable[[str], Translate]) -> Co
         "contacts": lambda: tuple(load_contacts(content_dir / "contacts.toml")),
         "emergency": lambda: load_emergency(content_dir / "emergency.toml", known),
         "questionnaire": lambda: Questionnaire.load(content_dir / "questionnaire.toml", known),
+        "templates": lambda: TemplateCatalog.load(content_dir / "templates"),
     }
     for name, loader in loaders.items():
         try:
