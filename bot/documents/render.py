@@ -28,11 +28,12 @@ MIME = {
     "pdf": "application/pdf",
 }
 MEMO_TITLE = "ПАМЯТКА — удалите её перед подачей"
+ADDRESSEE_INDENT_MM = 80  # the addressee block starts here, from the left margin
 
 
 @dataclass(frozen=True)
 class Block:
-    kind: str  # "addressee", "title" or "paragraph"
+    kind: str  # "addressee", "title", "paragraph" or "page" (a page break)
     text: str
 
 
@@ -91,19 +92,23 @@ def blocks(text: str) -> list[Block]:
 
 
 def document_text(template: Template, answers: Mapping[str, str | None]) -> list[Block]:
-    return blocks(fill(template, answers)) + blocks(memo(template))
+    """The filled document, then the memo on a page of its own (easy to leave unprinted)."""
+    return [*blocks(fill(template, answers)), Block("page", ""), *blocks(memo(template))]
 
 
 def to_docx(parts: list[Block]) -> bytes:
     from docx import Document
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.shared import Pt
+    from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
+    from docx.shared import Cm, Pt
 
     document = Document()
     style = document.styles["Normal"]
     style.font.name = "Times New Roman"
     style.font.size = Pt(12)
     for block in parts:
+        if block.kind == "page":
+            document.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+            continue
         paragraph = document.add_paragraph()
         lines = block.text.split("\n")
         for number, line in enumerate(lines):
@@ -111,8 +116,9 @@ def to_docx(parts: list[Block]) -> bytes:
             run.bold = block.kind == "title"
             if number < len(lines) - 1:
                 run.add_break()
-        if block.kind == "addressee":
-            paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+        if block.kind == "addressee":  # the right half of the page, as Russian forms have it
+            paragraph.paragraph_format.left_indent = Cm(ADDRESSEE_INDENT_MM / 10)
+            paragraph.alignment = WD_ALIGN_PARAGRAPH.LEFT
         elif block.kind == "title":
             paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
         else:
@@ -133,9 +139,14 @@ def to_pdf(parts: list[Block]) -> bytes:
     pdf.add_font("DejaVu", "B", str(FONT_BOLD))
     pdf.add_page()
     for block in parts:
+        if block.kind == "page":
+            pdf.add_page()
+            continue
         pdf.set_font("DejaVu", "B" if block.kind == "title" else "", 11)
-        align = {"addressee": "R", "title": "C"}.get(block.kind, "J")
+        align = {"addressee": "L", "title": "C"}.get(block.kind, "J")
         for line in block.text.split("\n"):
+            if block.kind == "addressee":  # the right half of the page
+                pdf.set_x(pdf.l_margin + ADDRESSEE_INDENT_MM)
             pdf.multi_cell(0, 5.5, line, align=align, new_x="LMARGIN", new_y="NEXT")
         pdf.ln(3)
     return bytes(pdf.output())
