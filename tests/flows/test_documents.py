@@ -159,3 +159,22 @@ async def test_english_messages_russian_document(api: FakeBotAPI, start_bot: Sta
     for name, data in api.documents(user.id):
         text = squeeze(file_text(name, data))
         assert "районного суда" in text and "12.03.2026" in text
+
+
+async def test_a_detour_pauses_the_form_and_continue_resumes_it(
+    api: FakeBotAPI, start_bot: StartBot
+) -> None:
+    user = User(api, USER_IDS[0], "ru")
+    await start_bot()
+    await user.say("/documents")
+    await user.press("Жалоба на решение о призыве", exact=True)
+    await user.say("Татарстан")
+    await user.say("/sos")
+    resumed = await user.press("Продолжить")
+    assert "Вопрос 2 из 4" in resumed.visible_text
+    await user.say("15.03.2026")
+    assert "Вопрос 3 из 4" in user.last().visible_text
+    await user.say("/cancel")
+    after = await user.say("15.03.2026")  # the form is gone: no longer an answer
+    assert "Вопрос 4 из 4" not in after.visible_text
+    assert api.documents(user.id) == []
