@@ -227,3 +227,10 @@ def test_placeholders_without_question_or_blank(tmp_path: Path) -> None:
         f"{path}: placeholder {{penalti}} has no question and no blank",
         f"{path}: blank {{penalty}} is never used in the body",
     ]
+
+
+def test_the_summary_counts_the_questions_right(catalog: TemplateCatalog) -> None:
+    for template in catalog.templates:
+        count = len(template.questions)
+        assert f"задаст {count} вопрос" in template.summary["ru"], template.id
+        assert f"asks {count} questions" in template.summary["en"], template.id
