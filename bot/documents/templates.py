@@ -29,7 +29,7 @@ PLACEHOLDER_RE = re.compile(r"\{([^{}\s]*)\}")
 IDENTIFYING = frozenset(
     {"name", "fio", "surname", "passport", "address", "birth", "birthday", "phone", "email"}
 )
-MAX_TEXT = 2000  # characters a typed answer may have (a document, not a letter)
+MAX_TEXT = 4000  # characters a typed answer may have: about one Telegram message
 MAX_OPTIONS = 8
 MAX_BUTTON = 40  # characters of an option's button
 TOP_KEYS = frozenset(
