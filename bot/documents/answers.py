@@ -16,10 +16,7 @@ DATE_RE = re.compile(r"^\s*(\d{1,2})[./\-\s](\d{1,2})[./\-\s](\d{4})\s*(?:г\.?|
 EARLIEST_YEAR = 2000  # a date in a conscription document; earlier is a typo
 SAMPLE_DATE = "15.03.2026"
 SAMPLE_REGION = "Республика Татарстан"
-SAMPLE_TEXT = (
-    "[Пример ответа: здесь будет текст, который человек напишет боту своими словами. "
-    "Фигурные скобки {name} в ответе остаются текстом.]"
-)
+SAMPLE_TEXT = "[Пример ответа: здесь будет текст, который человек напишет боту своими словами.]"
 
 
 def parse_date(text: str, today: dt.date) -> str | None:
