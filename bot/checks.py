@@ -417,7 +417,8 @@ def _check_content(settings: Settings, report: CheckReport) -> None:
     entries = content.faq.ids()
     report.notes.append(
         f"content: {len(entries)} FAQ entries in ru and en, {_contacts_note(content.contacts)}, "
-        f"{len(content.questionnaire.questions)} questionnaire questions"
+        f"{len(content.questionnaire.questions)} questionnaire questions, "
+        f"{len(content.templates.templates)} document templates"
     )
     today = dt.date.today()
     _check_contacts_age(settings, content.contacts, today, report)
@@ -425,6 +426,12 @@ def _check_content(settings: Settings, report: CheckReport) -> None:
         age = (today - entry.reviewed).days
         report.warnings.append(
             f"{entry.path}: reviewed {age} days ago "
+            f"(CONTENT_REVIEW_DAYS={settings.content_review_days}); re-check it against the law"
+        )
+    for template in content.templates.stale(today, settings.content_review_days):
+        age = (today - template.reviewed).days
+        report.warnings.append(
+            f"{template.path}: reviewed {age} days ago "
             f"(CONTENT_REVIEW_DAYS={settings.content_review_days}); re-check it against the law"
         )
 

@@ -23,6 +23,7 @@ from bot.config import (
 from bot.content.faq import ContentError
 from bot.crypto.keyring import KeyringError, PublicKeyring, UnlockedKeyring
 from bot.crypto.passphrase import PassphraseUnavailable
+from bot.documents import cli as documents_cli
 from bot.i18n import LANGUAGES, CatalogError
 from bot.logs import setup_logging
 from bot.storage.db import StorageError
@@ -231,6 +232,7 @@ def _parser() -> argparse.ArgumentParser:
 
     team_cli.add_commands(commands)
     backup_cli.add_commands(commands)
+    documents_cli.add_commands(commands)
     return parser
 
 

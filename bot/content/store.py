@@ -25,6 +25,7 @@ from bot.content.markup import MESSAGE_LIMIT, visible_length
 from bot.content.questionnaire import Questionnaire
 from bot.content.search import SearchIndex
 from bot.content.telegram_html import EntityParseError, parse_html
+from bot.documents.templates import TemplateCatalog
 from bot.i18n import LANGUAGES
 
 T = TypeVar("T")
@@ -38,6 +39,7 @@ class Content:
     contacts: tuple[Contact, ...]
     emergency: Emergency
     questionnaire: Questionnaire
+    templates: TemplateCatalog  # /documents (content/templates)
 
 
 def load_content(content_dir: Path, translate: Callable[[str], Translate]) -> Content:
@@ -53,6 +55,7 @@ def load_content(content_dir: Path, translate: Callable[[str], Translate]) -> Co
         "contacts": lambda: load_all_contacts(content_dir),
         "emergency": lambda: load_emergency(content_dir / "emergency.toml", known),
         "questionnaire": lambda: Questionnaire.load(content_dir / "questionnaire.toml", known),
+        "templates": lambda: TemplateCatalog.load(content_dir / "templates"),
     }
     for name, loader in loaders.items():
         try:

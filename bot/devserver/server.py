@@ -341,6 +341,18 @@ class FakeBotAPI:
     def last_message(self, chat_id: int) -> ChatMessage | None:
         return self.world.last_message(chat_id)
 
+    def documents(self, chat_id: int) -> list[tuple[str, bytes]]:
+        """The files the bot sent the chat as documents (sendDocument uploads), oldest first:
+        each one's file name and bytes, as a test needs them to open the file."""
+        out = []
+        for message in self.world.delivered(chat_id):
+            document = message.raw.get("document")
+            if message.kind == "document" and document and message.file_id:
+                stored = self.world.files.get(message.file_id)
+                if stored is not None:
+                    out.append((str(document.get("file_name", "")), stored.data))
+        return out
+
     def delivered(self, chat_id: int) -> list[ChatMessage]:
         """Every bot message the stand-in accepted for the chat, later deletions included."""
         return self.world.delivered(chat_id)

@@ -817,6 +817,14 @@ for _factory in FACTORIES:
         }
 # A panic request's random id (handlers.panic).
 DOMAINS["p1.ok"] = {"request": hex16}
+# /documents (handlers.documents): a template id, the question's number, an option or region.
+_doc_step = st.integers(0, 50)
+_doc_word = st.from_regex(r"[a-z0-9_-]{1,32}", fullmatch=True)
+DOMAINS["dc"] = {"template": st.from_regex(r"[a-z0-9-]{1,32}", fullmatch=True)}
+DOMAINS["da"] = {"step": _doc_step, "option": _doc_word}
+DOMAINS["ds"] = {"step": _doc_step}
+DOMAINS["dr"] = {"step": _doc_step, "code": _doc_word}
+DOMAINS["dk"] = {"step": _doc_step}
 # Fields a handler never sets together (ModCb: a group's buttons or an alert's, not both).
 EXCLUSIVE = {"md": (("region", "window"), ("alert",))}
 

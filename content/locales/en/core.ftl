@@ -15,6 +15,7 @@ help-text =
     /report — report a raid anonymously
     /alerts — raid alerts for your region
     /verify — check whether an alert really comes from this helpline
+    /documents — write a complaint or an application from a template
     /privacy — what the bot stores and what Telegram sees
     /cancel — leave a questionnaire or form
     /language — change language (Русский / English)
