@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
+from bot.content.calendar import WorkCalendar, load_calendar
 from bot.content.emergency import Contact, Emergency, load_contacts, load_emergency, render_card
 from bot.content.faq import ContentError, FaqCatalog, Translate, check_rendering, validate
 from bot.content.markup import MESSAGE_LIMIT, visible_length
@@ -32,6 +33,7 @@ class Content:
     contacts: tuple[Contact, ...]
     emergency: Emergency
     questionnaire: Questionnaire
+    calendar: WorkCalendar  # non-working days, for the deadline calculator
 
 
 def load_content(content_dir: Path, translate: Callable[[str], Translate]) -> Content:
@@ -47,6 +49,7 @@ def load_content(content_dir: Path, translate: Callable[[str], Translate]) -> Co
         "contacts": lambda: tuple(load_contacts(content_dir / "contacts.toml")),
         "emergency": lambda: load_emergency(content_dir / "emergency.toml", known),
         "questionnaire": lambda: Questionnaire.load(content_dir / "questionnaire.toml", known),
+        "calendar": lambda: load_calendar(content_dir),
     }
     for name, loader in loaders.items():
         try:
