@@ -8,6 +8,7 @@ from bot.config import Settings
 from handlers import (
     admin,
     alerts,
+    deadlines,
     fallback,
     faq,
     feedback,
@@ -31,7 +32,15 @@ from handlers.gates import GatedRouter, install_gates
 def flow_rule() -> FlowRule:
     """Every flow that keeps a draft between messages (see handlers.flow for the rule)."""
     return FlowRule(
-        [report.FLOW, situation.FLOW, alerts.FLOW, moderation.FLOW, admin.FLOW, verify.FLOW]
+        [
+            report.FLOW,
+            situation.FLOW,
+            alerts.FLOW,
+            moderation.FLOW,
+            admin.FLOW,
+            verify.FLOW,
+            deadlines.FLOW,
+        ]
     )
 
 
@@ -58,6 +67,7 @@ def get_routers(settings: Settings) -> list[Router]:
         alerts.build_router(),
         feedback.build_router(),
         verify.build_router(),
+        deadlines.build_router(),
         # After the command routers, so that /sos or /privacy still work in the middle of a
         # report (the draft is kept); before search, which only sees text outside any form.
         report.build_router(),

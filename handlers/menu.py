@@ -22,6 +22,7 @@ MENU_ITEMS: tuple[tuple[str, str], ...] = (
     ("check", "menu-check"),
     ("report", "menu-report"),
     ("alerts", "menu-alerts"),
+    ("deadlines", "menu-deadlines"),
     ("sos", "menu-sos"),
     ("privacy", "menu-privacy"),
     ("help", "menu-help"),

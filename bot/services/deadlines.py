@@ -72,7 +72,11 @@ class Deadline:
     counting: Counting
     certain: bool  # False: the counting is UNVERIFIED and `day` is the earliest plausible end
     moved_from: dt.date | None = None  # the day it moved from (a non-working day)
-    calendar_known: bool = True  # False: a year without calendar data; the day may move
+    unknown_year: int | None = None  # a year without calendar data the day may move into
+
+    @property
+    def calendar_known(self) -> bool:
+        return self.unknown_year is None
 
 
 @dataclass(frozen=True)
@@ -142,6 +146,7 @@ def fine_appeal(received: dt.date, work_calendar: WorkCalendar) -> list[Deadline
     it can be) and says that it may move."""
     tenth = received + dt.timedelta(days=10)
     last, known = work_calendar.next_working(tenth)
+    unknown_year = None if known else last.year  # `last`: the first day it could not judge
     if not known:
         last = tenth
     return [
@@ -153,7 +158,7 @@ def fine_appeal(received: dt.date, work_calendar: WorkCalendar) -> list[Deadline
             Counting.DAYS_NEXT_WORKING,
             certain=known,
             moved_from=tenth if last != tenth else None,
-            calendar_known=known,
+            unknown_year=unknown_year,
         )
     ]
 

@@ -22,6 +22,7 @@ PUBLIC_COMMANDS = (
     ("report", "cmd-report"),
     ("alerts", "cmd-alerts"),
     ("verify", "cmd-verify"),
+    ("deadlines", "cmd-deadlines"),
     ("language", "cmd-language"),
     ("cancel", "cmd-cancel"),
 )

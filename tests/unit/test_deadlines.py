@@ -167,6 +167,7 @@ def test_fine_appeal_into_a_year_without_calendar_data_stays_at_f_plus_10() -> N
     (appeal,) = fine_appeal(D(2026, 12, 21), CALENDAR)
     assert appeal.day == D(2026, 12, 31)
     assert not appeal.calendar_known and not appeal.certain
+    assert appeal.unknown_year == 2027
     (later,) = fine_appeal(D(2027, 3, 1), CALENDAR)
     assert later.day == D(2027, 3, 11) and not later.calendar_known
 
