@@ -17,6 +17,7 @@ from bot.config import (
     port_problem,
     webhook_problem,
 )
+from bot.content.calendar import CALENDAR_FILE, WorkCalendar
 from bot.content.faq import ContentError
 from bot.content.regions import RegionCatalog, RegionError
 from bot.content.store import load_content
@@ -419,12 +420,29 @@ def _check_content(settings: Settings, report: CheckReport) -> None:
         f"{len(content.questionnaire.questions)} questionnaire questions"
     )
     today = dt.date.today()
+    _check_calendar(content.calendar, today, report)
     for entry in content.faq.stale(today, settings.content_review_days):
         age = (today - entry.reviewed).days
         report.warnings.append(
             f"{entry.path}: reviewed {age} days ago "
             f"(CONTENT_REVIEW_DAYS={settings.content_review_days}); re-check it against the law"
         )
+
+
+def _check_calendar(calendar: WorkCalendar, today: dt.date, report: CheckReport) -> None:
+    """The deadline calculator moves a fine appeal's last day off non-working days: say which
+    years it knows, and warn when this year or (from October, when the decree usually
+    appears) the next one is missing."""
+    years = sorted(calendar.years)
+    known = ", ".join(str(y) for y in years) or "none"
+    report.notes.append(f"calendar: non-working days for {known} (content/{CALENDAR_FILE})")
+    wanted = [today.year] + ([today.year + 1] if today.month >= 10 else [])
+    for year in wanted:
+        if not calendar.knows(year):
+            report.warnings.append(
+                f"content/{CALENDAR_FILE}: no non-working days for {year}; add them from the "
+                "Government's decree on moving days off (the calculator says the date may move)"
+            )
 
 
 def _check_settings(settings: Settings, report: CheckReport) -> None:

@@ -427,12 +427,20 @@ def render(
             f"📅 <b>{_date(tr, deadline.day)}</b> — {tr(f'dl-kind-{kind}')}",
             f"{tr('dl-basis-label')}: {tr(f'dl-basis-{kind}')}",
             f"{tr('dl-counting-label')}: {tr(f'dl-counting-{deadline.counting.value}')}",
+            *_when(tr, deadline.day, today),
             *_notes(tr, deadline),
         ]
         parts.append("\n".join(lines))
     parts.extend(tr(key) for key in WARNINGS.get(event, ()))
     parts.append(tr("dl-footer", reviewed=REVIEWED.strftime("%d.%m.%Y")))
     return "\n\n".join(parts)
+
+
+def _when(tr: Tr, day: dt.date, today: dt.date) -> list[str]:
+    """Whether the day is behind: a passed last day is not silently shown as one to meet."""
+    if day < today:
+        return [tr("dl-day-passed")]
+    return [tr("dl-day-today")] if day == today else []
 
 
 def _notes(tr: Tr, deadline: Deadline) -> list[str]:

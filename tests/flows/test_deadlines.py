@@ -41,6 +41,7 @@ async def test_fine_on_a_saturday_moves_to_monday_and_the_ics_parses_back(
     answer = (await user.say("18.11.2026")).visible_text
     assert "30.11.2026 (пн) — Последний день для жалобы на штраф" in answer
     assert "Десятый день, 28.11.2026 (сб), — нерабочий" in answer
+    assert "Этот день уже прошёл" in answer
     assert "КоАП РФ, ст. 30.3" in answer
     assert "ближайший рабочий день" in answer
     assert "Сохраните копию жалобы" in answer
@@ -55,6 +56,12 @@ async def test_fine_on_a_saturday_moves_to_monday_and_the_ics_parses_back(
     reply = (await user.say("18.11.2026")).visible_text
     assert "Последний день" not in reply and "не получилось понять дату" not in reply.lower()
     assert "18.11.2026" not in bot.logs() and "2026-11-18" not in bot.logs()
+    # Nothing reached the disk either: no form of the date in any file of the data directory.
+    marks = [b"18.11.2026", b"2026-11-18", str(dt.date(2026, 11, 18).toordinal()).encode()]
+    for path in bot.data_dir.rglob("*"):
+        if path.is_file():
+            data = path.read_bytes()
+            assert not [m for m in marks if m in data], path
 
 
 async def test_fine_into_a_year_without_calendar_data(
@@ -82,6 +89,7 @@ async def test_electronic_summons_typed_then_picked(api: FakeBotAPI, start_bot: 
     assert "размещена в реестре 29.11.2026 (вс), явка 20.12.2026 (вс)" in answer
     assert "29.11.2026 (вс) — Запрет на выезд из России" in answer
     assert "06.12.2026 (вс) — Повестка считается врученной" in answer
+    assert "Это сегодня" in answer
     assert "29.12.2026 (вт) — Самая поздняя законная дата явки" in answer
     assert "09.01.2027 (сб) — Могут ввести временные меры" in answer
     assert answer.count("самый ранний возможный") == 3  # delivered, latest appearance, measures
@@ -121,7 +129,7 @@ async def test_decision_in_english_with_the_same_day(api: FakeBotAPI, start_bot:
     answer = (await user.press("The same day")).visible_text
     assert "28.02.2027 (Sun) — Last day to complain to the regional draft commission" in answer
     assert "28.02.2027 (Sun) — Last day to file a court claim" in answer
-    assert "30.11.2027 (Tue) — The decision can be carried out until" in answer
+    assert "30.11.2027 (Tue) — The year in which the decision can be carried out ends" in answer
     assert "does not stop dispatch" in answer
     assert "Do not count on a court claim stopping dispatch" in answer
     assert "not moved to a working day" in answer
