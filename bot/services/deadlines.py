@@ -38,6 +38,7 @@ class Counting(StrEnum):
     """How the days are counted, as a catalogue key's last part (dl-counting-...)."""
 
     CALENDAR_DAYS = "calendar-days"  # calendar days, from the next day (GK art. 191)
+    CALENDAR_DAYS_FIRST = "calendar-days-first"  # calendar days, the first day counted as day 1
     SAME_DAY = "same-day"  # from the day itself, no counting
     MONTHS = "months"  # same date of the last month, or its last day (GK 192, KAS 93)
     YEAR = "year"  # same month and date of the next year (GK 192)
@@ -190,7 +191,7 @@ def self_report(today: dt.date) -> list[Deadline]:
             if day >= today:
                 return [
                     Deadline(Kind.SELF_REPORT, day, "53-FZ art. 31 p. 2.1", ("1.8", "15.9"),
-                             Counting.CALENDAR_DAYS, certain=False)
+                             Counting.CALENDAR_DAYS_FIRST, certain=False)
                 ]  # fmt: skip
     raise AssertionError("unreachable: 14 April of next year is always ahead")
 

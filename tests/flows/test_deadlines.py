@@ -62,8 +62,8 @@ async def test_fine_on_a_saturday_moves_to_monday_and_the_ics_parses_back(
     marks = [b"18.11.2026", b"2026-11-18", str(dt.date(2026, 11, 18).toordinal()).encode()]
     for path in bot.data_dir.rglob("*"):
         if path.is_file():
-            data = path.read_bytes()
-            assert not [m for m in marks if m in data], path
+            content = path.read_bytes()
+            assert not [m for m in marks if m in content], path
 
 
 async def test_fine_into_a_year_without_calendar_data(
@@ -134,7 +134,7 @@ async def test_decision_in_english_with_the_same_day(api: FakeBotAPI, start_bot:
     assert "30.11.2027 (Tue) — The year in which the decision can be carried out ends" in answer
     assert "does not stop dispatch" in answer
     assert "Do not count on a court claim stopping dispatch" in answer
-    assert "not moved to a working day" in answer
+    assert "not moved off a weekend" in answer
 
 
 async def test_decision_learned_later_and_a_date_before_the_decision(
