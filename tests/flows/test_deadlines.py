@@ -203,3 +203,11 @@ async def test_an_old_calendar_button_after_the_answer_is_stale(
     await api.wait_idle()
     answers = [c.params.get("text") for c in api.calls_for("answerCallbackQuery")]
     assert any(a and "уже не действует" in a for a in answers)
+
+
+async def test_a_deep_link_opens_the_calculator(api: FakeBotAPI, start_bot: StartBot) -> None:
+    user = User(api, USER_IDS[0], "en")
+    await start_bot()
+    opened = await user.say("/start go_deadlines")
+    assert "Deadline calculator" in opened.visible_text and "Fine" in " ".join(user.labels())
+    assert "copy of the fine decision" in (await user.press("Fine")).visible_text
