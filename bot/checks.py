@@ -17,6 +17,7 @@ from bot.config import (
     port_problem,
     webhook_problem,
 )
+from bot.content.calendar import CALENDAR_FILE, WorkCalendar
 from bot.content.emergency import LOCAL_CONTACTS, Contact
 from bot.content.faq import ContentError
 from bot.content.regions import RegionCatalog, RegionError
@@ -422,6 +423,7 @@ def _check_content(settings: Settings, report: CheckReport) -> None:
     )
     today = dt.date.today()
     _check_contacts_age(settings, content.contacts, today, report)
+    _check_calendar(content.calendar, today, report)
     for entry in content.faq.stale(today, settings.content_review_days):
         age = (today - entry.reviewed).days
         report.warnings.append(
@@ -454,6 +456,22 @@ def _check_contacts_age(
                 f"{path}: contact '{contact.id}' verified {age} days ago "
                 f"(CONTENT_REVIEW_DAYS={settings.content_review_days}); re-check its status "
                 "and address"
+            )
+
+
+def _check_calendar(calendar: WorkCalendar, today: dt.date, report: CheckReport) -> None:
+    """The deadline calculator moves a fine appeal's last day off non-working days: say which
+    years it knows, and warn when this year or (from October, when the decree usually
+    appears) the next one is missing."""
+    years = sorted(calendar.years)
+    known = ", ".join(str(y) for y in years) or "none"
+    report.notes.append(f"calendar: non-working days for {known} (content/{CALENDAR_FILE})")
+    wanted = [today.year] + ([today.year + 1] if today.month >= 10 else [])
+    for year in wanted:
+        if not calendar.knows(year):
+            report.warnings.append(
+                f"content/{CALENDAR_FILE}: no non-working days for {year}; add them from the "
+                "Government's decree on moving days off (the calculator says the date may move)"
             )
 
 

@@ -8,6 +8,7 @@ from bot.config import Settings
 from handlers import (
     admin,
     alerts,
+    deadlines,
     documents,
     fallback,
     faq,
@@ -40,6 +41,7 @@ def flow_rule() -> FlowRule:
             admin.FLOW,
             verify.FLOW,
             documents.FLOW,
+            deadlines.FLOW,
         ]
     )
 
@@ -68,6 +70,7 @@ def get_routers(settings: Settings) -> list[Router]:
         feedback.build_router(),
         verify.build_router(),
         documents.build_router(),
+        deadlines.build_router(),
         # After the command routers, so that /sos or /privacy still work in the middle of a
         # report (the draft is kept); before search, which only sees text outside any form.
         report.build_router(),

@@ -69,7 +69,9 @@ STEP, DETOUR, EXIT = "step", "detour", "exit"
 # are /start and /cancel; any other command (a moderator's /queue, an unknown one) is a detour.
 EXIT_COMMANDS = frozenset({"start", "cancel"})
 # Main-menu screens: these open a flow (exit) ...
-FLOW_SCREENS = frozenset({"home", "report", "check", "check-go", "alerts", "documents"})
+FLOW_SCREENS = frozenset(
+    {"home", "report", "check", "check-go", "alerts", "documents", "deadlines"}
+)
 # ... and these only show something (detour).
 INFO_SCREENS = frozenset({"topics", "sos", "privacy", "help", "language"})
 

@@ -20,6 +20,7 @@ class Nav(CallbackData, prefix="nav"):
 MENU_ITEMS: tuple[tuple[str, str], ...] = (
     ("topics", "menu-faq"),
     ("check", "menu-check"),
+    ("deadlines", "menu-deadlines"),
     ("documents", "menu-documents"),
     ("report", "menu-report"),
     ("alerts", "menu-alerts"),

@@ -28,6 +28,7 @@ from bot.telegram.commands import ADMIN_COMMANDS, MODERATOR_COMMANDS
 from bot.telegram.notices import ModeratorNotices
 from handlers.alerts.handlers import alerts_command
 from handlers.callbacks import ExactButton
+from handlers.deadlines import intro_keyboard as deadlines_keyboard
 from handlers.faq import entry_screen
 from handlers.gates import GatedRouter
 from handlers.inline import INLINE_HELP_PAYLOAD
@@ -41,7 +42,7 @@ from handlers.sos import sos
 
 # `t.me/<bot>?start=go_<screen>`: the screens a rights group may link to (README, Deep links).
 SCREEN_PREFIX = "go_"
-DEEP_LINKS = ("sos", "check", "alerts", "report")
+DEEP_LINKS = ("sos", "check", "alerts", "report", "deadlines")
 
 
 def build_router() -> Router:
@@ -120,6 +121,8 @@ async def _open_screen(screen: str, links: _Links) -> None:
         await message.answer(text, reply_markup=markup)
     elif screen == "alerts":
         await alerts_command(message, tr, links.subscriptions, links.regions)
+    elif screen == "deadlines":
+        await message.answer(tr("dl-intro"), reply_markup=deadlines_keyboard(tr))
     else:
         await report_command(message, tr, links.state, links.report_service, links.settings)
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
+from bot.content.calendar import WorkCalendar, load_calendar
 from bot.content.emergency import (
     Contact,
     Emergency,
@@ -40,6 +41,7 @@ class Content:
     emergency: Emergency
     questionnaire: Questionnaire
     templates: TemplateCatalog  # /documents (content/templates)
+    calendar: WorkCalendar  # non-working days, for the deadline calculator
 
 
 def load_content(content_dir: Path, translate: Callable[[str], Translate]) -> Content:
@@ -56,6 +58,7 @@ def load_content(content_dir: Path, translate: Callable[[str], Translate]) -> Co
         "emergency": lambda: load_emergency(content_dir / "emergency.toml", known),
         "questionnaire": lambda: Questionnaire.load(content_dir / "questionnaire.toml", known),
         "templates": lambda: TemplateCatalog.load(content_dir / "templates"),
+        "calendar": lambda: load_calendar(content_dir),
     }
     for name, loader in loaders.items():
         try:

@@ -23,6 +23,7 @@ PUBLIC_COMMANDS = (
     ("alerts", "cmd-alerts"),
     ("verify", "cmd-verify"),
     ("documents", "cmd-documents"),
+    ("deadlines", "cmd-deadlines"),
     ("language", "cmd-language"),
     ("cancel", "cmd-cancel"),
 )

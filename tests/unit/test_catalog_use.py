@@ -29,6 +29,10 @@ BUILT = {
     r"report-(rate-limited|group-full)-(kept|lost)": "handlers/report/screens.py",
     r"mod-group(-button)?-unknown": "handlers/moderation/screens.py, _counted",
     r"zone-[a-z0-9-]+": "bot/services/local_time.py, one per zone of content/regions.toml",
+    r"dl-(event|title)-[a-z]+": "handlers/deadlines.py, one per Event (bot/services/deadlines.py)",
+    r"dl-(kind|basis|note)-[a-z-]+": "handlers/deadlines.py, one per Kind of deadline",
+    r"dl-counting-[a-z-]+": "handlers/deadlines.py, one per Counting",
+    r"dl-problem-[a-z-]+": "handlers/deadlines.py, one per typed_dates.Problem and conflict",
 }
 
 # A whole appearance of a key: neither a word character nor a hyphen on either side.

@@ -73,7 +73,7 @@ def test_every_flow_state_is_known() -> None:
     assert rule.of_state("Situation:answering") is SITUATION
     assert rule.of_state(None) is None and rule.of_state("Unknown:x") is None
     names = [f.name for f in rule.flows]
-    assert len(names) == len(set(names)) == 7
+    assert len(names) == len(set(names)) == 8
 
 
 def test_a_button_under_an_old_message_still_belongs_to_its_chat() -> None:

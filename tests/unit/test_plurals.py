@@ -232,6 +232,7 @@ NUMERIC = frozenset(
         "recipients",
         "still",
         "gone",
+        "month",  # the deadline calculator's month names (a selector, no noun)
     ]
 )
 TEXT = frozenset(
@@ -277,6 +278,8 @@ TEXT = frozenset(
         "zone",
         "offset",
         "language",
+        "dates",  # the deadline calculator: the dates given, as text
+        "year",  # passed as text: a year is never "2 026"
     ]
 )
 # Words that may follow a number in any form: abbreviations, verbs that do not agree, "of".

@@ -738,7 +738,10 @@ screens = [
     "language",
     "home",
     "check-go",
+    "deadlines",
 ]
+day_number = st.dates(dt.date(2000, 1, 1), dt.date(2100, 12, 31)).map(dt.date.toordinal)
+day_or_none = st.one_of(st.just(0), day_number)
 mod_actions = [
     "queue",
     "group",
@@ -795,6 +798,10 @@ DOMAINS: dict[str, dict[str, st.SearchStrategy[Any]]] = {
         "arg": st.sampled_from(["", "keep", *RejectReason]),
     },
     "fl": {"action": st.sampled_from(["resume", "drop"])},
+    # The deadline calculator (handlers.deadlines): days as ordinals, 2000-01-01 to 2100-12-31.
+    "dld": {"day": day_number},
+    "dlm": {"year": st.integers(2000, 2100), "month": st.integers(1, 12)},
+    "dli": {"today": day_number, "first": day_or_none, "second": day_or_none},
 }
 # The moderation buttons (handlers.moderation.callbacks) type their fields; valid values by name.
 report_window = st.datetimes(min_value=dt.datetime(1000, 1, 1)).map(

@@ -1,0 +1,166 @@
+"""Dates as people type them: «вчера», «3 дня назад», «12.11», «12 ноября», "yesterday", ISO.
+
+`parse_date` never guesses between two readings: "11/12" could be 11 December or 12 November,
+so it is `AMBIGUOUS` and the person is asked again (or uses the calendar keyboard). A date the
+question rules out (a future one where only the past makes sense) is `FUTURE`, not accepted.
+"Today" is the caller's: the bot's rule is Moscow time (bot.services.local_time).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+from bot.services.local_time import MOSCOW, zone
+
+EARLIEST_YEAR = 2000  # older dates cannot matter to a deadline here
+FUTURE_YEARS = 2  # how far ahead an appearance date may be
+
+
+class Problem(StrEnum):
+    UNKNOWN = "unknown"  # not a date in any form we read
+    NO_SUCH_DAY = "no-such-day"  # 31.02, 30 February
+    AMBIGUOUS = "ambiguous"  # two readings (11/12)
+    FUTURE = "future"  # in the future, where only the past makes sense
+    OUT_OF_RANGE = "out-of-range"  # before 2000 or years ahead
+
+
+@dataclass(frozen=True)
+class Parsed:
+    day: dt.date | None
+    problem: Problem | None = None
+
+
+MONTHS = {
+    # Russian stems (any case ending: «ноября», «ноябрь», «ноя»), English names and short forms.
+    "янв": 1, "фев": 2, "мар": 3, "апр": 4, "мая": 5, "май": 5, "мае": 5, "июн": 6, "июл": 7,
+    "авг": 8, "сен": 9, "окт": 10, "ноя": 11, "дек": 12,
+    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6, "jul": 7, "aug": 8, "sep": 9,
+    "oct": 10, "nov": 11, "dec": 12,
+}  # fmt: skip
+WORDS = {
+    "сегодня": 0, "today": 0, "вчера": 1, "yesterday": 1, "позавчера": 2,
+    "day before yesterday": 2, "the day before yesterday": 2,
+}  # fmt: skip
+_NUMBER_WORDS = {
+    "один": 1, "одну": 1, "одна": 1, "два": 2, "две": 2, "три": 3, "четыре": 4, "пять": 5,
+    "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5,
+}  # fmt: skip
+_AGO = re.compile(
+    r"^(?:(?P<n>\d{1,3}|[a-zа-я]+)\s+)?(?P<unit>дн\w*|день|недел\w*|days?|weeks?)\s+"
+    r"(?:назад|ago)$"
+)
+_NUMERIC = re.compile(r"^(\d{1,4})([./-])(\d{1,2})(?:\2(\d{2,4}))?$")
+_NAMED = re.compile(r"^(\d{1,2})\s+([a-zа-я]+)\.?(?:\s+(\d{4}))?(?:\s*г(?:ода?)?\.?)?$")
+_NAMED_EN = re.compile(r"^([a-z]+)\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?(?:\s+(\d{4}))?$")
+
+
+def moscow_today(now: dt.datetime | None = None) -> dt.date:
+    """Today in Moscow: the bot does not know where the person is (and does not ask)."""
+    moment = now or dt.datetime.now(dt.UTC)
+    return moment.astimezone(zone(MOSCOW)).date()
+
+
+def parse_date(text: str, today: dt.date, *, past_only: bool = True) -> Parsed:
+    """The date `text` names, or why it names none we can use."""
+    clean = " ".join(text.casefold().replace("ё", "е").split()).strip(" .!?")
+    if not clean:
+        return Parsed(None, Problem.UNKNOWN)
+    found = _relative(clean, today)
+    if found is None:
+        found = _absolute(clean, today, past_only)
+    if found.day is None:
+        return found
+    return _in_range(found.day, today, past_only)
+
+
+def _in_range(day: dt.date, today: dt.date, past_only: bool) -> Parsed:
+    if day.year < EARLIEST_YEAR or day.year > today.year + FUTURE_YEARS:
+        return Parsed(None, Problem.OUT_OF_RANGE)
+    if past_only and day > today:
+        return Parsed(None, Problem.FUTURE)
+    return Parsed(day)
+
+
+def _relative(clean: str, today: dt.date) -> Parsed | None:
+    if clean in WORDS:
+        return Parsed(today - dt.timedelta(days=WORDS[clean]))
+    match = _AGO.match(clean)
+    if match is None:
+        return None
+    raw = match["n"] or "1"
+    count = int(raw) if raw.isdigit() else _NUMBER_WORDS.get(raw)
+    if count is None:
+        return Parsed(None, Problem.UNKNOWN)
+    unit = match["unit"]
+    days = count * 7 if unit.startswith(("недел", "week")) else count
+    return Parsed(today - dt.timedelta(days=days))
+
+
+def _absolute(clean: str, today: dt.date, past_only: bool) -> Parsed:
+    numeric = _NUMERIC.match(clean)
+    if numeric is not None:
+        return _numeric(numeric, today, past_only)
+    named = _NAMED.match(clean)
+    if named is not None:
+        return _named(named[1], named[2], named[3], today, past_only)
+    named = _NAMED_EN.match(clean)
+    if named is not None:
+        return _named(named[2], named[1], named[3], today, past_only)
+    return Parsed(None, Problem.UNKNOWN)
+
+
+def _numeric(match: re.Match[str], today: dt.date, past_only: bool) -> Parsed:
+    first, separator, second, year_text = match.groups()
+    if len(first) == 4:  # ISO: 2026-11-12 (the regex gave "2026", "11", then the day)
+        if year_text is None or separator != "-":
+            return Parsed(None, Problem.UNKNOWN)
+        return _make(int(first), int(second), int(year_text))
+    day, month = int(first), int(second)
+    if separator == "/" and day <= 12 and month <= 12 and day != month:
+        return Parsed(None, Problem.AMBIGUOUS)  # 11/12: day first or month first?
+    if year_text is None:
+        return _without_year(day, month, today, past_only)
+    year = int(year_text)
+    if len(year_text) == 2:
+        year += 2000
+    elif len(year_text) != 4:
+        return Parsed(None, Problem.UNKNOWN)
+    return _make(year, month, day)
+
+
+def _named(day_text: str, month_text: str, year_text: str | None, today: dt.date,
+           past_only: bool) -> Parsed:  # fmt: skip
+    month = MONTHS.get(month_text[:3])
+    if month is None:
+        return Parsed(None, Problem.UNKNOWN)
+    if year_text is None:
+        return _without_year(int(day_text), month, today, past_only)
+    return _make(int(year_text), month, int(day_text))
+
+
+def _make(year: int, month: int, day: int) -> Parsed:
+    try:
+        return Parsed(dt.date(year, month, day))
+    except ValueError:
+        return Parsed(None, Problem.NO_SUCH_DAY if 1 <= month <= 12 else Problem.UNKNOWN)
+
+
+def _without_year(day: int, month: int, today: dt.date, past_only: bool) -> Parsed:
+    """«12.11»: this year's, last year's or next year's, whichever the question allows and is
+    nearest to today (the latest one not after today, where only the past makes sense)."""
+    candidates = []
+    for year in (today.year - 1, today.year, today.year + 1):
+        made = _make(year, month, day)
+        if made.day is not None and not (past_only and made.day > today):
+            candidates.append(made.day)
+    if not candidates:
+        # 29.02 in a run of years without one, or 31.04: say which.
+        return (
+            _make(today.year, month, day)
+            if _make(2024, month, day).day is None
+            else Parsed(None, Problem.NO_SUCH_DAY)
+        )
+    return Parsed(min(candidates, key=lambda d: abs((d - today).days)))

@@ -1,0 +1,121 @@
+"""Dates as people type them (bot.services.typed_dates), against a fixed "today"."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot.services.typed_dates import Problem, moscow_today, parse_date
+
+TODAY = dt.date(2026, 12, 6)  # a Sunday
+D = dt.date
+
+
+@pytest.mark.parametrize(
+    ("text", "day"),
+    [
+        ("сегодня", TODAY),
+        ("Сегодня!", TODAY),
+        ("вчера", D(2026, 12, 5)),
+        ("позавчера", D(2026, 12, 4)),
+        ("3 дня назад", D(2026, 12, 3)),
+        ("5 дней назад", D(2026, 12, 1)),
+        ("день назад", D(2026, 12, 5)),
+        ("неделю назад", D(2026, 11, 29)),
+        ("2 недели назад", D(2026, 11, 22)),
+        ("две недели назад", D(2026, 11, 22)),
+        ("12.11", D(2026, 11, 12)),
+        ("12.11.2026", D(2026, 11, 12)),
+        ("12.11.26", D(2026, 11, 12)),
+        ("1.2.2026", D(2026, 2, 1)),
+        ("12 ноября", D(2026, 11, 12)),
+        ("12 Ноября 2026 г.", D(2026, 11, 12)),
+        ("12 ноя", D(2026, 11, 12)),
+        ("12 ноя.", D(2026, 11, 12)),
+        ("1 мая", D(2026, 5, 1)),
+        ("1 марта 2025", D(2025, 3, 1)),
+        ("12 November", D(2026, 11, 12)),
+        ("November 12", D(2026, 11, 12)),
+        ("Nov 12th, 2026", D(2026, 11, 12)),
+        ("12 nov 2025", D(2025, 11, 12)),
+        ("yesterday", D(2026, 12, 5)),
+        ("today", TODAY),
+        ("the day before yesterday", D(2026, 12, 4)),
+        ("3 days ago", D(2026, 12, 3)),
+        ("a week ago", D(2026, 11, 29)),
+        ("2026-11-12", D(2026, 11, 12)),
+        ("12/11/2026", None),  # ambiguous, checked below
+        ("25/11/2026", D(2026, 11, 25)),  # only one reading: day first
+        ("7.12", D(2025, 12, 7)),  # past only: last year's 7 December, not next week's
+        ("31.12", D(2025, 12, 31)),  # across the end of the year
+    ],
+)
+def test_typed_dates(text: str, day: dt.date | None) -> None:
+    parsed = parse_date(text, TODAY)
+    if day is None:
+        assert parsed.problem is Problem.AMBIGUOUS
+    else:
+        assert parsed.day == day, text
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("", Problem.UNKNOWN),
+        ("не помню", Problem.UNKNOWN),
+        ("hello", Problem.UNKNOWN),
+        ("12", Problem.UNKNOWN),
+        ("12 абырвалг", Problem.UNKNOWN),
+        ("12.13", Problem.UNKNOWN),
+        ("31.02", Problem.NO_SUCH_DAY),
+        ("30 февраля", Problem.NO_SUCH_DAY),
+        ("29.02.2026", Problem.NO_SUCH_DAY),
+        ("29.02", Problem.NO_SUCH_DAY),  # no 29 February from 2025 to 2027
+        ("11/12", Problem.AMBIGUOUS),
+        ("3/4/2026", Problem.AMBIGUOUS),
+        ("завтра", Problem.UNKNOWN),
+        ("07.12.2026", Problem.FUTURE),
+        ("15 января 2027", Problem.FUTURE),
+        ("01.01.1999", Problem.OUT_OF_RANGE),
+        ("01.01.2035", Problem.OUT_OF_RANGE),
+        ("много дней назад", Problem.UNKNOWN),
+    ],
+)
+def test_what_is_not_a_usable_date(text: str, problem: Problem) -> None:
+    parsed = parse_date(text, TODAY)
+    assert parsed.day is None and parsed.problem is problem, parsed
+
+
+def test_an_appearance_date_may_be_ahead() -> None:
+    assert parse_date("07.12.2026", TODAY, past_only=False).day == D(2026, 12, 7)
+    # Without a year: the nearest one, next week's rather than last year's.
+    assert parse_date("7.12", TODAY, past_only=False).day == D(2026, 12, 7)
+    assert parse_date("15 января", TODAY, past_only=False).day == D(2027, 1, 15)
+    assert parse_date("29.02.2028", TODAY, past_only=False).day == D(2028, 2, 29)
+
+
+def test_29_february_in_a_leap_year() -> None:
+    assert parse_date("29.02", D(2028, 3, 10)).day == D(2028, 2, 29)
+
+
+def test_today_is_moscow_s() -> None:
+    # 22:30 UTC on 5 December is already 6 December in Moscow (UTC+3).
+    late = dt.datetime(2026, 12, 5, 22, 30, tzinfo=dt.UTC)
+    assert moscow_today(late) == D(2026, 12, 6)
+
+
+@given(st.text(max_size=40))
+def test_any_text_gives_a_date_or_a_problem_never_an_exception(text: str) -> None:
+    parsed = parse_date(text, TODAY)
+    assert (parsed.day is None) != (parsed.problem is None)
+    if parsed.day is not None:
+        assert parsed.day <= TODAY
+
+
+@given(st.dates(min_value=D(2000, 1, 1), max_value=TODAY))
+def test_every_past_date_written_three_ways_reads_back(day: dt.date) -> None:
+    for text in (f"{day:%d.%m.%Y}", day.isoformat(), f"{day.day} {day:%B %Y}"):
+        assert parse_date(text, TODAY).day == day, text
