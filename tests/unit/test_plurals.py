@@ -237,6 +237,9 @@ NUMERIC = frozenset(
 )
 TEXT = frozenset(
     [
+        "where",  # /documents: where and by when to file, and the warning, as sentences
+        "deadline",
+        "warning",
         "say",  # /sos: a phrase to say to officers, and the law it rests on
         "law",
         "address",  # a contact's site or Telegram handle

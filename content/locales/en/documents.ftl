@@ -16,7 +16,10 @@ documents-text-warning = ⚠️ Do not type names, addresses, phone numbers or d
 documents-date-invalid = That date could not be read. Type it like this: 15.03.2026 — or press “Leave blank”.
 documents-region-unknown = No such region was found. Type the name differently or press “Leave blank”.
 documents-region-pick = Which region did you mean?
-documents-too-long = Too long: at most { $limit } characters. Shorten the text and send it again.
+documents-too-long = Too long: at most { $limit ->
+        [one] { $limit } character
+       *[other] { $limit } characters
+    }. Shorten the text and send it again.
 documents-press-button = Choose an option with a button, or press “Leave blank”.
 documents-send-text = Send your answer as text.
 documents-pd-warning =
