@@ -27,7 +27,6 @@ cap, which end drafts without an update, delete a form's messages the same way
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -244,7 +243,18 @@ class FlowMiddleware:
 def aside(state: FSMContext, destiny: str) -> FSMContext:
     """The same person's second slot in the draft storage (a paused flow, a finished
     questionnaire's answers): it does not count as the open flow."""
-    return FSMContext(storage=state.storage, key=dataclasses.replace(state.key, destiny=destiny))
+    key = state.key  # StorageKey(...) directly: dataclasses.replace inspects fields every call
+    return FSMContext(
+        storage=state.storage,
+        key=StorageKey(
+            bot_id=key.bot_id,
+            chat_id=key.chat_id,
+            user_id=key.user_id,
+            thread_id=key.thread_id,
+            business_connection_id=key.business_connection_id,
+            destiny=destiny,
+        ),
+    )
 
 
 async def _pause(state: FSMContext, paused: FSMContext, bot: Bot, chat_id: int | None) -> None:

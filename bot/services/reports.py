@@ -157,7 +157,7 @@ Refused = RateLimited | GroupFull | Busy | TooLong
 def group_window(moment: dt.datetime) -> str:
     """The report group's window of a moment: its first hour, YYYY-MM-DDTHH (UTC, even hours),
     as the queue groups reports (bot.storage.reports)."""
-    return moment.strftime("%Y-%m-%dT") + f"{moment.hour // 2 * 2:02d}"
+    return f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d}T{moment.hour // 2 * 2:02d}"
 
 
 def _until_next_window(now: float) -> int:
