@@ -9,12 +9,12 @@ is *unknown*, and the deadline calculator says that its days may move.
 from __future__ import annotations
 
 import datetime as dt
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from bot.content.faq import ContentError
+from bot.content.toml_file import read_toml
 
 CALENDAR_FILE = Path("calendar") / "ru-nonworking.toml"
 # Labour Code art. 112 p. 1: the public holidays, as (month, day).
@@ -76,12 +76,7 @@ def load_calendar(content_dir: Path) -> WorkCalendar:
     path = content_dir / CALENDAR_FILE
     if not path.exists():
         return WorkCalendar()
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ContentError([f"{path}: cannot read: {exc.strerror}"]) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ContentError([f"{path}: not valid TOML: {exc}"]) from None
+    data = read_toml(path)
     problems: list[str] = []
     years: dict[int, YearDays] = {}
     for item in data.get("year", []):

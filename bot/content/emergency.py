@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ from urllib.parse import quote, urlencode
 
 from bot.content.faq import ContentError, Translate
 from bot.content.markup import render_blocks
+from bot.content.toml_file import read_toml
 from bot.i18n import LANGUAGES
 
 CONTACT_STATUSES = ("foreign-agent", "none-known")
@@ -95,17 +95,6 @@ def share_link(message: str) -> str:
     if rest:
         query["text"] = rest
     return "https://t.me/share/url?" + urlencode(query, quote_via=quote)
-
-
-def _read(path: Path) -> dict[str, Any]:
-    try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ContentError([f"{path}: cannot read: {exc.strerror}"]) from None
-    except UnicodeDecodeError:
-        raise ContentError([f"{path}: not UTF-8 text"]) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ContentError([f"{path}: not valid TOML: {exc}"]) from None
 
 
 def _per_language(
@@ -190,7 +179,7 @@ def _contact(
 def load_contacts(path: Path, *, local: bool = False) -> list[Contact]:
     """The contacts of one file, or ContentError with one line per problem (file, contact,
     what is wrong). A file may list none: the card then gives only its steps."""
-    data = _read(path)
+    data = read_toml(path)
     items = data.get("contact", [])
     if not isinstance(items, list):
         raise ContentError([f"{path}: contacts must be [[contact]] tables"])
@@ -282,7 +271,7 @@ def _share(data: dict[str, Any], path: Path, problems: list[str]) -> dict[str, s
 
 
 def load_emergency(path: Path, known_entries: set[str]) -> Emergency:
-    data = _read(path)
+    data = read_toml(path)
     problems: list[str] = []
     text = _per_language(data, "text", problems, str(path))
     sources: dict[str, tuple[str, ...]] = {}

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from bot.content.faq import ContentError
+from bot.content.toml_file import read_toml
 from bot.i18n import LANGUAGES
 
 _QUESTION_ID = re.compile(r"^[a-z0-9_]{1,12}$")
@@ -123,12 +123,7 @@ class Questionnaire:
 
     @classmethod
     def load(cls, path: Path, known_entries: set[str]) -> Questionnaire:
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except OSError as exc:
-            raise ContentError([f"{path}: cannot read: {exc.strerror}"]) from None
-        except tomllib.TOMLDecodeError as exc:
-            raise ContentError([f"{path}: not valid TOML: {exc}"]) from None
+        data = read_toml(path)
         problems: list[str] = []
         questions = [_question(q, path, problems) for q in data.get("question", [])]
         outcomes = [_outcome(o, path, problems, known_entries) for o in data.get("outcome", [])]

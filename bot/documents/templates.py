@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from bot.content.faq import ContentError
+from bot.content.toml_file import read_toml
 
 LANGS = ("ru", "en")
 KINDS = ("choice", "text", "date", "region")
@@ -126,10 +126,7 @@ class TemplateCatalog:
 
 
 def parse_template(path: Path) -> Template:
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise ContentError([f"{path}: cannot read: {exc}"]) from None
+    raw = read_toml(path)
     problems: list[str] = [f"unknown key `{key}`" for key in raw if key not in TOP_KEYS]
     template = _build(path, raw, problems)
     if template is not None:
