@@ -33,6 +33,8 @@ RESEARCH_NOTES_RU = (
     r"\bнашей\s+баз[еыу]\b",
     r"\bв\s+базе\s+нет\b",
     r"\bнасколько\s+нам\s+известно\b",
+    # The same note said of the bot: «… бот не знает», «бот пока не знает».
+    r"\bбот(?:\s+\S+){0,2}?\s+не\s+знает\b",
 )
 RESEARCH_NOTES_EN = (
     r"\bwe\s+(?:have\s+not|haven't|did\s+not|didn't|could\s+not|couldn't|cannot|can't|"
@@ -42,6 +44,8 @@ RESEARCH_NOTES_EN = (
     r"\b(?:our|the)\s+fact\s+base\b",
     r"\bas\s+far\s+as\s+we\s+know\b",
     r"\bwhat\s+we\s+do\s+not\s+know\b",
+    r"\bthe\s+bot\s+(?:does\s+not|doesn't)\s+(?:\w+\s+)?know\b",
+    r"\bthe\s+bot\s+knows\s+of\s+no(?:ne)?\b",
 )
 PATTERNS = {
     "ru": [re.compile(p, re.IGNORECASE) for p in RESEARCH_NOTES_RU],
@@ -119,12 +123,16 @@ def test_entries_on_corrected_facts_were_reviewed_after_the_corrections(entry_id
         ("ru", "Статус не проверен, контакта в базе нет."),
         ("ru", "## Чего мы не знаем"),
         ("ru", "Законна ли отправка в тот же день, мы сказать не можем."),
+        ("ru", "Что изменилось после февраля 2026 года, бот не знает."),
+        ("ru", "Будет ли такой указ на 2027 год, бот пока не знает."),
         ("en", "We have not checked the penalties it currently sets."),
         ("en", "We could not confirm the number of this law."),
         ("en", "We do not know whether this bill became law."),
         ("en", "It is not verified in our fact base."),
         ("en", "As far as we know, it removes the chat."),
         ("en", "We cannot say whether same-day dispatch is lawful."),
+        ("en", "The bot does not yet know whether a similar decree will follow."),
+        ("en", "The bot knows of no law that obliges you to open the door."),
     ],
 )
 def test_research_notes_are_caught(lang: str, text: str) -> None:
