@@ -31,7 +31,13 @@ from bot.content.store import ContentStore
 from bot.i18n import Tr
 from bot.services.deadlines import REVIEWED, Dates, Deadline, Event, Kind, deadlines
 from bot.services.icalendar import AllDay, build_calendar
-from bot.services.typed_dates import EARLIEST_YEAR, FUTURE_YEARS, moscow_today, parse_date
+from bot.services.typed_dates import (
+    EARLIEST_YEAR,
+    check_day,
+    last_day_allowed,
+    moscow_today,
+    parse_date,
+)
 from handlers.callbacks import ExactButton
 from handlers.flow import Flow
 from handlers.gates import GatedRouter
@@ -213,9 +219,12 @@ async def picked_day(
     data = await state.get_data()
     day = dt.date.fromordinal(callback_data.day)
     step = _step(data)
-    today = moscow_today()
-    if step is None or (step not in FUTURE_ALLOWED and day > today):
-        await query.answer(tr("dl-problem-future") if step else tr("dl-stale"))
+    if step is None:
+        await query.answer(tr("dl-stale"))
+        return
+    checked = check_day(day, moscow_today(), past_only=step not in FUTURE_ALLOWED)
+    if checked.problem is not None:
+        await query.answer(tr(f"dl-problem-{checked.problem.value}"))
         return
     text, markup = await _accept(tr, state, data, day, content.current.calendar)
     await show(query, text, markup, toast=tr("dl-calendar-day", date=_date(tr, day)))
@@ -353,7 +362,7 @@ def calendar_keyboard(
     step = _step(data)
     past_only = step not in FUTURE_ALLOWED
     first = (month or today).replace(day=1)
-    last_allowed = today if past_only else today.replace(year=today.year + FUTURE_YEARS)
+    last_allowed = last_day_allowed(today, past_only=past_only)
     rows = [_month_row(tr, first, last_allowed)]
     rows.append([_noop(name) for name in tr("dl-weekdays").split()])
     week: list[InlineKeyboardButton] = [_noop(" ")] * first.weekday()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -65,7 +66,7 @@ def moscow_today(now: dt.datetime | None = None) -> dt.date:
 
 def parse_date(text: str, today: dt.date, *, past_only: bool = True) -> Parsed:
     """The date `text` names, or why it names none we can use."""
-    clean = " ".join(text.casefold().replace("ё", "е").split()).strip(" .!?")
+    clean = " ".join(_letters(text).casefold().replace("ё", "е").split()).strip(" .!?")
     if not clean:
         return Parsed(None, Problem.UNKNOWN)
     found = _relative(clean, today)
@@ -74,6 +75,28 @@ def parse_date(text: str, today: dt.date, *, past_only: bool = True) -> Parsed:
     if found.day is None:
         return found
     return _in_range(found.day, today, past_only)
+
+
+# Emoji, their modifiers and invisible format marks: a phone keyboard adds them around a date.
+_SYMBOLS = frozenset({"So", "Sk", "Co", "Cn"})  # read as a space
+_MARKS = frozenset({"Cf", "Mn", "Me"})  # dropped: a keycap "1️⃣" is the digit 1
+
+
+def _letters(text: str) -> str:
+    """`text` without emoji and invisible marks ("📅 12.11 👍" reads as "12.11")."""
+    normal = unicodedata.normalize("NFC", text)
+    kept = (c for c in normal if unicodedata.category(c) not in _MARKS)
+    return "".join(" " if unicodedata.category(c) in _SYMBOLS else c for c in kept)
+
+
+def check_day(day: dt.date, today: dt.date, *, past_only: bool = True) -> Parsed:
+    """The same bounds for a day picked in the calendar (its button data can be forged)."""
+    return _in_range(day, today, past_only)
+
+
+def last_day_allowed(today: dt.date, *, past_only: bool) -> dt.date:
+    """The latest day a question accepts: today, or the end of the last year ahead allowed."""
+    return today if past_only else dt.date(today.year + FUTURE_YEARS, 12, 31)
 
 
 def _in_range(day: dt.date, today: dt.date, past_only: bool) -> Parsed:

@@ -119,3 +119,18 @@ def test_any_text_gives_a_date_or_a_problem_never_an_exception(text: str) -> Non
 def test_every_past_date_written_three_ways_reads_back(day: dt.date) -> None:
     for text in (f"{day:%d.%m.%Y}", day.isoformat(), f"{day.day} {day:%B %Y}"):
         assert parse_date(text, TODAY).day == day, text
+
+
+@pytest.mark.parametrize("text", ["📅 12.11", "12.11 👍", "1️⃣2️⃣.11", "\u200b12.11\u200b"])
+def test_emoji_and_invisible_marks_around_a_date(text: str) -> None:
+    assert parse_date(text, TODAY).day == D(2026, 11, 12), text
+
+
+def test_a_picked_day_has_the_typed_bounds() -> None:
+    from bot.services.typed_dates import check_day, last_day_allowed
+
+    assert check_day(D(2099, 5, 1), TODAY, past_only=False).problem is Problem.OUT_OF_RANGE
+    assert check_day(D(2026, 12, 7), TODAY).problem is Problem.FUTURE
+    assert check_day(D(2028, 12, 31), TODAY, past_only=False).day == D(2028, 12, 31)
+    # On 29 February the calendar's reach is still a day (it was replace(year=+2): no day).
+    assert last_day_allowed(D(2028, 2, 29), past_only=False) == D(2030, 12, 31)

@@ -1,0 +1,76 @@
+"""The deadline calculator tried the way people and adversaries use it (trycalc, issue #15):
+odd days for "today", forged buttons, photos and forwards. Each case once broke or was unchecked."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from bot.devserver.server import FakeBotAPI
+from handlers.deadlines import DayCb, MonthCb
+from tests.support.chat import USER_IDS, User
+from tests.support.process import StartBot
+
+
+async def test_29_february_as_today_shows_the_calendar(
+    api: FakeBotAPI, start_bot: StartBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The calendar reached two years ahead with `replace(year=…)`: on 29 February that is no
+    day, and the calculator failed for everyone on that day."""
+    monkeypatch.setattr("handlers.deadlines.moscow_today", lambda: dt.date(2028, 2, 29))
+    user = User(api, USER_IDS[0], "ru")
+    await start_bot()
+    await user.say("/deadlines")
+    prompt = (await user.press("Бумажная повестка")).visible_text
+    assert "На какую дату вас вызывают" in prompt
+    assert "Февраль 2028" in user.labels()
+    answer = (await user.say("10.03.2028")).visible_text
+    assert "30.03.2028 (чт) — Могут ввести временные меры" in answer
+
+
+async def test_a_forged_day_button_far_ahead_is_refused(
+    api: FakeBotAPI, start_bot: StartBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A typed date more than two years ahead is refused; a forged calendar button must be too."""
+    monkeypatch.setattr("handlers.deadlines.moscow_today", lambda: dt.date(2026, 12, 6))
+    user = User(api, USER_IDS[0], "ru")
+    await start_bot()
+    await user.say("/deadlines")
+    prompt = await user.press("Бумажная повестка")
+    far = DayCb(day=dt.date(2099, 5, 1).toordinal()).pack()
+    api.push_callback(user.id, prompt.message_id, far)
+    await api.wait_idle()
+    assert "2099" not in user.last().visible_text
+    answers = [c.params.get("text") or "" for c in api.calls_for("answerCallbackQuery")]
+    assert any("слишком далеко" in a for a in answers), answers
+    # Still asked for the date: a real one goes through.
+    assert "Могут ввести временные меры" in (await user.say("10.12.2026")).visible_text
+
+
+async def test_a_forged_month_far_ahead_shows_no_pickable_day(
+    api: FakeBotAPI, start_bot: StartBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("handlers.deadlines.moscow_today", lambda: dt.date(2026, 12, 6))
+    user = User(api, USER_IDS[0], "ru")
+    await start_bot()
+    await user.say("/deadlines")
+    prompt = await user.press("Бумажная повестка")
+    api.push_callback(user.id, prompt.message_id, MonthCb(year=2100, month=12).pack())
+    await api.wait_idle()
+    shown = user.last_with_buttons()
+    assert "15" not in user.labels(shown)  # every day of December 2100 is inert
+
+
+async def test_photo_forward_and_emoji(
+    api: FakeBotAPI, start_bot: StartBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("handlers.deadlines.moscow_today", lambda: dt.date(2026, 12, 6))
+    user = User(api, USER_IDS[0], "ru")
+    await start_bot()
+    await user.say("/deadlines")
+    await user.press("Штраф")
+    assert "текстом" in (await user.say(photo=True)).visible_text
+    assert "текстом" in (await user.say(caption="18.11.2026", photo=True)).visible_text
+    answer = (await user.say("📅 18.11.2026 👍")).visible_text
+    assert "30.11.2026 (пн) — Последний день для жалобы на штраф" in answer
