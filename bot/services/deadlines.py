@@ -181,19 +181,33 @@ def ags_application(today: dt.date) -> list[Deadline]:
     return sorted(found, key=lambda d: d.day)
 
 
+# The dispatch windows (legal-facts 1.3) as (first month, first day, last month, last day).
+DISPATCH_WINDOWS = ((4, 1, 7, 15), (10, 1, 12, 31))
+
+
 def self_report(today: dt.date) -> list[Deadline]:
     """15.9: two weeks from the start of the dispatch period (1 April / 1 October for most
     men): 14 April / 14 October, counting the first day as day 1 (the earlier reading). The
-    one still ahead, or today's."""
+    one still ahead, or today's; inside a dispatch window whose 14th is behind, that one too
+    (shown as passed), so a man who missed it is not told only of the next one."""
+    found: list[Deadline] = []
+    for first_month, first_day, last_month, last_day in DISPATCH_WINDOWS:
+        start = dt.date(today.year, first_month, first_day)
+        end = dt.date(today.year, last_month, last_day)
+        fourteenth = start + dt.timedelta(days=13)
+        if fourteenth < today <= end:
+            found.append(_self_report_day(fourteenth))
     for year in (today.year, today.year + 1):
         for month in (4, 10):
             day = dt.date(year, month, 14)
             if day >= today:
-                return [
-                    Deadline(Kind.SELF_REPORT, day, "53-FZ art. 31 p. 2.1", ("1.8", "15.9"),
-                             Counting.CALENDAR_DAYS_FIRST, certain=False)
-                ]  # fmt: skip
+                return [*found, _self_report_day(day)]
     raise AssertionError("unreachable: 14 April of next year is always ahead")
+
+
+def _self_report_day(day: dt.date) -> Deadline:
+    return Deadline(Kind.SELF_REPORT, day, "53-FZ art. 31 p. 2.1", ("1.8", "15.9"),
+                    Counting.CALENDAR_DAYS_FIRST, certain=False)  # fmt: skip
 
 
 def deadlines(event: Event, dates: Dates, work_calendar: WorkCalendar) -> list[Deadline]:

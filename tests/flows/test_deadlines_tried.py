@@ -74,3 +74,18 @@ async def test_photo_forward_and_emoji(
     assert "текстом" in (await user.say(caption="18.11.2026", photo=True)).visible_text
     answer = (await user.say("📅 18.11.2026 👍")).visible_text
     assert "30.11.2026 (пн) — Последний день для жалобы на штраф" in answer
+
+
+async def test_self_report_after_the_14th_says_that_day_passed(
+    api: FakeBotAPI, start_bot: StartBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On 6 December a man who never came in autumn was shown only 14 April: as if he had
+    until spring. The autumn day is shown first, as passed."""
+    monkeypatch.setattr("handlers.deadlines.moscow_today", lambda: dt.date(2026, 12, 6))
+    user = User(api, USER_IDS[0], "ru")
+    await start_bot()
+    await user.say("/deadlines")
+    answer = (await user.press("Явка без повестки")).visible_text
+    autumn = answer.index("14.10.2026 (ср) — Явиться самому")
+    spring = answer.index("14.04.2027 (ср) — Явиться самому")
+    assert autumn < answer.index("Этот день уже прошёл") < spring
