@@ -10,7 +10,7 @@ Dates are typed as people write them (bot.services.typed_dates) or picked in a m
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from aiogram import Bot, Router
 from aiogram.filters import Command, StateFilter
@@ -61,8 +61,14 @@ class EventCb(CallbackData, prefix="dle"):
     event: Event
 
 
+Step = Literal["placed", "appearance", "decided", "learned", "fine_copy"]
+
+
 class DayCb(CallbackData, prefix="dld"):
+    """A day picked for one question: a calendar left above a later question answers nothing."""
+
     day: DayNumber
+    step: Step
 
 
 class MonthCb(CallbackData, prefix="dlm"):
@@ -219,7 +225,7 @@ async def picked_day(
     data = await state.get_data()
     day = dt.date.fromordinal(callback_data.day)
     step = _step(data)
-    if step is None:
+    if step is None or step != callback_data.step:
         await query.answer(tr("dl-stale"))
         return
     checked = check_day(day, moscow_today(), past_only=step not in FUTURE_ALLOWED)
@@ -373,7 +379,8 @@ def calendar_keyboard(
         else:
             week.append(
                 InlineKeyboardButton(
-                    text=str(day.day), callback_data=DayCb(day=day.toordinal()).pack()
+                    text=str(day.day),
+                    callback_data=DayCb(day=day.toordinal(), step=step or "placed").pack(),
                 )
             )
         if len(week) == 7:

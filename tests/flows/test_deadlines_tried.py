@@ -38,7 +38,7 @@ async def test_a_forged_day_button_far_ahead_is_refused(
     await start_bot()
     await user.say("/deadlines")
     prompt = await user.press("Бумажная повестка")
-    far = DayCb(day=dt.date(2099, 5, 1).toordinal()).pack()
+    far = DayCb(day=dt.date(2099, 5, 1).toordinal(), step="appearance").pack()
     api.push_callback(user.id, prompt.message_id, far)
     await api.wait_idle()
     assert "2099" not in user.last().visible_text
@@ -89,3 +89,23 @@ async def test_self_report_after_the_14th_says_that_day_passed(
     autumn = answer.index("14.10.2026 (ср) — Явиться самому")
     spring = answer.index("14.04.2027 (ср) — Явиться самому")
     assert autumn < answer.index("Этот день уже прошёл") < spring
+
+
+async def test_a_calendar_left_above_a_later_question_answers_nothing(
+    api: FakeBotAPI, start_bot: StartBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The decision's calendar stays in the chat after a typed date; a tap on it (to correct
+    the decision's day) was taken as the day he learned of it."""
+    monkeypatch.setattr("handlers.deadlines.moscow_today", lambda: dt.date(2026, 12, 6))
+    user = User(api, USER_IDS[0], "ru")
+    await start_bot()
+    await user.say("/deadlines")
+    first = await user.press("Решение призывной комиссии")
+    assert "Когда вы узнали" in (await user.say("30.11.2026")).visible_text
+    api.press_button(user.id, first.message_id, user.labels(first).index("2"))
+    await api.wait_idle()
+    answers = [c.params.get("text") or "" for c in api.calls_for("answerCallbackQuery")]
+    assert any("уже не действует" in a for a in answers), answers
+    assert "Когда вы узнали" in user.last().visible_text  # still the second question
+    answer = (await user.press("В тот же день")).visible_text
+    assert "решение от 30.11.2026 (пн), узнали 30.11.2026 (пн)" in answer
