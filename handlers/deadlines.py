@@ -443,7 +443,7 @@ def render(
             f"📅 <b>{_date(tr, deadline.day)}</b> — {tr(f'dl-kind-{kind}')}",
             f"{tr('dl-basis-label')}: {tr(f'dl-basis-{kind}')}",
             f"{tr('dl-counting-label')}: {tr(f'dl-counting-{deadline.counting.value}')}",
-            *_when(tr, deadline.day, today),
+            *_when(tr, deadline, today),
             *_notes(tr, deadline),
         ]
         parts.append("\n".join(lines))
@@ -452,11 +452,16 @@ def render(
     return "\n\n".join(parts)
 
 
-def _when(tr: Tr, day: dt.date, today: dt.date) -> list[str]:
-    """Whether the day is behind: a passed last day is not silently shown as one to meet."""
-    if day < today:
-        return [tr("dl-day-passed")]
-    return [tr("dl-day-today")] if day == today else []
+# Days from which something applies, not last days: once behind, it is in force, not over.
+STARTS = frozenset({Kind.EXIT_BAN, Kind.DELIVERED, Kind.MEASURES})
+
+
+def _when(tr: Tr, deadline: Deadline, today: dt.date) -> list[str]:
+    """Whether the day is behind: a passed last day is not silently shown as one to meet, and
+    a passed start («measures may apply») is not read as a danger that is over."""
+    if deadline.day < today:
+        return [tr("dl-day-started" if deadline.kind in STARTS else "dl-day-passed")]
+    return [tr("dl-day-today")] if deadline.day == today else []
 
 
 def _notes(tr: Tr, deadline: Deadline) -> list[str]:

@@ -109,3 +109,23 @@ async def test_a_calendar_left_above_a_later_question_answers_nothing(
     assert "Когда вы узнали" in user.last().visible_text  # still the second question
     answer = (await user.press("В тот же день")).visible_text
     assert "решение от 30.11.2026 (пн), узнали 30.11.2026 (пн)" in answer
+
+
+async def test_a_start_that_is_behind_is_in_force_not_over(
+    api: FakeBotAPI, start_bot: StartBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """«Могут ввести временные меры … Этот день уже прошёл» reads as a danger that is over; the
+    measures, the exit ban and delivery apply from that day on."""
+    monkeypatch.setattr("handlers.deadlines.moscow_today", lambda: dt.date(2026, 12, 6))
+    user = User(api, USER_IDS[0], "ru")
+    await start_bot()
+    await user.say("/deadlines")
+    await user.press("Электронная повестка")
+    await user.say("01.10.2026")
+    answer = (await user.say("15.10.2026")).visible_text
+    blocks = {b.split("\n")[0]: b for b in answer.split("\n\n") if b.startswith("📅")}
+    for block in blocks.values():
+        starts = "выезд" in block or "врученной" in block or "временные меры" in block
+        assert ("уже может действовать" in block) is starts, block
+        assert ("Этот день уже прошёл" in block) is not starts, block
+    assert len(blocks) == 4
