@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from bot.content.calendar import WorkCalendar
+from bot.services.typed_dates import moscow_today
 
 REVIEWED = dt.date(2026, 12, 6)  # the day these rules were last checked against legal-facts §15
 
@@ -212,7 +213,7 @@ def _self_report_day(day: dt.date) -> Deadline:
 
 def deadlines(event: Event, dates: Dates, work_calendar: WorkCalendar) -> list[Deadline]:
     """Every date that follows from what the person gave for this event."""
-    today = dates.today or dt.date.today()
+    today = dates.today or moscow_today()  # not the machine's date: it runs in UTC
     if event is Event.ESUMMONS and dates.placed is not None:
         return electronic_summons(dates.placed, dates.appearance)
     if event is Event.PAPER and dates.appearance is not None:
