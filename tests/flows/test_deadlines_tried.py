@@ -129,3 +129,20 @@ async def test_a_start_that_is_behind_is_in_force_not_over(
         assert ("уже может действовать" in block) is starts, block
         assert ("Этот день уже прошёл" in block) is not starts, block
     assert len(blocks) == 4
+
+
+async def test_a_forwarded_date_and_english_weekday(
+    api: FakeBotAPI, start_bot: StartBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("handlers.deadlines.moscow_today", lambda: dt.date(2026, 12, 6))
+    user = User(api, USER_IDS[0], "en")
+    await start_bot()
+    await user.say("/deadlines")
+    await user.press("Fine")
+    api.push_message(user.id, "18.11.2026", forward_from=USER_IDS[1])
+    await api.wait_idle()
+    assert "30.11.2026 (Mon) — Last day to appeal the fine" in user.last().visible_text
+    await user.say("/deadlines")
+    await user.press("Draft commission decision")
+    assert "two ways" in (await user.say("last Monday")).visible_text
+    assert "When did you learn" in (await user.say("on Monday")).visible_text
