@@ -10,7 +10,7 @@ Dates are typed as people write them (bot.services.typed_dates) or picked in a m
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from aiogram import Bot, Router
 from aiogram.filters import Command, StateFilter
@@ -31,7 +31,13 @@ from bot.content.store import ContentStore
 from bot.i18n import Tr
 from bot.services.deadlines import REVIEWED, Dates, Deadline, Event, Kind, deadlines
 from bot.services.icalendar import AllDay, build_calendar
-from bot.services.typed_dates import EARLIEST_YEAR, FUTURE_YEARS, moscow_today, parse_date
+from bot.services.typed_dates import (
+    EARLIEST_YEAR,
+    check_day,
+    last_day_allowed,
+    moscow_today,
+    parse_date,
+)
 from handlers.callbacks import ExactButton
 from handlers.flow import Flow
 from handlers.gates import GatedRouter
@@ -55,8 +61,14 @@ class EventCb(CallbackData, prefix="dle"):
     event: Event
 
 
+Step = Literal["placed", "appearance", "decided", "learned", "fine_copy"]
+
+
 class DayCb(CallbackData, prefix="dld"):
+    """A day picked for one question: a calendar left above a later question answers nothing."""
+
     day: DayNumber
+    step: Step
 
 
 class MonthCb(CallbackData, prefix="dlm"):
@@ -213,9 +225,12 @@ async def picked_day(
     data = await state.get_data()
     day = dt.date.fromordinal(callback_data.day)
     step = _step(data)
-    today = moscow_today()
-    if step is None or (step not in FUTURE_ALLOWED and day > today):
-        await query.answer(tr("dl-problem-future") if step else tr("dl-stale"))
+    if step is None or step != callback_data.step:
+        await query.answer(tr("dl-stale"))
+        return
+    checked = check_day(day, moscow_today(), past_only=step not in FUTURE_ALLOWED)
+    if checked.problem is not None:
+        await query.answer(tr(f"dl-problem-{checked.problem.value}"))
         return
     text, markup = await _accept(tr, state, data, day, content.current.calendar)
     await show(query, text, markup, toast=tr("dl-calendar-day", date=_date(tr, day)))
@@ -353,7 +368,7 @@ def calendar_keyboard(
     step = _step(data)
     past_only = step not in FUTURE_ALLOWED
     first = (month or today).replace(day=1)
-    last_allowed = today if past_only else today.replace(year=today.year + FUTURE_YEARS)
+    last_allowed = last_day_allowed(today, past_only=past_only)
     rows = [_month_row(tr, first, last_allowed)]
     rows.append([_noop(name) for name in tr("dl-weekdays").split()])
     week: list[InlineKeyboardButton] = [_noop(" ")] * first.weekday()
@@ -364,7 +379,8 @@ def calendar_keyboard(
         else:
             week.append(
                 InlineKeyboardButton(
-                    text=str(day.day), callback_data=DayCb(day=day.toordinal()).pack()
+                    text=str(day.day),
+                    callback_data=DayCb(day=day.toordinal(), step=step or "placed").pack(),
                 )
             )
         if len(week) == 7:
@@ -427,7 +443,7 @@ def render(
             f"📅 <b>{_date(tr, deadline.day)}</b> — {tr(f'dl-kind-{kind}')}",
             f"{tr('dl-basis-label')}: {tr(f'dl-basis-{kind}')}",
             f"{tr('dl-counting-label')}: {tr(f'dl-counting-{deadline.counting.value}')}",
-            *_when(tr, deadline.day, today),
+            *_when(tr, deadline, today),
             *_notes(tr, deadline),
         ]
         parts.append("\n".join(lines))
@@ -436,11 +452,16 @@ def render(
     return "\n\n".join(parts)
 
 
-def _when(tr: Tr, day: dt.date, today: dt.date) -> list[str]:
-    """Whether the day is behind: a passed last day is not silently shown as one to meet."""
-    if day < today:
-        return [tr("dl-day-passed")]
-    return [tr("dl-day-today")] if day == today else []
+# Days from which something applies, not last days: once behind, it is in force, not over.
+STARTS = frozenset({Kind.EXIT_BAN, Kind.DELIVERED, Kind.MEASURES})
+
+
+def _when(tr: Tr, deadline: Deadline, today: dt.date) -> list[str]:
+    """Whether the day is behind: a passed last day is not silently shown as one to meet, and
+    a passed start («measures may apply») is not read as a danger that is over."""
+    if deadline.day < today:
+        return [tr("dl-day-started" if deadline.kind in STARTS else "dl-day-passed")]
+    return [tr("dl-day-today")] if deadline.day == today else []
 
 
 def _notes(tr: Tr, deadline: Deadline) -> list[str]:

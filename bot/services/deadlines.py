@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from bot.content.calendar import WorkCalendar
+from bot.services.typed_dates import moscow_today
 
 REVIEWED = dt.date(2026, 12, 6)  # the day these rules were last checked against legal-facts §15
 
@@ -181,24 +182,38 @@ def ags_application(today: dt.date) -> list[Deadline]:
     return sorted(found, key=lambda d: d.day)
 
 
+# The dispatch windows (legal-facts 1.3) as (first month, first day, last month, last day).
+DISPATCH_WINDOWS = ((4, 1, 7, 15), (10, 1, 12, 31))
+
+
 def self_report(today: dt.date) -> list[Deadline]:
     """15.9: two weeks from the start of the dispatch period (1 April / 1 October for most
     men): 14 April / 14 October, counting the first day as day 1 (the earlier reading). The
-    one still ahead, or today's."""
+    one still ahead, or today's; inside a dispatch window whose 14th is behind, that one too
+    (shown as passed), so a man who missed it is not told only of the next one."""
+    found: list[Deadline] = []
+    for first_month, first_day, last_month, last_day in DISPATCH_WINDOWS:
+        start = dt.date(today.year, first_month, first_day)
+        end = dt.date(today.year, last_month, last_day)
+        fourteenth = start + dt.timedelta(days=13)
+        if fourteenth < today <= end:
+            found.append(_self_report_day(fourteenth))
     for year in (today.year, today.year + 1):
         for month in (4, 10):
             day = dt.date(year, month, 14)
             if day >= today:
-                return [
-                    Deadline(Kind.SELF_REPORT, day, "53-FZ art. 31 p. 2.1", ("1.8", "15.9"),
-                             Counting.CALENDAR_DAYS_FIRST, certain=False)
-                ]  # fmt: skip
+                return [*found, _self_report_day(day)]
     raise AssertionError("unreachable: 14 April of next year is always ahead")
+
+
+def _self_report_day(day: dt.date) -> Deadline:
+    return Deadline(Kind.SELF_REPORT, day, "53-FZ art. 31 p. 2.1", ("1.8", "15.9"),
+                    Counting.CALENDAR_DAYS_FIRST, certain=False)  # fmt: skip
 
 
 def deadlines(event: Event, dates: Dates, work_calendar: WorkCalendar) -> list[Deadline]:
     """Every date that follows from what the person gave for this event."""
-    today = dates.today or dt.date.today()
+    today = dates.today or moscow_today()  # not the machine's date: it runs in UTC
     if event is Event.ESUMMONS and dates.placed is not None:
         return electronic_summons(dates.placed, dates.appearance)
     if event is Event.PAPER and dates.appearance is not None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -25,6 +26,7 @@ class Problem(StrEnum):
     AMBIGUOUS = "ambiguous"  # two readings (11/12)
     FUTURE = "future"  # in the future, where only the past makes sense
     OUT_OF_RANGE = "out-of-range"  # before 2000 or years ahead
+    WEEKDAY = "weekday"  # «в прошлый понедельник» when this week's Monday is also past
 
 
 @dataclass(frozen=True)
@@ -46,14 +48,33 @@ WORDS = {
 }  # fmt: skip
 _NUMBER_WORDS = {
     "один": 1, "одну": 1, "одна": 1, "два": 2, "две": 2, "три": 3, "четыре": 4, "пять": 5,
-    "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5,
+    "шесть": 6, "семь": 7, "восемь": 8, "девять": 9, "десять": 10, "пару": 2, "пара": 2,
+    "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
+    "seven": 7, "eight": 8, "nine": 9, "ten": 10, "a couple of": 2, "couple of": 2,
 }  # fmt: skip
-_AGO = re.compile(
-    r"^(?:(?P<n>\d{1,3}|[a-zа-я]+)\s+)?(?P<unit>дн\w*|день|недел\w*|days?|weeks?)\s+"
-    r"(?:назад|ago)$"
+WEEKDAYS = {
+    # Stems of every case («в понедельник», «во вторник», «в среду», «в пятницу»…).
+    "понед": 0, "вторн": 1, "сред": 2, "четв": 3, "пятн": 4, "суббот": 5, "воскр": 6,
+}  # fmt: skip
+WEEKDAYS_EN = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+# Words after a day that say nothing about the date: «вчера вечером», "yesterday morning".
+_TIME_OF_DAY = re.compile(
+    r"\s+(?:утром|днем|вечером|ночью|в обед|morning|afternoon|evening|night|at night)$"
 )
-_NUMERIC = re.compile(r"^(\d{1,4})([./-])(\d{1,2})(?:\2(\d{2,4}))?$")
-_NAMED = re.compile(r"^(\d{1,2})\s+([a-zа-я]+)\.?(?:\s+(\d{4}))?(?:\s*г(?:ода?)?\.?)?$")
+_WEEKDAY = re.compile(r"^(?:(?:в|во|on)\s+)?(?P<last>(?:прошл\w*|last)\s+)?(?P<day>[a-zа-я]+)$")
+_AGO = re.compile(
+    r"^(?:(?P<n>\d{1,3}|[a-zа-я]+|a couple of|couple of)\s+)?"
+    r"(?P<unit>дн\w*|день|недел\w*|days?|weeks?)\s+(?:назад|ago)$"
+)
+# «12.11», «12/11/26», «12-11-2026», «12,11», «12 11 2026», «2026.11.12», «12.11.2026 г.»
+_YEAR_WORD = r"(?:\s*г(?:ода?)?\.?)?"
+_NUMERIC = re.compile(r"^(\d{1,4})([./, -])(\d{1,2})(?:\2(\d{2,4}))?" + _YEAR_WORD + "$")
+# «12 ноября», «12ноября 26», «12 ноября 2026 г.», "12th of November 2026"
+_NAMED = re.compile(
+    r"^(\d{1,2})(?:st|nd|rd|th)?\s*(?:of\s+)?([a-zа-я]+)\.?,?(?:\s+(\d{4}|\d{2}))?"
+    + _YEAR_WORD
+    + "$"
+)
 _NAMED_EN = re.compile(r"^([a-z]+)\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?(?:\s+(\d{4}))?$")
 
 
@@ -65,15 +86,37 @@ def moscow_today(now: dt.datetime | None = None) -> dt.date:
 
 def parse_date(text: str, today: dt.date, *, past_only: bool = True) -> Parsed:
     """The date `text` names, or why it names none we can use."""
-    clean = " ".join(text.casefold().replace("ё", "е").split()).strip(" .!?")
+    clean = " ".join(_letters(text).casefold().replace("ё", "е").split()).strip(" .!?")
     if not clean:
         return Parsed(None, Problem.UNKNOWN)
-    found = _relative(clean, today)
+    found = _relative(clean, today, past_only)
     if found is None:
         found = _absolute(clean, today, past_only)
     if found.day is None:
         return found
     return _in_range(found.day, today, past_only)
+
+
+# Emoji, their modifiers and invisible format marks: a phone keyboard adds them around a date.
+_SYMBOLS = frozenset({"So", "Sk", "Co", "Cn"})  # read as a space
+_MARKS = frozenset({"Cf", "Mn", "Me"})  # dropped: a keycap "1️⃣" is the digit 1
+
+
+def _letters(text: str) -> str:
+    """`text` without emoji and invisible marks ("📅 12.11 👍" reads as "12.11")."""
+    normal = unicodedata.normalize("NFC", text)
+    kept = (c for c in normal if unicodedata.category(c) not in _MARKS)
+    return "".join(" " if unicodedata.category(c) in _SYMBOLS else c for c in kept)
+
+
+def check_day(day: dt.date, today: dt.date, *, past_only: bool = True) -> Parsed:
+    """The same bounds for a day picked in the calendar (its button data can be forged)."""
+    return _in_range(day, today, past_only)
+
+
+def last_day_allowed(today: dt.date, *, past_only: bool) -> dt.date:
+    """The latest day a question accepts: today, or the end of the last year ahead allowed."""
+    return today if past_only else dt.date(today.year + FUTURE_YEARS, 12, 31)
 
 
 def _in_range(day: dt.date, today: dt.date, past_only: bool) -> Parsed:
@@ -84,12 +127,13 @@ def _in_range(day: dt.date, today: dt.date, past_only: bool) -> Parsed:
     return Parsed(day)
 
 
-def _relative(clean: str, today: dt.date) -> Parsed | None:
+def _relative(clean: str, today: dt.date, past_only: bool) -> Parsed | None:
+    clean = _TIME_OF_DAY.sub("", clean)
     if clean in WORDS:
         return Parsed(today - dt.timedelta(days=WORDS[clean]))
     match = _AGO.match(clean)
     if match is None:
-        return None
+        return _weekday(clean, today, past_only)
     raw = match["n"] or "1"
     count = int(raw) if raw.isdigit() else _NUMBER_WORDS.get(raw)
     if count is None:
@@ -97,6 +141,28 @@ def _relative(clean: str, today: dt.date) -> Parsed | None:
     unit = match["unit"]
     days = count * 7 if unit.startswith(("недел", "week")) else count
     return Parsed(today - dt.timedelta(days=days))
+
+
+def _weekday(clean: str, today: dt.date, past_only: bool) -> Parsed | None:
+    """«в понедельник»: the last Monday before today; «в прошлый понедельник»: last week's,
+    unless this week's is past too. Two readings are asked again: that case, and a plain
+    «в понедельник» where the date may be ahead (last Monday or next?)."""
+    match = _WEEKDAY.match(clean)
+    if match is None:
+        return None
+    name = match["day"]
+    weekday = next((n for stem, n in WEEKDAYS.items() if name.startswith(stem)), None)
+    if weekday is None:
+        english = [n for n, full in enumerate(WEEKDAYS_EN) if name in (full, full[:3])]
+        if not english:
+            return None
+        weekday = english[0]
+    if match["last"] and weekday < today.weekday():
+        return Parsed(None, Problem.WEEKDAY)  # this week's Monday, or the one before?
+    if not match["last"] and not past_only:
+        return Parsed(None, Problem.WEEKDAY)  # the Monday before, or the next one?
+    back = (today.weekday() - weekday) % 7 or 7  # 1..7 days before today
+    return Parsed(today - dt.timedelta(days=back))
 
 
 def _absolute(clean: str, today: dt.date, past_only: bool) -> Parsed:
@@ -115,7 +181,7 @@ def _absolute(clean: str, today: dt.date, past_only: bool) -> Parsed:
 def _numeric(match: re.Match[str], today: dt.date, past_only: bool) -> Parsed:
     first, separator, second, year_text = match.groups()
     if len(first) == 4:  # ISO: 2026-11-12 (the regex gave "2026", "11", then the day)
-        if year_text is None or separator != "-":
+        if year_text is None or len(year_text) > 2 or separator in ", ":
             return Parsed(None, Problem.UNKNOWN)
         return _make(int(first), int(second), int(year_text))
     day, month = int(first), int(second)
@@ -138,7 +204,8 @@ def _named(day_text: str, month_text: str, year_text: str | None, today: dt.date
         return Parsed(None, Problem.UNKNOWN)
     if year_text is None:
         return _without_year(int(day_text), month, today, past_only)
-    return _make(int(year_text), month, int(day_text))
+    year = int(year_text) + (2000 if len(year_text) == 2 else 0)  # «12 ноября 26»
+    return _make(year, month, int(day_text))
 
 
 def _make(year: int, month: int, day: int) -> Parsed:

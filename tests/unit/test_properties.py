@@ -799,7 +799,10 @@ DOMAINS: dict[str, dict[str, st.SearchStrategy[Any]]] = {
     },
     "fl": {"action": st.sampled_from(["resume", "drop"])},
     # The deadline calculator (handlers.deadlines): days as ordinals, 2000-01-01 to 2100-12-31.
-    "dld": {"day": day_number},
+    "dld": {
+        "day": day_number,
+        "step": st.sampled_from(["placed", "appearance", "decided", "learned", "fine_copy"]),
+    },
     "dlm": {"year": st.integers(2000, 2100), "month": st.integers(1, 12)},
     "dli": {"today": day_number, "first": day_or_none, "second": day_or_none},
 }

@@ -119,3 +119,60 @@ def test_any_text_gives_a_date_or_a_problem_never_an_exception(text: str) -> Non
 def test_every_past_date_written_three_ways_reads_back(day: dt.date) -> None:
     for text in (f"{day:%d.%m.%Y}", day.isoformat(), f"{day.day} {day:%B %Y}"):
         assert parse_date(text, TODAY).day == day, text
+
+
+@pytest.mark.parametrize("text", ["📅 12.11", "12.11 👍", "1️⃣2️⃣.11", "\u200b12.11\u200b"])
+def test_emoji_and_invisible_marks_around_a_date(text: str) -> None:
+    assert parse_date(text, TODAY).day == D(2026, 11, 12), text
+
+
+def test_a_picked_day_has_the_typed_bounds() -> None:
+    from bot.services.typed_dates import check_day, last_day_allowed
+
+    assert check_day(D(2099, 5, 1), TODAY, past_only=False).problem is Problem.OUT_OF_RANGE
+    assert check_day(D(2026, 12, 7), TODAY).problem is Problem.FUTURE
+    assert check_day(D(2028, 12, 31), TODAY, past_only=False).day == D(2028, 12, 31)
+    # On 29 February the calendar's reach is still a day (it was replace(year=+2): no day).
+    assert last_day_allowed(D(2028, 2, 29), past_only=False) == D(2030, 12, 31)
+
+
+@pytest.mark.parametrize(
+    ("text", "day"),
+    [
+        ("12th November", D(2026, 11, 12)),
+        ("12th of November", D(2026, 11, 12)),
+        ("12 ноября 26", D(2026, 11, 12)),
+        ("12ноября", D(2026, 11, 12)),
+        ("12.11.2026г.", D(2026, 11, 12)),
+        ("12.11.2026 г", D(2026, 11, 12)),
+        ("12,11", D(2026, 11, 12)),
+        ("12 11", D(2026, 11, 12)),
+        ("12 11 2026", D(2026, 11, 12)),
+        ("2026.11.12", D(2026, 11, 12)),
+        ("2026/11/12", D(2026, 11, 12)),
+        ("вчера вечером", D(2026, 12, 5)),
+        ("сегодня утром", TODAY),
+        ("yesterday evening", D(2026, 12, 5)),
+        ("пару дней назад", D(2026, 12, 4)),
+        ("десять дней назад", D(2026, 11, 26)),
+        ("a couple of days ago", D(2026, 12, 4)),
+        ("в понедельник", D(2026, 11, 30)),
+        ("в субботу", D(2026, 12, 5)),
+        ("во вторник", D(2026, 12, 1)),
+        ("в прошлое воскресенье", D(2026, 11, 29)),  # today is Sunday: a week ago
+        ("on Friday", D(2026, 12, 4)),
+        ("last sunday", D(2026, 11, 29)),
+    ],
+)
+def test_more_ways_people_type_a_date(text: str, day: dt.date) -> None:
+    assert parse_date(text, TODAY).day == day, text
+
+
+def test_a_weekday_with_two_readings_is_asked_again() -> None:
+    # On Sunday, «в прошлый понедельник» is 30 November or 23 November.
+    assert parse_date("в прошлый понедельник", TODAY).problem is Problem.WEEKDAY
+    # On Wednesday 9 December «в прошлый четверг» has one reading: 3 December.
+    assert parse_date("в прошлый четверг", D(2026, 12, 9)).day == D(2026, 12, 3)
+    # A summons date may be ahead: «в понедельник» is last Monday or next Monday.
+    assert parse_date("в понедельник", TODAY, past_only=False).problem is Problem.WEEKDAY
+    assert parse_date("wedding", TODAY).problem is Problem.UNKNOWN
