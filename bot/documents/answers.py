@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from collections.abc import Mapping
 
 from bot.documents.templates import MAX_TEXT, Question, Template
@@ -35,10 +36,21 @@ def parse_date(text: str, today: dt.date) -> str | None:
     return f"{date:%d.%m.%Y}"
 
 
+def _printable(char: str) -> str:
+    """A tab is a space; other control and format characters (NUL, vertical tab, bidi marks,
+    zero-width spaces) go: python-docx refuses control characters, the PDF font has no glyph
+    for either, and neither belongs in a paper document."""
+    if char in "\n\t":
+        return " " if char == "\t" else char
+    return "" if unicodedata.category(char) in ("Cc", "Cf") else char
+
+
 def clean_text(text: str) -> str | None:
-    """A typed answer as a document paragraph: trimmed, no runs of empty lines (they would
-    split the paragraph), at most MAX_TEXT characters; None when nothing is left."""
-    lines = [line.rstrip() for line in text.replace("\r\n", "\n").strip().split("\n")]
+    """A typed answer as a document paragraph: trimmed, printable, no runs of empty lines
+    (they would split the paragraph), at most MAX_TEXT characters; None when nothing is
+    left."""
+    text = "".join(_printable(char) for char in text.replace("\r\n", "\n"))
+    lines = [line.rstrip() for line in text.strip().split("\n")]
     joined = "\n".join(line for line in lines if line.strip())
     return joined[:MAX_TEXT] or None
 
