@@ -357,10 +357,10 @@ async def typed(
     template, step = current
     question = template.questions[step]
     if question.kind == "choice":
-        await message.answer(tr("documents-press-button"))
+        await _nudge(message, tr, template, step, "documents-press-button")
         return
     if not message.text:
-        await message.answer(tr("documents-send-text"))
+        await _nudge(message, tr, template, step, "documents-send-text")
         return
     if question.kind == "date":
         await _typed_date(message, tr, state, content, step)
@@ -375,7 +375,7 @@ async def _typed_date(
 ) -> None:
     value = parse_date(message.text or "", dt.date.today())
     if value is None:
-        await message.answer(tr("documents-date-invalid"))
+        await _nudge(message, tr, await _template(state, content), step, "documents-date-invalid")
         return
     await _record(message, tr, state, content, step, value)
 
@@ -395,7 +395,8 @@ async def _typed_region(
         return
     matches = regions.match(text, limit=MAX_REGION_BUTTONS)
     if not matches:
-        await message.answer(tr("documents-region-unknown"))
+        template = await _template(state, content)
+        await _nudge(message, tr, template, step, "documents-region-unknown")
         return
     rows = [
         [
@@ -443,6 +444,22 @@ async def _typed_text(
         )
         return
     await _record(message, tr, state, content, step, text)
+
+
+async def _template(state: FSMContext, content: ContentStore) -> Template | None:
+    current = await _current(state, content)
+    return None if current is None else current[0]
+
+
+async def _nudge(message: Message, tr: Tr, template: Template | None, step: int, key: str) -> None:
+    """What to do instead, with the question and its buttons again: the next screen replaces
+    the message whose button was pressed, so a button pressed above this hint would leave
+    the hint as the chat's last word and the new question out of sight."""
+    if template is None:
+        await message.answer(tr(key))
+        return
+    text, markup = _question_screen(tr, template, step)
+    await message.answer(f"{tr(key)}\n\n{text}", reply_markup=markup)
 
 
 async def typed_at_format(message: Message, tr: Tr) -> None:

@@ -178,3 +178,35 @@ async def test_a_detour_pauses_the_form_and_continue_resumes_it(
     after = await user.say("15.03.2026")  # the form is gone: no longer an answer
     assert "Вопрос 4 из 4" not in after.visible_text
     assert api.documents(user.id) == []
+
+
+async def test_a_photo_or_sticker_gets_the_question_again_and_the_next_one_is_last(
+    api: FakeBotAPI, start_bot: StartBot
+) -> None:
+    # The hint used to come without buttons: the person pressed one on the question above it,
+    # that message changed in place, and the chat's last word stayed "choose a button".
+    user = User(api, USER_IDS[0], "ru")
+    await start_bot()
+    await user.say("/documents")
+    await user.press("Заявление на АГС", exact=True)
+    for kind in ("photo", "sticker"):
+        hint = await user.say(None, **{kind: True})
+        assert "Выберите вариант кнопкой" in hint.visible_text
+        assert "Вопрос 1 из 3" in hint.visible_text and hint.buttons
+    after = await user.press(user.labels()[0], exact=True)
+    assert "Вопрос 2 из 3" in after.visible_text
+    assert after.message_id == user.last().message_id
+
+
+async def test_a_bad_date_repeats_the_question_with_its_skip_button(
+    api: FakeBotAPI, start_bot: StartBot
+) -> None:
+    user = User(api, USER_IDS[1], "en")
+    await start_bot()
+    await user.say("/documents")
+    await user.press("Complaint against a call-up decision", exact=True)
+    await user.say("Tatarstan")
+    hint = await user.say("31.02.2026")
+    assert "Question 2 of 4" in hint.visible_text and hint.buttons
+    after = await user.press("Leave blank")
+    assert "Question 3 of 4" in after.visible_text
