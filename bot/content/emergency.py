@@ -11,6 +11,7 @@ officers; the bot asks nothing about the person and keeps nothing of them.
 from __future__ import annotations
 
 import datetime as dt
+import html
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -304,11 +305,13 @@ def load_emergency(path: Path, known_entries: set[str]) -> Emergency:
 
 
 def _contact_line(contact: Contact, tr: Translate, lang: str) -> str:
+    """One contact. Its "site: …" part is plain catalogue text: unescaped here because the
+    line escapes it again (a site's «&» would otherwise show as «&amp;»)."""
     reach = "sos-reach-telegram" if contact.on_telegram else "sos-reach-site"
     return tr(
         "sos-contact-line",
         name=contact.names[lang],
-        contact=f" ({tr(reach, address=contact.contact)})",
+        contact=f" ({html.unescape(tr(reach, address=contact.contact))})",
         what=contact.what[lang],
         status=contact.status_text[lang],
     )

@@ -245,3 +245,25 @@ def test_the_inline_button_only_when_inline_mode_is_on(inline_mode: bool) -> Non
     assert sum(1 for b in buttons if b.url and "/share/url" in b.url) == 1
     copies = [b for b in buttons if b.copy_text is not None]
     assert len(copies) == len(store.current.emergency.phrases)
+
+
+@pytest.mark.parametrize("lang", ["ru", "en"])
+def test_odd_characters_in_an_operator_contact_show_as_written(
+    content_copy: Path, lang: str
+) -> None:
+    """Names and addresses are escaped once: the site's «&» used to reach the card as «&amp;»."""
+    from bot.content.telegram_html import parse_html
+    from handlers.sos import sos_screen
+
+    odd = (
+        GOOD.replace("Юристы нашего города", "Юристы <b>«Правда» & Co</b> {name} ]]>")
+        .replace("Our city's lawyers", "Lawyers <b> & Co {name}")
+        .replace('contact = "@local_lawyers_bot"', 'contact = "example.org/join?a=1&b=<2>"')
+    )
+    _write_local(content_copy, odd)
+    text, _ = sos_screen(translate(lang), ContentStore(content_copy, translate))
+    visible = parse_html(text).text  # what Telegram shows; raises where Telegram would refuse
+    assert "example.org/join?a=1&b=<2>" in visible
+    name = "Юристы <b>«Правда» & Co</b> {name} ]]>" if lang == "ru" else "Lawyers <b> & Co {name}"
+    assert name in visible
+    assert "&amp;" not in visible and "&lt;" not in visible
