@@ -210,3 +210,31 @@ async def test_a_bad_date_repeats_the_question_with_its_skip_button(
     assert "Question 2 of 4" in hint.visible_text and hint.buttons
     after = await user.press("Leave blank")
     assert "Question 3 of 4" in after.visible_text
+
+
+async def test_odd_answers_at_debug_reach_the_files_and_no_log(
+    api: FakeBotAPI, start_bot: StartBot
+) -> None:
+    """Markup, braces, a control character, invisible marks and a glyph the PDF font lacks:
+    both files come back with the words, and fpdf2's warning that names the missing glyph
+    is logged as a constant event (the library rule), never with the character."""
+    from tests.support.leaks import needles, scan_bytes
+
+    user = User(api, USER_IDS[2], "en")
+    bot = await start_bot(LOG_LEVEL="DEBUG")
+    await user.say("/documents")
+    await user.press("Application for alternative service", exact=True)
+    await user.press(user.labels()[0], exact=True)
+    await user.say(f"<b>{MARKER}</b> & ]]> {{name}}\x0b\u200f🦩 {MARKER}")
+    await user.press(user.labels()[0], exact=True)
+    await user.press("Both files")
+    files = api.documents(user.id)
+    assert len(files) == 2
+    for name, data in files:
+        text = file_text(name, data)
+        assert f"<b>{MARKER}</b> & ]]> {{name}}" in text, name
+        assert "{reasons}" not in text
+    logs = bot.logs()
+    assert "level=debug" in logs and "documents.sent" in logs
+    assert "🦩" not in logs and "\\U0001f9a9" not in logs
+    assert scan_bytes(logs.encode(), needles(texts=[MARKER], ids=[user.id])) == []
