@@ -27,6 +27,10 @@ CONTACT_STATUSES = ("foreign-agent", "none-known")
 LOCAL_CONTACTS = Path("local") / "contacts.toml"  # the operator's own, under the content dir
 _CONTACT = re.compile(r"^(@[A-Za-z0-9_]{5,32}|[a-z0-9.-]+\.[a-z]{2,}(/[^\s]*)?)$")
 _ID = re.compile(r"[a-z0-9-]{1,40}")
+CONTACT_KEYS = frozenset(
+    {"id", "status", "contact", "verified", "source"}
+    | {f"{name}_{lang}" for name in ("name", "status", "what") for lang in LANGUAGES}
+)
 _REFUSED_STATUSES = {
     "unknown": "an unchecked status cannot ship: check the registers and write foreign-agent "
     "or none-known, or leave the contact out",
@@ -115,6 +119,8 @@ def _status(item: dict[str, Any], where: str, problems: list[str]) -> str:
     status = item.get("status")
     if status is None:
         problems.append(f"{where}: status is missing (one of {', '.join(CONTACT_STATUSES)})")
+    elif not isinstance(status, str):  # a list or a number: one line, not a traceback
+        problems.append(f"{where}: status must be one of {', '.join(CONTACT_STATUSES)}")
     elif status in _REFUSED_STATUSES:
         problems.append(f"{where}: status '{status}': {_REFUSED_STATUSES[status]}")
     elif status not in CONTACT_STATUSES:
@@ -164,6 +170,12 @@ def _contact(
         problems.append(f"{path}: contact id {cid!r} must match [a-z0-9-]{{1,40}}")
         return None
     where = f"{path}: contact '{cid}'"
+    unknown = sorted(set(item) - CONTACT_KEYS)
+    if unknown:  # a misspelt or invented field would silently not be shown
+        problems.append(
+            f"{where}: unknown field(s) {', '.join(unknown)}; "
+            f"a contact has {', '.join(sorted(CONTACT_KEYS))}"
+        )
     return Contact(
         id=cid,
         names=_per_language(item, "name", problems, where),

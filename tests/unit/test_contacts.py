@@ -267,3 +267,21 @@ def test_odd_characters_in_an_operator_contact_show_as_written(
     name = "Юристы <b>«Правда» & Co</b> {name} ]]>" if lang == "ru" else "Lawyers <b> & Co {name}"
     assert name in visible
     assert "&amp;" not in visible and "&lt;" not in visible
+
+
+def test_a_list_status_or_an_unknown_field_is_one_line_not_a_crash(tmp_path: Path) -> None:
+    """A status written as a list crashed the loader (and `check`) with a traceback; a field
+    the card never shows (a misspelling, a phone) was silently dropped."""
+    path = tmp_path / "contacts.toml"
+    path.write_text(
+        GOOD.replace('status = "none-known"', 'status = ["none-known"]')
+        + GOOD.replace('id = "local-lawyers"', 'id = "second"').replace(
+            'source = "', 'phone = "+7 000"\nwhat_ru2 = "x"\nsource = "'
+        ),
+        encoding="utf-8",
+    )
+    assert _problems(path) == [
+        f"{path}: contact 'local-lawyers': status must be one of foreign-agent, none-known",
+        f"{path}: contact 'second': unknown field(s) phone, what_ru2; a contact has contact, id, "
+        "name_en, name_ru, source, status, status_en, status_ru, verified, what_en, what_ru",
+    ]
