@@ -299,7 +299,9 @@ def load_emergency(path: Path, known_entries: set[str]) -> Emergency:
         entries = []
         problems.append(f"{path}: entries must be a list of FAQ ids")
     for entry_id in entries:
-        if entry_id not in known_entries:
+        if not isinstance(entry_id, str):  # a table or a number: one line, not a traceback
+            problems.append(f"{path}: entries must be a list of FAQ ids, not {entry_id!r}")
+        elif entry_id not in known_entries:
             problems.append(f"{path}: entry '{entry_id}' does not exist in content/faq")
     reviewed = data.get("reviewed")
     if not isinstance(reviewed, dt.date):

@@ -285,3 +285,14 @@ def test_a_list_status_or_an_unknown_field_is_one_line_not_a_crash(tmp_path: Pat
         f"{path}: contact 'second': unknown field(s) phone, what_ru2; a contact has contact, id, "
         "name_en, name_ru, source, status, status_en, status_ru, verified, what_en, what_ru",
     ]
+
+
+def test_an_entry_that_is_not_an_id_is_one_line(content_copy: Path) -> None:
+    """`entries = [{...}]` crashed the loader with "unhashable type"."""
+    path = content_copy / "emergency.toml"
+    text = path.read_text(encoding="utf-8")
+    assert "\nentries = [" in text
+    path.write_text(text.replace("\nentries = [", "\nentries = [{a = 1}, ", 1), encoding="utf-8")
+    with pytest.raises(ContentError) as caught:
+        load_emergency(path, set(FaqCatalog.load(CONTENT).ids()))
+    assert caught.value.problems == [f"{path}: entries must be a list of FAQ ids, not {{'a': 1}}"]
