@@ -9,7 +9,6 @@ names, and a typed text that looks like it carries personal data is held back on
 
 from __future__ import annotations
 
-import datetime as dt
 import html
 import logging
 from enum import StrEnum
@@ -37,6 +36,7 @@ from bot.documents.templates import MAX_TEXT, Question, Template
 from bot.i18n import Tr
 from bot.logs import fields
 from bot.services.personal_data import find_personal_data, kinds_of
+from bot.services.typed_dates import moscow_today
 from handlers.callbacks import ExactButton
 from handlers.flow import Flow
 from handlers.gates import GatedRouter
@@ -373,7 +373,7 @@ async def typed(
 async def _typed_date(
     message: Message, tr: Tr, state: FSMContext, content: ContentStore, step: int
 ) -> None:
-    value = parse_date(message.text or "", dt.date.today())
+    value = parse_date(message.text or "", moscow_today())
     if value is None:
         await _nudge(message, tr, await _template(state, content), step, "documents-date-invalid")
         return

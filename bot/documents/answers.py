@@ -12,6 +12,7 @@ import unicodedata
 from collections.abc import Mapping
 
 from bot.documents.templates import MAX_TEXT, Question, Template
+from bot.services.typed_dates import parse_date as parse_typed_date
 
 DATE_RE = re.compile(r"^\s*(\d{1,2})[./\-\s](\d{1,2})[./\-\s](\d{4})\s*(?:г\.?|года?)?\s*$")
 EARLIEST_YEAR = 2000  # a date in a conscription document; earlier is a typo
@@ -21,11 +22,14 @@ SAMPLE_TEXT = "[Пример ответа: здесь будет текст, к�
 
 
 def parse_date(text: str, today: dt.date) -> str | None:
-    """DD.MM.YYYY (dots, slashes, dashes or spaces) of a real day not after tomorrow, written
-    back as DD.MM.YYYY; None for anything else."""
+    """DD.MM.YYYY (dots, slashes, dashes or spaces) of a real day not after tomorrow (the
+    person's today may be Moscow's tomorrow), or a past date as /deadlines reads it («вчера»,
+    «12.11», «12 ноября», «3 дня назад»; never an ambiguous one), written back as DD.MM.YYYY;
+    None for anything else."""
     match = DATE_RE.match(text)
     if match is None:
-        return None
+        typed = parse_typed_date(text, today).day
+        return None if typed is None else f"{typed:%d.%m.%Y}"
     day, month, year = (int(part) for part in match.groups())
     try:
         date = dt.date(year, month, day)

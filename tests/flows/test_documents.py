@@ -238,3 +238,12 @@ async def test_odd_answers_at_debug_reach_the_files_and_no_log(
     assert "level=debug" in logs and "documents.sent" in logs
     assert "🦩" not in logs and "\\U0001f9a9" not in logs
     assert scan_bytes(logs.encode(), needles(texts=[MARKER], ids=[user.id])) == []
+
+
+async def test_a_date_typed_as_people_do(api: FakeBotAPI, start_bot: StartBot) -> None:
+    user = User(api, USER_IDS[0], "ru")
+    await start_bot()
+    await user.say("/documents")
+    await user.press("Жалоба на решение о призыве", exact=True)
+    await user.say("Татарстан")
+    assert "Вопрос 3 из 4" in (await user.say("вчера")).visible_text

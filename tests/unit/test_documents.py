@@ -157,8 +157,16 @@ def test_building_a_document_writes_nothing(
         ("31.02.2026", None),
         ("15.03.1999", None),
         ("15.03.2027", None),  # after tomorrow: a typo
-        ("вчера", None),
-        ("15.03.26", None),
+        ("07.12.2026", "07.12.2026"),  # Moscow's tomorrow may be the person's today
+        # As /deadlines reads them: people type dates this way, frightened or not.
+        ("вчера", "05.12.2026"),
+        ("3 дня назад", "03.12.2026"),
+        ("15.03.26", "15.03.2026"),
+        ("12.11", "12.11.2026"),
+        ("12 ноября", "12.11.2026"),
+        ("11/12", None),  # 11 December or 12 November: asked again, never guessed
+        ("12 декабря", "12.12.2025"),  # no year, and this year's is still ahead: last year's
+        ("завтра бы", None),
     ],
 )
 def test_dates(typed: str, expected: str | None) -> None:
