@@ -247,3 +247,22 @@ async def test_a_date_typed_as_people_do(api: FakeBotAPI, start_bot: StartBot) -
     await user.press("Жалоба на решение о призыве", exact=True)
     await user.say("Татарстан")
     assert "Вопрос 3 из 4" in (await user.say("вчера")).visible_text
+
+
+async def test_a_double_tap_on_a_format_sends_one_file_and_an_old_button_is_stale(
+    api: FakeBotAPI, start_bot: StartBot
+) -> None:
+    user = User(api, USER_IDS[0], "ru")
+    await start_bot()
+    await user.say("/documents")
+    await user.press("Заявление на АГС", exact=True)
+    await answer_everything(api, user)
+    formats = user.last_with_buttons()
+    api.press_button(user.id, formats.message_id, 0)  # .docx, twice before the first is done
+    api.press_button(user.id, formats.message_id, 0)
+    await api.wait_idle()
+    assert [name.rsplit(".", 1)[1] for name, _ in api.documents(user.id)] == ["docx"]
+    api.press_button(user.id, formats.message_id, 1)  # PDF, after the file was sent
+    await api.wait_idle()
+    assert len(api.documents(user.id)) == 1
+    assert "Документ готов" in user.last().visible_text
