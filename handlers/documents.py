@@ -424,12 +424,10 @@ async def _typed_text(
     step: int,
 ) -> None:
     raw = message.text or ""
-    if len(raw) > MAX_TEXT:
-        await message.answer(tr("documents-too-long", limit=MAX_TEXT))
-        return
-    text = clean_text(raw)
+    text = clean_text(raw) if len(raw) <= MAX_TEXT else None
     if text is None:
-        await message.answer(tr("documents-send-text"))
+        key = "documents-too-long" if len(raw) > MAX_TEXT else "documents-send-text"
+        await _nudge(message, tr, await _template(state, content), step, key, limit=MAX_TEXT)
         return
     kinds = kinds_of(find_personal_data(text))
     if kinds:
@@ -451,15 +449,17 @@ async def _template(state: FSMContext, content: ContentStore) -> Template | None
     return None if current is None else current[0]
 
 
-async def _nudge(message: Message, tr: Tr, template: Template | None, step: int, key: str) -> None:
+async def _nudge(
+    message: Message, tr: Tr, template: Template | None, step: int, key: str, **args: object
+) -> None:
     """What to do instead, with the question and its buttons again: the next screen replaces
     the message whose button was pressed, so a button pressed above this hint would leave
     the hint as the chat's last word and the new question out of sight."""
     if template is None:
-        await message.answer(tr(key))
+        await message.answer(tr(key, **args))
         return
     text, markup = _question_screen(tr, template, step)
-    await message.answer(f"{tr(key)}\n\n{text}", reply_markup=markup)
+    await message.answer(f"{tr(key, **args)}\n\n{text}", reply_markup=markup)
 
 
 async def typed_at_format(message: Message, tr: Tr) -> None:

@@ -266,3 +266,18 @@ async def test_a_double_tap_on_a_format_sends_one_file_and_an_old_button_is_stal
     await api.wait_idle()
     assert len(api.documents(user.id)) == 1
     assert "Документ готов" in user.last().visible_text
+
+
+async def test_a_too_long_text_repeats_the_question(api: FakeBotAPI, start_bot: StartBot) -> None:
+    user = User(api, USER_IDS[0], "ru")
+    await start_bot()
+    await user.say("/documents")
+    await user.press("Заявление на АГС", exact=True)
+    await user.press(user.labels()[0], exact=True)
+    hint = await user.say("я" * 4001)
+    assert "Слишком длинно" in hint.visible_text
+    assert "Вопрос 2 из 3" in hint.visible_text and hint.buttons
+    blank = await user.say("\u200b\u200e")  # nothing visible left
+    assert "Пришлите ответ текстом" in blank.visible_text and blank.buttons
+    after = await user.press("Оставить пустым")
+    assert "Вопрос 3 из 3" in after.visible_text
