@@ -9,7 +9,6 @@ names, and a typed text that looks like it carries personal data is held back on
 
 from __future__ import annotations
 
-import datetime as dt
 import html
 import logging
 from enum import StrEnum
@@ -37,6 +36,7 @@ from bot.documents.templates import MAX_TEXT, Question, Template
 from bot.i18n import Tr
 from bot.logs import fields
 from bot.services.personal_data import find_personal_data, kinds_of
+from bot.services.typed_dates import moscow_today
 from handlers.callbacks import ExactButton
 from handlers.flow import Flow
 from handlers.gates import GatedRouter
@@ -357,10 +357,10 @@ async def typed(
     template, step = current
     question = template.questions[step]
     if question.kind == "choice":
-        await message.answer(tr("documents-press-button"))
+        await _nudge(message, tr, template, step, "documents-press-button")
         return
     if not message.text:
-        await message.answer(tr("documents-send-text"))
+        await _nudge(message, tr, template, step, "documents-send-text")
         return
     if question.kind == "date":
         await _typed_date(message, tr, state, content, step)
@@ -373,9 +373,9 @@ async def typed(
 async def _typed_date(
     message: Message, tr: Tr, state: FSMContext, content: ContentStore, step: int
 ) -> None:
-    value = parse_date(message.text or "", dt.date.today())
+    value = parse_date(message.text or "", moscow_today())
     if value is None:
-        await message.answer(tr("documents-date-invalid"))
+        await _nudge(message, tr, await _template(state, content), step, "documents-date-invalid")
         return
     await _record(message, tr, state, content, step, value)
 
@@ -395,7 +395,8 @@ async def _typed_region(
         return
     matches = regions.match(text, limit=MAX_REGION_BUTTONS)
     if not matches:
-        await message.answer(tr("documents-region-unknown"))
+        template = await _template(state, content)
+        await _nudge(message, tr, template, step, "documents-region-unknown")
         return
     rows = [
         [
@@ -423,12 +424,10 @@ async def _typed_text(
     step: int,
 ) -> None:
     raw = message.text or ""
-    if len(raw) > MAX_TEXT:
-        await message.answer(tr("documents-too-long", limit=MAX_TEXT))
-        return
-    text = clean_text(raw)
+    text = clean_text(raw) if len(raw) <= MAX_TEXT else None
     if text is None:
-        await message.answer(tr("documents-send-text"))
+        key = "documents-too-long" if len(raw) > MAX_TEXT else "documents-send-text"
+        await _nudge(message, tr, await _template(state, content), step, key, limit=MAX_TEXT)
         return
     kinds = kinds_of(find_personal_data(text))
     if kinds:
@@ -443,6 +442,24 @@ async def _typed_text(
         )
         return
     await _record(message, tr, state, content, step, text)
+
+
+async def _template(state: FSMContext, content: ContentStore) -> Template | None:
+    current = await _current(state, content)
+    return None if current is None else current[0]
+
+
+async def _nudge(
+    message: Message, tr: Tr, template: Template | None, step: int, key: str, **args: object
+) -> None:
+    """What to do instead, with the question and its buttons again: the next screen replaces
+    the message whose button was pressed, so a button pressed above this hint would leave
+    the hint as the chat's last word and the new question out of sight."""
+    if template is None:
+        await message.answer(tr(key, **args))
+        return
+    text, markup = _question_screen(tr, template, step)
+    await message.answer(f"{tr(key, **args)}\n\n{text}", reply_markup=markup)
 
 
 async def typed_at_format(message: Message, tr: Tr) -> None:

@@ -11,6 +11,7 @@ officers; the bot asks nothing about the person and keeps nothing of them.
 from __future__ import annotations
 
 import datetime as dt
+import html
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +27,10 @@ CONTACT_STATUSES = ("foreign-agent", "none-known")
 LOCAL_CONTACTS = Path("local") / "contacts.toml"  # the operator's own, under the content dir
 _CONTACT = re.compile(r"^(@[A-Za-z0-9_]{5,32}|[a-z0-9.-]+\.[a-z]{2,}(/[^\s]*)?)$")
 _ID = re.compile(r"[a-z0-9-]{1,40}")
+CONTACT_KEYS = frozenset(
+    {"id", "status", "contact", "verified", "source"}
+    | {f"{name}_{lang}" for name in ("name", "status", "what") for lang in LANGUAGES}
+)
 _REFUSED_STATUSES = {
     "unknown": "an unchecked status cannot ship: check the registers and write foreign-agent "
     "or none-known, or leave the contact out",
@@ -114,6 +119,8 @@ def _status(item: dict[str, Any], where: str, problems: list[str]) -> str:
     status = item.get("status")
     if status is None:
         problems.append(f"{where}: status is missing (one of {', '.join(CONTACT_STATUSES)})")
+    elif not isinstance(status, str):  # a list or a number: one line, not a traceback
+        problems.append(f"{where}: status must be one of {', '.join(CONTACT_STATUSES)}")
     elif status in _REFUSED_STATUSES:
         problems.append(f"{where}: status '{status}': {_REFUSED_STATUSES[status]}")
     elif status not in CONTACT_STATUSES:
@@ -163,6 +170,12 @@ def _contact(
         problems.append(f"{path}: contact id {cid!r} must match [a-z0-9-]{{1,40}}")
         return None
     where = f"{path}: contact '{cid}'"
+    unknown = sorted(set(item) - CONTACT_KEYS)
+    if unknown:  # a misspelt or invented field would silently not be shown
+        problems.append(
+            f"{where}: unknown field(s) {', '.join(unknown)}; "
+            f"a contact has {', '.join(sorted(CONTACT_KEYS))}"
+        )
     return Contact(
         id=cid,
         names=_per_language(item, "name", problems, where),
@@ -286,7 +299,9 @@ def load_emergency(path: Path, known_entries: set[str]) -> Emergency:
         entries = []
         problems.append(f"{path}: entries must be a list of FAQ ids")
     for entry_id in entries:
-        if entry_id not in known_entries:
+        if not isinstance(entry_id, str):  # a table or a number: one line, not a traceback
+            problems.append(f"{path}: entries must be a list of FAQ ids, not {entry_id!r}")
+        elif entry_id not in known_entries:
             problems.append(f"{path}: entry '{entry_id}' does not exist in content/faq")
     reviewed = data.get("reviewed")
     if not isinstance(reviewed, dt.date):
@@ -304,11 +319,13 @@ def load_emergency(path: Path, known_entries: set[str]) -> Emergency:
 
 
 def _contact_line(contact: Contact, tr: Translate, lang: str) -> str:
+    """One contact. Its "site: …" part is plain catalogue text: unescaped here because the
+    line escapes it again (a site's «&» would otherwise show as «&amp;»)."""
     reach = "sos-reach-telegram" if contact.on_telegram else "sos-reach-site"
     return tr(
         "sos-contact-line",
         name=contact.names[lang],
-        contact=f" ({tr(reach, address=contact.contact)})",
+        contact=f" ({html.unescape(tr(reach, address=contact.contact))})",
         what=contact.what[lang],
         status=contact.status_text[lang],
     )

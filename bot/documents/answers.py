@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from collections.abc import Mapping
 
 from bot.documents.templates import MAX_TEXT, Question, Template
+from bot.services.typed_dates import parse_date as parse_typed_date
 
 DATE_RE = re.compile(r"^\s*(\d{1,2})[./\-\s](\d{1,2})[./\-\s](\d{4})\s*(?:г\.?|года?)?\s*$")
 EARLIEST_YEAR = 2000  # a date in a conscription document; earlier is a typo
@@ -20,11 +22,14 @@ SAMPLE_TEXT = "[Пример ответа: здесь будет текст, к�
 
 
 def parse_date(text: str, today: dt.date) -> str | None:
-    """DD.MM.YYYY (dots, slashes, dashes or spaces) of a real day not after tomorrow, written
-    back as DD.MM.YYYY; None for anything else."""
+    """DD.MM.YYYY (dots, slashes, dashes or spaces) of a real day not after tomorrow (the
+    person's today may be Moscow's tomorrow), or a past date as /deadlines reads it («вчера»,
+    «12.11», «12 ноября», «3 дня назад»; never an ambiguous one), written back as DD.MM.YYYY;
+    None for anything else."""
     match = DATE_RE.match(text)
     if match is None:
-        return None
+        typed = parse_typed_date(text, today).day
+        return None if typed is None else f"{typed:%d.%m.%Y}"
     day, month, year = (int(part) for part in match.groups())
     try:
         date = dt.date(year, month, day)
@@ -35,10 +40,21 @@ def parse_date(text: str, today: dt.date) -> str | None:
     return f"{date:%d.%m.%Y}"
 
 
+def _printable(char: str) -> str:
+    """A tab is a space; other control and format characters (NUL, vertical tab, bidi marks,
+    zero-width spaces) go: python-docx refuses control characters, the PDF font has no glyph
+    for either, and neither belongs in a paper document."""
+    if char in "\n\t":
+        return " " if char == "\t" else char
+    return "" if unicodedata.category(char) in ("Cc", "Cf") else char
+
+
 def clean_text(text: str) -> str | None:
-    """A typed answer as a document paragraph: trimmed, no runs of empty lines (they would
-    split the paragraph), at most MAX_TEXT characters; None when nothing is left."""
-    lines = [line.rstrip() for line in text.replace("\r\n", "\n").strip().split("\n")]
+    """A typed answer as a document paragraph: trimmed, printable, no runs of empty lines
+    (they would split the paragraph), at most MAX_TEXT characters; None when nothing is
+    left."""
+    text = "".join(_printable(char) for char in text.replace("\r\n", "\n"))
+    lines = [line.rstrip() for line in text.strip().split("\n")]
     joined = "\n".join(line for line in lines if line.strip())
     return joined[:MAX_TEXT] or None
 

@@ -37,10 +37,10 @@ class Block:
     text: str
 
 
-def fill(template: Template, answers: Mapping[str, str | None]) -> str:
-    """The body with every placeholder replaced: an answer, or the question's or the named
-    blank (None: the person left it empty). One pass, so a typed answer containing braces
-    is never expanded again."""
+def fill(template: Template, answers: Mapping[str, str | None], text: str | None = None) -> str:
+    """The body (or `text`, a part of it) with every placeholder replaced: an answer, or the
+    question's or the named blank (None: the person left it empty). One pass, so a typed
+    answer containing braces is never expanded again."""
 
     def value(match: re.Match[str]) -> str:
         name = match.group(1)
@@ -52,7 +52,7 @@ def fill(template: Template, answers: Mapping[str, str | None]) -> str:
             return question.blank
         return template.blanks.get(name, match.group(0))
 
-    return PLACEHOLDER_RE.sub(value, template.body)
+    return PLACEHOLDER_RE.sub(value, template.body if text is None else text)
 
 
 def memo(template: Template) -> str:
@@ -92,8 +92,12 @@ def blocks(text: str) -> list[Block]:
 
 
 def document_text(template: Template, answers: Mapping[str, str | None]) -> list[Block]:
-    """The filled document, then the memo on a page of its own (easy to leave unprinted)."""
-    return [*blocks(fill(template, answers)), Block("page", ""), *blocks(memo(template))]
+    """The filled document, then the memo on a page of its own (easy to leave unprinted).
+
+    The body is split into blocks before it is filled, so a typed answer that starts with
+    «# » or «> » stays the person's words and never becomes a title or an addressee block."""
+    filled = [Block(b.kind, fill(template, answers, b.text)) for b in blocks(template.body)]
+    return [*filled, Block("page", ""), *blocks(memo(template))]
 
 
 def to_docx(parts: list[Block]) -> bytes:

@@ -245,3 +245,54 @@ def test_the_inline_button_only_when_inline_mode_is_on(inline_mode: bool) -> Non
     assert sum(1 for b in buttons if b.url and "/share/url" in b.url) == 1
     copies = [b for b in buttons if b.copy_text is not None]
     assert len(copies) == len(store.current.emergency.phrases)
+
+
+@pytest.mark.parametrize("lang", ["ru", "en"])
+def test_odd_characters_in_an_operator_contact_show_as_written(
+    content_copy: Path, lang: str
+) -> None:
+    """Names and addresses are escaped once: the site's «&» used to reach the card as «&amp;»."""
+    from bot.content.telegram_html import parse_html
+    from handlers.sos import sos_screen
+
+    odd = (
+        GOOD.replace("Юристы нашего города", "Юристы <b>«Правда» & Co</b> {name} ]]>")
+        .replace("Our city's lawyers", "Lawyers <b> & Co {name}")
+        .replace('contact = "@local_lawyers_bot"', 'contact = "example.org/join?a=1&b=<2>"')
+    )
+    _write_local(content_copy, odd)
+    text, _ = sos_screen(translate(lang), ContentStore(content_copy, translate))
+    visible = parse_html(text).text  # what Telegram shows; raises where Telegram would refuse
+    assert "example.org/join?a=1&b=<2>" in visible
+    name = "Юристы <b>«Правда» & Co</b> {name} ]]>" if lang == "ru" else "Lawyers <b> & Co {name}"
+    assert name in visible
+    assert "&amp;" not in visible and "&lt;" not in visible
+
+
+def test_a_list_status_or_an_unknown_field_is_one_line_not_a_crash(tmp_path: Path) -> None:
+    """A status written as a list crashed the loader (and `check`) with a traceback; a field
+    the card never shows (a misspelling, a phone) was silently dropped."""
+    path = tmp_path / "contacts.toml"
+    path.write_text(
+        GOOD.replace('status = "none-known"', 'status = ["none-known"]')
+        + GOOD.replace('id = "local-lawyers"', 'id = "second"').replace(
+            'source = "', 'phone = "+7 000"\nwhat_ru2 = "x"\nsource = "'
+        ),
+        encoding="utf-8",
+    )
+    assert _problems(path) == [
+        f"{path}: contact 'local-lawyers': status must be one of foreign-agent, none-known",
+        f"{path}: contact 'second': unknown field(s) phone, what_ru2; a contact has contact, id, "
+        "name_en, name_ru, source, status, status_en, status_ru, verified, what_en, what_ru",
+    ]
+
+
+def test_an_entry_that_is_not_an_id_is_one_line(content_copy: Path) -> None:
+    """`entries = [{...}]` crashed the loader with "unhashable type"."""
+    path = content_copy / "emergency.toml"
+    text = path.read_text(encoding="utf-8")
+    assert "\nentries = [" in text
+    path.write_text(text.replace("\nentries = [", "\nentries = [{a = 1}, ", 1), encoding="utf-8")
+    with pytest.raises(ContentError) as caught:
+        load_emergency(path, set(FaqCatalog.load(CONTENT).ids()))
+    assert caught.value.problems == [f"{path}: entries must be a list of FAQ ids, not {{'a': 1}}"]

@@ -15,7 +15,7 @@ import pytest
 from bot.config import REPO_ROOT
 from bot.content.faq import ContentError
 from bot.documents.answers import clean_text, parse_date, sample_answers, variants
-from bot.documents.render import MEMO_TITLE, fill, render
+from bot.documents.render import MEMO_TITLE, document_text, fill, render
 from bot.documents.templates import IDENTIFYING, MAX_TEXT, TemplateCatalog, parse_template
 from tests.support.documents import docx_text, pdf_text, squeeze
 
@@ -157,8 +157,16 @@ def test_building_a_document_writes_nothing(
         ("31.02.2026", None),
         ("15.03.1999", None),
         ("15.03.2027", None),  # after tomorrow: a typo
-        ("вчера", None),
-        ("15.03.26", None),
+        ("07.12.2026", "07.12.2026"),  # Moscow's tomorrow may be the person's today
+        # As /deadlines reads them: people type dates this way, frightened or not.
+        ("вчера", "05.12.2026"),
+        ("3 дня назад", "03.12.2026"),
+        ("15.03.26", "15.03.2026"),
+        ("12.11", "12.11.2026"),
+        ("12 ноября", "12.11.2026"),
+        ("11/12", None),  # 11 December or 12 November: asked again, never guessed
+        ("12 декабря", "12.12.2025"),  # no year, and this year's is still ahead: last year's
+        ("завтра бы", None),
     ],
 )
 def test_dates(typed: str, expected: str | None) -> None:
@@ -169,6 +177,46 @@ def test_clean_text() -> None:
     assert clean_text("  a\n\n\nb  ") == "a\nb"
     assert clean_text("   \n ") is None
     assert len(clean_text("я" * (MAX_TEXT + 10)) or "") == MAX_TEXT
+
+
+def test_control_and_invisible_characters_are_dropped() -> None:
+    # NUL, vertical tab and ESC crash python-docx; bidi marks and zero-width spaces have no
+    # glyph in the PDF font. A tab is a space.
+    assert clean_text("a\x0bb\x00c\x1bd\u200be\u200ff\u202eg\th") == "abcdefg h"
+    assert clean_text("\u200b\u200e\x00") is None
+    assert clean_text("Привет 👮 & <b>") == "Привет 👮 & <b>"
+
+
+ODD_ANSWERS = [
+    "<b>жирный</b> & ]]> <![CDATA[x]]> {name} {region} %s {0}",
+    "строка\n\n\nещё строка",
+    "a\x0bb\x00c\x1bd",
+    "нулевая\u200bширина и \u200fметка",
+    "# Заголовок в ответе",
+    "> Не адресат\n> а текст человека",
+    "слово " * 660,
+    "я" * MAX_TEXT,
+]
+
+
+@pytest.mark.parametrize("raw", ODD_ANSWERS)
+def test_odd_answers_open_in_both_formats_as_typed(catalog: TemplateCatalog, raw: str) -> None:
+    template = catalog.get("regional-complaint")
+    assert template is not None
+    typed = clean_text(raw)
+    assert typed is not None
+    answers = {**sample_answers(template, 0), "reasons": typed}
+    kinds = [block.kind for block in document_text(template, sample_answers(template, 0))]
+    assert [block.kind for block in document_text(template, answers)] == kinds
+    docx = docx_text(render(template, answers, "docx"))
+    assert typed in docx
+    pdf = squeeze(pdf_text(render(template, answers, "pdf")))
+    if set(typed) == {"я"}:  # one long word: the PDF breaks it wherever the line ends
+        assert pdf.replace(" ", "").count("я") >= MAX_TEXT
+    else:
+        assert squeeze(typed)[:60] in pdf
+    for text in (docx, pdf):
+        assert "{reasons}" not in text and "{signed}" not in text
 
 
 BROKEN = """
