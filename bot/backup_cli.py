@@ -110,7 +110,7 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 
 def _settings() -> Settings:
-    from bot.cli import _settings as settings
+    from bot.cli import command_settings as settings
 
     return settings()
 

@@ -1,11 +1,13 @@
-"""The `helpline-bot` command line (also `python -m bot`)."""
+"""The `helpline-bot` command line (also `python -m bot`): the parser's skeleton, main() with
+its one-line errors and exit codes, and the helpers every command group shares. Each group of
+commands is a module of its own (bot/*_cli.py) that registers its subcommands in add_commands()
+and holds their handlers; `_parser` calls them in the order `--help` lists the commands."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import logging
-import os
 import sqlite3
 import sys
 from collections.abc import Awaitable, Callable, Sequence
@@ -47,34 +49,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"helpline-bot {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    # Imported here, not at the top: each group module imports this module's shared helpers.
+    from bot import run_cli
 
-    run = commands.add_parser(
-        "run",
-        help="start the bot (long polling, or a webhook)",
-        description="Start the bot with long polling, or with --webhook as a webhook listener "
-        "on LISTEN_HOST:LISTEN_PORT that Telegram posts to at WEBHOOK_URL.",
-    )
-    run.add_argument(
-        "--webhook",
-        action="store_true",
-        help="receive updates through a webhook (needs WEBHOOK_URL and WEBHOOK_SECRET)",
-    )
-    run.set_defaults(handler=_cmd_run)
-
-    webhook_secret = commands.add_parser(
-        "webhook-secret",
-        help="print a random WEBHOOK_SECRET",
-        description="Print 43 random characters Telegram accepts as a webhook secret token.",
-    )
-    webhook_secret.set_defaults(handler=_cmd_webhook_secret)
-
-    migrate = commands.add_parser(
-        "migrate",
-        help="create or upgrade the database and exit",
-        description="Create the database in DATA_DIR or apply pending migrations, then exit.",
-    )
-    migrate.set_defaults(handler=_cmd_migrate)
-
+    run_cli.add_commands(commands)
     check = commands.add_parser(
         "check",
         help="validate configuration, content and database; exit non-zero on problems",
@@ -268,7 +246,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_OK
 
 
-def _settings() -> Settings:
+def command_settings() -> Settings:
     """Settings for a command that may use the keyring: a KEYS_DIR that is a file is refused
     here, before it could be mistaken for a destroyed keyring."""
     settings = load_settings()
@@ -279,134 +257,10 @@ def _settings() -> Settings:
     return settings
 
 
-def _cmd_run(args: argparse.Namespace) -> int:
-    settings = _settings()
-    if settings.bot_token is None:
-        raise ConfigError("BOT_TOKEN is not set: get a token from @BotFather and set BOT_TOKEN")
-    from bot.checks import token_problem
-
-    problem = token_problem(settings)
-    if problem is not None:
-        raise ConfigError(problem)
-    require_data_dir(settings)
-    if args.webhook:
-        from bot.config import port_problem, webhook_problem
-
-        # Before the passphrase is asked for or anything is opened: nothing started, nothing lost.
-        problem = webhook_problem(settings) or port_problem(
-            settings.listen_host, settings.listen_port
-        )
-        if problem is not None:
-            raise ConfigError(problem)
-    lock = _take_run_lock(settings)
-    try:
-        unlocked = _unlock_at_start(settings)
-        asyncio.run(_run(settings, unlocked, webhook=args.webhook))
-    finally:
-        os.close(lock)
-    return EXIT_OK
-
-
-def _cmd_webhook_secret(args: argparse.Namespace) -> int:
-    import secrets
-
-    print(secrets.token_urlsafe(32))  # A-Z, a-z, 0-9, _ and -: what Telegram accepts
-    return EXIT_OK
-
-
-def _take_run_lock(settings: Settings) -> int:
-    """Held while the bot runs, so that `restore` and `import` never replace its database
-    under it (and a second `run` on the same DATA_DIR does not poll beside it)."""
-    from bot.storage import runlock
-    from bot.storage.db import ensure_private_dir
-
-    ensure_private_dir(settings.data_dir)
-    try:
-        return runlock.take(settings.data_dir)
-    except runlock.DataDirBusy as exc:
-        raise ConfigError(str(exc)) from None
-
-
-def _unlock_at_start(settings: Settings) -> UnlockedKeyring | None:
-    """Unattended: the configured passphrase. Hardened: ask on the terminal. Else: locked."""
-    from bot.crypto.keyring import KeyringDestroyed, KeyringMissing, PublicKeyring
-    from bot.crypto.passphrase import configured_passphrase, obtain_passphrase
-    from bot.services.keytrust import check_fingerprint
-
-    try:
-        public = PublicKeyring.load(settings.keyring_dir)
-    except (KeyringMissing, KeyringDestroyed):
-        return None
-    # Before asking anything: a replaced keyring must not even get the passphrase typed.
-    check_fingerprint(public, settings.signing_key_fingerprint)
-    passphrase = configured_passphrase(settings.key_passphrase, settings.key_passphrase_file)
-    if passphrase is None:
-        if not sys.stdin.isatty():
-            logging.getLogger("helpline.keys").warning(
-                "keyring locked: no passphrase configured and no terminal; reports are accepted, "
-                "reading them waits for a start with the passphrase"
-            )
-            return None
-        passphrase = obtain_passphrase(None, None, prompt="Keyring passphrase (hardened mode): ")
-    return _upgraded(settings, UnlockedKeyring.unlock(settings.keyring_dir, passphrase), passphrase)
-
-
-def _upgraded(settings: Settings, ring: UnlockedKeyring, passphrase: bytes) -> UnlockedKeyring:
-    """A keyring from before review-key signatures is signed at its first unlocked start."""
-    from bot.crypto.keyring import sign_review_keys
-    from bot.logs import fields
-
-    if ring.signature_state() != "unsigned":
-        return ring
-    signed = sign_review_keys(settings.keyring_dir, passphrase)
-    logging.getLogger("helpline.keys").info(
-        "keyring upgraded: review keys signed by the signing key",
-        extra=fields(keys=",".join(signed)),
-    )
-    return UnlockedKeyring.unlock(settings.keyring_dir, passphrase)
-
-
-async def _run(settings: Settings, unlocked: UnlockedKeyring | None, *, webhook: bool) -> None:
-    from bot.app import build_app, run_polling, run_webhook
-
-    app = await build_app(settings, unlocked=unlocked)
-    try:
-        await (run_webhook(app) if webhook else run_polling(app))
-    finally:
-        # Normally the shutdown hook has done this; not when start-up itself failed.
-        await app.db.close()
-        await app.bot.session.close()
-
-
-def _cmd_migrate(args: argparse.Namespace) -> int:
-    settings = _settings()
-    require_data_dir(settings)
-    applied, version = asyncio.run(_migrate(settings))
-    if applied:
-        print(
-            f"database {settings.database_path}: applied {applied} migration(s), now at {version}"
-        )
-    else:
-        print(f"database {settings.database_path}: up to date at version {version}")
-    return EXIT_OK
-
-
-async def _migrate(settings: Settings) -> tuple[int, int]:
-    from bot.storage import migrations
-    from bot.storage.db import Database
-
-    db = await Database.open(settings.database_path)
-    try:
-        applied = await migrations.apply(db)
-        return len(applied), await migrations.current_version(db)
-    finally:
-        await db.close()
-
-
 def _cmd_check(args: argparse.Namespace) -> int:
     from bot.checks import run_checks
 
-    settings = load_settings()  # not _settings(): every problem is reported, none raised
+    settings = load_settings()  # not command_settings(): every problem is reported, none raised
     setup_logging(settings.log_level)
     report = asyncio.run(run_checks(settings, offline=args.offline, webhook=args.webhook))
     for line in report.notes:
@@ -423,7 +277,7 @@ def _cmd_status(args: argparse.Namespace) -> int:
 
     from bot.services.health import status_view
 
-    settings = _settings()
+    settings = command_settings()
     seen = asyncio.run(_observe_health(settings))
     view = status_view(seen, dt.datetime.now(dt.UTC))
     for line in view.lines:
@@ -496,7 +350,7 @@ def _cmd_keys_init(args: argparse.Namespace) -> int:
 
     from bot.crypto.keyring import KeyringExists, KeyringMissing, PublicKeyring, init_keyring
 
-    settings = _settings()
+    settings = command_settings()
     try:
         PublicKeyring.load(settings.keyring_dir)
     except KeyringMissing:
@@ -576,7 +430,7 @@ def _destroy(args: argparse.Namespace) -> int:
 
     from bot.crypto.keyring import destroy_keyring, revoked_signing_key
 
-    settings = _settings()
+    settings = command_settings()
     if not args.yes:
         if not sys.stdin.isatty():
             raise ConfigError("refusing to destroy the keyring without a terminal; add --yes")
@@ -635,7 +489,7 @@ def _cmd_keys_rotate(args: argparse.Namespace) -> int:
     from bot.crypto.keyring import destroy_retired_keys, rotate_review_key
     from bot.crypto.passphrase import obtain_passphrase
 
-    settings = _settings()
+    settings = command_settings()
     passphrase = obtain_passphrase(settings.key_passphrase, settings.key_passphrase_file)
     # A running bot may still seal to the key that is current now: it is kept until the next
     # rotation, so that nothing sealed in the meantime becomes unreadable.
@@ -719,7 +573,7 @@ def _cmd_reports_export(args: argparse.Namespace) -> int:
     from bot.crypto.sealing import KeyDestroyed
     from bot.services.review import moved_from, open_report
 
-    settings = _settings()
+    settings = command_settings()
     passphrase = obtain_passphrase(settings.key_passphrase, settings.key_passphrase_file)
     ring = UnlockedKeyring.unlock(settings.keyring_dir, passphrase)
     rows = asyncio.run(_all_reports(settings))
@@ -766,7 +620,7 @@ async def _with_reports(settings: Settings, use: Callable[[ReportRepository], Aw
 def _cmd_keys_status(args: argparse.Namespace) -> int:
     from bot.crypto.keyring import KeyringDestroyed, PublicKeyring, revoked_signing_key
 
-    settings = _settings()
+    settings = command_settings()
     try:
         ring = PublicKeyring.load(settings.keyring_dir)
     except KeyringDestroyed as exc:
@@ -801,7 +655,7 @@ def _cmd_announce_move(args: argparse.Namespace) -> int:
     from bot.crypto.passphrase import obtain_passphrase
     from bot.services.bot_move import bot_username
 
-    settings = _settings()
+    settings = command_settings()
     new_bot = bot_username(args.new_bot)
     if new_bot is None:
         raise ConfigError(
@@ -937,7 +791,7 @@ def _verify_key(args: argparse.Namespace) -> tuple[Ed25519PublicKey, str, str | 
         except ValueError:
             raise ConfigError("--public-key must be 64 hex digits (32 bytes)") from None
         return public, PublicKeyring.fingerprint_of(public), args.revoked_on
-    keys_dir = _settings().keyring_dir
+    keys_dir = command_settings().keyring_dir
     try:
         ring = PublicKeyring.load(keys_dir)
     except KeyringDestroyed as exc:
