@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import sqlite3
 import sys
 from collections.abc import Awaitable, Callable, Sequence
@@ -26,7 +25,7 @@ from bot.content.faq import ContentError
 from bot.crypto.keyring import KeyringError, PublicKeyring, UnlockedKeyring
 from bot.crypto.passphrase import PassphraseUnavailable
 from bot.documents import cli as documents_cli
-from bot.i18n import LANGUAGES, CatalogError
+from bot.i18n import CatalogError
 from bot.logs import setup_logging
 from bot.storage.db import StorageError
 from bot.storage.reports import ReportRepository, StoredReport
@@ -49,21 +48,11 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"helpline-bot {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     # Imported here, not at the top: each group module imports this module's shared helpers.
-    from bot import run_cli, status_cli
+    from bot import demo_cli, run_cli, status_cli
 
     run_cli.add_commands(commands)
     status_cli.add_commands(commands)
-    demo = commands.add_parser(
-        "demo",
-        help="chat with the bot in this terminal (no token, no network)",
-        description="Run the bot against a built-in local stand-in for the Telegram Bot API and "
-        "chat with it here: type text, press a message's inline buttons by typing their number "
-        '(N.k), send several lines as one message between two lines of """. Reads lines from '
-        "standard input when it is not a terminal. Nothing is kept afterwards.",
-    )
-    demo.add_argument("--lang", choices=LANGUAGES, default="ru", help="your Telegram language")
-    demo.set_defaults(handler=_cmd_demo)
-
+    demo_cli.add_commands(commands)
     keys = commands.add_parser(
         "keys",
         help="create or rotate the instance keyring",
@@ -228,14 +217,6 @@ def command_settings() -> Settings:
     if problem is not None:
         raise ConfigError(problem)
     return settings
-
-
-def _cmd_demo(args: argparse.Namespace) -> int:
-    from bot.demo import run_demo
-
-    logging.getLogger().handlers.clear()
-    setup_logging("WARNING")
-    return asyncio.run(run_demo(user_language=args.lang))
 
 
 def _cmd_keys_init(args: argparse.Namespace) -> int:
