@@ -19,7 +19,6 @@ from bot.config import (
     Settings,
     keys_dir_problem,
     load_settings,
-    require_data_dir,
 )
 from bot.content.faq import ContentError
 from bot.crypto.keyring import KeyringError, PublicKeyring, UnlockedKeyring
@@ -33,7 +32,6 @@ from bot.storage.reports import ReportRepository, StoredReport
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-    from bot.storage.moves import Queued
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_CONFIG = 0, 1, 2
 T = TypeVar("T")
@@ -48,7 +46,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"helpline-bot {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     # Imported here, not at the top: each group module imports this module's shared helpers.
-    from bot import demo_cli, panic_cli, run_cli, status_cli
+    from bot import demo_cli, move_cli, panic_cli, run_cli, status_cli
 
     run_cli.add_commands(commands)
     status_cli.add_commands(commands)
@@ -105,18 +103,7 @@ def _parser() -> argparse.ArgumentParser:
     backup_cli.add_key_command(keys_commands)
 
     panic_cli.add_commands(commands)
-    move = commands.add_parser(
-        "announce-move",
-        help="tell every subscriber, once, that the helpline moves to a new bot",
-        description="Queue a signed announcement naming the new bot for every subscriber, "
-        "through the outbox the running bot sends from (each subscriber gets it once, even if "
-        "this is run again or interrupted; a run later adds only those who subscribed since). "
-        "Needs the passphrase and BOT_TOKEN (getMe: the notice is signed as issued by this "
-        "bot). Recorded in the audit log.",
-    )
-    move.add_argument("new_bot", metavar="@NEW_BOT", help="the new bot's username")
-    move.set_defaults(handler=_cmd_announce_move)
-
+    move_cli.add_commands(commands)
     verify = commands.add_parser(
         "verify",
         help="check offline whether an alert text was issued by this instance",
@@ -443,89 +430,6 @@ def _cmd_keys_status(args: argparse.Namespace) -> int:
     else:
         print("review keys: not signed yet (the next start with the passphrase signs them)")
     return EXIT_OK
-
-
-def _cmd_announce_move(args: argparse.Namespace) -> int:
-    from bot.crypto.passphrase import obtain_passphrase
-    from bot.services.bot_move import bot_username
-
-    settings = command_settings()
-    new_bot = bot_username(args.new_bot)
-    if new_bot is None:
-        raise ConfigError(
-            f"{args.new_bot!r} is not a bot's username (like @helpline_new_bot: 5-32 letters, "
-            "digits or _, starting with a letter, ending in bot)"
-        )
-    require_data_dir(settings)
-    if not settings.database_path.exists():
-        raise ConfigError(f"no database in {settings.data_dir}: nobody to tell")
-    passphrase = obtain_passphrase(settings.key_passphrase, settings.key_passphrase_file)
-    ring = UnlockedKeyring.unlock(settings.keyring_dir, passphrase)
-    issuer = asyncio.run(_own_username(settings))
-    if issuer is None:
-        return EXIT_PROBLEMS
-    queued = asyncio.run(_queue_move(settings, ring, new_bot, issuer))
-    if queued.purged:
-        print(
-            f"the move to @{new_bot} was announced before ({queued.alert_id}) and its delivery "
-            "records are gone with retention: nothing is queued again"
-        )
-        return EXIT_OK
-    done = "queued" if queued.created else "already queued; now also queued"
-    print(
-        f"notice {queued.alert_id} of the move to @{new_bot} {done} for {queued.added} "
-        "recipient(s) (subscribers, region channels); the running bot sends it (at start, "
-        "or within a minute)"
-    )
-    audit_operator(settings, ring, "announce.move", f"@{new_bot} added={queued.added}")
-    return EXIT_OK
-
-
-async def _own_username(settings: Settings) -> str | None:
-    """This bot's username from getMe (the notice is signed as issued by it), or None after
-    one line saying why not."""
-    from aiogram.exceptions import TelegramAPIError, TelegramNetworkError
-
-    from bot.app import build_bot
-    from bot.lifecycle import refusal
-
-    bot = build_bot(settings)
-    try:
-        me = await bot.get_me(request_timeout=20)
-    except TelegramNetworkError as exc:
-        print(f"helpline-bot: the Bot API is unreachable ({type(exc).__name__})", file=sys.stderr)
-        return None
-    except TelegramAPIError as exc:
-        raise ConfigError(refusal(exc)) from None
-    finally:
-        await bot.session.close()
-    if me.username is None:
-        print("helpline-bot: getMe gave no username for this bot", file=sys.stderr)
-    return me.username
-
-
-async def _queue_move(
-    settings: Settings, ring: UnlockedKeyring, new_bot: str, issuer: str
-) -> Queued:
-    from bot.i18n import Translator
-    from bot.services.bot_move import MoveNotices
-    from bot.storage import migrations
-    from bot.storage.db import Database
-
-    db = await Database.open(settings.database_path)
-    try:
-        await migrations.apply(db)
-        notices = MoveNotices(db, Translator.load(settings.content_dir / "locales"))
-        try:
-            # One post in each region channel too: its readers are nobody's subscribers.
-            channels = sorted(
-                {(c, settings.default_language) for c in settings.region_channels.values()}
-            )
-            return await notices.announce(ring, new_bot, issuer, channels)
-        except ValueError:
-            raise ConfigError(f"@{new_bot} is this bot itself: name the new bot") from None
-    finally:
-        await db.close()
 
 
 def _cmd_verify(args: argparse.Namespace) -> int:
