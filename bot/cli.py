@@ -9,7 +9,7 @@ import argparse
 import asyncio
 import sqlite3
 import sys
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, TypeVar
 
 from bot import __version__, backup_cli, team_cli
@@ -26,7 +26,6 @@ from bot.documents import cli as documents_cli
 from bot.i18n import CatalogError
 from bot.logs import setup_logging
 from bot.storage.db import StorageError
-from bot.storage.reports import ReportRepository, StoredReport
 
 if TYPE_CHECKING:
     pass
@@ -45,7 +44,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"helpline-bot {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     # Imported here, not at the top: each group module imports this module's shared helpers.
-    from bot import demo_cli, move_cli, panic_cli, run_cli, status_cli, verify_cli
+    from bot import demo_cli, move_cli, panic_cli, reports_cli, run_cli, status_cli, verify_cli
 
     run_cli.add_commands(commands)
     status_cli.add_commands(commands)
@@ -104,26 +103,7 @@ def _parser() -> argparse.ArgumentParser:
     panic_cli.add_commands(commands)
     move_cli.add_commands(commands)
     verify_cli.add_commands(commands)
-    reports = commands.add_parser(
-        "reports",
-        help="work with stored raid reports (needs the passphrase)",
-        description="Commands for the organisation's own analysis, on a trusted machine. "
-        "(`reports export` decrypts reports for reading; the top-level `export` moves a whole "
-        "instance, encrypted, to another server.)",
-    )
-    reports_commands = reports.add_subparsers(
-        dest="reports_command", metavar="REPORTS_COMMAND", required=True
-    )
-    export = reports_commands.add_parser(
-        "export",
-        help="decrypt reports to JSON lines on standard output (not the top-level `export`)",
-        description="Decrypt every stored report and print one JSON object per line: id, hour, "
-        "region, place, time bucket, state, text, location, photo file id. Reports whose key "
-        'was destroyed are listed with "expired": true. Never run this on the bot\'s server '
-        "unless you trust it: the output is the plaintext.",
-    )
-    export.set_defaults(handler=_cmd_reports_export)
-
+    reports_cli.add_commands(commands)
     team_cli.add_commands(commands)
     backup_cli.add_commands(commands)
     documents_cli.add_commands(commands)
@@ -322,59 +302,9 @@ async def _pin_keys(settings: Settings, ring: PublicKeyring, *, reset: bool) -> 
 
 
 async def _key_ids_in_use(settings: Settings) -> set[str]:
-    return await _with_reports(settings, lambda repo: repo.key_ids_in_use())
+    from bot.reports_cli import with_reports
 
-
-def _cmd_reports_export(args: argparse.Namespace) -> int:
-    import json
-
-    from bot.crypto.keyring import UnlockedKeyring
-    from bot.crypto.passphrase import obtain_passphrase
-    from bot.crypto.sealing import KeyDestroyed
-    from bot.services.review import moved_from, open_report
-
-    settings = command_settings()
-    passphrase = obtain_passphrase(settings.key_passphrase, settings.key_passphrase_file)
-    ring = UnlockedKeyring.unlock(settings.keyring_dir, passphrase)
-    rows = asyncio.run(_all_reports(settings))
-    audit_operator(settings, ring, "reports.export", str(len(rows)))  # before any plaintext
-    for row in rows:
-        record: dict[str, object] = {
-            "id": row.id,
-            "hour": row.created_hour,
-            "region": row.region,
-            "place": row.place_type,
-            "when": row.time_bucket,
-            "state": row.state,
-        }
-        try:
-            payload = open_report(ring, row)
-        except KeyDestroyed:
-            record["expired"] = True
-        else:
-            record |= payload
-            # Not as sent: the clear columns were changed after the report was stored.
-            record["moved_from"] = moved_from(row, payload)
-        print(json.dumps(record, ensure_ascii=False))
-    print(f"exported {len(rows)} report(s)", file=sys.stderr)
-    return EXIT_OK
-
-
-async def _all_reports(settings: Settings) -> list[StoredReport]:
-    return await _with_reports(settings, lambda repo: repo.all())
-
-
-async def _with_reports(settings: Settings, use: Callable[[ReportRepository], Awaitable[T]]) -> T:
-    """Open the database (migrated), run `use` on the reports repository, close it."""
-    from bot.storage import migrations
-    from bot.storage.db import Database
-
-    db = await Database.open(settings.database_path)
-    try:
-        await migrations.apply(db)
-        return await use(ReportRepository(db))
-    finally:
-        await db.close()
+    return await with_reports(settings, lambda repo: repo.key_ids_in_use())
 
 
 def _cmd_keys_status(args: argparse.Namespace) -> int:
