@@ -10,29 +10,17 @@ import asyncio
 import sqlite3
 import sys
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, TypeVar
 
-from bot import __version__, backup_cli, team_cli
-from bot.config import (
-    ConfigError,
-    Settings,
-    keys_dir_problem,
-    load_settings,
-)
+from bot import __version__
+from bot.config import ConfigError, Settings, keys_dir_problem, load_settings
 from bot.content.faq import ContentError
 from bot.crypto.keyring import KeyringError, UnlockedKeyring
 from bot.crypto.passphrase import PassphraseUnavailable
-from bot.documents import cli as documents_cli
 from bot.i18n import CatalogError
 from bot.logs import setup_logging
 from bot.storage.db import StorageError
 
-if TYPE_CHECKING:
-    pass
-
-
 EXIT_OK, EXIT_PROBLEMS, EXIT_CONFIG = 0, 1, 2
-T = TypeVar("T")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -43,8 +31,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"helpline-bot {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    # Imported here, not at the top: each group module imports this module's shared helpers.
+    # Imported here, not at the top: the group modules import this module's shared helpers.
     from bot import (
+        backup_cli,
         demo_cli,
         keys_cli,
         move_cli,
@@ -52,8 +41,10 @@ def _parser() -> argparse.ArgumentParser:
         reports_cli,
         run_cli,
         status_cli,
+        team_cli,
         verify_cli,
     )
+    from bot.documents import cli as documents_cli
 
     run_cli.add_commands(commands)
     status_cli.add_commands(commands)
