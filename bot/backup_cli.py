@@ -20,12 +20,12 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
+from bot.cli import EXIT_OK, EXIT_PROBLEMS, audit_operator, command_settings
 from bot.config import ConfigError, Settings
 from bot.crypto.backup import BackupError, new_backup_key, unwrap_private_key, wrap_private_key
 from bot.crypto.keyring import PublicKeyring, UnlockedKeyring, set_backup_key
 from bot.crypto.passphrase import configured_passphrase, generate_passphrase, weakness
 
-EXIT_OK, EXIT_PROBLEMS = 0, 1
 _MAX_KEY_FILE = 16 * 1024
 
 _KEY_HELP = "the backup key's private half, as `keys backup-key` wrote it"
@@ -107,12 +107,6 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "--to", metavar="DIR", default="helpline-import", help="where content and settings go"
     )
     imp.set_defaults(handler=cmd_import)
-
-
-def _settings() -> Settings:
-    from bot.cli import _settings as settings
-
-    return settings()
 
 
 def _failed(exc: BackupError) -> int:
@@ -199,7 +193,7 @@ def _private_key(args: argparse.Namespace) -> X25519PrivateKey:
 def cmd_backup_key(args: argparse.Namespace) -> int:
     from bot.crypto.passphrase import obtain_passphrase
 
-    settings = _settings()
+    settings = command_settings()
     public = PublicKeyring.load(settings.keyring_dir)
     if public.backup_key is not None and not args.replace:
         raise ConfigError(
@@ -238,16 +232,12 @@ def cmd_backup_key(args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     if settings.database_path.exists():
-        from bot.cli import audit_operator
-
         audit_operator(settings, ring, "keys.backup-key", key.key_id)
     return EXIT_OK
 
 
 def _audit(settings: Settings, action: str, subject: str) -> None:
     """Recorded when the keyring passphrase is configured (unattended mode); otherwise said."""
-    from bot.cli import audit_operator
-
     passphrase = configured_passphrase(settings.key_passphrase, settings.key_passphrase_file)
     if passphrase is None or not settings.database_path.exists():
         print(
@@ -263,7 +253,7 @@ def _audit(settings: Settings, action: str, subject: str) -> None:
 def cmd_backup(args: argparse.Namespace) -> int:
     from bot.services.backups import seal_database
 
-    settings = _settings()
+    settings = command_settings()
     try:
         header = seal_database(settings, Path(args.file), kind="backup")
     except BackupError as exc:
@@ -280,7 +270,7 @@ def cmd_backup(args: argparse.Namespace) -> int:
 def cmd_restore(args: argparse.Namespace) -> int:
     from bot.services.backups import read_sealed_header, restore
 
-    settings = _settings()
+    settings = command_settings()
     try:
         read_sealed_header(Path(args.file))  # a foreign file is refused before a passphrase
         private = _private_key(args)
@@ -309,7 +299,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     from bot.services.backups import seal_database
     from bot.services.moving import export_members
 
-    settings = _settings()
+    settings = command_settings()
     bot_id = _token_bot_id(settings)
     PublicKeyring.load(settings.keyring_dir)  # no keyring: said as every keys command says it
     try:
@@ -368,7 +358,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     from bot.services.backups import check_header, read_sealed_header
     from bot.services.moving import import_export
 
-    settings = _settings()
+    settings = command_settings()
     try:
         header = read_sealed_header(Path(args.file))
         check_header(header, "export")

@@ -9,7 +9,7 @@ not depend on anything there:
 - every review key carries the signing key's signature, checked with public keys only, so a
   review key planted in the keyring file (same signing key) is refused in a locked start too.
 
-A keyring from before signatures is "unsigned": an unlocked start signs it (bot.cli); a locked
+A keyring from before signatures is "unsigned": an unlocked start signs it (bot.run_cli); a locked
 start keeps relying on the pins and says so, unless the fingerprint is configured (then nothing
 vouches for the review key, and the start is refused) or the database remembers the keyring was
 signed once (then the signatures were stripped).

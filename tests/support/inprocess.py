@@ -1,6 +1,6 @@
 """The real app polling the stand-in in the test's own event loop: tests/flows' `start_bot`.
 
-`InProcessStarter` does what `helpline-bot run` does (bot.cli: settings from the environment,
+`InProcessStarter` does what `helpline-bot run` does (bot.run_cli: settings from the environment,
 the production log handler, unlocking the keyring, `build_app`, `run_polling`), minus the new
 interpreter and the signal handlers: a start costs about 1 s instead of 4, an exchange well
 under 0.1 s instead of 0.3-0.5. `stop()` takes the path SIGTERM takes: aiogram's signal
@@ -43,10 +43,10 @@ from aiogram.dispatcher.event.bases import MiddlewareType
 from aiogram.types import TelegramObject, Update
 
 from bot.app import App, build_app, run_polling
-from bot.cli import _unlock_at_start  # what `run` does to get the keyring: the same code
 from bot.config import ConfigError, Settings, load_settings
 from bot.devserver.server import FakeBotAPI
 from bot.logs import setup_logging
+from bot.run_cli import unlock_at_start  # what `run` does to get the keyring: the same code
 from tests.support.parsed_content import reuse_parsed_content
 from tests.support.process import bot_env
 
@@ -200,21 +200,21 @@ class InProcessBot:
         return False
 
     async def _main(self, env: dict[str, str]) -> int:
-        """bot.cli's `run`: 0 after a clean shutdown, 1 (and a traceback) after an error."""
+        """bot.run_cli's `run`: 0 after a clean shutdown, 1 (and a traceback) after an error."""
         try:
             settings = settings_from_env(env)
             self._capture.install(settings.log_level)
             if settings.bot_token is None:
                 raise ConfigError("BOT_TOKEN is not set")
             with open(os.devnull, encoding="utf-8") as stdin, mock.patch("sys.stdin", stdin):
-                unlocked = _unlock_at_start(settings)  # standard input is not a terminal
+                unlocked = unlock_at_start(settings)  # standard input is not a terminal
             with reuse_parsed_content():  # the files are the same every start: see there
                 self.app = await build_app(settings, unlocked=unlocked)
             self._handled = watch_updates(self.app)
             try:
                 await run_polling(self.app, handle_signals=False)
             finally:
-                # As bot.cli: normally the shutdown hook has done this; not if start-up failed.
+                # As bot.run_cli: normally the shutdown hook has done this; not if start-up failed.
                 await self.app.db.close()
                 await self.app.bot.session.close()
         except Exception:
