@@ -13,6 +13,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
+from bot.cli import EXIT_OK, EXIT_PROBLEMS
 from bot.config import Settings, load_settings
 from bot.crypto.keyring import UnlockedKeyring
 from bot.crypto.passphrase import obtain_passphrase
@@ -22,7 +23,6 @@ from bot.services.team import CannotConfirm, ModeratorTeam, clean_alias
 from bot.storage import migrations
 from bot.storage.db import Database, StorageError
 
-EXIT_OK, EXIT_PROBLEMS = 0, 1
 T = TypeVar("T")
 
 

@@ -17,8 +17,9 @@ from typing import Any
 
 from bot.content.faq import ContentError
 from bot.content.toml_file import read_toml
+from bot.i18n import LANGUAGES
 
-LANGS = ("ru", "en")
+LANGS = LANGUAGES
 KINDS = ("choice", "text", "date", "region")
 ID_RE = re.compile(r"^[a-z0-9-]{1,32}$")
 SLOT_RE = re.compile(r"^[a-z][a-z0-9_]{0,31}$")

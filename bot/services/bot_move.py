@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 
 from bot.config import BOT_USERNAME
 from bot.crypto.keyring import UnlockedKeyring
-from bot.i18n import Translator
+from bot.i18n import LANGUAGES, Translator
 from bot.services.alert_text import text_hash
 from bot.services.audit_trail import minute
 from bot.services.signatures import announcement_signer
@@ -57,7 +57,7 @@ class MoveNotices:
             raise ValueError("the new bot is this bot")
 
         def texts(alert_id: str) -> tuple[str, str, bytes]:
-            markup = {lang: self._markup(lang, new_bot) for lang in ("ru", "en")}
+            markup = {lang: self._markup(lang, new_bot) for lang in LANGUAGES}
             sign = announcement_signer(
                 ring, alert_id, lambda lang: self._tr(lang, "alert-issued-by", username=issuer)
             )
